@@ -1,0 +1,113 @@
+#include "common/file_util.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace mc {
+namespace {
+
+// Owns a file descriptor; closes it once.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Closes now so the caller sees the error (close can report a failed write-back).
+  int close_now() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::from_errno(errno, "write " + path.string());
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status fsync_directory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, "open directory " + dir.string());
+  if (::fsync(fd.get()) != 0) return Status::from_errno(errno, "fsync directory " + dir.string());
+  return Status::ok();
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  std::filesystem::path temp = path;
+  temp += kTempSuffix;
+  {
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid()) return Status::from_errno(errno, "create " + temp.string());
+    Status written = write_all(fd.get(), bytes, temp);
+    if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp.string());
+    if (written && fd.close_now() != 0) written = Status::from_errno(errno, "close " + temp.string());
+    if (!written) {
+      ::unlink(temp.c_str());
+      return written;
+    }
+  }
+  return rename_durable(temp, path);
+}
+
+Status rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::from_errno(errno, "rename " + from.string() + " -> " + to.string());
+  }
+  return fsync_directory(to.has_parent_path() ? to.parent_path() : std::filesystem::path("."));
+}
+
+Status remove_file(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Status::from_errno(errno, "unlink " + path.string());
+  return Status::ok();
+}
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
+  std::string out;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::from_errno(errno, "read " + path.string());
+    }
+    if (n == 0) return out;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+Status ensure_writable_directory(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::from_errno(ec.value(), "create directory " + dir.string());
+  const std::filesystem::path probe = dir / ".write-probe";
+  Fd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Status::from_errno(errno, "create a file in " + dir.string());
+  Status written = write_all(fd.get(), "probe", probe);
+  fd.close_now();
+  ::unlink(probe.c_str());
+  return written;
+}
+
+}  // namespace mc

@@ -1,0 +1,26 @@
+#pragma once
+// Durable file operations. Every state change on disk goes through write_file_atomic or
+// rename_durable: write to a temporary name, fsync, rename, fsync the directory.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+
+namespace mc {
+
+// Suffix of temporary files; start-up removes any it finds in the spool.
+inline constexpr std::string_view kTempSuffix = ".tmp";
+
+// Writes bytes to path.tmp, fsyncs it, renames it over path and fsyncs the directory.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+// Renames and fsyncs the target's directory.
+Status rename_durable(const std::filesystem::path& from, const std::filesystem::path& to);
+Status fsync_directory(const std::filesystem::path& dir);
+Status remove_file(const std::filesystem::path& path);  // missing is not an error
+Result<std::string> read_file(const std::filesystem::path& path);
+// Creates the directory (and parents) and checks a file can be created, written and removed in it.
+Status ensure_writable_directory(const std::filesystem::path& dir);
+
+}  // namespace mc

@@ -1,0 +1,22 @@
+#pragma once
+// Logging: spdlog loggers named by component ("feed", "spool", "store", ...). Text for people,
+// JSON lines for machines. Messages carry key=value fields and never secrets.
+
+#include <memory>
+#include <string_view>
+
+#include <spdlog/spdlog.h>
+
+namespace mc {
+
+enum class LogFormat;
+
+// Sets the level ("trace".."error", "off") and the format for every logger made afterwards.
+// Returns false when the level name is not known.
+bool init_logging(std::string_view level, LogFormat format);
+
+// A logger for one component, sharing the process-wide sink set up by init_logging. Safe to call
+// before init_logging (then it logs text at info to stderr).
+std::shared_ptr<spdlog::logger> make_logger(std::string_view component);
+
+}  // namespace mc

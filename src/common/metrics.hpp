@@ -1,0 +1,39 @@
+#pragma once
+// Counters an operator watches. One instance, owned by the application and passed by reference;
+// every field is a relaxed atomic so any thread can bump it without a lock.
+
+#include <atomic>
+#include <cstdint>
+
+namespace mc {
+
+using Counter = std::atomic<std::uint64_t>;
+
+struct Metrics {
+  // feed
+  Counter ws_connects{0};
+  Counter ws_disconnects{0};
+  Counter ws_messages{0};
+  Counter ws_bytes{0};
+  Counter ws_pings{0};
+  // records
+  Counter records_routed{0};
+  Counter records_ignored{0};       // subscription replies and other non-data control messages
+  Counter records_quarantined{0};
+  Counter records_dropped{0};       // could not be queued or written: an alarm
+  // spool
+  Counter parts_opened{0};
+  Counter parts_sealed{0};
+  Counter seal_failures{0};
+  Counter write_errors{0};
+  Counter bytes_written{0};
+  std::atomic<std::int64_t> spool_bytes{0};
+  // store
+  Counter uploads_ok{0};
+  Counter upload_failures{0};
+  Counter bytes_uploaded{0};
+};
+
+inline void bump(Counter& counter, std::uint64_t by = 1) { counter.fetch_add(by, std::memory_order_relaxed); }
+
+}  // namespace mc

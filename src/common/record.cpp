@@ -1,0 +1,14 @@
+#include "common/record.hpp"
+
+namespace mc {
+
+RouteTable::RouteTable(const std::vector<std::string>& symbols) {
+  routes_.reserve(2 * symbols.size() + 1);
+  for (const auto& symbol : symbols) {
+    routes_.push_back({PartKind::kData, "trade", symbol});
+    routes_.push_back({PartKind::kQuarantine, "trade", symbol});
+  }
+  routes_.push_back({PartKind::kQuarantine, "unknown", "UNKNOWN"});
+}
+
+}  // namespace mc

@@ -1,0 +1,35 @@
+#include "common/status.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+namespace mc {
+
+const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kRetryable: return "retryable";
+    case ErrorKind::kFatal: return "fatal";
+    case ErrorKind::kCorrupt: return "corrupt";
+    case ErrorKind::kNoSpace: return "no_space";
+  }
+  return "unknown";
+}
+
+Status Status::from_errno(int err, std::string_view what) {
+  std::string message = std::string(what) + ": " + std::strerror(err);
+  switch (err) {
+    case ENOSPC:
+    case EDQUOT: return no_space(std::move(message));
+    case EACCES:
+    case EPERM:
+    case EROFS: return fatal(std::move(message));
+    default: return retryable(std::move(message));
+  }
+}
+
+Status Status::with_context(std::string_view context) const {
+  if (is_ok()) return *this;
+  return {kind_, std::string(context) + ": " + message_};
+}
+
+}  // namespace mc

@@ -1,0 +1,73 @@
+#pragma once
+// Errors as values across module boundaries. The kind tells the caller what to do next.
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace mc {
+
+enum class ErrorKind {
+  kRetryable,  // transient: network reset, timeout, 5xx, throttling; try again later
+  kFatal,      // stop and alert: bad credentials, bad configuration, permission denied
+  kCorrupt,    // the data itself is bad: quarantine it, never retry it
+  kNoSpace,    // the disk is full: keep running, count, alarm, retry when space frees
+};
+
+const char* to_string(ErrorKind kind);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;  // ok
+  static Status ok() { return {}; }
+  static Status retryable(std::string message) { return {ErrorKind::kRetryable, std::move(message)}; }
+  static Status fatal(std::string message) { return {ErrorKind::kFatal, std::move(message)}; }
+  static Status corrupt(std::string message) { return {ErrorKind::kCorrupt, std::move(message)}; }
+  static Status no_space(std::string message) { return {ErrorKind::kNoSpace, std::move(message)}; }
+  // Maps an errno value from a file-system call: ENOSPC/EDQUOT -> kNoSpace, EACCES/EPERM/EROFS -> kFatal,
+  // everything else -> kRetryable.
+  static Status from_errno(int err, std::string_view what);
+
+  bool is_ok() const { return !failed_; }
+  explicit operator bool() const { return is_ok(); }
+  ErrorKind kind() const { return kind_; }
+  const std::string& message() const { return message_; }
+
+  // Adds what the caller was doing, keeping the kind: "sealing x: open: No such file".
+  Status with_context(std::string_view context) const;
+
+ private:
+  Status(ErrorKind kind, std::string message) : failed_(true), kind_(kind), message_(std::move(message)) {}
+
+  bool failed_ = false;
+  ErrorKind kind_ = ErrorKind::kRetryable;
+  std::string message_;
+};
+
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status) : data_(std::move(status)) { assert(!std::get<Status>(data_).is_ok()); }  // NOLINT
+
+  bool is_ok() const { return std::holds_alternative<T>(data_); }
+  explicit operator bool() const { return is_ok(); }
+
+  const Status& status() const {
+    static const Status kOk;
+    return is_ok() ? kOk : std::get<Status>(data_);
+  }
+  T& value() & { return std::get<T>(data_); }
+  const T& value() const& { return std::get<T>(data_); }
+  T&& value() && { return std::get<T>(std::move(data_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> data_;
+};
+
+}  // namespace mc

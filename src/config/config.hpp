@@ -1,0 +1,51 @@
+#pragma once
+// The collector's settings after parsing and validation. Every field comes from one row of the
+// configuration table (config_table.hpp); nothing else constructs a Config from outside input.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mc {
+
+enum class LogFormat { kText, kJson };
+
+struct Config {
+  // where objects go
+  std::string raw_bucket;                 // RAW_BUCKET; empty: the local store
+  std::string local_store_dir = "./data/store";  // LOCAL_STORE_DIR
+  std::string s3_endpoint;                // S3_ENDPOINT; empty: AWS
+  std::string s3_prefix = "raw/";         // S3_PREFIX
+  bool s3_force_path_style = false;       // S3_FORCE_PATH_STYLE
+  std::string aws_region;                 // AWS_REGION; empty: from the AWS chain
+
+  // what to collect
+  std::vector<std::string> symbols{"BTCUSDT"};  // SYMBOL, upper case, validated
+  std::string instance_id;                // INSTANCE_ID; resolved to the host name when empty
+
+  // spool and rotation
+  std::string local_dir = "./data/spool";  // LOCAL_DIR
+  std::uint64_t rot_bytes = 2097152;      // ROT_BYTES
+  std::uint32_t rot_secs = 5;             // ROT_SECS
+  int gzip_level = 6;                     // GZIP_LEVEL
+  std::uint32_t fsync_secs = 1;           // FSYNC_SECS
+  std::uint64_t spool_max_bytes = 1073741824;  // SPOOL_MAX_BYTES
+
+  // exchange
+  std::string binance_ws_url = "wss://stream.binance.com:9443";  // BINANCE_WS_URL
+  std::string binance_rest_url = "https://api.binance.com";      // BINANCE_REST_URL
+  std::string binance_api_key;            // BINANCE_API_KEY (secret: never logged)
+  std::string tls_ca_file;                // TLS_CA_FILE; empty: the system store
+  std::uint32_t ws_idle_secs = 60;        // WS_IDLE_SECS
+  std::uint32_t ws_max_age_secs = 85800;  // WS_MAX_AGE_SECS
+
+  // process
+  std::uint32_t stop_timeout_secs = 20;   // STOP_TIMEOUT_SECS
+  std::string metrics_addr = "127.0.0.1:9108";  // METRICS_ADDR; empty disables
+  std::string log_level = "info";         // LOG_LEVEL
+  LogFormat log_format = LogFormat::kText;  // LOG_FORMAT
+};
+
+}  // namespace mc

@@ -1,0 +1,55 @@
+#pragma once
+// The WebSocket feed: one connection to <base>/stream?streams=a@trade/b@trade, kept alive forever.
+// Boost.Beast stays inside feed_client.cpp; this header is cheap to include.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+
+namespace mc {
+
+struct FeedOptions {
+  std::string base_url;                 // "wss://host:port" or "ws://host:port" (a path is kept)
+  std::vector<std::string> streams;     // "btcusdt@trade", ...
+  std::string ca_file;                  // extra trust anchor (PEM); empty: the system store only
+  std::chrono::seconds idle_timeout{60};             // no frame at all for this long: reconnect
+  std::chrono::seconds connect_timeout{10};          // each of resolve+connect, TLS, WS handshake
+  std::chrono::milliseconds backoff_initial{1000};   // first reconnect delay
+  std::chrono::milliseconds backoff_max{30000};      // cap of the exponential backoff
+  std::size_t max_message_bytes = 64U << 20U;        // larger messages end the connection
+};
+
+// Called on the network thread. Must not block.
+class FeedHandler {
+ public:
+  virtual ~FeedHandler() = default;
+  // A complete text or binary message; recv_us is the local UTC receive time in microseconds.
+  virtual void on_message(std::string_view payload, bool is_text, std::int64_t recv_us) = 0;
+  virtual void on_connected() {}
+  virtual void on_disconnected(std::string_view /*reason*/) {}
+};
+
+class FeedClient {
+ public:
+  FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics);
+  ~FeedClient();
+  FeedClient(const FeedClient&) = delete;
+  FeedClient& operator=(const FeedClient&) = delete;
+
+  // Connects, reads and reconnects until stop is requested; returns after the connection closed.
+  void run(std::stop_token stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mc

@@ -1,0 +1,29 @@
+#pragma once
+// Where sealed parts and manifests end up. Implementations: the local directory (the embedded
+// default) and S3. A put either stores the whole object under the key or fails; it never leaves a
+// partial object visible under the key.
+
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+
+namespace mc {
+
+struct PutRequest {
+  std::string key;            // the full object key, prefix included: "raw/exchange=binance/..."
+  std::string_view body;      // the object's bytes; must outlive the call
+  std::string content_type;   // "application/gzip" or "application/json"
+  std::string sha256_hex;     // SHA-256 of body, lower-case hex (stores may verify or send it)
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  // kRetryable: try again later; kFatal: retrying will not help (permissions, configuration).
+  virtual Status put(const PutRequest& request) = 0;
+  // A short description for logs: "local:/var/lib/mc/store" or "s3://bucket".
+  virtual std::string describe() const = 0;
+};
+
+}  // namespace mc
