@@ -1,0 +1,151 @@
+#include "app/collector.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "app/metrics_server.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/record.hpp"
+#include "feed/feed_client.hpp"
+#include "feed/record_router.hpp"
+#include "spool/sealer_worker.hpp"
+#include "spool/spool_layout.hpp"
+#include "spool/spool_recovery.hpp"
+#include "spool/spool_writer.hpp"
+#include "spool/uploader.hpp"
+#include "store/local_store.hpp"
+
+namespace mc {
+namespace {
+
+// Two uploaders keep one slow PUT from holding the queue; more buys nothing at ≤ 3 MB/s per symbol.
+constexpr std::size_t kUploaderThreads = 2;
+
+std::vector<std::string> trade_streams(const std::vector<std::string>& symbols) {
+  std::vector<std::string> streams;
+  streams.reserve(symbols.size());
+  for (const std::string& symbol : symbols) {
+    std::string stream;
+    for (const char c : symbol) stream += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    streams.push_back(stream + "@trade");
+  }
+  return streams;
+}
+
+FeedOptions feed_options(const Config& config) {
+  FeedOptions options;
+  options.base_url = config.binance_ws_url;
+  options.streams = trade_streams(config.symbols);
+  options.ca_file = config.tls_ca_file;
+  options.idle_timeout = std::chrono::seconds(config.ws_idle_secs);
+  return options;
+}
+
+int wait_for_stop_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+}  // namespace
+
+void block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Writes to a peer that went away must come back as EPIPE, not end the process.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int Collector::run() {
+  const auto log = make_logger("app");
+  const SystemClock clock;
+  const SpoolLayout layout(config_.local_dir);
+  const RouteTable routes(config_.symbols);
+
+  // The store. S3 arrives with its own issue; until then a bucket is a configuration error
+  // (refused by the configuration table), so this is the local directory.
+  LocalStore store(config_.local_store_dir);
+
+  log->info("starting version={} instance_id={} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
+            config_.instance_id, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
+            config_.rot_bytes, config_.rot_secs);
+
+  std::optional<MetricsServer> metrics_server;
+  if (!config_.metrics_addr.empty()) {
+    metrics_server.emplace(metrics_);
+    if (Status started = metrics_server->start(config_.metrics_addr); !started) {
+      log->error("metrics endpoint disabled: {}", started.message());
+      metrics_server.reset();
+    }
+  }
+
+  // What earlier runs left is backlog: it goes first, through the same sealer and uploader.
+  Result<RecoveryPlan> plan = recover_spool(layout);
+  if (!plan) {
+    log->critical("cannot read the spool: {}", plan.status().message());
+    return 1;
+  }
+
+  RetryPolicy retry;
+  retry.seed = std::random_device{}();
+  Uploader uploader(store, kUploaderThreads, clock, metrics_, retry);
+  for (SealedPart& part : plan->sealed_parts) uploader.enqueue(std::move(part));
+
+  SealerWorkerOptions sealer_options;
+  sealer_options.gzip_level = config_.gzip_level;
+  SealerWorker sealer(layout, sealer_options, clock, metrics_,
+                      [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
+  for (std::filesystem::path& open_file : plan->open_files) sealer.enqueue(std::move(open_file));
+
+  SpoolWriterSettings writer_settings;
+  writer_settings.rotation.prefix = config_.s3_prefix;
+  writer_settings.rotation.instance_id = config_.instance_id;
+  writer_settings.rotation.rot_bytes = config_.rot_bytes;
+  writer_settings.rotation.rot_secs = config_.rot_secs;
+  writer_settings.fsync_interval = std::chrono::seconds(config_.fsync_secs);
+  SpoolWriter writer(layout, routes, writer_settings, clock, metrics_,
+                     [&sealer](const PartName&, const std::filesystem::path& file) { sealer.enqueue(file); });
+
+  RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
+  FeedClient feed(feed_options(config_), router, clock, metrics_);
+  std::jthread feed_thread([&feed](std::stop_token stop) { feed.run(stop); });
+
+  const int signal_number = wait_for_stop_signal();
+  const auto deadline = clock.steady_now() + std::chrono::seconds(config_.stop_timeout_secs);
+  log->info("stopping signal={} timeout_secs={}", strsignal(signal_number), config_.stop_timeout_secs);
+
+  // Shutdown order: no new data, then every open part closed, sealed and uploaded.
+  feed_thread.request_stop();
+  feed_thread.join();
+  writer.stop();
+  const bool sealed_all = sealer.drain(deadline);
+  const bool uploaded_all = uploader.drain(deadline);
+  uploader.stop();
+
+  if (sealed_all && uploaded_all) {
+    log->info("stopped: every part sealed and stored records={} parts={}", metrics_.records_routed.load(),
+              metrics_.uploads_ok.load());
+  } else {
+    log->warn("stopped at the deadline with work left in the spool (the next start finishes it) sealed_all={} "
+              "uploaded_all={}",
+              sealed_all, uploaded_all);
+  }
+  return 0;
+}
+
+}  // namespace mc

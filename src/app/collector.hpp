@@ -1,0 +1,29 @@
+#pragma once
+// Wires the pipeline together and owns its threads:
+//   feed thread (WebSocket) -> RecordQueue -> writer thread (rotating writers, spool/open)
+//   -> sealer thread (gzip, SHA-256, manifest, spool/sealed) -> uploader threads -> object store.
+// Shutdown runs in that order: stop the feed, close every open part, seal, upload until the deadline.
+
+#include "common/metrics.hpp"
+#include "config/config.hpp"
+
+namespace mc {
+
+class Collector {
+ public:
+  explicit Collector(Config config) : config_(std::move(config)) {}
+
+  // Collects until SIGTERM or SIGINT, then drains within STOP_TIMEOUT_SECS. The two signals must be
+  // blocked in every thread before the call (block_stop_signals). Returns the process exit code.
+  int run();
+
+ private:
+  Config config_;
+  Metrics metrics_;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread (and so in every thread it starts afterwards), so
+// that Collector::run can wait for them synchronously; ignores SIGPIPE.
+void block_stop_signals();
+
+}  // namespace mc

@@ -1,0 +1,52 @@
+// market-collector: captures Binance trade streams into rotated gzip parts with manifests.
+#include <cstdio>
+#include <exception>
+
+#include "app/collector.hpp"
+#include "common/log.hpp"
+#include "config/command_line.hpp"
+#include "config/config_error.hpp"
+#include "config/config_sources.hpp"
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the mask and only sigwait sees the signals.
+  mc::block_stop_signals();
+
+  mc::Invocation invocation;
+  try {
+    invocation = mc::parse_invocation(argc, argv, mc::process_environment());
+  } catch (const mc::ConfigError& error) {
+    std::fprintf(stderr, "config error: %s\n", error.what());
+    return 2;
+  }
+
+  switch (invocation.command) {
+    case mc::Invocation::Command::kHelp:
+    case mc::Invocation::Command::kConfigTable:
+      std::fputs(invocation.text.c_str(), stdout);
+      return 0;
+    case mc::Invocation::Command::kRun:
+      break;
+  }
+
+  const mc::Config& config = invocation.config;
+  if (!config.raw_bucket.empty()) {
+    // Refused rather than silently writing elsewhere: the operator asked for S3.
+    std::fprintf(stderr,
+                 "config error: RAW_BUCKET=\"%s\": this build has no S3 store yet; leave RAW_BUCKET empty to "
+                 "store under LOCAL_STORE_DIR\n",
+                 config.raw_bucket.c_str());
+    return 2;
+  }
+  if (!mc::init_logging(config.log_level, config.log_format)) {
+    std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
+    return 2;
+  }
+  try {
+    return mc::Collector(config).run();
+  } catch (const std::exception& error) {
+    // Only start-up can throw (a thread that cannot be created, memory); the data on disk is safe.
+    mc::make_logger("app")->critical("fatal: {}", error.what());
+    return 1;
+  }
+}

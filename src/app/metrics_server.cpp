@@ -1,0 +1,153 @@
+#include "app/metrics_server.hpp"
+
+#include <array>
+#include <thread>
+
+#include <boost/asio.hpp>
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+
+namespace mc {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct CounterRow {
+  const char* name;
+  const char* help;
+  const Counter Metrics::*field;
+};
+
+constexpr std::array kCounters{
+    CounterRow{"mc_ws_connects_total", "WebSocket connections established", &Metrics::ws_connects},
+    CounterRow{"mc_ws_disconnects_total", "WebSocket connections lost or closed", &Metrics::ws_disconnects},
+    CounterRow{"mc_ws_messages_total", "WebSocket messages received", &Metrics::ws_messages},
+    CounterRow{"mc_ws_bytes_total", "WebSocket payload bytes received", &Metrics::ws_bytes},
+    CounterRow{"mc_ws_pings_total", "WebSocket pings received", &Metrics::ws_pings},
+    CounterRow{"mc_records_routed_total", "records queued for a writer", &Metrics::records_routed},
+    CounterRow{"mc_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
+    CounterRow{"mc_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
+    CounterRow{"mc_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
+    CounterRow{"mc_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
+    CounterRow{"mc_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
+    CounterRow{"mc_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
+    CounterRow{"mc_write_errors_total", "spool write errors", &Metrics::write_errors},
+    CounterRow{"mc_bytes_written_total", "bytes appended to open parts", &Metrics::bytes_written},
+    CounterRow{"mc_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
+    CounterRow{"mc_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
+    CounterRow{"mc_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
+};
+
+// Splits "host:port"; the host may be a bracketed IPv6 literal.
+bool split_address(const std::string& address, std::string& host, std::string& port) {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size()) return false;
+  host = address.substr(0, colon);
+  port = address.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return true;
+}
+
+}  // namespace
+
+std::string render_prometheus(const Metrics& metrics) {
+  std::string out;
+  for (const CounterRow& row : kCounters) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
+                       (metrics.*row.field).load(std::memory_order_relaxed));
+  }
+  return out;
+}
+
+struct MetricsServer::Impl {
+  explicit Impl(const Metrics& m) : metrics(m) {}
+
+  // One short request per connection: Prometheus scrapes are tiny and rare, so a blocking handler on
+  // the server's own thread is enough.
+  void serve_one(tcp::socket& socket) {
+    boost::system::error_code ec;
+    std::array<char, 2048> request{};
+    const std::size_t n = socket.read_some(asio::buffer(request), ec);
+    if (ec) return;
+    const std::string_view head(request.data(), n);
+    std::string body;
+    std::string status = "200 OK";
+    if (head.starts_with("GET /metrics ") || head.starts_with("GET / ")) {
+      body = render_prometheus(metrics);
+    } else {
+      status = "404 Not Found";
+      body = "not found\n";
+    }
+    const std::string response = fmt::format(
+        "HTTP/1.1 {}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        status, body.size(), body);
+    asio::write(socket, asio::buffer(response), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+  }
+
+  void loop(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      boost::system::error_code ec;
+      tcp::socket socket(io);
+      acceptor.accept(socket, ec);
+      if (ec) {
+        if (stop.stop_requested()) return;
+        continue;
+      }
+      // A scraper that connects and sends nothing must not hold the server: bound the read.
+      const timeval timeout{2, 0};
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      serve_one(socket);
+    }
+  }
+
+  const Metrics& metrics;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::jthread thread;
+};
+
+MetricsServer::MetricsServer(const Metrics& metrics) : impl_(std::make_unique<Impl>(metrics)) {}
+
+MetricsServer::~MetricsServer() {
+  if (impl_->thread.joinable()) {
+    impl_->thread.request_stop();
+    boost::system::error_code ec;
+    // Closing the acceptor does not reliably wake a blocking accept; shutdown() on the fd does.
+    ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
+    impl_->thread.join();
+    impl_->acceptor.close(ec);
+  }
+}
+
+Status MetricsServer::start(const std::string& address) {
+  std::string host;
+  std::string service;
+  if (!split_address(address, host, service)) return Status::fatal("METRICS_ADDR: expected host:port, got " + address);
+  boost::system::error_code ec;
+  tcp::resolver resolver(impl_->io);
+  const auto endpoints = resolver.resolve(host, service, tcp::resolver::numeric_service, ec);
+  if (ec || endpoints.empty()) return Status::fatal("METRICS_ADDR: cannot resolve " + address + ": " + ec.message());
+  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  if (impl_->acceptor.open(endpoint.protocol(), ec); ec) return Status::fatal("metrics: open: " + ec.message());
+  if (impl_->acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) {
+    return Status::fatal("metrics: reuse_address: " + ec.message());
+  }
+  if (impl_->acceptor.bind(endpoint, ec); ec) return Status::fatal("metrics: bind " + address + ": " + ec.message());
+  if (impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    return Status::fatal("metrics: listen: " + ec.message());
+  }
+  impl_->thread = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->loop(stop); });
+  make_logger("metrics")->info("serving metrics address={} port={}", address, port());
+  return Status::ok();
+}
+
+unsigned short MetricsServer::port() const {
+  boost::system::error_code ec;
+  const auto endpoint = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : endpoint.port();
+}
+
+}  // namespace mc

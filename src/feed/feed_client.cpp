@@ -1,0 +1,390 @@
+#include "feed/feed_client.hpp"
+
+// The only translation unit that sees Asio and Beast: one coroutine per connection attempt on one
+// io_context, driven by run() on the caller's thread, after Beast's websocket/client/awaitable and
+// async-ssl examples.
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <exception>
+#include <optional>
+#include <random>
+#include <type_traits>
+#include <utility>
+
+#include "common/log.hpp"
+#include "feed/backoff.hpp"
+#include "feed/ws_url.hpp"
+
+namespace mc {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+// I/O errors come back as values; the coroutines throw only on resource exhaustion.
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// A read limit of 0 lets Beast size each read from the frame header and the buffer.
+constexpr std::size_t kBeastChoosesReadSize = 0;
+constexpr const char* kUserAgent = "market-collector/" MC_VERSION;
+
+using PlainWs = websocket::stream<beast::tcp_stream>;
+using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+// One connection attempt. The session coroutine, its watchdog and the stop request all run on the
+// io_context's only thread, so nothing here needs a lock.
+//
+// The watchdog bounds every phase with one deadline, including resolve (which beast::tcp_stream's
+// timer does not cover) and the read phase: Beast's own idle timer is re-armed only when a read
+// operation starts, not by control frames arriving during it, so with keep_alive_pings off it would
+// drop a quiet connection whose server still pings. Here every frame moves the deadline.
+struct Connection {
+  explicit Connection(const asio::any_io_executor& executor) : resolver(executor), watchdog_timer(executor) {}
+
+  void enter(const char* next_phase, std::chrono::nanoseconds next_budget) {
+    phase = next_phase;
+    budget = next_budget;
+    touch();
+  }
+  // Cheap enough for every frame: the watchdog reads the deadline when it wakes up.
+  void touch() { deadline = SteadyClock::now() + budget; }
+  void abort() {
+    resolver.cancel();
+    if (transport != nullptr) transport->close();
+  }
+
+  tcp::resolver resolver;
+  asio::steady_timer watchdog_timer;
+  beast::tcp_stream* transport = nullptr;  // lowest layer of the live stream; null once it is gone
+  const char* phase = "resolve";
+  std::chrono::nanoseconds budget{};
+  SteadyClock::time_point deadline;
+  bool timed_out = false;
+  bool finished = false;
+  bool connected = false;
+  bool delivered = false;
+};
+
+asio::awaitable<void> watch(std::shared_ptr<Connection> conn) {
+  while (!conn->finished) {
+    conn->watchdog_timer.expires_at(conn->deadline);
+    co_await conn->watchdog_timer.async_wait(kNoThrow);
+    if (!conn->finished && SteadyClock::now() >= conn->deadline) {
+      conn->timed_out = true;
+      conn->abort();
+      co_return;
+    }
+  }
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// Text the server chose goes into a quoted log field: keep it from closing the quotes or breaking the line.
+std::string log_safe(std::string_view text) {
+  std::string safe(text);
+  for (char& c : safe) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '_';
+  }
+  return safe;
+}
+
+Status failed(std::string_view phase, const boost::system::error_code& ec) {
+  return Status::retryable(std::string(phase) + ": " + ec.message());
+}
+
+Result<ssl::context> make_tls_context(const std::string& ca_file) {
+  ssl::context context(ssl::context::tls_client);
+  if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1) {
+    return Status::fatal("tls: cannot require TLS 1.2");
+  }
+  boost::system::error_code ec;
+  context.set_verify_mode(ssl::verify_peer, ec);
+  if (ec) return failed("tls: set_verify_mode", ec);
+  context.set_default_verify_paths(ec);
+  if (ec) return failed("tls: set_default_verify_paths", ec);
+  if (!ca_file.empty()) {
+    context.load_verify_file(ca_file, ec);
+    if (ec) return Status::fatal("tls: cannot load ca_file=" + ca_file + ": " + ec.message());
+  }
+  return Result<ssl::context>(std::move(context));
+}
+
+}  // namespace
+
+struct FeedClient::Impl {
+  Impl(FeedOptions options_in, FeedHandler& handler_in, const Clock& clock_in, Metrics& metrics_in)
+      : options(std::move(options_in)),
+        handler(handler_in),
+        clock(clock_in),
+        metrics(metrics_in),
+        log(make_logger("feed")),
+        url(parse_ws_url(options.base_url)),
+        rng(std::random_device{}()),
+        backoff(options.backoff_initial, options.backoff_max, [this] { return unit(rng); }) {
+    if (url) {
+      target = stream_target(*url, options.streams);
+      display_url = url->to_string() + target.substr(url->base_path.size());
+    }
+  }
+
+  void run(std::stop_token stop);
+  void request_stop();
+  asio::awaitable<void> supervise();
+  asio::awaitable<Status> attempt(const std::shared_ptr<Connection>& conn);
+  asio::awaitable<Status> attempt_tls(Connection& conn);
+  template <class Ws>
+  asio::awaitable<Status> session(Ws& ws, Connection& conn);
+  asio::awaitable<Status> connect_tcp(beast::tcp_stream& stream, Connection& conn);
+  asio::awaitable<Status> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream, Connection& conn);
+  template <class Ws>
+  asio::awaitable<Status> read_messages(Ws& ws, Connection& conn);
+  std::string describe_timeout(const Connection& conn) const;
+
+  const FeedOptions options;
+  FeedHandler& handler;
+  const Clock& clock;
+  Metrics& metrics;
+  std::shared_ptr<spdlog::logger> log;
+  const Result<WsUrl> url;
+  std::string target;
+  std::string display_url;
+  std::mt19937_64 rng;
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  Backoff backoff;
+
+  // Touched only on the io_context's thread.
+  asio::io_context ioc{1};
+  asio::steady_timer backoff_timer{ioc};
+  std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
+  std::shared_ptr<Connection> current;
+  bool stopping = false;
+};
+
+void FeedClient::Impl::run(std::stop_token stop) {
+  if (!url) {
+    log->error("feed not started url={} error=\"{}\"", log_safe(options.base_url), url.status().message());
+    return;
+  }
+  ioc.restart();
+  stopping = false;
+  // The callback may run on any thread; the work it asks for happens on the io_context's.
+  const std::stop_callback on_stop(stop, [this] { asio::post(ioc, [this] { request_stop(); }); });
+  asio::co_spawn(ioc, supervise(), [this](const std::exception_ptr& error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      log->error("feed loop ended by an exception url={} error=\"{}\"", display_url, log_safe(e.what()));
+    } catch (...) {
+      log->error("feed loop ended by an unknown exception url={}", display_url);
+    }
+  });
+  ioc.run();
+}
+
+void FeedClient::Impl::request_stop() {
+  stopping = true;
+  backoff_timer.cancel();
+  if (current) current->abort();
+}
+
+asio::awaitable<void> FeedClient::Impl::supervise() {
+  const asio::any_io_executor executor = co_await asio::this_coro::executor;
+  while (!stopping) {
+    auto conn = std::make_shared<Connection>(executor);
+    current = conn;
+    const Status status = co_await attempt(conn);
+    current.reset();
+    if (stopping) break;
+    if (conn->delivered) backoff.reset();
+    const std::chrono::milliseconds delay = backoff.next();
+    log->warn("{} url={} error=\"{}\" attempt={} delay_ms={}",
+              conn->connected ? "connection lost" : "connection failed", display_url, status.message(),
+              backoff.failures(), delay.count());
+    backoff_timer.expires_after(delay);
+    co_await backoff_timer.async_wait(kNoThrow);
+  }
+  log->info("feed stopped url={}", display_url);
+}
+
+asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connection>& conn) {
+  conn->enter("resolve", options.connect_timeout);
+  asio::co_spawn(conn->watchdog_timer.get_executor(), watch(conn), asio::detached);
+  Status status;
+  try {
+    if (url->tls) {
+      status = co_await attempt_tls(*conn);
+    } else {
+      PlainWs ws(conn->resolver.get_executor());
+      status = co_await session(ws, *conn);
+    }
+  } catch (const std::exception& e) {
+    status = Status::retryable(std::string("unexpected exception: ") + log_safe(e.what()));
+  }
+  conn->transport = nullptr;
+  conn->finished = true;
+  conn->watchdog_timer.cancel();
+  if (stopping) {
+    status = Status::retryable("stop requested");
+  } else if (conn->timed_out) {
+    status = Status::retryable(describe_timeout(*conn));
+  }
+  if (conn->connected) {
+    bump(metrics.ws_disconnects);
+    handler.on_disconnected(status.message());
+  }
+  co_return status;
+}
+
+asio::awaitable<Status> FeedClient::Impl::attempt_tls(Connection& conn) {
+  if (!tls_context) {
+    Result<ssl::context> made = make_tls_context(options.ca_file);
+    if (!made) co_return made.status();
+    tls_context.emplace(std::move(made).value());
+  }
+  TlsWs ws(conn.resolver.get_executor(), *tls_context);
+  co_return co_await session(ws, conn);
+}
+
+std::string FeedClient::Impl::describe_timeout(const Connection& conn) const {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(conn.budget).count();
+  if (std::string_view(conn.phase) == "read") return "no frame for " + std::to_string(seconds) + "s (idle timeout)";
+  return std::string(conn.phase) + ": timed out after " + std::to_string(seconds) + "s";
+}
+
+template <class Ws>
+asio::awaitable<Status> FeedClient::Impl::session(Ws& ws, Connection& conn) {
+  beast::tcp_stream& stream = beast::get_lowest_layer(ws);
+  conn.transport = &stream;
+  if (Status status = co_await connect_tcp(stream, conn); !status) co_return status;
+  if constexpr (std::is_same_v<Ws, TlsWs>) {
+    if (Status status = co_await handshake_tls(ws.next_layer(), conn); !status) co_return status;
+  }
+
+  // The watchdog is the idle timer (see Connection); Beast's handshake timeout also bounds the close
+  // handshake, which the watchdog alone would leave to the idle budget.
+  ws.set_option(websocket::stream_base::timeout{options.connect_timeout, websocket::stream_base::none(), false});
+  ws.set_option(websocket::stream_base::decorator(
+      [](websocket::request_type& request) { request.set(beast::http::field::user_agent, kUserAgent); }));
+  ws.read_message_max(options.max_message_bytes);
+  // Beast answers pings with pongs inside its read operations; the callback only observes frames.
+  ws.control_callback([this, &conn](websocket::frame_type kind, beast::string_view /*payload*/) {
+    conn.touch();
+    if (kind == websocket::frame_type::ping) bump(metrics.ws_pings);
+  });
+  conn.enter("ws_handshake", options.connect_timeout);
+  if (auto [ec] = co_await ws.async_handshake(url->host_header(), target, kNoThrow); ec) {
+    co_return failed("ws_handshake", ec);
+  }
+
+  conn.connected = true;
+  bump(metrics.ws_connects);
+  log->info("connected url={} tls={} streams={}", display_url, url->tls ? "on" : "off", options.streams.size());
+  handler.on_connected();
+  co_return co_await read_messages(ws, conn);
+}
+
+asio::awaitable<Status> FeedClient::Impl::connect_tcp(beast::tcp_stream& stream, Connection& conn) {
+  // Resolve and connect share one budget.
+  auto [resolve_ec, endpoints] =
+      co_await conn.resolver.async_resolve(url->host, std::to_string(url->port), kNoThrow);
+  if (resolve_ec) co_return failed("resolve", resolve_ec);
+  conn.phase = "connect";
+  if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, kNoThrow); ec) co_return failed("connect", ec);
+  co_return Status::ok();
+}
+
+asio::awaitable<Status> FeedClient::Impl::handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream,
+                                                        Connection& conn) {
+  // SNI carries host names only; certificates for IP literals are checked against their IP SANs.
+  const bool ip_literal = is_ip_literal(url->host);
+  if (!ip_literal && SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str()) != 1) {
+    co_return Status::retryable("tls_handshake: cannot set SNI host=" + url->host);
+  }
+  boost::system::error_code ec;
+  stream.set_verify_mode(ssl::verify_peer, ec);
+  if (ec) co_return failed("tls_handshake: set_verify_mode", ec);
+  // host_name_verification leaves the verify result unset on a mismatch; name it for the log line.
+  auto check_host = [check = ssl::host_name_verification(url->host), ip_literal](bool preverified,
+                                                                            ssl::verify_context& ctx) {
+    const bool ok = check(preverified, ctx);
+    if (preverified && !ok) {
+      X509_STORE_CTX_set_error(ctx.native_handle(),
+                               ip_literal ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+    }
+    return ok;
+  };
+  stream.set_verify_callback(std::move(check_host), ec);
+  if (ec) co_return failed("tls_handshake: set_verify_callback", ec);
+
+  conn.enter("tls_handshake", options.connect_timeout);
+  std::tie(ec) = co_await stream.async_handshake(ssl::stream_base::client, kNoThrow);
+  if (!ec) co_return Status::ok();
+  std::string message = "tls_handshake: " + ec.message();
+  if (const long result = SSL_get_verify_result(stream.native_handle()); result != X509_V_OK) {
+    message += std::string(" verify=") + X509_verify_cert_error_string(result);
+  }
+  co_return Status::retryable(std::move(message));
+}
+
+template <class Ws>
+asio::awaitable<Status> FeedClient::Impl::read_messages(Ws& ws, Connection& conn) {
+  conn.enter("read", options.idle_timeout);
+  beast::flat_buffer buffer;
+  for (;;) {
+    buffer.clear();
+    // Frame by frame rather than one async_read, so each piece of a long fragmented message
+    // counts as a sign of life.
+    do {
+      auto [ec, bytes] = co_await ws.async_read_some(buffer, kBeastChoosesReadSize, kNoThrow);
+      if (ec == websocket::error::closed) {
+        const websocket::close_reason& reason = ws.reason();
+        co_return Status::retryable("closed by server code=" + std::to_string(reason.code) +
+                                    " reason=" + log_safe(std::string_view(reason.reason.data(), reason.reason.size())));
+      }
+      if (ec) co_return failed("read", ec);
+      conn.touch();
+    } while (!ws.is_message_done());
+
+    const std::int64_t recv_us = clock.system_now_us();
+    const auto data = buffer.cdata();
+    const std::string_view payload(static_cast<const char*>(data.data()), data.size());
+    conn.delivered = true;
+    bump(metrics.ws_messages);
+    bump(metrics.ws_bytes, payload.size());
+    handler.on_message(payload, ws.got_text(), recv_us);
+  }
+}
+
+FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), handler, clock, metrics)) {}
+
+FeedClient::~FeedClient() = default;
+
+void FeedClient::run(std::stop_token stop) { impl_->run(std::move(stop)); }
+
+}  // namespace mc

@@ -1,0 +1,97 @@
+#pragma once
+// The per-message hot path: one WebSocket message in, one output line and its classification out.
+//
+// A trade becomes the line of DESIGN.md ("Line format"): `{"recv_us":N,` followed by the exchange's
+// bytes after its first '{', then '\n'. Everything that is not a trade and not a control reply becomes
+// a quarantine line (DESIGN.md "Bad input") that carries the exact payload in base64:
+//   {"recv_us":N,"reason":"<reason>","frame":"text"|"binary","bytes":<payload size>,"raw_b64":"..."}
+// simdjson stays inside record_builder.cpp.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mc {
+
+// Larger messages are quarantined without being parsed. Binance trades are a few hundred bytes.
+constexpr std::size_t kMaxRecordBytes = 8U << 20U;
+// Deeper JSON is quarantined: bounds the recursion of the validation walk.
+constexpr int kMaxJsonDepth = 64;
+
+enum class Frame { kText, kBinary };
+
+enum class RecordClass {
+  kTrade,       // goes to its symbol's trade writer
+  kControl,     // a subscription reply ({"result":null,"id":1}): dropped
+  kQuarantine,  // anything else: goes to a quarantine writer
+};
+
+enum class QuarantineReason {
+  kNone,            // not quarantined
+  kBinaryFrame,     // a binary WebSocket frame
+  kEmpty,           // no bytes, or whitespace only
+  kOversize,        // more than kMaxRecordBytes
+  kNotObject,       // the first non-whitespace byte is not '{': a JSON array or scalar, or not JSON at all
+  kInvalidJson,     // starts with '{' but is not valid JSON (truncated, bad syntax, invalid UTF-8, trailing bytes)
+  kTooDeep,         // valid so far but nested deeper than kMaxJsonDepth
+  kExchangeError,   // an error reply ({"error":{...},"id":1}): must not vanish as a control message
+  kBadEnvelope,     // no string "stream" and object "data", and not a control reply
+  kUnknownStream,   // "stream" does not end with "@trade"
+  kUnknownEvent,    // data.e missing or not "trade"
+  kBadEventTime,    // data.E missing or not a 64-bit integer
+  kBadTradeId,      // data.t missing, not a 64-bit integer, or negative
+  kMissingSymbol,   // data.s missing, not a string, or empty
+  kSymbolMismatch,  // data.s is not the stream's symbol ("btcusdt@trade" with "ETHUSDT")
+  kUnknownSymbol,   // data.s is not one of the configured symbols
+};
+
+// The token written into quarantine lines and logs: "binary_frame", "invalid_json", ...
+const char* to_string(QuarantineReason reason);
+
+// What build() learned about one message.
+struct MessageInfo {
+  RecordClass kind = RecordClass::kQuarantine;
+  QuarantineReason reason = QuarantineReason::kNone;
+  // kTrade: the index of data.s in the symbol list. kQuarantine: of data.s, else of the stream name's
+  // prefix upper-cased; nullopt when neither names a configured symbol (the unroutable quarantine).
+  std::optional<std::size_t> symbol_index;
+  std::int64_t trade_id = -1;      // kTrade: data.t
+  std::int64_t event_time_ms = 0;  // kTrade: data.E
+};
+
+// One per connection, used from one thread. Owns the simdjson parser, whose buffers are reused: in
+// steady state a message costs no allocation beyond the line the caller passes in.
+class RecordBuilder {
+ public:
+  // symbols: upper case, as configured ("BTCUSDT"); a trade's data.s must match one exactly.
+  explicit RecordBuilder(std::vector<std::string> symbols);
+  ~RecordBuilder();
+  RecordBuilder(RecordBuilder&&) noexcept;
+  RecordBuilder& operator=(RecordBuilder&&) noexcept;
+  RecordBuilder(const RecordBuilder&) = delete;
+  RecordBuilder& operator=(const RecordBuilder&) = delete;
+
+  // Classifies one message and writes its line into `line` (cleared first): the trade line for
+  // kTrade, the quarantine line for kQuarantine, nothing for kControl. The payload is copied once,
+  // into `line`, which is given simdjson's padding as spare capacity and parsed in place; reusing
+  // the same string across calls (as a benchmark does) then costs no allocation at all.
+  MessageInfo build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& line);
+
+  const std::vector<std::string>& symbols() const { return symbols_; }
+
+ private:
+  struct Parser;  // the simdjson ondemand parser
+
+  std::optional<std::size_t> find_symbol(std::string_view symbol) const;
+  std::optional<std::size_t> find_stream_symbol(std::string_view stream) const;
+  MessageInfo classify(const std::string& line);
+
+  std::vector<std::string> symbols_;
+  std::unique_ptr<Parser> parser_;
+};
+
+}  // namespace mc

@@ -1,0 +1,107 @@
+#include "feed/record_router.hpp"
+
+#include <cassert>
+#include <utility>
+
+#include "common/log.hpp"
+
+namespace mc {
+namespace {
+
+constexpr std::chrono::seconds kLogInterval{1};
+constexpr std::size_t kPreviewBytes = 120;
+
+// The first bytes of a payload for a log line. Percent-encodes everything but printable ASCII, and
+// also ' ', '"', '\\' and '%', so whatever the bytes the preview stays one readable key=value token.
+std::string preview(std::string_view payload) {
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  const std::string_view head = payload.substr(0, kPreviewBytes);
+  std::string out;
+  out.reserve(head.size() * 3);
+  for (const char c : head) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte > 0x20 && byte < 0x7F && c != '"' && c != '\\' && c != '%') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4U]);
+      out.push_back(kHex[byte & 0x0FU]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
+                           const Clock& clock)
+    : builder_(std::move(symbols)),
+      routes_(std::move(routes)),
+      sink_(sink),
+      metrics_(metrics),
+      clock_(clock),
+      logger_(make_logger("router")),
+      last_trade_ids_(builder_.symbols().size(), -1),
+      drop_log_(kLogInterval),
+      quarantine_log_(kLogInterval),
+      gap_log_(kLogInterval) {
+  assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
+}
+
+void RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
+  std::string line;
+  const MessageInfo info = builder_.build(payload, is_text ? Frame::kText : Frame::kBinary, recv_us, line);
+  switch (info.kind) {
+    case RecordClass::kControl:
+      bump(metrics_.records_ignored);
+      logger_->debug("control message dropped bytes={} head={}", payload.size(), preview(payload));
+      return;
+    case RecordClass::kTrade:
+      track_trade_id(*info.symbol_index, info.trade_id);
+      push(routes_.data_route(*info.symbol_index), recv_us, std::move(line), metrics_.records_routed);
+      return;
+    case RecordClass::kQuarantine:
+      log_quarantine(info, payload, is_text);
+      push(info.symbol_index ? routes_.quarantine_route(*info.symbol_index) : routes_.unroutable_quarantine_route(),
+           recv_us, std::move(line), metrics_.records_quarantined);
+      return;
+  }
+}
+
+// Only forward jumps are gaps: ids at or below the last one are repeats (a replacement connection
+// overlapping the old one delivers the same trades twice), not missing data.
+void RecordRouter::track_trade_id(std::size_t symbol_index, std::int64_t trade_id) {
+  std::int64_t& last = last_trade_ids_[symbol_index];
+  if (trade_id <= last) return;
+  if (last != -1 && trade_id != last + 1) {
+    ++gaps_seen_;
+    if (const std::uint64_t events = gap_log_.admit(clock_.steady_now())) {
+      logger_->warn("trade id gap symbol={} last={} next={} missing={} gaps_in_line={} gaps_total={}",
+                    builder_.symbols()[symbol_index], last, trade_id, trade_id - last - 1, events, gaps_seen_);
+    }
+  }
+  last = trade_id;
+}
+
+void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text) {
+  const std::uint64_t events = quarantine_log_.admit(clock_.steady_now());
+  if (events == 0) return;
+  logger_->warn("quarantined message reason={} symbol={} frame={} bytes={} quarantined_in_line={} head={}",
+                to_string(info.reason), info.symbol_index ? std::string_view(builder_.symbols()[*info.symbol_index]) : std::string_view("UNKNOWN"),
+                is_text ? "text" : "binary", payload.size(), events, preview(payload));
+}
+
+void RecordRouter::push(std::uint32_t route, std::int64_t recv_us, std::string&& line, Counter& on_success) {
+  if (sink_.push(Record{route, recv_us, std::move(line)})) {
+    bump(on_success);
+    return;
+  }
+  bump(metrics_.records_dropped);
+  if (const std::uint64_t events = drop_log_.admit(clock_.steady_now())) {
+    const Route& target = routes_.routes()[route];
+    logger_->error("sink refused records, data lost dropped_in_line={} dropped_total={} last_route={}/{}", events,
+                   metrics_.records_dropped.load(std::memory_order_relaxed), target.stream, target.symbol);
+  }
+}
+
+}  // namespace mc

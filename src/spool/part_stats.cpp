@@ -1,0 +1,119 @@
+#include "spool/part_stats.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+namespace mc {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+struct LineFields {
+  std::int64_t recv_us = 0;
+  std::optional<std::int64_t> event_ms;  // data.E
+  std::optional<std::int64_t> id;        // data.t
+};
+
+// Reads E and t from the data object; the iterator skips the members not asked for.
+bool read_data_object(od::value value, LineFields& fields) {
+  od::object data;
+  if (value.get_object().get(data) != simdjson::SUCCESS) return false;
+  for (auto field : data) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
+    if (key == "E" || key == "t") {
+      std::int64_t number = 0;
+      if (field.value().get_int64().get(number) != simdjson::SUCCESS) return false;
+      (key == "E" ? fields.event_ms : fields.id) = number;
+    }
+  }
+  return true;
+}
+
+// One line (without its '\n') whose buffer stays readable `capacity` bytes from `line.data()`.
+// Empty when the line is not one JSON object with the members its kind requires.
+std::optional<LineFields> parse_line(od::parser& parser, std::string_view line, std::size_t capacity, PartKind kind) {
+  od::document doc;
+  if (parser.iterate(line.data(), line.size(), capacity).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  od::object root;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) return std::nullopt;
+
+  LineFields fields;
+  bool has_recv = false;
+  for (auto field : root) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return std::nullopt;
+    od::value value;
+    if (field.value().get(value) != simdjson::SUCCESS) return std::nullopt;
+    if (key == "recv_us") {
+      if (value.get_int64().get(fields.recv_us) != simdjson::SUCCESS) return std::nullopt;
+      has_recv = true;
+    } else if (key == "data" && kind == PartKind::kData) {
+      if (!read_data_object(value, fields)) return std::nullopt;
+    }
+  }
+  // On-demand parsing stops at the object's end; anything after it means the line is not one object.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) return std::nullopt;
+
+  if (!has_recv) return std::nullopt;
+  if (kind == PartKind::kData && (!fields.event_ms || !fields.id)) return std::nullopt;
+  return fields;
+}
+
+void widen(std::optional<std::int64_t>& min, std::optional<std::int64_t>& max, std::int64_t value) {
+  min = min ? std::min(*min, value) : value;
+  max = max ? std::max(*max, value) : value;
+}
+
+void find_gaps(std::vector<std::int64_t> ids, PartStats& stats) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i] == ids[i - 1] + 1) continue;
+    if (stats.id_gaps.size() == kMaxIdGaps) {
+      stats.id_gaps_truncated = true;
+      return;
+    }
+    stats.id_gaps.push_back({ids[i - 1] + 1, ids[i] - 1});
+  }
+}
+
+}  // namespace
+
+PartStats scan_part(const simdjson::padded_string& content, PartKind kind) {
+  const std::string_view text(content.data(), content.size());
+  const std::size_t last_newline = text.rfind('\n');
+  const std::size_t kept = last_newline == std::string_view::npos ? 0 : last_newline + 1;
+
+  PartStats stats;
+  stats.bytes = kept;
+  stats.trimmed_bytes = text.size() - kept;
+
+  od::parser parser;
+  std::vector<std::int64_t> ids;
+  for (std::size_t start = 0; start < kept;) {
+    const std::size_t end = text.find('\n', start);
+    const std::string_view line = text.substr(start, end - start);
+    // The padded string keeps SIMDJSON_PADDING readable bytes past its end, so past every line.
+    const std::size_t capacity = text.size() - start + simdjson::SIMDJSON_PADDING;
+    start = end + 1;
+    ++stats.record_count;
+
+    const std::optional<LineFields> fields = parse_line(parser, line, capacity, kind);
+    if (!fields) {
+      ++stats.bad_lines;
+      continue;
+    }
+    widen(stats.recv_min_us, stats.recv_max_us, fields->recv_us);
+    if (kind != PartKind::kData) continue;
+    widen(stats.time_min_ms, stats.time_max_ms, *fields->event_ms);
+    if (!stats.id_first) stats.id_first = fields->id;
+    stats.id_last = fields->id;
+    ids.push_back(*fields->id);
+  }
+  find_gaps(std::move(ids), stats);
+  return stats;
+}
+
+}  // namespace mc

@@ -1,0 +1,54 @@
+#pragma once
+// What a part holds, read from its uncompressed lines: the numbers its manifest reports.
+//
+// Data lines:       {"recv_us":N,"stream":"..","data":{"e":"trade","E":N,"t":N,...}}
+//                   {"recv_us":N,"src":"rest","data":{...}}   (recovered over REST)
+// Quarantine lines: {"recv_us":N,"reason":"..","frame":"text","bytes":N,"raw_b64":".."}
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "common/record.hpp"
+
+namespace mc {
+
+// A manifest lists at most this many id gaps; a part with more says so with id_gaps_truncated.
+inline constexpr std::size_t kMaxIdGaps = 1000;
+
+// Trade ids [from_missing, to_missing] that lie between ids present in the part but are not in it.
+struct IdGap {
+  std::int64_t from_missing = 0;
+  std::int64_t to_missing = 0;
+  friend bool operator==(const IdGap&, const IdGap&) = default;
+};
+
+struct PartStats {
+  std::uint64_t record_count = 0;   // complete lines, bad ones included: what a reader will find
+  std::uint64_t bytes = 0;          // the complete lines' bytes: what the part holds uncompressed
+  std::uint64_t trimmed_bytes = 0;  // a torn last line (no '\n') left by a crash; not part of the part
+  std::uint64_t bad_lines = 0;      // lines that are not the JSON object their kind requires
+
+  // Over the good lines; empty when there is none (and always, for E and t, in quarantine parts).
+  std::optional<std::int64_t> time_min_ms;  // data.E
+  std::optional<std::int64_t> time_max_ms;
+  std::optional<std::int64_t> id_first;     // data.t of the first good line
+  std::optional<std::int64_t> id_last;      // data.t of the last good line
+  std::optional<std::int64_t> recv_min_us;
+  std::optional<std::int64_t> recv_max_us;
+
+  // Ids missing between the smallest and the largest id in the part, ascending. Computed over the
+  // set of ids, so records out of order (REST backfill, connection overlap) do not count as gaps.
+  std::vector<IdGap> id_gaps;
+  bool id_gaps_truncated = false;
+};
+
+// Scans the lines of an open (uncompressed) part. content is the whole file; bytes after its last
+// '\n' are a torn line: counted in trimmed_bytes and left out of every other number, so the part
+// is content's first `bytes` bytes. Never fails: lines that do not parse are counted in bad_lines.
+PartStats scan_part(const simdjson::padded_string& content, PartKind kind);
+
+}  // namespace mc

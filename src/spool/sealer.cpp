@@ -1,0 +1,94 @@
+#include "spool/sealer.hpp"
+
+#include <string>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/file_util.hpp"
+#include "common/gzip.hpp"
+#include "common/log.hpp"
+#include "common/sha256.hpp"
+#include "spool/manifest.hpp"
+#include "spool/part_stats.hpp"
+
+namespace mc {
+namespace {
+
+std::optional<PartName> open_part_name(const std::filesystem::path& open_file) {
+  const std::optional<std::string> key = key_from_spool_file_name(open_file.filename().string());
+  if (!key) return std::nullopt;
+  std::optional<PartName> name = parse_part_key(*key);
+  // parse_part_key also accepts part and manifest keys; only an open key names an open file.
+  if (!name || name->open_key() != *key) return std::nullopt;
+  return name;
+}
+
+Status remove_open_file(const std::filesystem::path& open_file) {
+  if (Status removed = remove_file(open_file); !removed) return removed;
+  return fsync_directory(open_file.parent_path());
+}
+
+}  // namespace
+
+Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
+                                                 int gzip_level, const Clock& clock) {
+  const auto log = make_logger("spool");
+  const std::optional<PartName> name = open_part_name(open_file);
+  if (!name) return Status::corrupt("not an open part's file name: " + open_file.string());
+
+  std::error_code ec;
+  if (!std::filesystem::exists(open_file, ec) && !ec) {
+    log->warn("seal skipped: the open file is gone (sealed before?) file={}", open_file.string());
+    return std::optional<SealedPart>{};
+  }
+  Result<std::string> raw = read_file(open_file);
+  if (!raw) return raw.status().with_context("sealing");
+  // simdjson needs padding after each line; the padded copy is all we use from here on.
+  const simdjson::padded_string content(raw.value());
+  raw.value().clear();
+  raw.value().shrink_to_fit();
+
+  const PartStats stats = scan_part(content, name->kind);
+  if (stats.trimmed_bytes > 0) {
+    log->warn("torn last line trimmed file={} trimmed_bytes={}", open_file.string(), stats.trimmed_bytes);
+  }
+  if (stats.bad_lines > 0) {
+    log->warn("part holds lines that do not parse file={} bad_lines={} records={}", open_file.string(),
+              stats.bad_lines, stats.record_count);
+  }
+  if (stats.record_count == 0) {
+    log->info("open file holds no complete line; removed, nothing to seal file={} trimmed_bytes={}",
+              open_file.string(), stats.trimmed_bytes);
+    if (Status removed = remove_open_file(open_file); !removed) return removed.with_context("sealing");
+    return std::optional<SealedPart>{};
+  }
+
+  Result<std::string> gz = gzip_compress(std::string_view(content.data(), stats.bytes), gzip_level);
+  if (!gz) return gz.status().with_context("sealing " + open_file.string());
+  Result<std::string> digest = sha256_hex(gz.value());
+  if (!digest) return digest.status().with_context("sealing " + open_file.string());
+
+  const std::string manifest = render_manifest({
+      .name = *name,
+      .stats = stats,
+      .bytes_gzip = gz->size(),
+      .sha256_hex = std::move(digest).value(),
+      .created_at_ms = clock.system_now_us() / 1000,
+      .gzip_level = gzip_level,
+  });
+
+  // The part first: a manifest on disk promises a complete part next to it.
+  SealedPart sealed = layout.sealed(*name);
+  if (Status written = write_file_atomic(sealed.part_file, gz.value()); !written) return written.with_context("sealing");
+  if (Status written = write_file_atomic(sealed.manifest_file, manifest); !written) {
+    return written.with_context("sealing");
+  }
+  if (Status removed = remove_open_file(open_file); !removed) return removed.with_context("sealing");
+
+  log->debug("sealed key={} records={} bytes={} bytes_gzip={}", name->part_key(), stats.record_count, stats.bytes,
+             gz->size());
+  return std::optional<SealedPart>{std::move(sealed)};
+}
+
+}  // namespace mc

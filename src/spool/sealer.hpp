@@ -1,0 +1,27 @@
+#pragma once
+// Sealing: an open part becomes a gzip part plus its manifest in sealed/, then the open file goes.
+//
+//   open/<open_key> --read, trim torn tail, scan, gzip, sha256--> sealed/<part_key>      (atomic)
+//                                                             --> sealed/<manifest_key>  (atomic)
+//                   --> unlink open/<open_key>, fsync open/
+//
+// Every step can be repeated: a crash at any point leaves the open file in place, and sealing it
+// again writes the same part bytes (libdeflate is deterministic) over whatever was there.
+
+#include <filesystem>
+#include <optional>
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "spool/spool_layout.hpp"
+
+namespace mc {
+
+// The sealed part, or nullopt when there was nothing to seal: the open file held no complete line
+// (a crash right after it was created; it is removed) or it no longer exists (already sealed).
+// kCorrupt when the file's name is not an open part key: the caller moves it to rejected/.
+// kNoSpace when the disk is full; other kinds as the file system reports them.
+Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
+                                                 int gzip_level, const Clock& clock);
+
+}  // namespace mc

@@ -1,0 +1,149 @@
+#include "spool/sealer_worker.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+#include "spool/rejected.hpp"
+#include "spool/sealer.hpp"
+
+namespace mc {
+namespace {
+
+// The longest the worker and drain() sleep before looking at the clock again: waits are measured
+// on the injected clock, which a condition variable cannot watch.
+constexpr std::chrono::milliseconds kClockPoll{50};
+
+template <typename Duration>
+Duration at_most_poll(Duration wait) {
+  return std::clamp<Duration>(wait, Duration::zero(), std::chrono::duration_cast<Duration>(kClockPoll));
+}
+
+}  // namespace
+
+SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics,
+                           OnSealed on_sealed)
+    : layout_(std::move(layout)),
+      options_(options),
+      clock_(clock),
+      metrics_(metrics),
+      on_sealed_(std::move(on_sealed)),
+      log_(make_logger("spool")),
+      thread_([this](std::stop_token stop) { run(std::move(stop)); }) {}
+
+SealerWorker::~SealerWorker() = default;
+
+bool SealerWorker::enqueue(std::filesystem::path open_file) {
+  {
+    std::lock_guard lock(mutex_);
+    if (accepting_ && queue_.size() + in_flight_ < options_.queue_capacity) {
+      queue_.push_back({std::move(open_file)});
+      ++enqueued_;
+      work_cv_.notify_one();
+      return true;
+    }
+  }
+  not_queued_.fetch_add(1, std::memory_order_relaxed);
+  log_->error("seal queue full or stopped; the file stays in open/ until the next start file={} capacity={}",
+              open_file.string(), options_.queue_capacity);
+  return false;
+}
+
+bool SealerWorker::drain(std::chrono::steady_clock::time_point deadline) {
+  std::size_t left = 0;
+  {
+    std::unique_lock lock(mutex_);
+    accepting_ = false;
+    while (!queue_.empty() || in_flight_ > 0) {
+      const auto now = clock_.steady_now();
+      if (now >= deadline) break;
+      idle_cv_.wait_for(lock, at_most_poll(deadline - now));
+    }
+    left = queue_.size() + in_flight_;
+  }
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
+  if (left > 0) {
+    log_->warn("sealer stopped at the deadline; files stay in open/ for the next start unsealed={}", left);
+  }
+  return left == 0;
+}
+
+void SealerWorker::run(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (!stop.stop_requested()) {
+    if (queue_.empty()) {
+      work_cv_.wait(lock, stop, [&] { return !queue_.empty(); });
+      continue;
+    }
+    const auto now = clock_.steady_now();
+    const auto ready = std::find_if(queue_.begin(), queue_.end(), [&](const Item& item) { return item.not_before <= now; });
+    if (ready == queue_.end()) {
+      const auto next = std::min_element(queue_.begin(), queue_.end(), [](const Item& a, const Item& b) {
+                          return a.not_before < b.not_before;
+                        })->not_before;
+      const std::uint64_t seen = enqueued_;
+      work_cv_.wait_for(lock, stop, at_most_poll(next - now), [&] { return enqueued_ != seen; });
+      continue;
+    }
+
+    Item item = std::move(*ready);
+    queue_.erase(ready);
+    ++in_flight_;
+    lock.unlock();
+    std::optional<Item> retry = seal(std::move(item));
+    lock.lock();
+    --in_flight_;
+    if (retry) queue_.push_back(std::move(*retry));
+    idle_cv_.notify_all();
+  }
+}
+
+std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.open_file, options_.gzip_level, clock_);
+  if (sealed) {
+    if (sealed.value()) {
+      bump(metrics_.parts_sealed);
+      on_sealed_(std::move(*sealed.value()));
+    }
+    return std::nullopt;
+  }
+
+  bump(metrics_.seal_failures);
+  const Status& status = sealed.status();
+  ++item.failures;
+  switch (status.kind()) {
+    case ErrorKind::kCorrupt: {
+      Result<std::filesystem::path> moved = move_to_rejected(layout_, item.open_file);
+      if (moved) {
+        log_->error("cannot seal; moved to rejected/ file={} to={} error=\"{}\"", item.open_file.string(),
+                    moved->string(), status.message());
+      } else {
+        log_->error("cannot seal nor move to rejected/; left in open/ file={} error=\"{}\" move_error=\"{}\"",
+                    item.open_file.string(), status.message(), moved.status().message());
+      }
+      return std::nullopt;
+    }
+    case ErrorKind::kNoSpace:
+      item.not_before = clock_.steady_now() + options_.no_space_retry;
+      log_->error("DISK FULL: cannot seal, retrying in {} ms file={} failures={} error=\"{}\"",
+                  options_.no_space_retry.count(), item.open_file.string(), item.failures, status.message());
+      return item;
+    case ErrorKind::kRetryable:
+    case ErrorKind::kFatal: {
+      const std::chrono::milliseconds delay = backoff(item.failures);
+      item.not_before = clock_.steady_now() + delay;
+      log_->warn("seal failed, retrying in {} ms file={} failures={} kind={} error=\"{}\"", delay.count(),
+                 item.open_file.string(), item.failures, to_string(status.kind()), status.message());
+      return item;
+    }
+  }
+  return item;
+}
+
+std::chrono::milliseconds SealerWorker::backoff(int failures) const {
+  std::chrono::milliseconds delay = options_.retry_initial;
+  for (int i = 1; i < failures && delay < options_.retry_max; ++i) delay *= 2;
+  return std::min(delay, options_.retry_max);
+}
+
+}  // namespace mc

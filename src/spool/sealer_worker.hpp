@@ -1,0 +1,98 @@
+#pragma once
+// The sealer thread: seals the open files the writers (and start-up recovery) hand it, one at a
+// time, and passes each sealed part on (to the uploader). The writers never wait for it: enqueue
+// only takes a lock. What cannot be queued stays in open/, where the next start finds it.
+//
+// Failures, by kind: kNoSpace waits no_space_retry and tries again; kCorrupt (a name that is not
+// an open part's) moves the file to rejected/; anything else retries with doubling backoff, capped.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "spool/spool_layout.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace mc {
+
+// Open files waiting to be sealed, the one being sealed included. Writers produce one per window
+// and symbol, so a full queue means the sealer has been stuck for a long time.
+inline constexpr std::size_t kSealQueueCapacity = 1024;
+
+struct SealerWorkerOptions {
+  int gzip_level = 6;
+  std::size_t queue_capacity = kSealQueueCapacity;
+  std::chrono::milliseconds no_space_retry{5000};
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{60000};
+};
+
+class SealerWorker {
+ public:
+  // Called on the sealer thread for each part sealed; must not throw.
+  using OnSealed = std::function<void(SealedPart)>;
+
+  // Starts the thread. Counts parts_sealed and seal_failures in metrics.
+  SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics,
+               OnSealed on_sealed);
+  // Stops without draining; whatever is queued stays in open/ for the next start.
+  ~SealerWorker();
+  SealerWorker(const SealerWorker&) = delete;
+  SealerWorker& operator=(const SealerWorker&) = delete;
+
+  // Queues an open file to seal. False, logged and counted in not_queued(), when the queue is full
+  // or the worker is draining or stopped.
+  bool enqueue(std::filesystem::path open_file);
+
+  // For shutdown: refuses new files, seals everything queued (retrying failures) until the queue
+  // is empty or the clock passes deadline, then stops and joins the thread. True when all was sealed.
+  bool drain(std::chrono::steady_clock::time_point deadline);
+
+  std::uint64_t not_queued() const { return not_queued_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Item {
+    std::filesystem::path open_file;
+    int failures = 0;
+    std::chrono::steady_clock::time_point not_before{};
+  };
+
+  void run(std::stop_token stop);
+  // Seals one file; returns the item again when it must be retried later.
+  std::optional<Item> seal(Item item);
+  std::chrono::milliseconds backoff(int failures) const;
+
+  const SpoolLayout layout_;
+  const SealerWorkerOptions options_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const OnSealed on_sealed_;
+  const std::shared_ptr<spdlog::logger> log_;
+  std::atomic<std::uint64_t> not_queued_{0};
+
+  std::mutex mutex_;
+  std::condition_variable_any work_cv_;  // the worker waits for files
+  std::condition_variable idle_cv_;      // drain waits for the queue to empty
+  std::deque<Item> queue_;
+  std::size_t in_flight_ = 0;
+  std::uint64_t enqueued_ = 0;  // wakes a worker that waits for a retry when a new file arrives
+  bool accepting_ = true;
+
+  std::jthread thread_;  // last: starts once everything above exists, stops first
+};
+
+}  // namespace mc

@@ -1,0 +1,86 @@
+#include "spool/spool_writer.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include "common/log.hpp"
+
+namespace mc {
+
+SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, SpoolWriterSettings settings,
+                         const Clock& clock, Metrics& metrics, PartClosedCallback on_closed, const FileOpener& opener)
+    : fsync_interval_(settings.fsync_interval),
+      clock_(clock),
+      metrics_(metrics),
+      log_(make_logger("spool")),
+      queue_(settings.max_queued_bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(layout.open_dir(), ec);
+  if (ec) log_->error("cannot create the open-part directory dir={} error=\"{}\"", layout.open_dir().string(), ec.message());
+  writers_.reserve(routes.routes().size());
+  for (const Route& route : routes.routes()) {
+    writers_.push_back(
+        std::make_unique<RotatingWriter>(layout, route, settings.rotation, clock, metrics, on_closed, opener));
+  }
+  thread_ = std::jthread([this] { run(); });
+}
+
+SpoolWriter::~SpoolWriter() { stop(); }
+
+void SpoolWriter::stop() {
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+// Errors of the writers are ignored here on purpose: each writer has already counted and logged
+// them, and the thread must go on writing the other routes.
+void SpoolWriter::run() {
+  std::vector<Record> batch;
+  auto next_sync = clock_.steady_now() + fsync_interval_;
+  bool more = true;
+  while (more) {
+    // Sampled before the drain, so every record pushed before now_us is written before tick(now_us)
+    // may close its window.
+    const std::int64_t now_us = clock_.system_now_us();
+    // The queue waits on real time; the clock (fake in tests) only decides how long.
+    more = queue_.pop_batch(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
+
+    std::uint64_t unknown_routes = 0;
+    for (Record& record : batch) {
+      if (record.route >= writers_.size()) {
+        ++unknown_routes;
+        continue;
+      }
+      static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
+    }
+    if (unknown_routes > 0) {
+      bump(metrics_.records_dropped, unknown_routes);
+      log_->error("records with an unknown route dropped count={}", unknown_routes);
+    }
+    for (auto& writer : writers_) static_cast<void>(writer->flush());
+
+    if (fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync) {
+      for (auto& writer : writers_) static_cast<void>(writer->sync());
+      next_sync = clock_.steady_now() + fsync_interval_;
+    }
+    for (auto& writer : writers_) static_cast<void>(writer->tick(now_us));
+  }
+  for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
+}
+
+std::chrono::microseconds SpoolWriter::sleep_time(std::int64_t now_us,
+                                                  std::chrono::steady_clock::time_point next_sync) const {
+  std::chrono::microseconds sleep = kMaxWriterSleep;
+  for (const auto& writer : writers_) {
+    if (const auto end = writer->open_window_end_us()) {
+      sleep = std::min(sleep, std::chrono::microseconds(std::max<std::int64_t>(0, *end - now_us)));
+    }
+  }
+  if (fsync_interval_ > std::chrono::seconds::zero()) {
+    const auto until_sync = std::chrono::duration_cast<std::chrono::microseconds>(next_sync - clock_.steady_now());
+    sleep = std::min(sleep, std::max(std::chrono::microseconds::zero(), until_sync));
+  }
+  return sleep;
+}
+
+}  // namespace mc

@@ -1,0 +1,70 @@
+#pragma once
+// The writer thread: drains the record queue into one RotatingWriter per route, flushes after every
+// batch, fdatasyncs every FSYNC_SECS and closes windows on time. The feed (and REST backfill) only
+// ever see sink(), which never blocks.
+//
+// A window is closed by the timer only after the queue was drained at a time at or past the
+// window's end, so records received before the end but still queued land in that window's part
+// instead of opening a second part for the same window.
+//
+// Closed parts go to on_closed on this thread (see PartClosedCallback).
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "common/record.hpp"
+#include "spool/record_queue.hpp"
+#include "spool/rotating_writer.hpp"
+#include "spool/spool_layout.hpp"
+#include "spool/writer_file.hpp"
+
+namespace mc {
+
+// Longest the thread sleeps without looking at the clock: bounds how late a window closes after
+// the system clock stepped forward.
+inline constexpr std::chrono::milliseconds kMaxWriterSleep{100};
+
+struct SpoolWriterSettings {
+  RotationSettings rotation;
+  std::chrono::seconds fsync_interval{1};  // FSYNC_SECS; 0: after every batch
+  std::size_t max_queued_bytes = kMaxQueuedBytes;
+};
+
+class SpoolWriter {
+ public:
+  // Creates open/ if missing (a failure shows later as counted, logged write errors) and starts
+  // the thread. Throws std::invalid_argument for rot_secs 0, like RotatingWriter.
+  SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, SpoolWriterSettings settings, const Clock& clock,
+              Metrics& metrics, PartClosedCallback on_closed, const FileOpener& opener = create_part_file);
+  ~SpoolWriter();  // stop()
+  SpoolWriter(const SpoolWriter&) = delete;
+  SpoolWriter& operator=(const SpoolWriter&) = delete;
+
+  // Where producers push. A refused push means the record is lost: the producer counts it.
+  RecordSink& sink() { return queue_; }
+
+  // Refuses further records, writes what is queued, closes every open part (reason shutdown,
+  // each reaching on_closed) and joins the thread. Idempotent.
+  void stop();
+
+ private:
+  void run();
+  std::chrono::microseconds sleep_time(std::int64_t now_us, std::chrono::steady_clock::time_point next_sync) const;
+
+  const std::chrono::seconds fsync_interval_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  RecordQueue queue_;
+  std::vector<std::unique_ptr<RotatingWriter>> writers_;  // index = route
+  std::jthread thread_;  // last: starts after everything it uses exists
+};
+
+}  // namespace mc

@@ -1,0 +1,240 @@
+#include "spool/uploader.hpp"
+
+#include <algorithm>
+#include <system_error>
+
+#include "common/file_util.hpp"
+#include "common/log.hpp"
+#include "common/sha256.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// After the quick tries, a part that keeps failing logs at most this often.
+constexpr std::chrono::minutes kFailureLogInterval{1};
+// Refusals come in floods when the queue is full; log the first and then one in this many.
+constexpr std::uint64_t kRefusalLogEvery = 1000;
+
+// A read failed because the file is gone (an operator removed it), not because reading failed.
+bool vanished(const fs::path& path) {
+  std::error_code ec;
+  return !fs::exists(path, ec) && !ec;
+}
+
+}  // namespace
+
+milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind, double unit_random) {
+  milliseconds delay = policy.max_delay;
+  // A fatal error waits for an operator (permissions, configuration): no point trying quickly.
+  if (kind != ErrorKind::kFatal) {
+    delay = policy.quick_initial;
+    for (int i = 1; i < failures && delay < policy.max_delay; ++i) delay *= 2;
+    delay = std::min(delay, policy.max_delay);
+  }
+  const double fraction = std::clamp(policy.jitter, 0.0, 1.0) * std::clamp(unit_random, 0.0, 1.0);
+  return delay - std::chrono::duration_cast<milliseconds>(delay * fraction);
+}
+
+Uploader::Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, Metrics& metrics, RetryPolicy policy)
+    : store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      policy_(policy),
+      log_(make_logger("store")),
+      rng_(policy.seed) {
+  const std::size_t count = std::max<std::size_t>(threads, 1);
+  workers_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    workers_.emplace_back([this](std::stop_token stop) { run(std::move(stop)); });
+  }
+}
+
+Uploader::~Uploader() { stop(); }
+
+void Uploader::enqueue(SealedPart part) {
+  std::lock_guard lock(mutex_);
+  std::string file = part.part_file.string();
+  if (known_.contains(file)) return;
+  if (stopped_) {
+    ++refused_;
+    log_->debug("upload refused after stop, left in the spool: key={}", part.name.part_key());
+    return;
+  }
+  if (queue_.size() >= kMaxQueuedParts) {
+    ++refused_;
+    if ((refused_ - 1) % kRefusalLogEvery == 0) {
+      log_->error("upload queue full, part left in the spool for the next start: key={} refused_total={} queued={}",
+                  part.name.part_key(), refused_, queue_.size());
+    }
+    return;
+  }
+  known_.insert(std::move(file));
+  push(Entry{.part = std::move(part), .not_before = clock_.steady_now()});
+}
+
+bool Uploader::drain(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  // Stopped workers make no progress: waiting for them would only run out the clock.
+  const auto done = [this] { return idle() || stopped_; };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    idle_cv_.wait(lock, done);
+  } else {
+    // The deadline is on the injected clock; the wait runs on the real one.
+    idle_cv_.wait_for(lock, deadline - clock_.steady_now(), done);
+  }
+  return idle();
+}
+
+void Uploader::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  for (std::jthread& worker : workers_) worker.request_stop();
+  for (std::jthread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  idle_cv_.notify_all();
+}
+
+std::uint64_t Uploader::refused() const {
+  std::lock_guard lock(mutex_);
+  return refused_;
+}
+
+void Uploader::push(Entry entry) {
+  entry.sequence = next_sequence_++;
+  queue_.push_back(std::move(entry));
+  std::ranges::push_heap(queue_, DueLater{});
+  ++generation_;
+  // Every waiting worker re-reads the head: the new part may be due before the one it waits for.
+  work_cv_.notify_all();
+}
+
+void Uploader::run(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (!stop.stop_requested()) {
+    if (queue_.empty()) {
+      work_cv_.wait(lock, stop, [this] { return !queue_.empty(); });
+      continue;
+    }
+    const auto wait = queue_.front().not_before - clock_.steady_now();
+    if (wait > std::chrono::steady_clock::duration::zero()) {
+      const std::uint64_t seen = generation_;
+      work_cv_.wait_for(lock, stop, wait, [&] { return generation_ != seen; });
+      continue;
+    }
+    std::ranges::pop_heap(queue_, DueLater{});
+    Entry entry = std::move(queue_.back());
+    queue_.pop_back();
+    ++in_flight_;
+    lock.unlock();
+    Failure failure;
+    const Outcome outcome = upload(entry, failure);
+    lock.lock();
+    --in_flight_;
+    if (outcome == Outcome::kFailed) {
+      reschedule(std::move(entry), failure);
+    } else {
+      known_.erase(entry.part.part_file.string());
+    }
+    if (idle()) idle_cv_.notify_all();
+  }
+}
+
+Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
+  const SealedPart& part = entry.part;
+  const std::string part_key = part.name.part_key();
+  const std::string manifest_key = part.name.manifest_key();
+
+  // Both files are read before the first PUT, so a part whose manifest is gone is not stored alone.
+  Result<std::string> part_bytes = std::string();
+  if (!entry.part_stored) {
+    part_bytes = read_file(part.part_file);
+    if (!part_bytes) {
+      if (vanished(part.part_file)) {
+        log_->warn("part file vanished from the spool, dropped from the upload queue: key={} file={}", part_key,
+                   part.part_file.string());
+        return Outcome::kVanished;
+      }
+      failure = {part_key, part_bytes.status()};
+      return Outcome::kFailed;
+    }
+  }
+  Result<std::string> manifest_bytes = read_file(part.manifest_file);
+  if (!manifest_bytes) {
+    if (vanished(part.manifest_file)) {
+      log_->warn("manifest file vanished from the spool, part dropped from the upload queue: key={} file={}",
+                 manifest_key, part.manifest_file.string());
+      return Outcome::kVanished;
+    }
+    failure = {manifest_key, manifest_bytes.status()};
+    return Outcome::kFailed;
+  }
+
+  const auto put = [&](const std::string& key, const std::string& body, const char* content_type) -> bool {
+    Result<std::string> sha = sha256_hex(body);
+    Status stored = sha ? store_.put(PutRequest{key, body, content_type, *sha}) : sha.status();
+    if (!stored) {
+      failure = {key, stored.with_context(store_.describe())};
+      return false;
+    }
+    bump(metrics_.bytes_uploaded, body.size());
+    return true;
+  };
+  if (!entry.part_stored) {
+    if (!put(part_key, *part_bytes, "application/gzip")) return Outcome::kFailed;
+    // A later try only needs the manifest: the part is not sent twice.
+    entry.part_stored = true;
+  }
+  if (!put(manifest_key, *manifest_bytes, "application/json")) return Outcome::kFailed;
+
+  bump(metrics_.uploads_ok);
+  // Part first, made durable before the manifest goes: a manifest left without its part means
+  // "already uploaded" to the next start, while a part left alone would be rejected as broken.
+  Status removed = remove_file(part.part_file);
+  if (removed) removed = fsync_directory(part.part_file.parent_path());
+  if (!removed) {
+    log_->error("uploaded but could not delete the part file; it will be uploaded again next start: key={} error={} "
+                "message={}",
+                part_key, to_string(removed.kind()), removed.message());
+    return Outcome::kUploaded;
+  }
+  if (removed = remove_file(part.manifest_file); !removed) {
+    log_->error("uploaded but could not delete the manifest file: key={} error={} message={}", manifest_key,
+                to_string(removed.kind()), removed.message());
+  }
+  return Outcome::kUploaded;
+}
+
+void Uploader::reschedule(Entry entry, const Failure& failure) {
+  ++entry.failures;
+  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  const milliseconds delay = retry_delay(policy_, entry.failures, failure.status.kind(), unit);
+  entry.not_before = clock_.steady_now() + delay;
+  log_failure(entry, failure, delay);
+  push(std::move(entry));
+  // Last, so an observer that sees the count also sees the part queued again.
+  bump(metrics_.upload_failures);
+}
+
+void Uploader::log_failure(Entry& entry, const Failure& failure, milliseconds delay) {
+  const auto now = clock_.steady_now();
+  const bool quick = entry.failures <= policy_.quick_tries;
+  if (!quick && now - entry.last_logged < kFailureLogInterval) {
+    ++entry.suppressed_logs;
+    return;
+  }
+  // Permission and configuration errors need an operator; transient ones need one only if they last.
+  const auto level = quick && failure.status.kind() != ErrorKind::kFatal ? spdlog::level::warn : spdlog::level::err;
+  log_->log(level, "upload failed: key={} attempt={} error={} next_retry_ms={} suppressed={} message={}", failure.key,
+            entry.failures, to_string(failure.status.kind()), delay.count(), entry.suppressed_logs,
+            failure.status.message());
+  entry.last_logged = now;
+  entry.suppressed_logs = 0;
+}
+
+}  // namespace mc

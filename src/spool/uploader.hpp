@@ -1,0 +1,125 @@
+#pragma once
+// Moves sealed parts from the spool to the object store: PUT the part, then PUT its manifest, and
+// only when both succeeded delete the part file, then the manifest file (spool_layout.hpp).
+//
+// Failures are retried forever: a few quick tries with exponential backoff (the seed's "3 retries"),
+// then the same doubling capped at RetryPolicy::max_delay. A part that failed goes back into the
+// queue with a "not before" time, so the parts behind it keep moving. Until both PUTs succeeded the
+// files stay in the spool, so whatever is still queued at stop() is found again by the next start.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "common/status.hpp"
+#include "spool/spool_layout.hpp"
+#include "store/object_store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace mc {
+
+// Parts waiting for upload, including those waiting out a backoff. Only paths are held, so the
+// bound is about memory, not data: a refused part stays in the spool for the next start's scan.
+inline constexpr std::size_t kMaxQueuedParts = 100000;
+
+struct RetryPolicy {
+  int quick_tries = 3;  // failures logged one by one; after these, one log line per part per minute
+  std::chrono::milliseconds quick_initial{200};  // delay after the first failure; doubles per failure
+  std::chrono::milliseconds max_delay{60000};    // cap; also the delay after a kFatal error
+  double jitter = 0.2;  // each delay is shortened by a random fraction in [0, jitter)
+  std::uint64_t seed = 0;  // seeds the jitter; give each process its own so instances do not retry in step
+};
+
+// The delay before the next try after `failures` consecutive failures (1 for the first) of kind
+// `kind`; `unit_random` in [0, 1) picks the jitter.
+std::chrono::milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind, double unit_random);
+
+class Uploader {
+ public:
+  // Starts `threads` workers (at least one). store, clock and metrics must outlive the uploader.
+  Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, Metrics& metrics, RetryPolicy policy);
+  ~Uploader();  // stop()
+  Uploader(const Uploader&) = delete;
+  Uploader& operator=(const Uploader&) = delete;
+
+  // Queues a part for upload now. A part already queued or in flight is ignored (start-up recovery
+  // and the sealer may both report it). Refused after stop() or beyond kMaxQueuedParts: counted,
+  // logged, and left in the spool.
+  void enqueue(SealedPart part);
+
+  // Waits until nothing is queued or in flight, or until the deadline on the clock's steady time.
+  // Returns true when every queued part was uploaded (or dropped because its files vanished).
+  bool drain(std::chrono::steady_clock::time_point deadline);
+
+  // Wakes and joins the workers; a PUT in progress is finished first. Queued parts stay on disk.
+  void stop();
+
+  // Parts refused by enqueue() since construction.
+  std::uint64_t refused() const;
+
+ private:
+  struct Entry {
+    SealedPart part;
+    std::chrono::steady_clock::time_point not_before{};
+    std::uint64_t sequence = 0;  // FIFO among parts due at the same time
+    int failures = 0;            // consecutive failed tries
+    bool part_stored = false;    // the part's PUT succeeded; only the manifest is left
+    std::chrono::steady_clock::time_point last_logged{};
+    int suppressed_logs = 0;
+  };
+  struct DueLater {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.not_before != b.not_before ? a.not_before > b.not_before : a.sequence > b.sequence;
+    }
+  };
+  enum class Outcome { kUploaded, kVanished, kFailed };
+  struct Failure {
+    std::string key;  // the object (or, for a spool read, the part) the failed step was about
+    Status status;
+  };
+
+  void push(Entry entry);
+  void run(std::stop_token stop);
+  // Runs without the lock: reads the files, PUTs what is left, deletes the files.
+  Outcome upload(Entry& entry, Failure& failure);
+  // Under the lock: counts the failure, logs it and queues the part again after its backoff.
+  void reschedule(Entry entry, const Failure& failure);
+  void log_failure(Entry& entry, const Failure& failure, std::chrono::milliseconds delay);
+  bool idle() const { return queue_.empty() && in_flight_ == 0; }
+
+  ObjectStore& store_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  const RetryPolicy policy_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any work_cv_;  // a part was queued, or stop
+  std::condition_variable idle_cv_;      // the queue became empty with nothing in flight
+  std::vector<Entry> queue_;  // a heap ordered by DueLater: the front is the part due first
+  std::unordered_set<std::string> known_;  // part files queued or in flight
+  std::size_t in_flight_ = 0;
+  std::uint64_t next_sequence_ = 0;
+  std::uint64_t generation_ = 0;  // bumped on every push so a waiting worker re-reads the queue's head
+  std::uint64_t refused_ = 0;
+  bool stopped_ = false;
+  std::mt19937_64 rng_;
+
+  std::vector<std::jthread> workers_;  // last: joined before the members they use are destroyed
+};
+
+}  // namespace mc

@@ -1,0 +1,142 @@
+#include "store/local_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <system_error>
+
+#include "common/file_util.hpp"
+#include "common/sha256.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+
+// mkostemp replaces the six X with random characters and creates the file exclusively.
+constexpr std::string_view kTempTemplate = ".tmp-XXXXXX";
+constexpr std::size_t kMaxSegment = NAME_MAX - kTempTemplate.size();
+
+// Owns a file descriptor; closes it once.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Closes now so the caller sees the error (close can report a failed write-back).
+  int close_now() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+Status write_all(int fd, std::string_view bytes, const fs::path& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::from_errno(errno, "write " + path.string());
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::ok();
+}
+
+// Creates each missing directory between root and the key's file, fsyncing the parent of every
+// directory it creates so the new entry is durable before the object is renamed into it.
+Status create_key_directories(const fs::path& root, std::string_view key) {
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return Status::from_errno(ec.value(), "create directory " + root.string());
+  fs::path dir = root;
+  std::size_t start = 0;
+  for (std::size_t slash = key.find('/'); slash != std::string_view::npos; slash = key.find('/', start)) {
+    const fs::path parent = dir;
+    dir /= key.substr(start, slash - start);
+    start = slash + 1;
+    if (::mkdir(dir.c_str(), 0755) == 0) {
+      if (Status synced = fsync_directory(parent); !synced) return synced;
+    } else if (errno != EEXIST) {
+      return Status::from_errno(errno, "create directory " + dir.string());
+    }
+  }
+  return Status::ok();
+}
+
+// Writes the body to a fresh temporary file next to target and renames it over target.
+Status write_then_rename(const fs::path& target, std::string_view body) {
+  std::string temp = target.string();
+  temp += kTempTemplate;
+  Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, "create " + temp);
+  // mkostemp creates 0600; stored objects are readable like any other file the service writes.
+  Status written = Status::ok();
+  if (::fchmod(fd.get(), 0644) != 0) written = Status::from_errno(errno, "chmod " + temp);
+  if (written) written = write_all(fd.get(), body, temp);
+  if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp);
+  if (written && fd.close_now() != 0) written = Status::from_errno(errno, "close " + temp);
+  if (written) written = rename_durable(temp, target);
+  if (!written) ::unlink(temp.c_str());  // best effort: the error being returned is the one that matters
+  return written;
+}
+
+}  // namespace
+
+Status validate_object_key(std::string_view key) {
+  if (key.empty()) return Status::fatal("empty object key");
+  if (key.find('\0') != std::string_view::npos) return Status::fatal("object key contains NUL");
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t slash = key.find('/', start);
+    const std::string_view segment = key.substr(start, slash == std::string_view::npos ? key.npos : slash - start);
+    if (segment.empty()) return Status::fatal("object key has an empty segment: " + std::string(key));
+    if (segment == "." || segment == "..") {
+      return Status::fatal("object key has a '.' or '..' segment: " + std::string(key));
+    }
+    if (segment.size() > kMaxSegment) return Status::fatal("object key has a segment too long: " + std::string(key));
+    if (slash == std::string_view::npos) return Status::ok();
+    start = slash + 1;
+  }
+}
+
+LocalStore::LocalStore(const fs::path& root) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(root, ec);
+  // absolute() fails only when the working directory is gone; the relative path still works then.
+  root_ = (ec ? root : absolute).lexically_normal();
+  // "dir/" normalises to "dir/" with an empty last component; describe() should not show it.
+  if (!root_.has_filename() && root_.has_parent_path() && root_ != root_.root_path()) root_ = root_.parent_path();
+}
+
+Status LocalStore::put(const PutRequest& request) {
+  if (Status valid = validate_object_key(request.key); !valid) return valid;
+  if (!request.sha256_hex.empty()) {
+    const Result<std::string> actual = sha256_hex(request.body);
+    if (!actual) return actual.status().with_context("put " + request.key);
+    if (*actual != request.sha256_hex) {
+      return Status::corrupt("sha256 mismatch for " + request.key + ": expected " + request.sha256_hex + ", body has " +
+                             *actual);
+    }
+  }
+  if (Status created = create_key_directories(root_, request.key); !created) {
+    return created.with_context("put " + request.key);
+  }
+  return write_then_rename(path_of(request.key), request.body).with_context("put " + request.key);
+}
+
+std::string LocalStore::describe() const { return "local:" + root_.string(); }
+
+}  // namespace mc

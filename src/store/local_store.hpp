@@ -1,0 +1,40 @@
+#pragma once
+// The embedded object store: a directory that mirrors the bucket's keys (LOCAL_STORE_DIR).
+// A put writes the body to "<key>.tmp-XXXXXX" next to its final name, fsyncs it, renames it over
+// the key and fsyncs the directory, so a reader sees either no object or the whole object.
+// Directories a put creates are fsynced into their parents, so a stored object survives a power loss.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+#include "store/object_store.hpp"
+
+namespace mc {
+
+// Checks a key maps to a path inside the store: non-empty, relative, no empty, "." or ".."
+// segments, no NUL, no segment too long for a file name once the temp suffix is added.
+// A bad key is kFatal: retrying the same key cannot succeed.
+Status validate_object_key(std::string_view key);
+
+class LocalStore final : public ObjectStore {
+ public:
+  // The root is made absolute now, so a later change of the working directory does not move it.
+  // It is created on the first put if missing.
+  explicit LocalStore(const std::filesystem::path& root);
+
+  // kCorrupt when request.sha256_hex is set and does not match the body; kNoSpace on a full disk;
+  // kFatal for a bad key, permission denied or a read-only file system; kRetryable otherwise.
+  Status put(const PutRequest& request) override;
+  std::string describe() const override;  // "local:<absolute root>"
+
+  const std::filesystem::path& root() const { return root_; }
+  // Where the object of a valid key lives.
+  std::filesystem::path path_of(std::string_view key) const { return root_ / std::filesystem::path(key); }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace mc

@@ -1,0 +1,43 @@
+#pragma once
+// Every field of a Config as text, in declaration order: lets tests compare Configs and see which
+// field a table row sets. A field added to Config must be added here too.
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace mc::testing {
+
+inline std::vector<std::string> config_fields(const Config& c) {
+  std::string symbols;
+  for (const std::string& s : c.symbols) symbols += s + ",";
+  return {
+      "raw_bucket=" + c.raw_bucket,
+      "local_store_dir=" + c.local_store_dir,
+      "s3_endpoint=" + c.s3_endpoint,
+      "s3_prefix=" + c.s3_prefix,
+      "s3_force_path_style=" + std::to_string(c.s3_force_path_style),
+      "aws_region=" + c.aws_region,
+      "symbols=" + symbols,
+      "instance_id=" + c.instance_id,
+      "local_dir=" + c.local_dir,
+      "rot_bytes=" + std::to_string(c.rot_bytes),
+      "rot_secs=" + std::to_string(c.rot_secs),
+      "gzip_level=" + std::to_string(c.gzip_level),
+      "fsync_secs=" + std::to_string(c.fsync_secs),
+      "spool_max_bytes=" + std::to_string(c.spool_max_bytes),
+      "binance_ws_url=" + c.binance_ws_url,
+      "binance_rest_url=" + c.binance_rest_url,
+      "binance_api_key=" + c.binance_api_key,
+      "tls_ca_file=" + c.tls_ca_file,
+      "ws_idle_secs=" + std::to_string(c.ws_idle_secs),
+      "ws_max_age_secs=" + std::to_string(c.ws_max_age_secs),
+      "stop_timeout_secs=" + std::to_string(c.stop_timeout_secs),
+      "metrics_addr=" + c.metrics_addr,
+      "log_level=" + c.log_level,
+      "log_format=" + std::to_string(static_cast<int>(c.log_format)),
+  };
+}
+
+}  // namespace mc::testing

@@ -1,0 +1,61 @@
+#include "feed/backoff.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace mc {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::vector<long> delays(Backoff& backoff, int count) {
+  std::vector<long> out;
+  for (int i = 0; i < count; ++i) out.push_back(static_cast<long>(backoff.next().count()));
+  return out;
+}
+
+TEST(BackoffTest, FirstDelayIsInitialThenDoublesWithinJitterUpToTheCap) {
+  double u = 0.0;
+  Backoff backoff(milliseconds(1000), milliseconds(30000), [&u] { return u; });
+  // Lowest draw: half of each ceiling 1, 2, 4, 8, 16, 30 (capped), 30 s.
+  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 1000, 2000, 4000, 8000, 15000, 15000}));
+  EXPECT_EQ(backoff.failures(), 7);
+
+  backoff.reset();
+  u = 0.5;
+  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 1500, 3000, 6000, 12000, 22500, 22500}));
+}
+
+TEST(BackoffTest, ResetStartsOverAtTheInitialDelay) {
+  Backoff backoff(milliseconds(1000), milliseconds(30000), [] { return 0.999; });
+  (void)delays(backoff, 10);
+  backoff.reset();
+  EXPECT_EQ(backoff.failures(), 0);
+  EXPECT_EQ(backoff.next(), milliseconds(1000));
+  EXPECT_EQ(backoff.next(), milliseconds(1999));  // 1000 + 0.999 * 1000
+}
+
+TEST(BackoffTest, RandomDrawsStayWithinHalfToFullCeiling) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Backoff backoff(milliseconds(1000), milliseconds(30000), [&] { return unit(rng); });
+  EXPECT_EQ(backoff.next(), milliseconds(1000));
+  long ceiling = 1000;
+  for (int i = 0; i < 100; ++i) {
+    ceiling = std::min(ceiling * 2, 30000L);
+    const long delay = static_cast<long>(backoff.next().count());
+    EXPECT_GE(delay, ceiling / 2);
+    EXPECT_LE(delay, ceiling);
+  }
+}
+
+TEST(BackoffTest, MaxBelowInitialIsRaisedToInitial) {
+  Backoff backoff(milliseconds(5000), milliseconds(1000), [] { return 0.0; });
+  EXPECT_EQ(backoff.next(), milliseconds(5000));
+  EXPECT_EQ(backoff.next(), milliseconds(2500));
+}
+
+}  // namespace
+}  // namespace mc

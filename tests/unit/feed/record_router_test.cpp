@@ -1,0 +1,182 @@
+#include "feed/record_router.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "support/fake_clock.hpp"
+
+namespace mc {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kRecvUs = 1'739'141'034'567'123;
+
+std::string trade(std::string_view symbol_lower, std::string_view symbol, std::int64_t id) {
+  return R"({"stream":")" + std::string(symbol_lower) + R"(@trade","data":{"e":"trade","E":1739141034567,"s":")" +
+         std::string(symbol) + R"(","t":)" + std::to_string(id) + R"(,"p":"1.0","q":"2.0","m":true}})";
+}
+
+// Takes records until told to refuse them, like a full queue.
+class FakeSink final : public RecordSink {
+ public:
+  bool push(Record&& record) override {
+    if (refuse) return false;
+    records.push_back(std::move(record));
+    return true;
+  }
+  bool refuse = false;
+  std::vector<Record> records;
+};
+
+// Keeps the lines of every logger made while it lives (make_logger clones the default logger, sinks
+// included); restores plain text at info when it dies.
+class CapturedLog {
+ public:
+  CapturedLog() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)) {
+    EXPECT_TRUE(init_logging("info", LogFormat::kText));
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~CapturedLog() { init_logging("info", LogFormat::kText); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::vector<std::string> lines_with(std::string_view needle) const {
+    std::vector<std::string> lines;
+    for (std::string& line : sink_->last_formatted()) {
+      if (line.find(needle) != std::string::npos) lines.push_back(std::move(line));
+    }
+    return lines;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
+
+class RecordRouterTest : public ::testing::Test {
+ protected:
+  std::uint64_t outcomes() const {
+    return metrics_.records_routed + metrics_.records_quarantined + metrics_.records_dropped +
+           metrics_.records_ignored;
+  }
+  std::vector<std::string> logged(std::string_view needle) const { return log_.lines_with(needle); }
+
+  const std::vector<std::string> symbols_{"BTCUSDT", "ETHUSDT"};
+  const RouteTable routes_{symbols_};
+  FakeSink sink_;
+  Metrics metrics_;
+  testing::FakeClock clock_;
+  CapturedLog log_;  // before the router, whose logger copies the sinks when it is made
+  RecordRouter router_{symbols_, routes_, sink_, metrics_, clock_};
+};
+
+TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
+  router_.on_message(trade("ethusdt", "ETHUSDT", 5), true, kRecvUs);
+  router_.on_message(trade("btcusdt", "BTCUSDT", 9), true, kRecvUs + 1);
+  ASSERT_EQ(sink_.records.size(), 2U);
+  EXPECT_EQ(sink_.records[0].route, routes_.data_route(1));
+  EXPECT_EQ(sink_.records[0].recv_us, kRecvUs);
+  EXPECT_EQ(sink_.records[0].line,
+            R"({"recv_us":1739141034567123,)" + trade("ethusdt", "ETHUSDT", 5).substr(1) + "\n");
+  EXPECT_EQ(sink_.records[1].route, routes_.data_route(0));
+  EXPECT_EQ(sink_.records[1].recv_us, kRecvUs + 1);
+  EXPECT_EQ(metrics_.records_routed, 2U);
+  EXPECT_EQ(router_.last_trade_ids(), (std::vector<std::int64_t>{9, 5}));
+}
+
+TEST_F(RecordRouterTest, BadInputGoesToItsSymbolsQuarantineOrTheUnroutableOne) {
+  router_.on_message(R"({"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT"}})", true, kRecvUs);
+  router_.on_message("garbage", true, kRecvUs);
+  router_.on_message(trade("btcusdt", "BTCUSDT", 1), false, kRecvUs);  // binary: no symbol is trusted
+  ASSERT_EQ(sink_.records.size(), 3U);
+  EXPECT_EQ(sink_.records[0].route, routes_.quarantine_route(1));
+  EXPECT_NE(sink_.records[0].line.find(R"("reason":"bad_trade_id")"), std::string::npos);
+  EXPECT_EQ(sink_.records[1].route, routes_.unroutable_quarantine_route());
+  EXPECT_EQ(sink_.records[2].route, routes_.unroutable_quarantine_route());
+  EXPECT_EQ(metrics_.records_quarantined, 3U);
+  EXPECT_EQ(metrics_.records_routed, 0U);
+  EXPECT_EQ(router_.last_trade_ids(), (std::vector<std::int64_t>{-1, -1}));
+}
+
+TEST_F(RecordRouterTest, ControlRepliesAreDroppedAndCounted) {
+  router_.on_message(R"({"result":null,"id":1})", true, kRecvUs);
+  EXPECT_TRUE(sink_.records.empty());
+  EXPECT_EQ(metrics_.records_ignored, 1U);
+  EXPECT_EQ(outcomes(), 1U);
+}
+
+TEST_F(RecordRouterTest, RefusedRecordsAreCountedAndLoggedOncePerSecond) {
+  sink_.refuse = true;
+  for (int i = 0; i < 100; ++i) router_.on_message(trade("btcusdt", "BTCUSDT", i), true, kRecvUs);
+  EXPECT_EQ(metrics_.records_dropped, 100U);
+  EXPECT_EQ(metrics_.records_routed, 0U);
+  EXPECT_EQ(logged("sink refused").size(), 1U);
+
+  clock_.advance(1s);
+  router_.on_message("junk", true, kRecvUs);
+  EXPECT_EQ(metrics_.records_dropped, 101U);
+  EXPECT_EQ(metrics_.records_quarantined, 0U);
+  const std::vector<std::string> lines = logged("sink refused");
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_NE(lines[1].find("dropped_in_line=100 dropped_total=101"), std::string::npos) << lines[1];
+}
+
+TEST_F(RecordRouterTest, QuarantineLogIsRateLimitedAndShowsAnEscapedHead) {
+  router_.on_message(std::string("bad \"frame\"\n\x01") + std::string(300, 'z'), true, kRecvUs);
+  for (int i = 0; i < 10; ++i) router_.on_message("bad", true, kRecvUs);
+  std::vector<std::string> lines = logged("quarantined message");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("reason=not_object symbol=UNKNOWN frame=text bytes=313 quarantined_in_line=1 "
+                          "head=bad%20%22frame%22%0A%01zzz"),
+            std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find(std::string(108, 'z')), std::string::npos);  // 120 bytes of payload at most
+  EXPECT_NE(lines[0].find(std::string(107, 'z')), std::string::npos);
+  EXPECT_EQ(metrics_.records_quarantined, 11U);
+}
+
+TEST_F(RecordRouterTest, ForwardIdJumpsAreGapsRepeatsAreNot) {
+  for (const std::int64_t id : {10, 11, 15, 12, 15, 16}) router_.on_message(trade("btcusdt", "BTCUSDT", id), true, kRecvUs);
+  EXPECT_EQ(router_.gaps_seen(), 1U);
+  EXPECT_EQ(router_.last_trade_ids()[0], 16);
+  EXPECT_EQ(router_.last_trade_ids()[1], -1);
+  const std::vector<std::string> lines = logged("trade id gap");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("symbol=BTCUSDT last=11 next=15 missing=3"), std::string::npos) << lines[0];
+  EXPECT_EQ(metrics_.records_routed, 6U);  // repeats are still written: dedup is the reader's business
+}
+
+TEST_F(RecordRouterTest, EveryMessageEndsInExactlyOneCounter) {
+  std::mt19937 rng(7);
+  const std::string good = trade("btcusdt", "BTCUSDT", 1);
+  for (std::uint64_t n = 1; n <= 10'000; ++n) {
+    std::string payload = good.substr(0, rng() % (good.size() + 1));
+    if (!payload.empty() && rng() % 2 == 0) payload[rng() % payload.size()] = static_cast<char>(rng() % 256);
+    sink_.refuse = rng() % 10 == 0;
+    router_.on_message(payload, rng() % 20 != 0, kRecvUs);
+    ASSERT_EQ(outcomes(), n);
+  }
+  EXPECT_EQ(sink_.records.size(), metrics_.records_routed + metrics_.records_quarantined);
+}
+
+TEST(LogLimiterTest, OneLinePerIntervalCarryingTheHeldBackCount) {
+  LogLimiter limiter(1s);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 5s;
+  EXPECT_EQ(limiter.admit(t0), 1U);
+  EXPECT_EQ(limiter.admit(t0 + 100ms), 0U);
+  EXPECT_EQ(limiter.admit(t0 + 999ms), 0U);
+  EXPECT_EQ(limiter.admit(t0 + 1s), 3U);
+  EXPECT_EQ(limiter.admit(t0 + 3s), 1U);
+}
+
+}  // namespace
+}  // namespace mc

@@ -1,0 +1,172 @@
+#include "spool/sealer.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "common/gzip.hpp"
+#include "common/sha256.hpp"
+#include "support/fake_clock.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/spool/spool_files.hpp"
+
+namespace mc {
+namespace {
+
+using testing::part_name;
+using testing::read_text;
+using testing::trade_line;
+using testing::write_text;
+
+class SealerTest : public ::testing::Test {
+ protected:
+  SealerTest() {
+    std::filesystem::create_directories(layout.open_dir());
+    std::filesystem::create_directories(layout.sealed_dir());
+  }
+
+  // An open file for name holding text.
+  std::filesystem::path open_file(const PartName& name, const std::string& text) {
+    const std::filesystem::path path = layout.open_file(name);
+    write_text(path, text);
+    return path;
+  }
+
+  std::size_t files_in(const std::filesystem::path& where) {
+    return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(where), {}));
+  }
+
+  testing::TempDir dir;
+  SpoolLayout layout{dir.path()};
+  testing::FakeClock clock{1'739'141'040'123'456};
+};
+
+TEST_F(SealerTest, ManifestDescribesWhatThePartHolds) {
+  const std::string lines = trade_line(1'739'141'034'567'123, 1'739'141'034'560, 500) +
+                            trade_line(1'739'141'034'667'123, 1'739'141'034'550, 501) +
+                            trade_line(1'739'141'034'767'123, 1'739'141'034'570, 504);
+  const std::string torn = R"({"recv_us":1739141034867123,"stream":"btc)";
+  const PartName name = part_name();
+  const std::filesystem::path path = open_file(name, lines + torn);
+
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+  ASSERT_TRUE(sealed) << sealed.status().message();
+  ASSERT_TRUE(sealed.value());
+  const SealedPart& part = *sealed.value();
+  EXPECT_EQ(part.name, name);
+  EXPECT_EQ(part.part_file, layout.sealed(name).part_file);
+  EXPECT_EQ(part.manifest_file, layout.sealed(name).manifest_file);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_EQ(files_in(layout.sealed_dir()), 2u);  // no temp files left behind
+
+  const std::string gz = read_text(part.part_file);
+  Result<std::string> inflated = gunzip(gz);
+  ASSERT_TRUE(inflated);
+  EXPECT_EQ(*inflated, lines);  // the torn line is gone, nothing else
+
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(part.manifest_file));
+  const nlohmann::json& payload = manifest["payload"];
+  EXPECT_EQ(payload["s3_key"], name.part_key());
+  EXPECT_EQ(payload["record_count"], std::count(inflated->begin(), inflated->end(), '\n'));
+  EXPECT_EQ(payload["bytes_uncompressed"], inflated->size());
+  EXPECT_EQ(payload["bytes_gzip"], gz.size());
+  EXPECT_EQ(payload["sha256"], sha256_hex(gz).value());
+  EXPECT_EQ(payload["time_min_ms"], 1'739'141'034'550);
+  EXPECT_EQ(payload["time_max_ms"], 1'739'141'034'570);
+  EXPECT_EQ(payload["id_first"], 500);
+  EXPECT_EQ(payload["id_last"], 504);
+  EXPECT_EQ(manifest["created_at_ms"], 1'739'141'040'123);
+  EXPECT_EQ(manifest["extra"]["trimmed_bytes"], torn.size());
+  EXPECT_EQ(manifest["extra"]["id_gaps"], nlohmann::json::parse("[[502,503]]"));
+  EXPECT_EQ(manifest["extra"]["gzip_level"], 6);
+}
+
+TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {
+  std::string lines;
+  for (int i = 0; i < 500; ++i) lines += trade_line(1'739'141'034'567'123 + i, 1'739'141'034'560 + i, 1000 + i);
+  const PartName name = part_name();
+  const std::filesystem::path path = open_file(name, lines);
+
+  Result<std::optional<SealedPart>> first = seal_open_file(layout, path, 9, clock);
+  ASSERT_TRUE(first && first.value());
+  const std::string first_part = read_text(first.value()->part_file);
+  nlohmann::json first_manifest = nlohmann::json::parse(read_text(first.value()->manifest_file));
+
+  // A crash before the open file was removed: the next start seals it again.
+  write_text(path, lines);
+  clock.advance(std::chrono::seconds(30));
+  Result<std::optional<SealedPart>> second = seal_open_file(layout, path, 9, clock);
+  ASSERT_TRUE(second && second.value());
+  EXPECT_EQ(read_text(second.value()->part_file), first_part);
+  nlohmann::json second_manifest = nlohmann::json::parse(read_text(second.value()->manifest_file));
+  EXPECT_EQ(second_manifest["created_at_ms"], first_manifest["created_at_ms"].get<std::int64_t>() + 30'000);
+  second_manifest.erase("created_at_ms");
+  first_manifest.erase("created_at_ms");
+  EXPECT_EQ(second_manifest, first_manifest);
+  EXPECT_EQ(files_in(layout.sealed_dir()), 2u);
+}
+
+TEST_F(SealerTest, AnOpenFileWithoutACompleteLineIsRemovedWithoutAPart) {
+  const std::filesystem::path empty = open_file(part_name(1000), "");
+  const std::filesystem::path torn = open_file(part_name(2000), R"({"recv_us":17)");
+  for (const auto& path : {empty, torn}) {
+    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+    ASSERT_TRUE(sealed) << sealed.status().message();
+    EXPECT_FALSE(sealed.value());
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
+  EXPECT_EQ(files_in(layout.sealed_dir()), 0u);
+}
+
+TEST_F(SealerTest, AGoneOpenFileIsNothingToSeal) {
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, layout.open_file(part_name()), 6, clock);
+  ASSERT_TRUE(sealed);
+  EXPECT_FALSE(sealed.value());
+}
+
+TEST_F(SealerTest, ANameThatIsNotAnOpenKeyIsCorrupt) {
+  const PartName name = part_name();
+  for (const std::string& file_name :
+       {std::string("garbage.jsonl"), spool_file_name(name.part_key()), spool_file_name(name.manifest_key()),
+        std::string("raw%2Fexchange=binance%2Fpart-x-1.jsonl"), std::string("bad%escape")}) {
+    const std::filesystem::path path = layout.open_dir() / file_name;
+    write_text(path, trade_line(1, 1, 1));
+    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+    EXPECT_EQ(sealed.status().kind(), ErrorKind::kCorrupt) << file_name;
+    EXPECT_TRUE(std::filesystem::exists(path)) << "the caller moves it, the sealer does not";
+  }
+  EXPECT_EQ(files_in(layout.sealed_dir()), 0u);
+}
+
+TEST_F(SealerTest, QuarantinePartsGetNullTimesAndIds) {
+  const PartName name = part_name(1739141034567, PartKind::kQuarantine);
+  const std::filesystem::path path = open_file(name, testing::quarantine_line(5) + testing::quarantine_line(7));
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 1, clock);
+  ASSERT_TRUE(sealed && sealed.value());
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(sealed.value()->manifest_file));
+  EXPECT_TRUE(manifest["payload"]["time_min_ms"].is_null());
+  EXPECT_TRUE(manifest["payload"]["id_last"].is_null());
+  EXPECT_EQ(manifest["payload"]["record_count"], 2);
+  EXPECT_EQ(manifest["extra"]["kind"], "quarantine");
+  EXPECT_EQ(manifest["extra"]["recv_max_us"], 7);
+  EXPECT_TRUE(manifest["payload"]["s3_key"].get<std::string>().starts_with("raw/_quarantine/"));
+}
+
+TEST_F(SealerTest, AFailedWriteKeepsTheOpenFile) {
+  const std::filesystem::path path = open_file(part_name(), trade_line(1, 1, 1));
+  std::filesystem::remove(layout.sealed_dir());
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+  EXPECT_EQ(sealed.status().kind(), ErrorKind::kRetryable);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST_F(SealerTest, ABadLevelIsFatalAndKeepsTheOpenFile) {
+  const std::filesystem::path path = open_file(part_name(), trade_line(1, 1, 1));
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 0, clock);
+  EXPECT_EQ(sealed.status().kind(), ErrorKind::kFatal);
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+}  // namespace
+}  // namespace mc

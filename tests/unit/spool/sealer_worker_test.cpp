@@ -1,0 +1,189 @@
+#include "spool/sealer_worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <vector>
+
+#include "spool/rejected.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/spool/concurrent_fake_clock.hpp"
+#include "unit/spool/spool_files.hpp"
+
+namespace mc {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+using testing::part_name;
+using testing::trade_line;
+using testing::write_text;
+
+class SealerWorkerTest : public ::testing::Test {
+ protected:
+  SealerWorkerTest() {
+    std::filesystem::create_directories(layout.open_dir());
+    std::filesystem::create_directories(layout.sealed_dir());
+    options.retry_initial = 1s;
+    options.retry_max = 4s;
+    options.no_space_retry = 1s;
+  }
+
+  std::filesystem::path open_file(std::int64_t epoch_ms, const std::string& text = trade_line(1, 1, 1)) {
+    const std::filesystem::path path = layout.open_file(part_name(epoch_ms));
+    write_text(path, text);
+    return path;
+  }
+
+  SealerWorker::OnSealed collect() {
+    return [this](SealedPart part) {
+      std::lock_guard lock(mutex);
+      sealed.push_back(std::move(part));
+    };
+  }
+
+  std::size_t sealed_count() {
+    std::lock_guard lock(mutex);
+    return sealed.size();
+  }
+
+  testing::TempDir dir;
+  SpoolLayout layout{dir.path()};
+  testing::ConcurrentFakeClock clock{1'739'141'040'000'000};
+  Metrics metrics;
+  SealerWorkerOptions options;
+  std::mutex mutex;
+  std::vector<SealedPart> sealed;
+};
+
+TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  const std::vector<std::int64_t> epochs{1739141034000, 1739141035000, 1739141036000};
+  for (const std::int64_t epoch : epochs) ASSERT_TRUE(worker.enqueue(open_file(epoch)));
+
+  ASSERT_TRUE(eventually([&] { return sealed_count() == epochs.size(); }));
+  std::lock_guard lock(mutex);
+  for (std::size_t i = 0; i < epochs.size(); ++i) {
+    EXPECT_EQ(sealed[i].name, part_name(epochs[i]));  // in the order given
+    EXPECT_TRUE(std::filesystem::exists(sealed[i].part_file));
+    EXPECT_TRUE(std::filesystem::exists(sealed[i].manifest_file));
+    EXPECT_FALSE(std::filesystem::exists(layout.open_file(part_name(epochs[i]))));
+  }
+  EXPECT_EQ(metrics.parts_sealed.load(), 3u);
+  EXPECT_EQ(metrics.seal_failures.load(), 0u);
+}
+
+TEST_F(SealerWorkerTest, AnEmptyOpenFileIsRemovedAndNotHandedOn) {
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  const std::filesystem::path empty = open_file(1739141034000, "");
+  ASSERT_TRUE(worker.enqueue(empty));
+  ASSERT_TRUE(eventually([&] { return !std::filesystem::exists(empty); }));
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(sealed_count(), 0u);
+  EXPECT_EQ(metrics.parts_sealed.load(), 0u);
+}
+
+TEST_F(SealerWorkerTest, MovesABadNameToRejected) {
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  const std::filesystem::path bad = layout.open_dir() / "not-a-part.jsonl";
+  write_text(bad, trade_line(1, 1, 1));
+  ASSERT_TRUE(worker.enqueue(bad));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(rejected_dir(layout) / "not-a-part.jsonl"); }));
+  EXPECT_FALSE(std::filesystem::exists(bad));
+  EXPECT_EQ(metrics.seal_failures.load(), 1u);
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(sealed_count(), 0u);
+}
+
+TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
+  std::filesystem::remove(layout.sealed_dir());  // every write fails until it is back
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  const std::filesystem::path path = open_file(1739141034000);
+  ASSERT_TRUE(worker.enqueue(path));
+  ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
+
+  std::filesystem::create_directories(layout.sealed_dir());
+  std::this_thread::sleep_for(200ms);  // real time passes, the fake clock does not
+  EXPECT_EQ(sealed_count(), 0u);
+  EXPECT_EQ(metrics.seal_failures.load(), 1u);
+
+  clock.advance(options.retry_initial);
+  ASSERT_TRUE(eventually([&] { return sealed_count() == 1; }));
+  EXPECT_EQ(metrics.parts_sealed.load(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(SealerWorkerTest, BackoffDoublesUpToItsCap) {
+  std::filesystem::remove(layout.sealed_dir());
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  ASSERT_TRUE(worker.enqueue(open_file(1739141034000)));
+  // Failures at t=0, then after 1 s, 2 s, 4 s, 4 s (capped).
+  const std::vector<std::chrono::seconds> waits{1s, 2s, 4s, 4s};
+  std::uint64_t failures = 1;
+  ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == failures; }));
+  for (const auto wait : waits) {
+    clock.advance(wait - 1ms);
+    std::this_thread::sleep_for(120ms);
+    EXPECT_EQ(metrics.seal_failures.load(), failures) << "retried before " << wait.count() << " s";
+    clock.advance(1ms);
+    ++failures;
+    ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == failures; }));
+  }
+}
+
+TEST_F(SealerWorkerTest, RefusesFilesBeyondItsCapacity) {
+  options.queue_capacity = 2;
+  std::mutex gate;
+  std::unique_lock hold(gate);  // the first callback waits here, keeping its file in flight
+  std::atomic<int> calls{0};
+  SealerWorker worker(layout, options, clock, metrics, [&](SealedPart) {
+    ++calls;
+    std::lock_guard wait(gate);
+  });
+  ASSERT_TRUE(worker.enqueue(open_file(1739141034000)));
+  ASSERT_TRUE(eventually([&] { return calls.load() == 1; }));
+  EXPECT_TRUE(worker.enqueue(open_file(1739141035000)));
+  const std::filesystem::path refused = open_file(1739141036000);
+  EXPECT_FALSE(worker.enqueue(refused));
+  EXPECT_EQ(worker.not_queued(), 1u);
+
+  hold.unlock();
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_TRUE(std::filesystem::exists(refused));  // left for the next start's recovery
+}
+
+TEST_F(SealerWorkerTest, DrainSealsEverythingQueuedThenRefusesMore) {
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(worker.enqueue(open_file(1739141034000 + i)));
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(sealed_count(), 20u);
+  EXPECT_FALSE(worker.enqueue(open_file(1739141099000)));
+  EXPECT_EQ(worker.not_queued(), 1u);
+}
+
+TEST_F(SealerWorkerTest, DrainGivesUpAtTheDeadline) {
+  std::filesystem::remove(layout.sealed_dir());
+  SealerWorker worker(layout, options, clock, metrics, collect());
+  const std::filesystem::path path = open_file(1739141034000);
+  ASSERT_TRUE(worker.enqueue(path));
+  ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
+  // The retry is due 1 s after the failure; the fake clock never gets there.
+  EXPECT_FALSE(worker.drain(clock.steady_now()));
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(sealed_count(), 0u);
+}
+
+TEST_F(SealerWorkerTest, DestroyingWithoutDrainLeavesFilesInOpen) {
+  std::filesystem::remove(layout.sealed_dir());
+  const std::filesystem::path path = open_file(1739141034000);
+  {
+    SealerWorker worker(layout, options, clock, metrics, collect());
+    ASSERT_TRUE(worker.enqueue(path));
+    ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
+  }
+  EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+}  // namespace
+}  // namespace mc

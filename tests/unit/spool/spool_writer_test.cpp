@@ -1,0 +1,223 @@
+#include "spool/spool_writer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/file_util.hpp"
+#include "support/temp_dir.hpp"
+#include "unit/spool/concurrent_fake_clock.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+constexpr std::int64_t kSecond = 1'000'000;
+constexpr std::int64_t kT0 = 1'739'141'030 * kSecond;  // a 5 s window start
+
+struct ClosedPart {
+  PartName name;
+  std::string content;
+};
+
+std::string line(std::int64_t recv_us, std::string_view tag) {
+  return "{\"recv_us\":" + std::to_string(recv_us) + ",\"tag\":\"" + std::string(tag) + "\"}\n";
+}
+
+class SpoolWriterTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SpoolWriter> make() { return make(clock); }
+  std::unique_ptr<SpoolWriter> make(const Clock& with_clock, std::size_t max_queued_bytes = kMaxQueuedBytes) {
+    SpoolWriterSettings settings{{"raw/", "i-1", 1 << 20, 5}, seconds(1), max_queued_bytes};
+    return std::make_unique<SpoolWriter>(layout, routes, settings, with_clock, metrics,
+                                         [this](const PartName& name, const fs::path& file) {
+                                           Result<std::string> content = read_file(file);
+                                           std::lock_guard lock(mutex_);
+                                           closed_.push_back({name, content ? *content : "<unreadable>"});
+                                         });
+  }
+
+  Record record(std::uint32_t route, std::int64_t recv_us, std::string_view tag) {
+    return {route, recv_us, line(recv_us, tag)};
+  }
+
+  // Waits (real time) until at least n parts were closed; returns what was closed by then.
+  std::vector<ClosedPart> wait_for_closed(std::size_t n) {
+    const auto give_up = std::chrono::steady_clock::now() + seconds(10);
+    while (std::chrono::steady_clock::now() < give_up) {
+      {
+        std::lock_guard lock(mutex_);
+        if (closed_.size() >= n) return closed_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return closed();
+  }
+
+  std::vector<ClosedPart> closed() {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
+  testing::TempDir dir;
+  SpoolLayout layout{dir.path() / "spool"};
+  RouteTable routes{{"BTCUSDT", "ETHUSDT"}};
+  testing::ConcurrentFakeClock clock{kT0};
+  Metrics metrics;
+
+ private:
+  std::mutex mutex_;
+  std::vector<ClosedPart> closed_;
+};
+
+const ClosedPart* find_symbol(const std::vector<ClosedPart>& parts, std::string_view symbol) {
+  for (const ClosedPart& part : parts) {
+    if (part.name.symbol == symbol) return &part;
+  }
+  return nullptr;
+}
+
+TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd) {
+  auto writer = make();
+  RecordSink& sink = writer->sink();
+  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 1, "btc-1")));
+  ASSERT_TRUE(sink.push(record(routes.data_route(1), kT0 + 2, "eth-1")));
+  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 3, "btc-2")));
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(closed().empty());  // the window is still open on the fake clock
+
+  clock.advance(seconds(5));
+  const std::vector<ClosedPart> parts = wait_for_closed(2);
+  ASSERT_EQ(parts.size(), 2u);
+  const ClosedPart* btc = find_symbol(parts, "BTCUSDT");
+  const ClosedPart* eth = find_symbol(parts, "ETHUSDT");
+  ASSERT_TRUE(btc && eth);
+  EXPECT_EQ(btc->content, line(kT0 + 1, "btc-1") + line(kT0 + 3, "btc-2"));
+  EXPECT_EQ(eth->content, line(kT0 + 2, "eth-1"));
+  EXPECT_EQ(btc->name.epoch_ms, kT0 / 1000);
+  EXPECT_EQ(btc->name.kind, PartKind::kData);
+
+  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 6 * kSecond, "btc-3")));
+  writer->stop();
+  const std::vector<ClosedPart> all = closed();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].content, line(kT0 + 6 * kSecond, "btc-3"));
+  EXPECT_EQ(metrics.parts_opened.load(), 3u);
+  EXPECT_EQ(metrics.records_dropped.load(), 0u);
+}
+
+// The worst moment for a record to arrive: received just before the window end, pushed right as
+// the writer thread reads a clock that has just passed that end. This clock pushes such a record
+// from inside the writer's next clock read, so the race happens on every run.
+class EdgeClock final : public Clock {
+ public:
+  explicit EdgeClock(std::int64_t system_us) : system_us_(system_us) {}
+  std::int64_t system_now_us() const override {
+    std::function<void()> hook;
+    std::int64_t now = 0;
+    {
+      std::lock_guard lock(mutex_);
+      hook = std::exchange(hook_, nullptr);
+      now = system_us_;
+    }
+    if (hook) hook();  // the record is queued before the reader sees the new time
+    return now;
+  }
+  std::chrono::steady_clock::time_point steady_now() const override { return {}; }
+
+  void step_on_next_read(std::int64_t to_us, std::function<void()> hook) {
+    std::lock_guard lock(mutex_);
+    system_us_ = to_us;
+    hook_ = std::move(hook);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::int64_t system_us_;
+  mutable std::function<void()> hook_;
+};
+
+TEST_F(SpoolWriterTest, ARecordQueuedBeforeTheWindowEndLandsInThatWindowsPart) {
+  EdgeClock edge(kT0);
+  auto writer = make(edge);
+  RecordSink& sink = writer->sink();
+  const std::int64_t end = kT0 + 5 * kSecond;
+  ASSERT_TRUE(sink.push(record(routes.data_route(0), end - 2, "first")));
+  const auto give_up = std::chrono::steady_clock::now() + seconds(10);
+  while (metrics.parts_opened.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  edge.step_on_next_read(end, [&] { EXPECT_TRUE(sink.push(record(routes.data_route(0), end - 1, "last"))); });
+  ASSERT_EQ(wait_for_closed(1).size(), 1u);
+  writer->stop();
+  const std::vector<ClosedPart> parts = closed();
+  ASSERT_EQ(parts.size(), 1u);  // not a second part for the same window
+  EXPECT_EQ(parts[0].content, line(end - 2, "first") + line(end - 1, "last"));
+}
+
+TEST_F(SpoolWriterTest, StopWritesWhatIsQueuedAndClosesEveryPart) {
+  auto writer = make();
+  RecordSink& sink = writer->sink();
+  for (std::uint32_t route = 0; route < routes.routes().size(); ++route) {
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.push(record(route, kT0 + i, "r" + std::to_string(route))));
+  }
+  writer->stop();
+  EXPECT_FALSE(sink.push(record(0, kT0 + 10, "late")));
+  const std::vector<ClosedPart> parts = closed();
+  ASSERT_EQ(parts.size(), routes.routes().size());
+  for (const ClosedPart& part : parts) {
+    EXPECT_NE(part.content.find("\"tag\":\"r"), std::string::npos);
+    EXPECT_EQ(std::count(part.content.begin(), part.content.end(), '\n'), 3);
+  }
+  const ClosedPart* unknown = find_symbol(parts, "UNKNOWN");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->name.kind, PartKind::kQuarantine);
+  EXPECT_EQ(unknown->name.stream, "unknown");
+  writer->stop();  // idempotent
+  EXPECT_EQ(closed().size(), routes.routes().size());
+}
+
+TEST_F(SpoolWriterTest, RecordsForAnUnknownRouteAreCountedAsDropped) {
+  auto writer = make();
+  ASSERT_TRUE(writer->sink().push(record(99, kT0, "lost")));
+  ASSERT_TRUE(writer->sink().push(record(0, kT0, "kept")));
+  writer->stop();
+  EXPECT_EQ(metrics.records_dropped.load(), 1u);
+  const std::vector<ClosedPart> parts = closed();
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].content, line(kT0, "kept"));
+}
+
+TEST_F(SpoolWriterTest, TheQueueBoundRefusesWhatDoesNotFit) {
+  auto writer = make(clock, 1000);
+  EXPECT_FALSE(writer->sink().push(record(0, kT0, std::string(2000, 'x'))));
+  EXPECT_TRUE(writer->sink().push(record(0, kT0, "fits")));
+  writer->stop();
+  ASSERT_EQ(closed().size(), 1u);
+  EXPECT_EQ(closed()[0].content, line(kT0, "fits"));
+}
+
+TEST_F(SpoolWriterTest, AQuietWindowCreatesNoPart) {
+  auto writer = make();
+  for (int i = 0; i < 4; ++i) {
+    clock.advance(seconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  }
+  writer->stop();
+  EXPECT_TRUE(closed().empty());
+  EXPECT_TRUE(fs::is_empty(layout.open_dir()));
+}
+
+}  // namespace
+}  // namespace mc

@@ -1,0 +1,443 @@
+#include "spool/uploader.hpp"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
+
+#include "common/file_util.hpp"
+#include "common/log.hpp"
+#include "config/config.hpp"
+#include "unit/spool/flaky_store.hpp"
+#include "store/local_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// Short real delays keep the tests fast; jitter off makes them exact lower bounds.
+constexpr RetryPolicy kFastPolicy{.quick_tries = 3, .quick_initial = 10ms, .max_delay = 40ms, .jitter = 0.0};
+
+// Polls until the condition holds or two seconds passed.
+template <typename Predicate>
+bool eventually(Predicate predicate) {
+  const auto deadline = steady_clock::now() + 2s;
+  while (steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(1ms);
+  }
+  return predicate();
+}
+
+class UploaderTest : public ::testing::Test {
+ protected:
+  UploaderTest() { fs::create_directories(spool.sealed_dir()); }
+
+  SealedPart write_part(std::int64_t epoch_ms, const std::string& body) {
+    const PartName name{.prefix = "raw/", .stream = "trade", .symbol = "BTCUSDT", .instance_id = "i-test",
+                        .epoch_ms = epoch_ms};
+    SealedPart part = spool.sealed(name);
+    EXPECT_TRUE(write_file_atomic(part.part_file, body));
+    EXPECT_TRUE(write_file_atomic(part.manifest_file, manifest_of(part)));
+    return part;
+  }
+  static std::string manifest_of(const SealedPart& part) {
+    return R"({"version":"1","payload":{"s3_key":")" + part.name.part_key() + "\"}}";
+  }
+  std::vector<std::string> spool_files() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(spool.sealed_dir())) names.push_back(entry.path().filename());
+    return names;
+  }
+  std::string stored(const std::string& key) const {
+    const Result<std::string> bytes = read_file(local.path_of(key));
+    return bytes ? *bytes : "<missing: " + bytes.status().message() + ">";
+  }
+
+  testing::TempDir dir;
+  SpoolLayout spool{dir.path() / "spool"};
+  LocalStore local{dir.path() / "store"};
+  testing::FlakyStore flaky{local, spool.sealed_dir()};
+  SystemClock clock;
+  Metrics metrics;
+};
+
+// A steady clock the test moves by hand, safe to read from the workers.
+class ManualClock final : public Clock {
+ public:
+  std::int64_t system_now_us() const override { return 1'739'141'030'000'000; }
+  steady_clock::time_point steady_now() const override {
+    return steady_clock::time_point(steady_clock::duration(now_.load()));
+  }
+  void advance(steady_clock::duration by) { now_ += by.count(); }
+
+ private:
+  std::atomic<steady_clock::rep> now_{0};
+};
+
+// Sets the process's log level and keeps every message of the loggers made while it lives
+// (make_logger clones the default logger, sinks included). Restores text at info when it dies.
+class CapturedLog {
+ public:
+  explicit CapturedLog(std::string_view level = "info") : sink_(std::make_shared<Sink>()) {
+    EXPECT_TRUE(init_logging(level, LogFormat::kText));
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~CapturedLog() { init_logging("info", LogFormat::kText); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+
+  std::size_t count(std::string_view needle) const { return sink_->count(needle); }
+
+ private:
+  class Sink final : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    std::size_t count(std::string_view needle) {
+      std::lock_guard lock(mutex_);
+      return static_cast<std::size_t>(
+          std::ranges::count_if(lines_, [&](const std::string& line) { return line.find(needle) != line.npos; }));
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+      lines_.emplace_back(msg.payload.data(), msg.payload.size());
+    }
+    void flush_() override {}
+
+   private:
+    std::vector<std::string> lines_;
+  };
+
+  std::shared_ptr<Sink> sink_;
+};
+
+TEST_F(UploaderTest, UploadsEveryPartAndManifestThenEmptiesTheSpool) {
+  std::vector<SealedPart> parts;
+  std::uint64_t bytes = 0;
+  for (int i = 0; i < 5; ++i) {
+    parts.push_back(write_part(1'739'141'034'000 + i, "gzip-bytes-" + std::to_string(i)));
+    bytes += 12 + manifest_of(parts.back()).size();
+  }
+  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  for (const SealedPart& part : parts) uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_EQ(stored(parts[i].name.part_key()), "gzip-bytes-" + std::to_string(i));
+    EXPECT_EQ(stored(parts[i].name.manifest_key()), manifest_of(parts[i]));
+  }
+  for (const auto& [key, count] : flaky.stored_counts()) EXPECT_EQ(count, 1) << key;
+  EXPECT_EQ(flaky.stored_counts().size(), 10u);
+  EXPECT_TRUE(spool_files().empty());
+  EXPECT_EQ(metrics.uploads_ok.load(), 5u);
+  EXPECT_EQ(metrics.bytes_uploaded.load(), bytes);
+  EXPECT_EQ(metrics.upload_failures.load(), 0u);
+}
+
+TEST_F(UploaderTest, ManifestIsPutOnlyAfterItsPartAndFilesStayUntilBothAreStored) {
+  const SealedPart a = write_part(1'739'141'034'000, "a");
+  const SealedPart b = write_part(1'739'141'035'000, "b");
+  flaky.fail_next(2);  // also exercises the order across retries
+  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  uploader.enqueue(a);
+  uploader.enqueue(b);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  const std::vector<testing::FlakyStore::Put> puts = flaky.puts();
+  for (const SealedPart& part : {a, b}) {
+    const std::string part_file = part.part_file.filename();
+    const std::string manifest_file = part.manifest_file.filename();
+    bool part_stored = false;
+    for (const auto& put : puts) {
+      if (put.key == part.name.manifest_key()) {
+        EXPECT_TRUE(part_stored) << "manifest put before its part";
+      }
+      if (put.key == part.name.part_key()) part_stored = part_stored || put.ok;
+      if (put.key == part.name.part_key() || put.key == part.name.manifest_key()) {
+        EXPECT_TRUE(std::ranges::count(put.spool_files, part_file) == 1) << put.key << ": part file already gone";
+        EXPECT_TRUE(std::ranges::count(put.spool_files, manifest_file) == 1) << put.key << ": manifest already gone";
+      }
+    }
+    EXPECT_TRUE(part_stored);
+  }
+  EXPECT_TRUE(spool_files().empty());
+}
+
+// Reads the names of the files deleted from a directory, in order.
+class DeletionWatch {
+ public:
+  explicit DeletionWatch(const fs::path& dir) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    if (fd_ >= 0 && ::inotify_add_watch(fd_, dir.c_str(), IN_DELETE) < 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~DeletionWatch() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DeletionWatch(const DeletionWatch&) = delete;
+  DeletionWatch& operator=(const DeletionWatch&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+  std::vector<std::string> deleted() {
+    alignas(inotify_event) char buffer[1 << 16];
+    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    for (ssize_t offset = 0; offset < n;) {
+      const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
+      if (event->len > 0) names_.emplace_back(event->name);
+      offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+    }
+    return names_;
+  }
+
+ private:
+  int fd_;
+  std::vector<std::string> names_;
+};
+
+TEST_F(UploaderTest, DeletesThePartFileBeforeTheManifest) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  DeletionWatch watch(spool.sealed_dir());
+  ASSERT_TRUE(watch.ok());
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  const std::vector<std::string> expected{part.part_file.filename(), part.manifest_file.filename()};
+  EXPECT_EQ(watch.deleted(), expected);
+}
+
+TEST_F(UploaderTest, RetriesWithExponentialDelays) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.fail_next(4);
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  const auto tries = flaky.puts_of(part.name.part_key());
+  ASSERT_EQ(tries.size(), 5u);
+  const std::vector<milliseconds> expected{10ms, 20ms, 40ms, 40ms};  // doubling, capped at max_delay
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_GE(tries[i + 1].at - tries[i].at, expected[i]) << "try " << i + 2;
+  }
+  EXPECT_EQ(metrics.upload_failures.load(), 4u);
+  EXPECT_EQ(metrics.uploads_ok.load(), 1u);
+  EXPECT_EQ(flaky.stored_counts()[part.name.part_key()], 1);
+}
+
+TEST(RetryDelay, DoublesFromTheQuickDelayUpToTheCap) {
+  const RetryPolicy policy{.quick_tries = 3, .quick_initial = 200ms, .max_delay = 60s, .jitter = 0.0};
+  std::vector<milliseconds> delays;
+  for (int failures = 1; failures <= 11; ++failures) {
+    delays.push_back(retry_delay(policy, failures, ErrorKind::kRetryable, 0.5));
+  }
+  const std::vector<milliseconds> expected{200ms,   400ms,    800ms,    1600ms,   3200ms, 6400ms,
+                                           12800ms, 25600ms,  51200ms,  60000ms,  60000ms};
+  EXPECT_EQ(delays, expected);
+  EXPECT_EQ(retry_delay(policy, 1'000'000, ErrorKind::kNoSpace, 0.5), 60s);
+}
+
+TEST(RetryDelay, FatalErrorsWaitTheLongDelay) {
+  const RetryPolicy policy{.quick_tries = 3, .quick_initial = 200ms, .max_delay = 60s, .jitter = 0.0};
+  EXPECT_EQ(retry_delay(policy, 1, ErrorKind::kFatal, 0.0), 60s);
+}
+
+TEST(RetryDelay, JitterOnlyShortensTheDelay) {
+  const RetryPolicy policy{.quick_tries = 3, .quick_initial = 1000ms, .max_delay = 60s, .jitter = 0.2};
+  EXPECT_EQ(retry_delay(policy, 1, ErrorKind::kRetryable, 0.0), 1000ms);
+  EXPECT_EQ(retry_delay(policy, 1, ErrorKind::kRetryable, 0.5), 900ms);
+  EXPECT_GT(retry_delay(policy, 1, ErrorKind::kRetryable, 0.9999), 800ms);
+  EXPECT_EQ(retry_delay(policy, 20, ErrorKind::kRetryable, 0.5), 54s);
+}
+
+TEST_F(UploaderTest, FatalErrorIsRetriedAfterTheLongDelay) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.fail_next(1, ErrorKind::kFatal);
+  const RetryPolicy policy{.quick_tries = 3, .quick_initial = 1ms, .max_delay = 60ms, .jitter = 0.0};
+  Uploader uploader(flaky, 1, clock, metrics, policy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  const auto tries = flaky.puts_of(part.name.part_key());
+  ASSERT_EQ(tries.size(), 2u);
+  EXPECT_GE(tries[1].at - tries[0].at, 60ms);
+  EXPECT_TRUE(spool_files().empty());
+}
+
+TEST_F(UploaderTest, ManifestFailuresRetryTheManifestOnly) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.fail_next_manifests(3);
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  EXPECT_EQ(flaky.puts_of(part.name.part_key()).size(), 1u);
+  const auto manifest_tries = flaky.puts_of(part.name.manifest_key());
+  ASSERT_EQ(manifest_tries.size(), 4u);
+  for (const auto& put : manifest_tries) EXPECT_EQ(put.spool_files.size(), 2u) << "spool emptied before both puts";
+  EXPECT_EQ(stored(part.name.manifest_key()), manifest_of(part));
+  EXPECT_EQ(metrics.upload_failures.load(), 3u);
+  EXPECT_TRUE(spool_files().empty());
+}
+
+TEST_F(UploaderTest, OutageThenRecoveryUploadsEverythingOnce) {
+  std::vector<SealedPart> parts;
+  for (int i = 0; i < 6; ++i) parts.push_back(write_part(1'739'141'034'000 + i * 1000, "p" + std::to_string(i)));
+  flaky.set_down(true);
+  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  for (const SealedPart& part : parts) uploader.enqueue(part);
+  std::this_thread::sleep_for(300ms);  // the outage: several tries per part fail
+  EXPECT_EQ(spool_files().size(), 12u);
+  EXPECT_FALSE(fs::exists(local.root()));
+  EXPECT_GE(metrics.upload_failures.load(), 6u * 2);
+
+  flaky.set_down(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  for (const SealedPart& part : parts) {
+    EXPECT_EQ(flaky.stored_counts()[part.name.part_key()], 1);
+    EXPECT_EQ(flaky.stored_counts()[part.name.manifest_key()], 1);
+  }
+  EXPECT_TRUE(spool_files().empty());
+  EXPECT_EQ(metrics.uploads_ok.load(), 6u);
+}
+
+TEST_F(UploaderTest, DrainGivesUpAtTheDeadlineWhileTheStoreIsDown) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.set_down(true);
+  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  const auto start = steady_clock::now();
+  EXPECT_FALSE(uploader.drain(start + 150ms));
+  const auto waited = steady_clock::now() - start;
+  EXPECT_GE(waited, 150ms);
+  EXPECT_LT(waited, 2s);
+  EXPECT_EQ(spool_files().size(), 2u);
+  EXPECT_GE(flaky.puts().size(), 2u);
+
+  flaky.set_down(false);
+  EXPECT_TRUE(uploader.drain(steady_clock::now() + 5s));
+}
+
+TEST_F(UploaderTest, StopIsPromptDuringALongBackoffAndLeavesTheSpool) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.set_down(true);
+  const RetryPolicy slow{.quick_tries = 3, .quick_initial = 30s, .max_delay = 60s, .jitter = 0.0};
+  Uploader uploader(flaky, 3, clock, metrics, slow);
+  uploader.enqueue(part);
+  ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() == 1; }));
+  const auto start = steady_clock::now();
+  uploader.stop();
+  EXPECT_LT(steady_clock::now() - start, 500ms);
+  EXPECT_EQ(spool_files().size(), 2u);
+  EXPECT_FALSE(uploader.drain(steady_clock::now() + 1s));  // nothing can progress after stop
+}
+
+TEST_F(UploaderTest, VanishedPartIsDroppedAndOthersStillUpload) {
+  const SealedPart gone = spool.sealed(PartName{.prefix = "raw/", .stream = "trade", .symbol = "BTCUSDT",
+                                                .instance_id = "i-test", .epoch_ms = 1'739'141'000'000});
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(gone);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_TRUE(flaky.puts_of(gone.name.part_key()).empty());
+  EXPECT_TRUE(flaky.puts_of(gone.name.manifest_key()).empty());
+  EXPECT_EQ(stored(part.name.part_key()), "gz");
+  EXPECT_EQ(metrics.upload_failures.load(), 0u);
+}
+
+TEST_F(UploaderTest, PartWithoutManifestIsNotUploaded) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  ASSERT_TRUE(remove_file(part.manifest_file));
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_TRUE(flaky.puts().empty());
+  EXPECT_TRUE(fs::exists(part.part_file)) << "left for recovery to deal with";
+}
+
+TEST_F(UploaderTest, APartEnqueuedTwiceIsUploadedOnce) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.hold(true);
+  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  uploader.enqueue(part);
+  ASSERT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));
+  uploader.enqueue(part);  // e.g. a recovery scan while the first upload is in flight
+  std::this_thread::sleep_for(20ms);
+  flaky.hold(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_EQ(flaky.puts_of(part.name.part_key()).size(), 1u);
+  EXPECT_EQ(flaky.puts_of(part.name.manifest_key()).size(), 1u);
+}
+
+TEST_F(UploaderTest, RefusesPartsBeyondTheQueueBoundAndLeavesThemInTheSpool) {
+  const SealedPart first = write_part(1'739'141'034'000, "gz");
+  const SealedPart last = write_part(1'739'141'035'000, "refused");
+  CapturedLog log;
+  flaky.hold(true);
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.enqueue(first);
+  ASSERT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));  // in flight, no longer queued
+  SealedPart filler = first;
+  for (std::size_t i = 0; i < kMaxQueuedParts; ++i) {
+    filler.part_file = "/nonexistent/" + std::to_string(i);
+    uploader.enqueue(filler);
+  }
+  EXPECT_EQ(uploader.refused(), 0u);
+  uploader.enqueue(last);
+  EXPECT_EQ(uploader.refused(), 1u);
+  EXPECT_EQ(log.count("upload queue full"), 1u);
+
+  flaky.hold(false);
+  uploader.stop();  // finishes the part in flight; the 100000 fillers are not worth draining
+  EXPECT_EQ(metrics.uploads_ok.load(), 1u);
+  EXPECT_TRUE(flaky.puts_of(last.name.part_key()).empty());
+  EXPECT_TRUE(fs::exists(last.part_file) && fs::exists(last.manifest_file)) << "for the next start to find";
+}
+
+TEST_F(UploaderTest, EnqueueAfterStopIsRefusedAndLeavesTheFiles) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  uploader.stop();
+  uploader.enqueue(part);
+  EXPECT_EQ(uploader.refused(), 1u);
+  EXPECT_TRUE(uploader.drain(steady_clock::now() + 1s));
+  EXPECT_EQ(spool_files().size(), 2u);
+}
+
+TEST_F(UploaderTest, RepeatedFailuresLogOncePerMinuteAfterTheQuickTries) {
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.set_down(true);
+  ManualClock manual;
+  CapturedLog log;
+  {
+    // Delays of 1 ms on the manual clock: every advance below makes the part due again.
+    const RetryPolicy policy{.quick_tries = 3, .quick_initial = 1ms, .max_delay = 1ms, .jitter = 0.0};
+    Uploader uploader(flaky, 1, manual, metrics, policy);
+    uploader.enqueue(part);
+    // 40 tries, 5 s apart on the manual clock: 3 quick lines, then one per minute of the 195 s after.
+    for (std::uint64_t tries = 1; tries <= 40; ++tries) {
+      ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() == tries; })) << tries;
+      manual.advance(5s);
+    }
+  }
+  EXPECT_EQ(log.count("upload failed: key=" + part.name.part_key()), 3u + 3u);
+  EXPECT_EQ(spool_files().size(), 2u);
+}
+
+}  // namespace
+}  // namespace mc

@@ -1,0 +1,194 @@
+#include "store/local_store.hpp"
+
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/file_util.hpp"
+#include "common/sha256.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::string_literals;
+
+constexpr const char* kKey =
+    "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2025-02-09/22/43/part-i-1-1739141034567.jsonl.gz";
+
+std::vector<fs::path> all_files(const fs::path& root) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) files.push_back(fs::relative(entry.path(), root));
+  }
+  return files;
+}
+
+PutRequest request(std::string key, std::string_view body) {
+  return PutRequest{std::move(key), body, "application/gzip", ""};
+}
+
+TEST(LocalStore, PutWritesTheExactBytesUnderTheKeyAndNoTempFile) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "store");
+  // Binary, with NUL and newline: stored byte for byte.
+  const std::string body = "\x1f\x8b\x00" "binary\nbytes\0end"s;
+  ASSERT_EQ(body.size(), 19u);
+  ASSERT_TRUE(store.put(request(kKey, body))) << "put";
+
+  const Result<std::string> stored = read_file(dir.path() / "store" / kKey);
+  ASSERT_TRUE(stored) << stored.status().message();
+  EXPECT_EQ(*stored, body);
+  EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
+}
+
+TEST(LocalStore, PutReplacesAnExistingObjectWhole) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(store.put(request("a/b.json", "a much longer first version")));
+  ASSERT_TRUE(store.put(request("a/b.json", "v2")));
+  EXPECT_EQ(*read_file(dir.path() / "a/b.json"), "v2");
+  EXPECT_EQ(all_files(dir.path()).size(), 1u);
+}
+
+TEST(LocalStore, DescribeNamesTheAbsoluteRoot) {
+  testing::TempDir dir;
+  const fs::path previous = fs::current_path();
+  fs::current_path(dir.path());
+  LocalStore store("data/store/");
+  fs::current_path(previous);
+  EXPECT_EQ(store.describe(), "local:" + (dir.path() / "data/store").string());
+  // Still writes under the directory it was given, whatever the working directory is now.
+  ASSERT_TRUE(store.put(request("k", "x")));
+  EXPECT_TRUE(fs::exists(dir.path() / "data/store/k"));
+}
+
+TEST(LocalStore, RejectsBadKeysAsFatalWithoutWriting) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "store");
+  const std::vector<std::string> bad = {
+      "",      "/abs/key",  "a//b",     "a/b/",  "./a", "a/./b", "a/../../etc/passwd", "..",
+      ".",     std::string("a\0b", 3), std::string(250, 'x'),
+  };
+  for (const std::string& key : bad) {
+    const Status status = store.put(request(key, "body"));
+    EXPECT_FALSE(status) << "key accepted: " << key;
+    EXPECT_EQ(status.kind(), ErrorKind::kFatal) << key;
+  }
+  EXPECT_TRUE(!fs::exists(dir.path() / "store") || all_files(dir.path() / "store").empty());
+  EXPECT_TRUE(!fs::exists(dir.path().parent_path() / "etc"));
+}
+
+TEST(LocalStore, AcceptsKeysWithDotsInsideSegments) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  ASSERT_TRUE(store.put(request("raw/..hidden/a.b../..x", "body")));
+  EXPECT_TRUE(fs::exists(dir.path() / "raw/..hidden/a.b../..x"));
+}
+
+TEST(LocalStore, VerifiesTheSha256WhenGiven) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  const std::string body = "{\"version\":\"1\"}";
+  const Result<std::string> sha = sha256_hex(body);
+  ASSERT_TRUE(sha);
+
+  PutRequest good{"m.json", body, "application/json", *sha};
+  EXPECT_TRUE(store.put(good));
+
+  const Result<std::string> other = sha256_hex("something else");
+  ASSERT_TRUE(other);
+  PutRequest bad{"bad.json", body, "application/json", *other};
+  const Status status = store.put(bad);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.kind(), ErrorKind::kCorrupt);
+  EXPECT_FALSE(fs::exists(dir.path() / "bad.json"));
+}
+
+// Root (CAP_DAC_OVERRIDE) writes through mode bits; such a run cannot show the error.
+bool can_create_file_in(const fs::path& dir) {
+  const fs::path probe = dir / "probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0) return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
+TEST(LocalStore, ReadOnlyDirectoryIsFatal) {
+  testing::TempDir dir;
+  const fs::path root = dir.path() / "store";
+  fs::create_directories(root / "a");
+  ASSERT_EQ(::chmod((root / "a").c_str(), 0555), 0);
+  ASSERT_EQ(::chmod(root.c_str(), 0555), 0);
+  if (can_create_file_in(root)) {
+    ::chmod((root / "a").c_str(), 0755);
+    ::chmod(root.c_str(), 0755);
+    GTEST_SKIP() << "running with the power to write into a 0555 directory (root?); see ImmutableDirectoryIsFatal";
+  }
+  LocalStore store(root);
+  const Status new_dir = store.put(request("b/k", "x"));
+  const Status existing_dir = store.put(request("a/k", "x"));
+  ::chmod((root / "a").c_str(), 0755);
+  ::chmod(root.c_str(), 0755);
+  ASSERT_FALSE(new_dir);
+  EXPECT_EQ(new_dir.kind(), ErrorKind::kFatal) << new_dir.message();
+  ASSERT_FALSE(existing_dir);
+  EXPECT_EQ(existing_dir.kind(), ErrorKind::kFatal) << existing_dir.message();
+}
+
+// Sets or clears the immutable attribute, which stops even root from creating entries.
+bool set_immutable(const fs::path& dir, bool on) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  ::close(fd);
+  return ok;
+}
+
+TEST(LocalStore, ImmutableDirectoryIsFatal) {
+  testing::TempDir dir;
+  const fs::path root = dir.path() / "store";
+  fs::create_directories(root / "a");
+  if (!set_immutable(root / "a", true)) GTEST_SKIP() << "file system or capabilities do not allow chattr +i";
+  LocalStore store(root);
+  const Status status = store.put(request("a/b/k", "x"));
+  ASSERT_TRUE(set_immutable(root / "a", false));
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.kind(), ErrorKind::kFatal) << status.message();
+}
+
+TEST(LocalStore, ConcurrentPutsIntoNewDirectoriesAllLand) {
+  testing::TempDir dir;
+  LocalStore store(dir.path());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string key = "p/d" + std::to_string(i % 5) + "/k" + std::to_string(t) + "-" + std::to_string(i);
+        EXPECT_TRUE(store.put(request(key, key))) << key;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(all_files(dir.path()).size(), 80u);
+  EXPECT_EQ(*read_file(dir.path() / "p/d3/k2-13"), "p/d3/k2-13");
+}
+
+}  // namespace
+}  // namespace mc
