@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -44,9 +43,9 @@ def main():
     total = args.trades * len(symbols)
 
     with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
-        metrics_port = harness.free_port()
         with harness.start_fake_exchange(tls=not args.plain, symbols=symbols, rate=0, total=args.trades,
                                          start_paused=True) as exchange:
+            metrics_port = harness.free_port()  # after the exchange took its port, so they cannot collide
             env = {
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "BINANCE_WS_URL": exchange.url,
@@ -78,13 +77,15 @@ def main():
                         raise SystemExit(f"stalled at {metrics.get('mc_records_routed_total')} of {total}")
                     time.sleep(0.05)
                 collector.send_signal(signal.SIGTERM)
-                code = collector.wait(timeout=120)
+                # wait4 gives the collector's own rusage (RUSAGE_CHILDREN would add the fake exchange).
+                _pid, status, usage = os.wait4(collector.pid, 0)
+                collector.returncode = os.waitstatus_to_exitcode(status)
+                code = collector.returncode
                 wall = time.monotonic() - started
             finally:
                 if collector.poll() is None:
                     collector.kill()
                     collector.wait()
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the collector is the only child waited for
         stored_raw = stored_gz = records = 0
         for root, _dirs, files in os.walk(os.path.join(tmp, "store")):
             for name in files:

@@ -4,7 +4,9 @@
 #include <signal.h>
 
 #include <chrono>
-#include <cstring>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <random>
 #include <thread>
@@ -48,15 +50,34 @@ FeedOptions feed_options(const Config& config) {
   return options;
 }
 
-int wait_for_stop_signal() {
+// How often the main thread measures the spool against SPOOL_MAX_BYTES.
+constexpr std::chrono::seconds kSpoolCheckInterval{10};
+
+// Bytes of every file under the spool (open and sealed parts, manifests, rejected files).
+std::uint64_t spool_size(const std::filesystem::path& root) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it){};
+       it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
+  }
+  return total;
+}
+
+// Waits for SIGTERM or SIGINT; every kSpoolCheckInterval meanwhile, calls on_tick.
+template <typename OnTick>
+int wait_for_stop_signal(const OnTick& on_tick) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  int signal_number = 0;
-  while (sigwait(&set, &signal_number) != 0) {
+  const timespec timeout{kSpoolCheckInterval.count(), 0};
+  while (true) {
+    const int signal_number = sigtimedwait(&set, nullptr, &timeout);
+    if (signal_number > 0) return signal_number;
+    if (errno == EAGAIN) on_tick();
   }
-  return signal_number;
 }
 
 }  // namespace
@@ -68,7 +89,9 @@ void block_stop_signals() {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // Writes to a peer that went away must come back as EPIPE, not end the process.
-  signal(SIGPIPE, SIG_IGN);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  if (sigaction(SIGPIPE, &ignore, nullptr) != 0) std::perror("sigaction(SIGPIPE)");
 }
 
 int Collector::run() {
@@ -123,11 +146,26 @@ int Collector::run() {
 
   RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
   FeedClient feed(feed_options(config_), router, clock, metrics_);
-  std::jthread feed_thread([&feed](std::stop_token stop) { feed.run(stop); });
+  std::jthread feed_thread([&feed](std::stop_token stop) { feed.run(std::move(stop)); });
 
-  const int signal_number = wait_for_stop_signal();
+  bool spool_alarm = false;
+  const int signal_number = wait_for_stop_signal([&] {
+    const std::uint64_t bytes = spool_size(layout.root());
+    metrics_.spool_bytes.store(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
+    // The spool grows when the store is unreachable or the sealer is stuck; nothing is deleted to
+    // make room, so the operator must know before the disk fills.
+    if (bytes > config_.spool_max_bytes) {
+      log->error("SPOOL OVER LIMIT: spool_bytes={} spool_max_bytes={} (the store is not keeping up)", bytes,
+                 config_.spool_max_bytes);
+      spool_alarm = true;
+    } else if (spool_alarm) {
+      log->info("spool back under its limit spool_bytes={} spool_max_bytes={}", bytes, config_.spool_max_bytes);
+      spool_alarm = false;
+    }
+  });
   const auto deadline = clock.steady_now() + std::chrono::seconds(config_.stop_timeout_secs);
-  log->info("stopping signal={} timeout_secs={}", strsignal(signal_number), config_.stop_timeout_secs);
+  log->info("stopping signal={} timeout_secs={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+            config_.stop_timeout_secs);
 
   // Shutdown order: no new data, then every open part closed, sealed and uploaded.
   feed_thread.request_stop();

@@ -10,20 +10,21 @@
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the mask and only sigwait sees the signals.
+  // (Output errors on stderr/stdout are ignored below: there is nowhere left to report them.)
   mc::block_stop_signals();
 
   mc::Invocation invocation;
   try {
     invocation = mc::parse_invocation(argc, argv, mc::process_environment());
   } catch (const mc::ConfigError& error) {
-    std::fprintf(stderr, "config error: %s\n", error.what());
+    (void)std::fprintf(stderr, "config error: %s\n", error.what());
     return 2;
   }
 
   switch (invocation.command) {
     case mc::Invocation::Command::kHelp:
     case mc::Invocation::Command::kConfigTable:
-      std::fputs(invocation.text.c_str(), stdout);
+      (void)std::fputs(invocation.text.c_str(), stdout);
       return 0;
     case mc::Invocation::Command::kRun:
       break;
@@ -32,14 +33,14 @@ int main(int argc, char** argv) {
   const mc::Config& config = invocation.config;
   if (!config.raw_bucket.empty()) {
     // Refused rather than silently writing elsewhere: the operator asked for S3.
-    std::fprintf(stderr,
+    (void)std::fprintf(stderr,
                  "config error: RAW_BUCKET=\"%s\": this build has no S3 store yet; leave RAW_BUCKET empty to "
                  "store under LOCAL_STORE_DIR\n",
                  config.raw_bucket.c_str());
     return 2;
   }
   if (!mc::init_logging(config.log_level, config.log_format)) {
-    std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
+    (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
     return 2;
   }
   try {

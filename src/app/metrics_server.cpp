@@ -53,7 +53,10 @@ bool split_address(const std::string& address, std::string& host, std::string& p
 }  // namespace
 
 std::string render_prometheus(const Metrics& metrics) {
-  std::string out;
+  std::string out = fmt::format(
+      "# HELP mc_spool_bytes bytes in the spool (LOCAL_DIR), measured every 10 s\n# TYPE mc_spool_bytes gauge\n"
+      "mc_spool_bytes {}\n",
+      metrics.spool_bytes.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        (metrics.*row.field).load(std::memory_order_relaxed));
@@ -87,7 +90,7 @@ struct MetricsServer::Impl {
     socket.shutdown(tcp::socket::shutdown_both, ec);
   }
 
-  void loop(std::stop_token stop) {
+  void loop(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
       boost::system::error_code ec;
       tcp::socket socket(io);
@@ -139,7 +142,7 @@ Status MetricsServer::start(const std::string& address) {
   if (impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return Status::fatal("metrics: listen: " + ec.message());
   }
-  impl_->thread = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->loop(stop); });
+  impl_->thread = std::jthread([impl = impl_.get()](const std::stop_token& stop) { impl->loop(stop); });
   make_logger("metrics")->info("serving metrics address={} port={}", address, port());
   return Status::ok();
 }

@@ -17,7 +17,7 @@ Status openssl_error(std::string_view what) {
 std::string to_hex(const unsigned char* bytes, unsigned int size) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * size);
+  out.reserve(std::size_t{2} * size);
   for (unsigned int i = 0; i < size; ++i) {
     out += kDigits[bytes[i] >> 4];
     out += kDigits[bytes[i] & 0x0f];

@@ -16,7 +16,9 @@ const char* to_string(ErrorKind kind) {
 }
 
 Status Status::from_errno(int err, std::string_view what) {
-  std::string message = std::string(what) + ": " + std::strerror(err);
+  // strerror is not thread-safe; the GNU strerror_r returns the text (in buf or a static string).
+  char buf[128];
+  std::string message = std::string(what) + ": " + strerror_r(err, buf, sizeof buf);
   switch (err) {
     case ENOSPC:
     case EDQUOT: return no_space(std::move(message));

@@ -36,7 +36,7 @@ std::string host_instance_id() {
   char host[HOST_NAME_MAX + 1] = {};
   if (::gethostname(host, sizeof host) != 0) {
     throw ConfigError(fmt::format("INSTANCE_ID is empty and the host name cannot be read ({}); set INSTANCE_ID",
-                                  std::strerror(errno)));
+                                  std::strerror(errno)));  // NOLINT(concurrency-mt-unsafe): start-up
   }
   std::string id = instance_id_from_host_name(host);
   if (id.empty()) throw ConfigError("INSTANCE_ID is empty and so is the host name; set INSTANCE_ID");

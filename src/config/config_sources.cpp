@@ -61,7 +61,8 @@ void apply_yaml_root(const std::string& file, const YAML::Node& root, ConfigBuil
 
 Environment process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
+    // Read at start-up only, before any thread exists.
+    const char* value = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };

@@ -13,7 +13,7 @@ namespace mc {
 namespace {
 
 constexpr std::uint64_t kSecondsPerDay = 86400;
-constexpr std::uint64_t kMiB = 1024 * 1024;
+constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
 
 template <typename Field>
@@ -36,7 +36,7 @@ Status require_path(std::string_view text) {
 }
 
 Status check_writable_directory(const std::string& dir) {
-  const Status status = ensure_writable_directory(dir);
+  Status status = ensure_writable_directory(dir);
   if (status) return status;
   return Status::fatal(fmt::format("{}; expected a directory the collector can create and write", status.message()));
 }
@@ -68,7 +68,7 @@ Status set_bool(std::string_view text, bool& field) {
 }
 
 Status set_log_format(std::string_view text, Config& config) {
-  const Status status = check_choice(text, {"text", "json"});
+  Status status = check_choice(text, {"text", "json"});
   if (!status) return status;
   config.log_format = text == "json" ? LogFormat::kJson : LogFormat::kText;
   return Status::ok();

@@ -151,7 +151,7 @@ struct FeedClient::Impl {
     }
   }
 
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
   void request_stop();
   asio::awaitable<void> supervise();
   asio::awaitable<Status> attempt(const std::shared_ptr<Connection>& conn);
@@ -184,7 +184,7 @@ struct FeedClient::Impl {
   bool stopping = false;
 };
 
-void FeedClient::Impl::run(std::stop_token stop) {
+void FeedClient::Impl::run(const std::stop_token& stop) {
   if (!url) {
     log->error("feed not started url={} error=\"{}\"", log_safe(options.base_url), url.status().message());
     return;
@@ -385,6 +385,6 @@ FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& c
 
 FeedClient::~FeedClient() = default;
 
-void FeedClient::run(std::stop_token stop) { impl_->run(std::move(stop)); }
+void FeedClient::run(std::stop_token stop) { impl_->run(stop); }
 
 }  // namespace mc

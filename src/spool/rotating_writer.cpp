@@ -137,7 +137,7 @@ Status RotatingWriter::write_buffer() {
 }
 
 Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
-  const Status status = Status::from_errno(error, "write " + part_->path.string());
+  Status status = Status::from_errno(error, "write " + part_->path.string());
   // Keep whole lines only: the file is cut back to the end of the last line written completely.
   const std::size_t last_newline = std::string_view(buffer_.data(), written).rfind('\n');
   const std::size_t kept = last_newline == std::string_view::npos ? 0 : last_newline + 1;

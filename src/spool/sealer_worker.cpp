@@ -28,7 +28,7 @@ SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, cons
       metrics_(metrics),
       on_sealed_(std::move(on_sealed)),
       log_(make_logger("spool")),
-      thread_([this](std::stop_token stop) { run(std::move(stop)); }) {}
+      thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
 SealerWorker::~SealerWorker() = default;
 
@@ -68,7 +68,7 @@ bool SealerWorker::drain(std::chrono::steady_clock::time_point deadline) {
   return left == 0;
 }
 
-void SealerWorker::run(std::stop_token stop) {
+void SealerWorker::run(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     if (queue_.empty()) {

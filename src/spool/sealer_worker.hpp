@@ -71,7 +71,7 @@ class SealerWorker {
     std::chrono::steady_clock::time_point not_before{};
   };
 
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
   // Seals one file; returns the item again when it must be retried later.
   std::optional<Item> seal(Item item);
   std::chrono::milliseconds backoff(int failures) const;

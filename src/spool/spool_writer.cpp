@@ -7,8 +7,8 @@
 
 namespace mc {
 
-SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, SpoolWriterSettings settings,
-                         const Clock& clock, Metrics& metrics, PartClosedCallback on_closed, const FileOpener& opener)
+SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings,
+                         const Clock& clock, Metrics& metrics, const PartClosedCallback& on_closed, const FileOpener& opener)
     : fsync_interval_(settings.fsync_interval),
       clock_(clock),
       metrics_(metrics),

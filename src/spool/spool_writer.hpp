@@ -41,8 +41,8 @@ class SpoolWriter {
  public:
   // Creates open/ if missing (a failure shows later as counted, logged write errors) and starts
   // the thread. Throws std::invalid_argument for rot_secs 0, like RotatingWriter.
-  SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, SpoolWriterSettings settings, const Clock& clock,
-              Metrics& metrics, PartClosedCallback on_closed, const FileOpener& opener = create_part_file);
+  SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings, const Clock& clock,
+              Metrics& metrics, const PartClosedCallback& on_closed, const FileOpener& opener = create_part_file);
   ~SpoolWriter();  // stop()
   SpoolWriter(const SpoolWriter&) = delete;
   SpoolWriter& operator=(const SpoolWriter&) = delete;

@@ -48,7 +48,7 @@ Uploader::Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, 
   const std::size_t count = std::max<std::size_t>(threads, 1);
   workers_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.emplace_back([this](std::stop_token stop) { run(std::move(stop)); });
+    workers_.emplace_back([this](const std::stop_token& stop) { run(stop); });
   }
 }
 
@@ -114,7 +114,7 @@ void Uploader::push(Entry entry) {
   work_cv_.notify_all();
 }
 
-void Uploader::run(std::stop_token stop) {
+void Uploader::run(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     if (queue_.empty()) {

@@ -93,7 +93,7 @@ class Uploader {
   };
 
   void push(Entry entry);
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
   // Runs without the lock: reads the files, PUTs what is left, deletes the files.
   Outcome upload(Entry& entry, Failure& failure);
   // Under the lock: counts the failure, logs it and queues the part again after its backoff.

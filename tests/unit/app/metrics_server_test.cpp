@@ -1,0 +1,66 @@
+#include "app/metrics_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace mc {
+namespace {
+
+// One plain HTTP/1.1 request over loopback; returns the whole response.
+std::string http_get(unsigned short port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return response;
+}
+
+TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
+  Metrics metrics;
+  metrics.records_routed = 12345;
+  metrics.records_dropped = 7;
+  metrics.spool_bytes = 4096;
+  const std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("\nmc_records_routed_total 12345\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nmc_records_dropped_total 7\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE mc_spool_bytes gauge\nmc_spool_bytes 4096\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE mc_uploads_total counter"), std::string::npos);
+}
+
+TEST(MetricsServerTest, ServesMetricsOverHttp) {
+  Metrics metrics;
+  metrics.ws_messages = 42;
+  MetricsServer server(metrics);
+  ASSERT_TRUE(server.start("127.0.0.1:0").is_ok());
+  ASSERT_NE(server.port(), 0);
+  const std::string response = http_get(server.port(), "/metrics");
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
+  EXPECT_NE(response.find("\nmc_ws_messages_total 42\n"), std::string::npos);
+  EXPECT_TRUE(http_get(server.port(), "/other").starts_with("HTTP/1.1 404"));
+}
+
+TEST(MetricsServerTest, RefusesABadAddress) {
+  Metrics metrics;
+  MetricsServer server(metrics);
+  EXPECT_FALSE(server.start("no-port").is_ok());
+  EXPECT_FALSE(server.start("127.0.0.1:notaport").is_ok());
+}
+
+}  // namespace
+}  // namespace mc
