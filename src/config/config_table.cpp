@@ -78,7 +78,7 @@ const std::array kTable{
     ConfigKey{
         .env = "RAW_BUCKET", .yaml = "raw_bucket", .flag = "--raw-bucket", .type = ValueType::kText,
         .default_value = "", .default_note = "empty",
-        .help = "S3 bucket; empty: objects go to `LOCAL_STORE_DIR` (the embedded default)",
+        .help = "S3 bucket; empty: objects go to `LOCAL_STORE_DIR` (the embedded default); this build has no S3 store yet and refuses a bucket",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_bucket_name(v), c.raw_bucket); }},
     ConfigKey{
         .env = "LOCAL_STORE_DIR", .yaml = "local_store_dir", .flag = "--local-store-dir", .type = ValueType::kPath,
@@ -125,14 +125,14 @@ const std::array kTable{
     ConfigKey{
         .env = "BINANCE_REST_URL", .yaml = "binance_rest_url", .flag = "--binance-rest-url", .type = ValueType::kUrl,
         .default_value = "https://api.binance.com", .default_note = "",
-        .help = "base URL for backfill (`http://` or `https://`)",
+        .help = "base URL for backfill (`http://` or `https://`); REST backfill is not in this build yet",
         .apply = [](std::string_view v, Config& c) {
           return set_text(v, check_url(v, {"http", "https"}), c.binance_rest_url);
         }},
     ConfigKey{
         .env = "BINANCE_API_KEY", .yaml = "binance_api_key", .flag = "--binance-api-key", .type = ValueType::kText,
         .default_value = "", .default_note = "empty",
-        .help = "optional `X-MBX-APIKEY` for REST (never logged)",
+        .help = "optional `X-MBX-APIKEY` for REST (never logged); REST backfill is not in this build yet",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_header_token(v), c.binance_api_key); },
         .secret = true},
     ConfigKey{
@@ -146,7 +146,7 @@ const std::array kTable{
     ConfigKey{
         .env = "S3_ENDPOINT", .yaml = "s3_endpoint", .flag = "--s3-endpoint", .type = ValueType::kUrl,
         .default_value = "", .default_note = "AWS",
-        .help = "S3-compatible endpoint (`http://` or `https://`); implies path-style",
+        .help = "S3-compatible endpoint (`http://` or `https://`); implies path-style; the S3 store is not in this build yet",
         .apply = [](std::string_view v, Config& c) {
           return set_text(v, v.empty() ? Status::ok() : check_url(v, {"http", "https"}), c.s3_endpoint);
         }},
@@ -158,12 +158,12 @@ const std::array kTable{
     ConfigKey{
         .env = "S3_FORCE_PATH_STYLE", .yaml = "s3_force_path_style", .flag = "--s3-force-path-style",
         .type = ValueType::kBoolean, .default_value = "false", .default_note = "",
-        .help = "path-style addressing on AWS too",
+        .help = "path-style addressing on AWS too; the S3 store is not in this build yet",
         .apply = [](std::string_view v, Config& c) { return set_bool(v, c.s3_force_path_style); }},
     ConfigKey{
         .env = "AWS_REGION", .yaml = "aws_region", .flag = "--aws-region", .type = ValueType::kText,
         .default_value = "", .default_note = "from the AWS chain",
-        .help = "region for signing",
+        .help = "region for signing; the S3 store is not in this build yet",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_region(v), c.aws_region); }},
     ConfigKey{
         .env = "GZIP_LEVEL", .yaml = "gzip_level", .flag = "--gzip-level", .type = ValueType::kInteger,
@@ -178,7 +178,7 @@ const std::array kTable{
     ConfigKey{
         .env = "WS_MAX_AGE_SECS", .yaml = "ws_max_age_secs", .flag = "--ws-max-age-secs", .type = ValueType::kInteger,
         .default_value = "85800", .default_note = "",
-        .help = "open a replacement connection before this age (60 to 86400)",
+        .help = "open a replacement connection before this age (60 to 86400); not in this build yet: the connection is renewed only when it fails",
         .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 60, kSecondsPerDay, c.ws_max_age_secs); }},
     ConfigKey{
         .env = "FSYNC_SECS", .yaml = "fsync_secs", .flag = "--fsync-secs", .type = ValueType::kInteger,
