@@ -19,6 +19,7 @@
 #include "feed/record_router.hpp"
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"
+#include "spool/spool_lock.hpp"
 #include "spool/spool_recovery.hpp"
 #include "spool/spool_writer.hpp"
 #include "spool/uploader.hpp"
@@ -99,6 +100,13 @@ int Collector::run() {
   const SystemClock clock;
   const SpoolLayout layout(config_.local_dir);
   const RouteTable routes(config_.symbols);
+
+  // Before anything touches the spool: a second instance on it would seal our open files.
+  Result<SpoolLock> lock = SpoolLock::acquire(layout.root());
+  if (!lock) {
+    log->critical("{}", lock.status().message());
+    return lock.status().kind() == ErrorKind::kFatal ? kExitConfigError : 1;
+  }
 
   // The store. S3 arrives with its own issue; until then a bucket is a configuration error
   // (refused by the configuration table), so this is the local directory.

@@ -9,12 +9,17 @@
 
 namespace mc {
 
+// Exit code for anything the operator must fix before a restart can help (systemd's
+// RestartPreventExitStatus): a bad setting, a spool already in use.
+inline constexpr int kExitConfigError = 2;
+
 class Collector {
  public:
   explicit Collector(Config config) : config_(std::move(config)) {}
 
   // Collects until SIGTERM or SIGINT, then drains within STOP_TIMEOUT_SECS. The two signals must be
-  // blocked in every thread before the call (block_stop_signals). Returns the process exit code.
+  // blocked in every thread before the call (block_stop_signals). Returns the process exit code:
+  // 0 after a stop, kExitConfigError when the spool is in use by another process, 1 when it is unreadable.
   int run();
 
  private:

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     invocation = mc::parse_invocation(argc, argv, mc::process_environment());
   } catch (const mc::ConfigError& error) {
     (void)std::fprintf(stderr, "config error: %s\n", error.what());
-    return 2;
+    return mc::kExitConfigError;
   }
 
   switch (invocation.command) {
@@ -37,11 +37,11 @@ int main(int argc, char** argv) {
                  "config error: RAW_BUCKET=\"%s\": this build has no S3 store yet; leave RAW_BUCKET empty to "
                  "store under LOCAL_STORE_DIR\n",
                  config.raw_bucket.c_str());
-    return 2;
+    return mc::kExitConfigError;
   }
   if (!mc::init_logging(config.log_level, config.log_format)) {
     (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
-    return 2;
+    return mc::kExitConfigError;
   }
   try {
     return mc::Collector(config).run();

@@ -207,6 +207,21 @@ class EndToEndTest(unittest.TestCase):
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class SpoolLockTest(unittest.TestCase):
+    def test_a_second_instance_on_the_same_spool_is_refused(self):
+        with tempfile.TemporaryDirectory(prefix="mc-itest-") as tmp, \
+                harness.start_fake_exchange(symbols=SYMBOLS, rate=10) as exchange:
+            first = Collector(tmp, exchange).start()
+            self.addCleanup(first.kill)
+            wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the first collector to connect")
+            second = subprocess.run([COLLECTOR], env=first.env, capture_output=True, timeout=30)
+            output = second.stderr.decode()
+            self.assertEqual(second.returncode, 2, output)
+            self.assertIn(f"in use by another market-collector (pid {first.proc.pid})", output)
+            self.assertEqual(first.stop(), 0)
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
 class ConfigErrorTest(unittest.TestCase):
     def run_with(self, **env):
         with tempfile.TemporaryDirectory(prefix="mc-itest-") as tmp:
