@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <optional>
 #include <random>
 #include <thread>
@@ -50,6 +51,9 @@ FeedOptions feed_options(const Config& config) {
   options.idle_timeout = std::chrono::seconds(config.ws_idle_secs);
   return options;
 }
+
+// How long the shutdown waits for the feed thread before it seals anyway.
+constexpr std::chrono::milliseconds kFeedStopGrace{2000};
 
 // How often the main thread measures the spool against SPOOL_MAX_BYTES.
 constexpr std::chrono::seconds kSpoolCheckInterval{10};
@@ -154,7 +158,12 @@ int Collector::run() {
 
   RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
   FeedClient feed(feed_options(config_), router, clock, metrics_);
-  std::jthread feed_thread([&feed](std::stop_token stop) { feed.run(std::move(stop)); });
+  std::promise<void> feed_stopped;
+  std::future<void> feed_stopped_future = feed_stopped.get_future();
+  std::jthread feed_thread([&feed, &feed_stopped](std::stop_token stop) {
+    feed.run(std::move(stop));
+    feed_stopped.set_value();
+  });
 
   bool spool_alarm = false;
   const int signal_number = wait_for_stop_signal([&] {
@@ -177,7 +186,11 @@ int Collector::run() {
 
   // Shutdown order: no new data, then every open part closed, sealed and uploaded.
   feed_thread.request_stop();
-  feed_thread.join();
+  // A DNS lookup in progress cannot be cancelled; do not let it eat the drain budget. The queue
+  // refuses records once the writer stopped, and the thread is joined when this scope ends.
+  if (feed_stopped_future.wait_for(kFeedStopGrace) != std::future_status::ready) {
+    log->warn("feed still stopping after {} ms; sealing without waiting for it", kFeedStopGrace.count());
+  }
   writer.stop();
   const bool sealed_all = sealer.drain(deadline);
   const bool uploaded_all = uploader.drain(deadline);

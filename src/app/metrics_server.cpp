@@ -1,5 +1,7 @@
 #include "app/metrics_server.hpp"
 
+#include <poll.h>
+
 #include <array>
 #include <thread>
 
@@ -13,6 +15,9 @@ namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
+
+// How long a client may take to send its request line.
+constexpr int kRequestTimeoutMs = 2000;
 
 struct CounterRow {
   const char* name;
@@ -71,6 +76,10 @@ struct MetricsServer::Impl {
   // the server's own thread is enough.
   void serve_one(tcp::socket& socket) {
     boost::system::error_code ec;
+    // A scraper that connects and sends nothing must not hold the server (or the shutdown): wait
+    // for the request with a deadline. SO_RCVTIMEO does not bound Asio's blocking read, poll does.
+    pollfd readable{socket.native_handle(), POLLIN, 0};
+    if (::poll(&readable, 1, kRequestTimeoutMs) != 1) return;
     std::array<char, 2048> request{};
     const std::size_t n = socket.read_some(asio::buffer(request), ec);
     if (ec) return;
@@ -99,9 +108,6 @@ struct MetricsServer::Impl {
         if (stop.stop_requested()) return;
         continue;
       }
-      // A scraper that connects and sends nothing must not hold the server: bound the read.
-      const timeval timeout{2, 0};
-      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
       serve_one(socket);
     }
   }

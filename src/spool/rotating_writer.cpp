@@ -196,6 +196,14 @@ Status RotatingWriter::close_part(CloseReason reason) {
     report_failure(closed, 0);
     if (status) status = std::move(closed);
   }
+  // A part shorter than FSYNC_SECS was never synced: make its name durable before the sealer
+  // relies on it, or a power loss could take the whole file.
+  if (!part.directory_synced && part.file_bytes > 0) {
+    if (Status directory = fsync_directory(layout_.open_dir()); !directory) {
+      report_failure(directory, 0);
+      if (status) status = std::move(directory);
+    }
+  }
   if (part.file_bytes == 0) {
     // Every line was dropped (disk full): no empty parts.
     if (Status removed = remove_file(part.path); !removed) report_failure(removed, 0);

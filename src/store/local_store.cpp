@@ -18,7 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 
 // mkostemp replaces the six X with random characters and creates the file exclusively.
-constexpr std::string_view kTempTemplate = ".tmp-XXXXXX";
+constexpr std::string_view kTempTemplate = "-XXXXXX";
+// Temporary files left by a crash older than this are removed when a store is opened; younger ones
+// may belong to another collector sharing the directory.
+constexpr auto kStaleIncomingAge = std::chrono::hours(1);
 constexpr std::size_t kMaxSegment = NAME_MAX - kTempTemplate.size();
 
 // Owns a file descriptor; closes it once.
@@ -76,9 +79,13 @@ Status create_key_directories(const fs::path& root, std::string_view key) {
   return Status::ok();
 }
 
-// Writes the body to a fresh temporary file next to target and renames it over target.
-Status write_then_rename(const fs::path& target, std::string_view body) {
-  std::string temp = target.string();
+// Writes the body to a fresh temporary file in the incoming directory and renames it over target,
+// so a reader listing the store never sees a temporary file, even after a crash.
+Status write_then_rename(const fs::path& incoming, const fs::path& target, std::string_view body) {
+  std::error_code ec;
+  fs::create_directories(incoming, ec);
+  if (ec) return Status::from_errno(ec.value(), "create directory " + incoming.string());
+  std::string temp = (incoming / "put").string();
   temp += kTempTemplate;
   Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "create " + temp);
@@ -93,11 +100,24 @@ Status write_then_rename(const fs::path& target, std::string_view body) {
   return written;
 }
 
+// Best effort: a file that cannot be removed now is tried again at the next start.
+void remove_stale_incoming(const fs::path& incoming) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - kStaleIncomingAge;
+  for (auto it = fs::directory_iterator(incoming, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec) && it->last_write_time(entry_ec) < cutoff && !entry_ec) {
+      fs::remove(it->path(), entry_ec);
+    }
+  }
+}
+
 }  // namespace
 
 Status validate_object_key(std::string_view key) {
   if (key.empty()) return Status::fatal("empty object key");
   if (key.find('\0') != std::string_view::npos) return Status::fatal("object key contains NUL");
+  if (key.substr(0, key.find('/')) == kIncomingDir) return Status::fatal("object key in the store's own directory: " + std::string(key));
   std::size_t start = 0;
   while (true) {
     const std::size_t slash = key.find('/', start);
@@ -119,6 +139,7 @@ LocalStore::LocalStore(const fs::path& root) {
   root_ = (ec ? root : absolute).lexically_normal();
   // "dir/" normalises to "dir/" with an empty last component; describe() should not show it.
   if (!root_.has_filename() && root_.has_parent_path() && root_ != root_.root_path()) root_ = root_.parent_path();
+  remove_stale_incoming(root_ / kIncomingDir);
 }
 
 Status LocalStore::put(const PutRequest& request) {
@@ -134,7 +155,7 @@ Status LocalStore::put(const PutRequest& request) {
   if (Status created = create_key_directories(root_, request.key); !created) {
     return created.with_context("put " + request.key);
   }
-  return write_then_rename(path_of(request.key), request.body).with_context("put " + request.key);
+  return write_then_rename(root_ / kIncomingDir, path_of(request.key), request.body).with_context("put " + request.key);
 }
 
 std::string LocalStore::describe() const { return "local:" + root_.string(); }

@@ -18,10 +18,14 @@ namespace mc {
 // A bad key is kFatal: retrying the same key cannot succeed.
 Status validate_object_key(std::string_view key);
 
+// Under the root, where puts write before they rename into place; not a valid first key segment.
+inline constexpr std::string_view kIncomingDir = ".incoming";
+
 class LocalStore final : public ObjectStore {
  public:
   // The root is made absolute now, so a later change of the working directory does not move it.
-  // It is created on the first put if missing.
+  // It is created on the first put if missing. Temporary files a crash left in kIncomingDir more
+  // than an hour ago are removed.
   explicit LocalStore(const std::filesystem::path& root);
 
   // kCorrupt when request.sha256_hex is set and does not match the body; kNoSpace on a full disk;

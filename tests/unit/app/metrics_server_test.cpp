@@ -5,6 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -53,6 +56,24 @@ TEST(MetricsServerTest, ServesMetricsOverHttp) {
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
   EXPECT_NE(response.find("\nmc_ws_messages_total 42\n"), std::string::npos);
   EXPECT_TRUE(http_get(server.port(), "/other").starts_with("HTTP/1.1 404"));
+}
+
+TEST(MetricsServerTest, AnIdleClientHoldsNeitherTheServerNorItsShutdown) {
+  Metrics metrics;
+  auto server = std::make_unique<MetricsServer>(metrics);
+  ASSERT_TRUE(server->start("127.0.0.1:0").is_ok());
+  // Connects and never sends a request.
+  const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(idle, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  // The next scrape is still served once the idle client's deadline passed.
+  EXPECT_TRUE(http_get(server->port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
+  auto destroyed = std::async(std::launch::async, [&server] { server.reset(); });
+  EXPECT_EQ(destroyed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ::close(idle);
 }
 
 TEST(MetricsServerTest, RefusesABadAddress) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -188,6 +189,27 @@ TEST(LocalStore, ConcurrentPutsIntoNewDirectoriesAllLand) {
   for (std::thread& thread : threads) thread.join();
   EXPECT_EQ(all_files(dir.path()).size(), 80u);
   EXPECT_EQ(*read_file(dir.path() / "p/d3/k2-13"), "p/d3/k2-13");
+}
+
+}  // namespace
+}  // namespace mc
+
+namespace mc {
+namespace {
+
+TEST(LocalStore, TemporaryFilesLiveOutsideTheKeysAndStaleOnesAreRemoved) {
+  testing::TempDir dir;
+  const fs::path incoming = dir.path() / "store" / std::string(kIncomingDir);
+  fs::create_directories(incoming);
+  ASSERT_TRUE(write_file_atomic(incoming / "put-stale", "left by a crash"));
+  ASSERT_TRUE(write_file_atomic(incoming / "put-young", "another process, mid-put"));
+  fs::last_write_time(incoming / "put-stale", fs::file_time_type::clock::now() - std::chrono::hours(2));
+
+  LocalStore store(dir.path() / "store");
+  EXPECT_FALSE(fs::exists(incoming / "put-stale"));
+  EXPECT_TRUE(fs::exists(incoming / "put-young"));
+  EXPECT_EQ(store.put(PutRequest{std::string(kIncomingDir) + "/x", "b", "application/json", ""}).kind(),
+            ErrorKind::kFatal);
 }
 
 }  // namespace
