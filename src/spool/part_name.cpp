@@ -63,6 +63,12 @@ std::string PartName::directory_key() const {
 
 std::string PartName::part_key() const { return open_key() + ".gz"; }
 
+std::string PartName::writer_key() const {
+  return fmt::format("{}{}{}/stream={}/symbol={}/{}", prefix,
+                     kind == PartKind::kQuarantine ? kQuarantineDir : std::string_view{}, kExchangeDir, stream, symbol,
+                     instance_id);
+}
+
 std::string PartName::open_key() const {
   return fmt::format("{}part-{}-{}.jsonl", directory_key(), instance_id, epoch_ms);
 }

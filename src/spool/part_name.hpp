@@ -29,6 +29,8 @@ struct PartName {
   std::string part_key() const;      // directory_key() + "part-<instance>-<epoch_ms>.jsonl.gz"
   std::string manifest_key() const;  // directory_key() + "manifest-<instance>-<epoch_ms>.json"
   std::string open_key() const;      // part_key() without ".gz": the name of the open (uncompressed) file
+  // Names the writer, not the part: "<prefix>[_quarantine/]exchange=binance/stream=s/symbol=S/<instance>".
+  std::string writer_key() const;
 
   friend bool operator==(const PartName&, const PartName&) = default;
 };

@@ -9,6 +9,7 @@
 
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "spool/stored_marks.hpp"
 #include "spool/window.hpp"
 
 namespace mc {
@@ -49,6 +50,10 @@ RotatingWriter::RotatingWriter(SpoolLayout layout, Route route, RotationSettings
       opener_(std::move(opener)),
       log_(make_logger("spool")) {
   if (settings_.rot_secs == 0) throw std::invalid_argument("ROT_SECS must be at least 1");
+  // Parts of earlier runs that were stored and deleted are no longer in the spool to be checked
+  // against: never name a part at or below what this writer already stored.
+  last_epoch_ms_ = read_stored_mark(
+      layout_.stored_mark(PartName{settings_.prefix, route_.kind, route_.stream, route_.symbol, settings_.instance_id}));
 }
 
 RotatingWriter::~RotatingWriter() { static_cast<void>(write_buffer()); }

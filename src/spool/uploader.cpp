@@ -6,6 +6,7 @@
 #include "common/file_util.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
+#include "spool/stored_marks.hpp"
 
 namespace mc {
 namespace {
@@ -193,6 +194,14 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
   if (!put(manifest_key, *manifest_bytes, "application/json")) return Outcome::kFailed;
 
   bump(metrics_.uploads_ok);
+  // The mark first: once the files are gone, it is all that keeps a later part from this key.
+  if (!part.stored_mark.empty()) {
+    const std::lock_guard mark_lock(marks_mutex_);
+    if (Status marked = raise_stored_mark(part.stored_mark, part.name.epoch_ms); !marked) {
+      failure = {part_key, marked.with_context("raise the stored mark")};
+      return Outcome::kFailed;
+    }
+  }
   // Part first, made durable before the manifest goes: a manifest left without its part means
   // "already uploaded" to the next start, while a part left alone would be rejected as broken.
   Status removed = remove_file(part.part_file);

@@ -107,6 +107,7 @@ class Uploader {
   const RetryPolicy policy_;
   std::shared_ptr<spdlog::logger> log_;
 
+  std::mutex marks_mutex_;  // serialises raising stored marks (two workers may finish parts of one writer)
   mutable std::mutex mutex_;
   std::condition_variable_any work_cv_;  // a part was queued, or stop
   std::condition_variable idle_cv_;      // the queue became empty with nothing in flight

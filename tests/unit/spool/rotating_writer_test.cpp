@@ -12,6 +12,7 @@
 
 #include "common/file_util.hpp"
 #include "spool/window.hpp"
+#include "spool/stored_marks.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -252,6 +253,18 @@ TEST_F(RotatingWriterTest, NamesStillInTheSpoolAreNotReused) {
   ASSERT_TRUE(writer->append(kT0, line_of(kT0)));
   ASSERT_TRUE(writer->open_part());
   EXPECT_EQ(writer->open_part()->epoch_ms, kT0 / 1000 + 3);
+}
+
+TEST_F(RotatingWriterTest, NamesAlreadyStoredByAnEarlierRunAreNotReused) {
+  // An earlier run stored parts up to kT0/1000 + 500 and deleted them from the spool; this run's
+  // clock is behind that (a clock step back across the restart).
+  const PartName writer_name{"raw/", PartKind::kData, "trade", "BTCUSDT", "i-0abc", 0};
+  ASSERT_TRUE(raise_stored_mark(layout.stored_mark(writer_name), kT0 / 1000 + 500));
+
+  auto writer = make();
+  ASSERT_TRUE(writer->append(kT0, line_of(kT0)));
+  ASSERT_TRUE(writer->open_part());
+  EXPECT_EQ(writer->open_part()->epoch_ms, kT0 / 1000 + 501);
 }
 
 TEST_F(RotatingWriterTest, DiskFullDropsAndCountsLinesAndKeepsThePartOpen) {

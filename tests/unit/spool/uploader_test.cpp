@@ -21,6 +21,7 @@
 #include "config/config.hpp"
 #include "unit/spool/flaky_store.hpp"
 #include "store/local_store.hpp"
+#include "spool/stored_marks.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mc {
@@ -148,6 +149,8 @@ TEST_F(UploaderTest, UploadsEveryPartAndManifestThenEmptiesTheSpool) {
   EXPECT_EQ(metrics.uploads_ok.load(), 5u);
   EXPECT_EQ(metrics.bytes_uploaded.load(), bytes);
   EXPECT_EQ(metrics.upload_failures.load(), 0u);
+  // The writer's stored mark is the newest part, so a later run cannot reuse any of these names.
+  EXPECT_EQ(read_stored_mark(parts.back().stored_mark), parts.back().name.epoch_ms);
 }
 
 TEST_F(UploaderTest, ManifestIsPutOnlyAfterItsPartAndFilesStayUntilBothAreStored) {
