@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/metrics_server.hpp"
+#include "app/seal_backlog.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/record.hpp"
@@ -145,7 +146,11 @@ int Collector::run() {
   sealer_options.gzip_level = config_.gzip_level;
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
-  for (std::filesystem::path& open_file : plan->open_files) sealer.enqueue(std::move(open_file));
+  SealBacklog backlog;
+  const auto seal = [&sealer, &backlog](const std::filesystem::path& open_file) {
+    if (!sealer.enqueue(open_file)) backlog.add(open_file);
+  };
+  for (const std::filesystem::path& open_file : plan->open_files) seal(open_file);
 
   SpoolWriterSettings writer_settings;
   writer_settings.rotation.prefix = config_.s3_prefix;
@@ -154,7 +159,7 @@ int Collector::run() {
   writer_settings.rotation.rot_secs = config_.rot_secs;
   writer_settings.fsync_interval = std::chrono::seconds(config_.fsync_secs);
   SpoolWriter writer(layout, routes, writer_settings, clock, metrics_,
-                     [&sealer](const PartName&, const std::filesystem::path& file) { sealer.enqueue(file); });
+                     [&seal](const PartName&, const std::filesystem::path& file) { seal(file); });
 
   RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
   FeedClient feed(feed_options(config_), router, clock, metrics_);
@@ -167,6 +172,7 @@ int Collector::run() {
 
   bool spool_alarm = false;
   const int signal_number = wait_for_stop_signal([&] {
+    backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
     const std::uint64_t bytes = spool_size(layout.root());
     metrics_.spool_bytes.store(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
     // The spool grows when the store is unreachable or the sealer is stuck; nothing is deleted to
@@ -192,7 +198,8 @@ int Collector::run() {
     log->warn("feed still stopping after {} ms; sealing without waiting for it", kFeedStopGrace.count());
   }
   writer.stop();
-  const bool sealed_all = sealer.drain(deadline);
+  backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
+  const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();
 

@@ -1,0 +1,36 @@
+#pragma once
+// Open files the sealer's bounded queue refused (it was full: the sealer has been stuck, or start-up
+// recovery found more than the queue holds). They stay on disk and are offered again on every tick
+// of the main thread, so none waits for the next start.
+
+#include <deque>
+#include <filesystem>
+#include <mutex>
+
+namespace mc {
+
+class SealBacklog {
+ public:
+  void add(std::filesystem::path open_file) {
+    const std::lock_guard lock(mutex_);
+    files_.push_back(std::move(open_file));
+  }
+
+  // Offers the held files in order to enqueue (bool(const path&)) until it refuses one.
+  template <typename Enqueue>
+  void retry(const Enqueue& enqueue) {
+    const std::lock_guard lock(mutex_);
+    while (!files_.empty() && enqueue(files_.front())) files_.pop_front();
+  }
+
+  std::size_t size() const {
+    const std::lock_guard lock(mutex_);
+    return files_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<std::filesystem::path> files_;
+};
+
+}  // namespace mc
