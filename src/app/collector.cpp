@@ -53,6 +53,9 @@ FeedOptions feed_options(const Config& config) {
   return options;
 }
 
+// Beyond two parts' worth, the free space the writers leave for the sealer and for manifests.
+constexpr std::uint64_t kSealHeadroomBytes = 1U << 20U;
+
 // How long the shutdown waits for the feed thread before it seals anyway.
 constexpr std::chrono::milliseconds kFeedStopGrace{2000};
 
@@ -157,6 +160,7 @@ int Collector::run() {
   writer_settings.rotation.instance_id = config_.instance_id;
   writer_settings.rotation.rot_bytes = config_.rot_bytes;
   writer_settings.rotation.rot_secs = config_.rot_secs;
+  writer_settings.rotation.min_free_bytes = 2 * config_.rot_bytes + kSealHeadroomBytes;
   writer_settings.fsync_interval = std::chrono::seconds(config_.fsync_secs);
   SpoolWriter writer(layout, routes, writer_settings, clock, metrics_,
                      [&seal](const PartName&, const std::filesystem::path& file) { seal(file); });

@@ -1,5 +1,6 @@
 #include "spool/rotating_writer.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -116,8 +117,21 @@ Status RotatingWriter::flush() {
   return status;
 }
 
+bool RotatingWriter::has_room() {
+  if (settings_.min_free_bytes == 0) return true;
+  const auto now = clock_.steady_now();
+  if (now < next_space_check_) return has_room_;
+  next_space_check_ = now + kFreeSpaceCheckInterval;
+  struct statvfs fs {};
+  // If the file system cannot be asked, write and let write(2) say whether there is room.
+  has_room_ = ::statvfs(layout_.open_dir().c_str(), &fs) != 0 ||
+              static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= settings_.min_free_bytes;
+  return has_room_;
+}
+
 Status RotatingWriter::write_buffer() {
   if (!part_ || buffer_.empty()) return Status::ok();
+  if (!has_room()) return drop_unwritten(0, ENOSPC);
   std::size_t written = 0;
   while (written < buffer_.size()) {
     const ssize_t n = ::write(part_->fd.get(), buffer_.data() + written, buffer_.size() - written);

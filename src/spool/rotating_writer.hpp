@@ -49,7 +49,14 @@ struct RotationSettings {
   std::string instance_id;         // INSTANCE_ID
   std::uint64_t rot_bytes = 2097152;  // ROT_BYTES
   std::uint32_t rot_secs = 5;      // ROT_SECS, at least 1
+  // Free space the writers leave in the spool's file system (0: no check). Sealing writes the gzip
+  // part before it deletes the open file: if the writers filled the disk, nothing could be sealed
+  // and the spool would stay full for good.
+  std::uint64_t min_free_bytes = 0;
 };
+
+// How often a writer asks the file system for its free space (statvfs) while it writes.
+inline constexpr std::chrono::milliseconds kFreeSpaceCheckInterval{100};
 
 // Lines are buffered up to this size between flushes, so one big batch does not double in memory.
 inline constexpr std::size_t kWriteBufferBytes = std::size_t{1} << 20;
@@ -98,6 +105,7 @@ class RotatingWriter {
   Status open_new_part(std::int64_t recv_us, std::int64_t window);
   bool name_taken(const PartName& name) const;
   Status write_buffer();
+  bool has_room();  // the spool keeps min_free_bytes free (checked every kFreeSpaceCheckInterval)
   Status drop_unwritten(std::size_t written, int error);
   Status close_part(CloseReason reason);
   void report_failure(const Status& status, std::uint64_t dropped_lines);
@@ -112,6 +120,8 @@ class RotatingWriter {
   std::shared_ptr<spdlog::logger> log_;
 
   std::optional<OpenPart> part_;
+  std::chrono::steady_clock::time_point next_space_check_{};
+  bool has_room_ = true;
   std::string buffer_;
   std::optional<std::int64_t> last_epoch_ms_;  // of this writer's previous part: names strictly increase
 

@@ -267,6 +267,22 @@ TEST_F(RotatingWriterTest, NamesAlreadyStoredByAnEarlierRunAreNotReused) {
   EXPECT_EQ(writer->open_part()->epoch_ms, kT0 / 1000 + 501);
 }
 
+TEST_F(RotatingWriterTest, WritersLeaveTheReservedFreeSpaceToTheSealer) {
+  settings.min_free_bytes = std::uint64_t{1} << 62;  // more than any file system has free
+  auto writer = make();
+  ASSERT_TRUE(writer->append(kT0, line_of(kT0)));
+  const Status flushed = writer->flush();
+  EXPECT_EQ(flushed.kind(), ErrorKind::kNoSpace);
+  EXPECT_EQ(metrics.records_dropped.load(), 1u);
+  EXPECT_EQ(metrics.bytes_written.load(), 0u);
+
+  settings.min_free_bytes = 0;
+  auto unlimited = make();
+  ASSERT_TRUE(unlimited->append(kT0, line_of(kT0)));
+  EXPECT_TRUE(unlimited->flush());
+  EXPECT_EQ(metrics.bytes_written.load(), 40u);
+}
+
 TEST_F(RotatingWriterTest, DiskFullDropsAndCountsLinesAndKeepsThePartOpen) {
   // /dev/full fails every write with ENOSPC.
   auto writer = make([](const fs::path&) -> Result<UniqueFd> {
