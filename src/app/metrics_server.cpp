@@ -35,6 +35,8 @@ constexpr std::array kCounters{
     CounterRow{"mc_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
     CounterRow{"mc_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
     CounterRow{"mc_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
+    CounterRow{"mc_trade_id_gaps_total", "forward jumps of a trade id on the feed (reconnects, exchange gaps)", &Metrics::trade_id_gaps},
+    CounterRow{"mc_trade_ids_missing_total", "trade ids skipped by those jumps (no backfill in this build)", &Metrics::trade_ids_missing},
     CounterRow{"mc_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
     CounterRow{"mc_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
     CounterRow{"mc_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},

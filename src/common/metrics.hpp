@@ -21,6 +21,8 @@ struct Metrics {
   Counter records_ignored{0};       // subscription replies and other non-data control messages
   Counter records_quarantined{0};
   Counter records_dropped{0};       // could not be queued or written: an alarm
+  Counter trade_id_gaps{0};         // forward jumps of a symbol's trade id seen on the feed
+  Counter trade_ids_missing{0};     // ids those jumps skipped
   // spool
   Counter parts_opened{0};
   Counter parts_sealed{0};

@@ -44,7 +44,7 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       last_trade_ids_(builder_.symbols().size(), -1),
       drop_log_(kLogInterval),
       quarantine_log_(kLogInterval),
-      gap_log_(kLogInterval) {
+      gap_logs_(builder_.symbols().size(), LogLimiter(kLogInterval)) {
   assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
 }
 
@@ -75,7 +75,10 @@ void RecordRouter::track_trade_id(std::size_t symbol_index, std::int64_t trade_i
   if (trade_id <= last) return;
   if (last != -1 && trade_id != last + 1) {
     ++gaps_seen_;
-    if (const std::uint64_t events = gap_log_.admit(clock_.steady_now())) {
+    bump(metrics_.trade_id_gaps);
+    bump(metrics_.trade_ids_missing, static_cast<std::uint64_t>(trade_id - last - 1));
+    // One limiter per symbol: a gap on one symbol must not hide the gap on another.
+    if (const std::uint64_t events = gap_logs_[symbol_index].admit(clock_.steady_now())) {
       logger_->warn("trade id gap symbol={} last={} next={} missing={} gaps_in_line={} gaps_total={}",
                     builder_.symbols()[symbol_index], last, trade_id, trade_id - last - 1, events, gaps_seen_);
     }

@@ -51,7 +51,7 @@ class RecordRouter final : public FeedHandler {
   std::uint64_t gaps_seen_ = 0;
   LogLimiter drop_log_;
   LogLimiter quarantine_log_;
-  LogLimiter gap_log_;
+  std::vector<LogLimiter> gap_logs_;  // index as in the symbol list
 };
 
 }  // namespace mc

@@ -144,9 +144,20 @@ TEST_F(RecordRouterTest, QuarantineLogIsRateLimitedAndShowsAnEscapedHead) {
   EXPECT_EQ(metrics_.records_quarantined, 11U);
 }
 
+TEST_F(RecordRouterTest, AGapOnOneSymbolDoesNotHideTheGapOnAnother) {
+  for (const std::int64_t id : {10, 20}) router_.on_message(trade("btcusdt", "BTCUSDT", id), true, kRecvUs);
+  for (const std::int64_t id : {700, 800}) router_.on_message(trade("ethusdt", "ETHUSDT", id), true, kRecvUs);
+  const std::vector<std::string> lines = logged("trade id gap");
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_NE(lines[0].find("symbol=BTCUSDT last=10 next=20 missing=9"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find("symbol=ETHUSDT last=700 next=800 missing=99"), std::string::npos) << lines[1];
+}
+
 TEST_F(RecordRouterTest, ForwardIdJumpsAreGapsRepeatsAreNot) {
   for (const std::int64_t id : {10, 11, 15, 12, 15, 16}) router_.on_message(trade("btcusdt", "BTCUSDT", id), true, kRecvUs);
   EXPECT_EQ(router_.gaps_seen(), 1U);
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 1U);
+  EXPECT_EQ(metrics_.trade_ids_missing.load(), 3U);  // 12, 13, 14
   EXPECT_EQ(router_.last_trade_ids()[0], 16);
   EXPECT_EQ(router_.last_trade_ids()[1], -1);
   const std::vector<std::string> lines = logged("trade id gap");
