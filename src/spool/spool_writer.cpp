@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <system_error>
+#include <thread>
 
 #include "common/log.hpp"
 
@@ -64,6 +65,9 @@ void SpoolWriter::run() {
       next_sync = clock_.steady_now() + fsync_interval_;
     }
     for (auto& writer : writers_) static_cast<void>(writer->tick(now_us));
+    // A small batch means the thread would otherwise wake, and write(2), once per message: let a
+    // few more arrive. Costs at most kBatchLinger of latency to the page cache.
+    if (more && !batch.empty() && batch.size() < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
   }
   for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
 }

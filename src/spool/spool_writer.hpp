@@ -30,6 +30,10 @@ namespace mc {
 // Longest the thread sleeps without looking at the clock: bounds how late a window closes after
 // the system clock stepped forward.
 inline constexpr std::chrono::milliseconds kMaxWriterSleep{100};
+// After a batch smaller than kLingerBelowBatch records the thread waits kBatchLinger before the next
+// drain, so a fast feed is written in batches instead of one write(2) and one wake-up per message.
+inline constexpr std::size_t kLingerBelowBatch = 256;
+inline constexpr std::chrono::milliseconds kBatchLinger{1};
 
 struct SpoolWriterSettings {
   RotationSettings rotation;
