@@ -28,7 +28,7 @@ import harness  # noqa: E402
 def scrape(port):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(mc_\w+) (\d+)$", text, re.M)}
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(market_collector_\w+) (\d+)$", text, re.M)}
 
 
 def main():
@@ -71,10 +71,10 @@ def main():
                 deadline = time.monotonic() + 600
                 while True:
                     metrics = scrape(metrics_port)
-                    if metrics.get("mc_records_routed_total", 0) >= total:
+                    if metrics.get("market_collector_records_routed_total", 0) >= total:
                         break
                     if time.monotonic() > deadline or collector.poll() is not None:
-                        raise SystemExit(f"stalled at {metrics.get('mc_records_routed_total')} of {total}")
+                        raise SystemExit(f"stalled at {metrics.get('market_collector_records_routed_total')} of {total}")
                     time.sleep(0.05)
                 collector.send_signal(signal.SIGTERM)
                 # wait4 gives the collector's own rusage (RUSAGE_CHILDREN would add the fake exchange).
@@ -100,7 +100,7 @@ def main():
             "exit_code": code,
             "trades": total,
             "records_stored": records,
-            "wire_bytes": metrics.get("mc_ws_bytes_total"),
+            "wire_bytes": metrics.get("market_collector_ws_bytes_total"),
             "stored_bytes_uncompressed": stored_raw,
             "stored_bytes_gzip": stored_gz,
             "cpu_seconds": round(cpu, 3),

@@ -26,25 +26,25 @@ struct CounterRow {
 };
 
 constexpr std::array kCounters{
-    CounterRow{"mc_ws_connects_total", "WebSocket connections established", &Metrics::ws_connects},
-    CounterRow{"mc_ws_disconnects_total", "WebSocket connections lost or closed", &Metrics::ws_disconnects},
-    CounterRow{"mc_ws_messages_total", "WebSocket messages received", &Metrics::ws_messages},
-    CounterRow{"mc_ws_bytes_total", "WebSocket payload bytes received", &Metrics::ws_bytes},
-    CounterRow{"mc_ws_pings_total", "WebSocket pings received", &Metrics::ws_pings},
-    CounterRow{"mc_records_routed_total", "records queued for a writer", &Metrics::records_routed},
-    CounterRow{"mc_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
-    CounterRow{"mc_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
-    CounterRow{"mc_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
-    CounterRow{"mc_trade_id_gaps_total", "forward jumps of a trade id on the feed (reconnects, exchange gaps)", &Metrics::trade_id_gaps},
-    CounterRow{"mc_trade_ids_missing_total", "trade ids skipped by those jumps (no backfill in this build)", &Metrics::trade_ids_missing},
-    CounterRow{"mc_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
-    CounterRow{"mc_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
-    CounterRow{"mc_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
-    CounterRow{"mc_write_errors_total", "spool write errors", &Metrics::write_errors},
-    CounterRow{"mc_bytes_written_total", "bytes appended to open parts", &Metrics::bytes_written},
-    CounterRow{"mc_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
-    CounterRow{"mc_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
-    CounterRow{"mc_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
+    CounterRow{"market_collector_ws_connects_total", "WebSocket connections established", &Metrics::ws_connects},
+    CounterRow{"market_collector_ws_disconnects_total", "WebSocket connections lost or closed", &Metrics::ws_disconnects},
+    CounterRow{"market_collector_ws_messages_total", "WebSocket messages received", &Metrics::ws_messages},
+    CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &Metrics::ws_bytes},
+    CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &Metrics::ws_pings},
+    CounterRow{"market_collector_records_routed_total", "records queued for a writer", &Metrics::records_routed},
+    CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
+    CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
+    CounterRow{"market_collector_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
+    CounterRow{"market_collector_trade_id_gaps_total", "forward jumps of a trade id on the feed (reconnects, exchange gaps)", &Metrics::trade_id_gaps},
+    CounterRow{"market_collector_trade_ids_missing_total", "trade ids skipped by those jumps (no backfill in this build)", &Metrics::trade_ids_missing},
+    CounterRow{"market_collector_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
+    CounterRow{"market_collector_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
+    CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
+    CounterRow{"market_collector_write_errors_total", "spool write errors", &Metrics::write_errors},
+    CounterRow{"market_collector_bytes_written_total", "bytes appended to open parts", &Metrics::bytes_written},
+    CounterRow{"market_collector_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
+    CounterRow{"market_collector_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
+    CounterRow{"market_collector_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
 };
 
 // Splits "host:port"; the host may be a bracketed IPv6 literal.
@@ -61,8 +61,8 @@ bool split_address(const std::string& address, std::string& host, std::string& p
 
 std::string render_prometheus(const Metrics& metrics) {
   std::string out = fmt::format(
-      "# HELP mc_spool_bytes bytes in the spool (LOCAL_DIR), measured every 10 s\n# TYPE mc_spool_bytes gauge\n"
-      "mc_spool_bytes {}\n",
+      "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 10 s\n# TYPE market_collector_spool_bytes gauge\n"
+      "market_collector_spool_bytes {}\n",
       metrics.spool_bytes.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,

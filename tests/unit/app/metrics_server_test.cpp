@@ -42,8 +42,8 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   const std::string text = render_prometheus(metrics);
   EXPECT_NE(text.find("\nmc_records_routed_total 12345\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nmc_records_dropped_total 7\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE mc_spool_bytes gauge\nmc_spool_bytes 4096\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE mc_uploads_total counter"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_spool_bytes gauge\nmc_spool_bytes 4096\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_uploads_total counter"), std::string::npos);
 }
 
 TEST(MetricsServerTest, ServesMetricsOverHttp) {
