@@ -40,9 +40,9 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   metrics.records_dropped = 7;
   metrics.spool_bytes = 4096;
   const std::string text = render_prometheus(metrics);
-  EXPECT_NE(text.find("\nmc_records_routed_total 12345\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("\nmc_records_dropped_total 7\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE market_collector_spool_bytes gauge\nmc_spool_bytes 4096\n"), std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_records_routed_total 12345\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 7\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_spool_bytes gauge\nmarket_collector_spool_bytes 4096\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE market_collector_uploads_total counter"), std::string::npos);
 }
 
@@ -54,7 +54,7 @@ TEST(MetricsServerTest, ServesMetricsOverHttp) {
   ASSERT_NE(server.port(), 0);
   const std::string response = http_get(server.port(), "/metrics");
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
-  EXPECT_NE(response.find("\nmc_ws_messages_total 42\n"), std::string::npos);
+  EXPECT_NE(response.find("\nmarket_collector_ws_messages_total 42\n"), std::string::npos);
   EXPECT_TRUE(http_get(server.port(), "/other").starts_with("HTTP/1.1 404"));
 }
 
