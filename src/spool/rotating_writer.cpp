@@ -164,7 +164,8 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
     report_failure(Status::from_errno(errno, "truncate torn line in " + part_->path.string()), 0);
     part_->torn = true;
   }
-  const auto dropped_lines = static_cast<std::uint64_t>(std::count(buffer_.begin() + kept, buffer_.end(), '\n'));
+  const std::string_view dropped(buffer_.data() + kept, buffer_.size() - kept);
+  const auto dropped_lines = static_cast<std::uint64_t>(std::count(dropped.begin(), dropped.end(), '\n'));
   part_->file_bytes += kept;
   part_->bytes -= buffer_.size() - kept;
   part_->lines -= dropped_lines;
