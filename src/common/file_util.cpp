@@ -6,30 +6,9 @@
 #include <cerrno>
 #include <system_error>
 
+#include "common/unique_fd.hpp"
+
 namespace mc {
-namespace {
-
-// Owns a file descriptor; closes it once.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now so the caller sees the error (close can report a failed write-back).
-  int close_now() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
   while (!bytes.empty()) {
@@ -43,10 +22,8 @@ Status write_all(int fd, std::string_view bytes, const std::filesystem::path& pa
   return Status::ok();
 }
 
-}  // namespace
-
 Status fsync_directory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "open directory " + dir.string());
   if (::fsync(fd.get()) != 0) return Status::from_errno(errno, "fsync directory " + dir.string());
   return Status::ok();
@@ -56,11 +33,11 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view byt
   std::filesystem::path temp = path;
   temp += kTempSuffix;
   {
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd.valid()) return Status::from_errno(errno, "create " + temp.string());
     Status written = write_all(fd.get(), bytes, temp);
     if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp.string());
-    if (written && fd.close_now() != 0) written = Status::from_errno(errno, "close " + temp.string());
+    if (written) written = fd.close(temp.string());
     if (!written) {
       ::unlink(temp.c_str());
       return written;
@@ -82,7 +59,7 @@ Status remove_file(const std::filesystem::path& path) {
 }
 
 Result<std::string> read_file(const std::filesystem::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
   std::string out;
   char buffer[1 << 16];
@@ -102,10 +79,10 @@ Status ensure_writable_directory(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::from_errno(ec.value(), "create directory " + dir.string());
   const std::filesystem::path probe = dir / ".write-probe";
-  Fd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return Status::from_errno(errno, "create a file in " + dir.string());
   Status written = write_all(fd.get(), "probe", probe);
-  fd.close_now();
+  if (written) written = fd.close(probe.string());
   ::unlink(probe.c_str());
   return written;
 }

@@ -13,6 +13,8 @@ namespace mc {
 // Suffix of temporary files; start-up removes any it finds in the spool.
 inline constexpr std::string_view kTempSuffix = ".tmp";
 
+// Writes every byte to fd (retrying short writes and EINTR); path names the file in errors.
+Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path);
 // Writes bytes to path.tmp, fsyncs it, renames it over path and fsyncs the directory.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 // Renames and fsyncs the target's directory.

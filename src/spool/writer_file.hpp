@@ -1,40 +1,14 @@
 #pragma once
-// The file handle of an open part and the function that creates it. The function is injectable so
-// tests can hand the writer a file that fails like a full disk (/dev/full) without root.
+// The function that creates an open part's file. It is injectable so tests can hand the writer a
+// file that fails like a full disk (/dev/full) without root.
 
 #include <filesystem>
 #include <functional>
 
 #include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace mc {
-
-// Owns a file descriptor; move-only, closes once.
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() { reset(); }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-  UniqueFd& operator=(UniqueFd&& other) noexcept;
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now and reports the error: close(2) can carry a failed write-back.
-  Status close(std::string_view what);
-
- private:
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset();
-
-  int fd_ = -1;
-};
 
 // Creates the file for appending; fails if it already exists.
 using FileOpener = std::function<Result<UniqueFd>(const std::filesystem::path&)>;

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "common/file_util.hpp"
+#include "common/unique_fd.hpp"
 #include "common/sha256.hpp"
 
 namespace mc {
@@ -23,40 +24,6 @@ constexpr std::string_view kTempTemplate = "-XXXXXX";
 // may belong to another collector sharing the directory.
 constexpr auto kStaleIncomingAge = std::chrono::hours(1);
 constexpr std::size_t kMaxSegment = NAME_MAX - kTempTemplate.size();
-
-// Owns a file descriptor; closes it once.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // Closes now so the caller sees the error (close can report a failed write-back).
-  int close_now() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-Status write_all(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::from_errno(errno, "write " + path.string());
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::ok();
-}
 
 // Creates each missing directory between root and the key's file, fsyncing the parent of every
 // directory it creates so the new entry is durable before the object is renamed into it.
@@ -87,14 +54,14 @@ Status write_then_rename(const fs::path& incoming, const fs::path& target, std::
   if (ec) return Status::from_errno(ec.value(), "create directory " + incoming.string());
   std::string temp = (incoming / "put").string();
   temp += kTempTemplate;
-  Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "create " + temp);
   // mkostemp creates 0600; stored objects are readable like any other file the service writes.
   Status written = Status::ok();
   if (::fchmod(fd.get(), 0644) != 0) written = Status::from_errno(errno, "chmod " + temp);
   if (written) written = write_all(fd.get(), body, temp);
   if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp);
-  if (written && fd.close_now() != 0) written = Status::from_errno(errno, "close " + temp);
+  if (written) written = fd.close(temp);
   if (written) written = rename_durable(temp, target);
   if (!written) ::unlink(temp.c_str());  // best effort: the error being returned is the one that matters
   return written;
