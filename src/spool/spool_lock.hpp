@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "common/status.hpp"
+#include "common/unique_fd.hpp"
 
 namespace mc {
 
@@ -14,15 +15,11 @@ class SpoolLock {
   // kFatal when another process holds it; the message names the directory and that process's pid.
   static Result<SpoolLock> acquire(const std::filesystem::path& root);
 
-  SpoolLock(SpoolLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  SpoolLock& operator=(SpoolLock&& other) noexcept;
-  SpoolLock(const SpoolLock&) = delete;
-  SpoolLock& operator=(const SpoolLock&) = delete;
-  ~SpoolLock();  // the kernel releases the lock with the descriptor, also on a crash
+  // The kernel releases the lock when the descriptor closes, also on a crash.
 
  private:
-  explicit SpoolLock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit SpoolLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
 };
 
 }  // namespace mc
