@@ -163,6 +163,8 @@ class EndToEndTest(unittest.TestCase):
                 time.sleep(1)
                 for kind in injected:
                     exchange.inject(kind)
+                # A real trade of 1 MiB, far over ROT_BYTES: stored, and it ends its part.
+                exchange.inject("huge", symbol="BTCUSDT")
 
             collector = self.run_collector(exchange, seconds=6, during=inject)
             stats = exchange.stats()
@@ -172,6 +174,10 @@ class EndToEndTest(unittest.TestCase):
         # Several windows went by and the size cap was hit at 400 trades/s per symbol.
         self.assertGreaterEqual(len({p.epoch_ms // (self.ROT_SECS * 1000) for p in parts}), 3)
         self.assertTrue(any(p.manifest["payload"]["bytes_uncompressed"] >= self.ROT_BYTES for p in parts))
+        huge = [p for p in parts if not p.quarantine and any(len(line) > 1_000_000 for line in p.lines)]
+        self.assertEqual(len(huge), 1)
+        # It reaches ROT_BYTES on its own, so it is the part's last line.
+        self.assertGreater(len(huge[0].lines[-1]), 1_000_000)
 
     def test_reconnects_after_the_exchange_drops_the_connection(self):
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=100) as exchange:
