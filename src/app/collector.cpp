@@ -14,6 +14,7 @@
 
 #include "app/metrics_server.hpp"
 #include "app/seal_backlog.hpp"
+#include "app/systemd_notify.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/record.hpp"
@@ -59,8 +60,11 @@ constexpr std::uint64_t kSealHeadroomBytes = 1U << 20U;
 // How long the shutdown waits for the feed thread before it seals anyway.
 constexpr std::chrono::milliseconds kFeedStopGrace{2000};
 
-// How often the main thread measures the spool against SPOOL_MAX_BYTES.
-constexpr std::chrono::seconds kSpoolCheckInterval{10};
+// How often the main thread measures the spool against SPOOL_MAX_BYTES, retries the seal backlog
+// and reports to systemd (status line, watchdog): well under any sensible WatchdogSec / 2.
+constexpr std::chrono::seconds kTickInterval{5};
+// The feed's event loop counts as wedged when its once-a-second heartbeat is older than this.
+constexpr std::chrono::seconds kFeedHeartbeatStale{15};
 
 // Bytes of every file under the spool (open and sealed parts, manifests, rejected files).
 std::uint64_t spool_size(const std::filesystem::path& root) {
@@ -74,14 +78,14 @@ std::uint64_t spool_size(const std::filesystem::path& root) {
   return total;
 }
 
-// Waits for SIGTERM or SIGINT; every kSpoolCheckInterval meanwhile, calls on_tick.
+// Waits for SIGTERM or SIGINT; every kTickInterval meanwhile, calls on_tick.
 template <typename OnTick>
 int wait_for_stop_signal(const OnTick& on_tick) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  const timespec timeout{kSpoolCheckInterval.count(), 0};
+  const timespec timeout{kTickInterval.count(), 0};
   while (true) {
     const int signal_number = sigtimedwait(&set, nullptr, &timeout);
     if (signal_number > 0) return signal_number;
@@ -174,8 +178,24 @@ int Collector::run() {
     feed_stopped.set_value();
   });
 
+  SystemdNotifier systemd = SystemdNotifier::from_environment();
+  const auto report_to_systemd = [&] {
+    if (!systemd.enabled()) return;
+    const bool feed_alive = clock.steady_now() - feed.last_heartbeat() < kFeedHeartbeatStale;
+    // No ping while the event loop is wedged: systemd then restarts the service (WatchdogSec=).
+    if (systemd.watchdog_interval() && feed_alive) static_cast<void>(systemd.watchdog());
+    static_cast<void>(systemd.status(fmt::format(
+        "connected={} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}",
+        metrics_.ws_connects.load() > metrics_.ws_disconnects.load() ? "yes" : "no", metrics_.ws_messages.load(),
+        metrics_.uploads_ok.load(), metrics_.spool_bytes.load(), metrics_.records_dropped.load(),
+        metrics_.trade_id_gaps.load())));
+  };
+  if (Status ready = systemd.ready(); !ready) log->warn("systemd notification failed: {}", ready.message());
+  report_to_systemd();
+
   bool spool_alarm = false;
   const int signal_number = wait_for_stop_signal([&] {
+    report_to_systemd();
     backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
     const std::uint64_t bytes = spool_size(layout.root());
     metrics_.spool_bytes.store(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
@@ -195,6 +215,7 @@ int Collector::run() {
             config_.stop_timeout_secs);
 
   // Shutdown order: no new data, then every open part closed, sealed and uploaded.
+  static_cast<void>(systemd.stopping());
   feed_thread.request_stop();
   // A DNS lookup in progress cannot be cancelled; do not let it eat the drain budget. The queue
   // refuses records once the writer stopped, and the thread is joined when this scope ends.

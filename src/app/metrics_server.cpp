@@ -61,7 +61,7 @@ bool split_address(const std::string& address, std::string& host, std::string& p
 
 std::string render_prometheus(const Metrics& metrics) {
   std::string out = fmt::format(
-      "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 10 s\n# TYPE market_collector_spool_bytes gauge\n"
+      "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
       "market_collector_spool_bytes {}\n",
       metrics.spool_bytes.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {

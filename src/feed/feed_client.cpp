@@ -22,6 +22,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <atomic>
 #include <exception>
 #include <optional>
 #include <random>
@@ -154,6 +155,7 @@ struct FeedClient::Impl {
   void run(const std::stop_token& stop);
   void request_stop();
   asio::awaitable<void> supervise();
+  asio::awaitable<void> beat();
   asio::awaitable<Status> attempt(const std::shared_ptr<Connection>& conn);
   asio::awaitable<Status> attempt_tls(Connection& conn);
   template <class Ws>
@@ -179,6 +181,9 @@ struct FeedClient::Impl {
   // Touched only on the io_context's thread.
   asio::io_context ioc{1};
   asio::steady_timer backoff_timer{ioc};
+  asio::steady_timer heartbeat_timer{ioc};
+  // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
+  std::atomic<std::chrono::steady_clock::rep> heartbeat{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
   std::shared_ptr<Connection> current;
   bool stopping = false;
@@ -193,6 +198,7 @@ void FeedClient::Impl::run(const std::stop_token& stop) {
   stopping = false;
   // The callback may run on any thread; the work it asks for happens on the io_context's.
   const std::stop_callback on_stop(stop, [this] { asio::post(ioc, [this] { request_stop(); }); });
+  asio::co_spawn(ioc, beat(), asio::detached);
   asio::co_spawn(ioc, supervise(), [this](const std::exception_ptr& error) {
     if (!error) return;
     try {
@@ -209,7 +215,16 @@ void FeedClient::Impl::run(const std::stop_token& stop) {
 void FeedClient::Impl::request_stop() {
   stopping = true;
   backoff_timer.cancel();
+  heartbeat_timer.cancel();
   if (current) current->abort();
+}
+
+asio::awaitable<void> FeedClient::Impl::beat() {
+  while (!stopping) {
+    heartbeat.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    heartbeat_timer.expires_after(std::chrono::seconds(1));
+    co_await heartbeat_timer.async_wait(kNoThrow);
+  }
 }
 
 asio::awaitable<void> FeedClient::Impl::supervise() {
@@ -386,5 +401,10 @@ FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& c
 FeedClient::~FeedClient() = default;
 
 void FeedClient::run(std::stop_token stop) { impl_->run(stop); }
+
+std::chrono::steady_clock::time_point FeedClient::last_heartbeat() const {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(impl_->heartbeat.load(std::memory_order_relaxed)));
+}
 
 }  // namespace mc

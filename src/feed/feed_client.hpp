@@ -47,6 +47,10 @@ class FeedClient {
   // Connects, reads and reconnects until stop is requested; returns after the connection closed.
   void run(std::stop_token stop);
 
+  // Last time the event loop ran its once-a-second heartbeat (any thread may ask): a loop wedged in
+  // a handler stops moving it, whether or not the exchange is reachable.
+  std::chrono::steady_clock::time_point last_heartbeat() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
