@@ -173,8 +173,8 @@ int Collector::run() {
   FeedClient feed(feed_options(config_), router, clock, metrics_);
   std::promise<void> feed_stopped;
   std::future<void> feed_stopped_future = feed_stopped.get_future();
-  std::jthread feed_thread([&feed, &feed_stopped](std::stop_token stop) {
-    feed.run(std::move(stop));
+  std::jthread feed_thread([&feed, &feed_stopped](const std::stop_token& stop) {
+    feed.run(stop);
     feed_stopped.set_value();
   });
 

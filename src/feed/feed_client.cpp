@@ -400,7 +400,7 @@ FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& c
 
 FeedClient::~FeedClient() = default;
 
-void FeedClient::run(std::stop_token stop) { impl_->run(stop); }
+void FeedClient::run(const std::stop_token& stop) { impl_->run(stop); }
 
 std::chrono::steady_clock::time_point FeedClient::last_heartbeat() const {
   return std::chrono::steady_clock::time_point(

@@ -45,7 +45,7 @@ class FeedClient {
   FeedClient& operator=(const FeedClient&) = delete;
 
   // Connects, reads and reconnects until stop is requested; returns after the connection closed.
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
 
   // Last time the event loop ran its once-a-second heartbeat (any thread may ask): a loop wedged in
   // a handler stops moving it, whether or not the exchange is reachable.

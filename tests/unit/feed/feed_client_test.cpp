@@ -109,7 +109,7 @@ class RunningClient {
  public:
   RunningClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics)
       : client_(std::move(options), handler, clock, metrics),
-        thread_([this](std::stop_token stop) { client_.run(std::move(stop)); }) {}
+        thread_([this](const std::stop_token& stop) { client_.run(stop); }) {}
 
   // Requests stop and returns how long run() took to return.
   SteadyClock::duration stop() {
