@@ -7,7 +7,7 @@
 
 #include "spool/rejected.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/spool/concurrent_fake_clock.hpp"
+#include "support/fake_clock.hpp"
 #include "unit/spool/spool_files.hpp"
 
 namespace mc {
@@ -49,7 +49,7 @@ class SealerWorkerTest : public ::testing::Test {
 
   testing::TempDir dir;
   SpoolLayout layout{dir.path()};
-  testing::ConcurrentFakeClock clock{1'739'141'040'000'000};
+  testing::FakeClock clock{1'739'141'040'000'000};
   Metrics metrics;
   SealerWorkerOptions options;
   std::mutex mutex;

@@ -14,7 +14,7 @@
 
 #include "common/file_util.hpp"
 #include "support/temp_dir.hpp"
-#include "unit/spool/concurrent_fake_clock.hpp"
+#include "support/fake_clock.hpp"
 
 namespace mc {
 namespace {
@@ -72,7 +72,7 @@ class SpoolWriterTest : public ::testing::Test {
   testing::TempDir dir;
   SpoolLayout layout{dir.path() / "spool"};
   RouteTable routes{{"BTCUSDT", "ETHUSDT"}};
-  testing::ConcurrentFakeClock clock{kT0};
+  testing::FakeClock clock{kT0};
   Metrics metrics;
 
  private:

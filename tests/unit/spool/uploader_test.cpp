@@ -22,6 +22,7 @@
 #include "unit/spool/flaky_store.hpp"
 #include "store/local_store.hpp"
 #include "spool/stored_marks.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mc {
@@ -77,19 +78,6 @@ class UploaderTest : public ::testing::Test {
   testing::FlakyStore flaky{local, spool.sealed_dir()};
   SystemClock clock;
   Metrics metrics;
-};
-
-// A steady clock the test moves by hand, safe to read from the workers.
-class ManualClock final : public Clock {
- public:
-  std::int64_t system_now_us() const override { return 1'739'141'030'000'000; }
-  steady_clock::time_point steady_now() const override {
-    return steady_clock::time_point(steady_clock::duration(now_.load()));
-  }
-  void advance(steady_clock::duration by) { now_ += by.count(); }
-
- private:
-  std::atomic<steady_clock::rep> now_{0};
 };
 
 // Sets the process's log level and keeps every message of the loggers made while it lives
@@ -425,7 +413,7 @@ TEST_F(UploaderTest, EnqueueAfterStopIsRefusedAndLeavesTheFiles) {
 TEST_F(UploaderTest, RepeatedFailuresLogOncePerMinuteAfterTheQuickTries) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.set_down(true);
-  ManualClock manual;
+  testing::FakeClock manual;
   CapturedLog log;
   {
     // Delays of 1 ms on the manual clock: every advance below makes the part due again.
