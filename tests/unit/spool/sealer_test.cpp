@@ -19,26 +19,12 @@ using testing::read_text;
 using testing::trade_line;
 using testing::write_text;
 
-class SealerTest : public ::testing::Test {
+class SealerTest : public testing::SpoolTest {
  protected:
-  SealerTest() {
-    std::filesystem::create_directories(layout.open_dir());
-    std::filesystem::create_directories(layout.sealed_dir());
-  }
-
-  // An open file for name holding text.
-  std::filesystem::path open_file(const PartName& name, const std::string& text) {
-    const std::filesystem::path path = layout.open_file(name);
-    write_text(path, text);
-    return path;
-  }
-
   std::size_t files_in(const std::filesystem::path& where) {
     return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(where), {}));
   }
 
-  testing::TempDir dir;
-  SpoolLayout layout{dir.path()};
   testing::FakeClock clock{1'739'141'040'123'456};
 };
 
@@ -48,7 +34,7 @@ TEST_F(SealerTest, ManifestDescribesWhatThePartHolds) {
                             trade_line(1'739'141'034'767'123, 1'739'141'034'570, 504);
   const std::string torn = R"({"recv_us":1739141034867123,"stream":"btc)";
   const PartName name = part_name();
-  const std::filesystem::path path = open_file(name, lines + torn);
+  const std::filesystem::path path = make_open(name, lines + torn);
 
   Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
   ASSERT_TRUE(sealed) << sealed.status().message();
@@ -86,7 +72,7 @@ TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {
   std::string lines;
   for (int i = 0; i < 500; ++i) lines += trade_line(1'739'141'034'567'123 + i, 1'739'141'034'560 + i, 1000 + i);
   const PartName name = part_name();
-  const std::filesystem::path path = open_file(name, lines);
+  const std::filesystem::path path = make_open(name, lines);
 
   Result<std::optional<SealedPart>> first = seal_open_file(layout, path, 9, clock);
   ASSERT_TRUE(first && first.value());
@@ -108,8 +94,8 @@ TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {
 }
 
 TEST_F(SealerTest, AnOpenFileWithoutACompleteLineIsRemovedWithoutAPart) {
-  const std::filesystem::path empty = open_file(part_name(1000), "");
-  const std::filesystem::path torn = open_file(part_name(2000), R"({"recv_us":17)");
+  const std::filesystem::path empty = make_open(part_name(1000), "");
+  const std::filesystem::path torn = make_open(part_name(2000), R"({"recv_us":17)");
   for (const auto& path : {empty, torn}) {
     Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
     ASSERT_TRUE(sealed) << sealed.status().message();
@@ -141,7 +127,7 @@ TEST_F(SealerTest, ANameThatIsNotAnOpenKeyIsCorrupt) {
 
 TEST_F(SealerTest, QuarantinePartsGetNullTimesAndIds) {
   const PartName name = part_name(1739141034567, PartKind::kQuarantine);
-  const std::filesystem::path path = open_file(name, testing::quarantine_line(5) + testing::quarantine_line(7));
+  const std::filesystem::path path = make_open(name, testing::quarantine_line(5) + testing::quarantine_line(7));
   Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 1, clock);
   ASSERT_TRUE(sealed && sealed.value());
   const nlohmann::json manifest = nlohmann::json::parse(read_text(sealed.value()->manifest_file));
@@ -154,7 +140,7 @@ TEST_F(SealerTest, QuarantinePartsGetNullTimesAndIds) {
 }
 
 TEST_F(SealerTest, AFailedWriteKeepsTheOpenFile) {
-  const std::filesystem::path path = open_file(part_name(), trade_line(1, 1, 1));
+  const std::filesystem::path path = make_open(part_name(), trade_line(1, 1, 1));
   std::filesystem::remove(layout.sealed_dir());
   Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
   EXPECT_EQ(sealed.status().kind(), ErrorKind::kRetryable);
@@ -162,7 +148,7 @@ TEST_F(SealerTest, AFailedWriteKeepsTheOpenFile) {
 }
 
 TEST_F(SealerTest, ABadLevelIsFatalAndKeepsTheOpenFile) {
-  const std::filesystem::path path = open_file(part_name(), trade_line(1, 1, 1));
+  const std::filesystem::path path = make_open(part_name(), trade_line(1, 1, 1));
   Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 0, clock);
   EXPECT_EQ(sealed.status().kind(), ErrorKind::kFatal);
   EXPECT_TRUE(std::filesystem::exists(path));

@@ -19,20 +19,16 @@ using testing::part_name;
 using testing::trade_line;
 using testing::write_text;
 
-class SealerWorkerTest : public ::testing::Test {
+class SealerWorkerTest : public testing::SpoolTest {
  protected:
   SealerWorkerTest() {
-    std::filesystem::create_directories(layout.open_dir());
-    std::filesystem::create_directories(layout.sealed_dir());
     options.retry_initial = 1s;
     options.retry_max = 4s;
     options.no_space_retry = 1s;
   }
 
   std::filesystem::path open_file(std::int64_t epoch_ms, const std::string& text = trade_line(1, 1, 1)) {
-    const std::filesystem::path path = layout.open_file(part_name(epoch_ms));
-    write_text(path, text);
-    return path;
+    return make_open(part_name(epoch_ms), text);
   }
 
   SealerWorker::OnSealed collect() {
@@ -47,8 +43,6 @@ class SealerWorkerTest : public ::testing::Test {
     return sealed.size();
   }
 
-  testing::TempDir dir;
-  SpoolLayout layout{dir.path()};
   testing::FakeClock clock{1'739'141'040'000'000};
   Metrics metrics;
   SealerWorkerOptions options;

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "spool/part_name.hpp"
+#include "spool/spool_layout.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mc::testing {
 
@@ -51,5 +53,24 @@ inline bool eventually(const std::function<bool()>& done, std::chrono::milliseco
   }
   return true;
 }
+
+// A spool in a fresh temporary directory, with open/ and sealed/ created.
+class SpoolTest : public ::testing::Test {
+ protected:
+  SpoolTest() {
+    std::filesystem::create_directories(layout.open_dir());
+    std::filesystem::create_directories(layout.sealed_dir());
+  }
+
+  // Writes text as the open file of name; returns its path.
+  std::filesystem::path make_open(const PartName& name, const std::string& text = trade_line(1, 1, 1)) {
+    const std::filesystem::path path = layout.open_file(name);
+    write_text(path, text);
+    return path;
+  }
+
+  TempDir dir;
+  SpoolLayout layout{dir.path()};
+};
 
 }  // namespace mc::testing

@@ -16,19 +16,8 @@ using testing::read_text;
 using testing::trade_line;
 using testing::write_text;
 
-class SpoolRecoveryTest : public ::testing::Test {
+class SpoolRecoveryTest : public testing::SpoolTest {
  protected:
-  SpoolRecoveryTest() {
-    std::filesystem::create_directories(layout.open_dir());
-    std::filesystem::create_directories(layout.sealed_dir());
-  }
-
-  std::filesystem::path make_open(const PartName& name, const std::string& text = trade_line(1, 1, 1)) {
-    const std::filesystem::path path = layout.open_file(name);
-    write_text(path, text);
-    return path;
-  }
-
   SealedPart make_sealed(const PartName& name, bool part, bool manifest) {
     const SealedPart sealed = layout.sealed(name);
     if (part) write_text(sealed.part_file, "gzip bytes");
@@ -41,9 +30,6 @@ class SpoolRecoveryTest : public ::testing::Test {
     EXPECT_TRUE(plan) << plan.status().message();
     return plan ? std::move(plan).value() : RecoveryPlan{};
   }
-
-  testing::TempDir dir;
-  SpoolLayout layout{dir.path()};
 };
 
 TEST_F(SpoolRecoveryTest, CreatesAMissingSpool) {
