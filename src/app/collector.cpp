@@ -157,6 +157,9 @@ int Collector::run() {
   const auto seal = [&sealer, &backlog](const std::filesystem::path& open_file) {
     if (!sealer.enqueue(open_file)) backlog.add(open_file);
   };
+  const auto retry_backlog = [&sealer, &backlog] {
+    backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
+  };
   for (const std::filesystem::path& open_file : plan->open_files) seal(open_file);
 
   SpoolWriterSettings writer_settings;
@@ -196,7 +199,7 @@ int Collector::run() {
   bool spool_alarm = false;
   const int signal_number = wait_for_stop_signal([&] {
     report_to_systemd();
-    backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
+    retry_backlog();
     const std::uint64_t bytes = spool_size(layout.root());
     metrics_.spool_bytes.store(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
     // The spool grows when the store is unreachable or the sealer is stuck; nothing is deleted to
@@ -223,7 +226,7 @@ int Collector::run() {
     log->warn("feed still stopping after {} ms; sealing without waiting for it", kFeedStopGrace.count());
   }
   writer.stop();
-  backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
+  retry_backlog();
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();
