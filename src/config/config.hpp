@@ -20,10 +20,15 @@ struct Config {
   std::string s3_prefix = "raw/";         // S3_PREFIX
   bool s3_force_path_style = false;       // S3_FORCE_PATH_STYLE
   std::string aws_region;                 // AWS_REGION; empty: from the AWS chain
+  std::string s3_sse = "AES256";          // S3_SSE: "AES256" or "aws:kms"
+  std::string s3_sse_kms_key_id;          // S3_SSE_KMS_KEY_ID; with aws:kms, empty: the bucket's default key
 
   // what to collect
   std::vector<std::string> symbols{"BTCUSDT"};  // SYMBOL, upper case, validated
   std::string instance_id;                // INSTANCE_ID; resolved to the host name when empty
+  // True when INSTANCE_ID was not set and instance_id holds the host name: with S3 on EC2 the
+  // collector replaces it with the instance id from IMDSv2.
+  bool instance_id_from_host = false;
 
   // spool and rotation
   std::string local_dir = "./data/spool";  // LOCAL_DIR

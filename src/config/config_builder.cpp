@@ -78,7 +78,10 @@ void ConfigBuilder::set(const ConfigKey& key, std::string_view text, std::string
 }
 
 Config ConfigBuilder::finish() && {
-  if (config_.instance_id.empty()) config_.instance_id = host_instance_id();
+  if (config_.instance_id.empty()) {
+    config_.instance_id = host_instance_id();
+    config_.instance_id_from_host = true;
+  }
   for (const ConfigKey& key : config_table()) {
     if (key.check_final == nullptr) continue;
     const Status status = key.check_final(config_);

@@ -78,7 +78,7 @@ const std::array kTable{
     ConfigKey{
         .env = "RAW_BUCKET", .yaml = "raw_bucket", .flag = "--raw-bucket", .type = ValueType::kText,
         .default_value = "", .default_note = "empty",
-        .help = "S3 bucket; empty: objects go to `LOCAL_STORE_DIR` (the embedded default); this build has no S3 store yet and refuses a bucket",
+        .help = "S3 bucket; empty: objects go to `LOCAL_STORE_DIR` (the embedded default)",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_bucket_name(v), c.raw_bucket); }},
     ConfigKey{
         .env = "LOCAL_STORE_DIR", .yaml = "local_store_dir", .flag = "--local-store-dir", .type = ValueType::kPath,
@@ -111,9 +111,9 @@ const std::array kTable{
         .apply = set_rot_secs},
     ConfigKey{
         .env = "INSTANCE_ID", .yaml = "instance_id", .flag = "--instance-id", .type = ValueType::kText,
-        .default_value = "", .default_note = "host name",
-        .help = "goes into keys and manifests; `[A-Za-z0-9._-]{1,64}`; empty: the host name with other "
-                "characters replaced by `-`",
+        .default_value = "", .default_note = "EC2 instance id via IMDSv2, else host name",
+        .help = "goes into keys and manifests; `[A-Za-z0-9._-]{1,64}`; empty: with `RAW_BUCKET` on EC2 the "
+                "instance id from IMDSv2, otherwise the host name with other characters replaced by `-`",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_instance_id(v), c.instance_id); }},
     ConfigKey{
         .env = "BINANCE_WS_URL", .yaml = "binance_ws_url", .flag = "--binance-ws-url", .type = ValueType::kUrl,
@@ -146,9 +146,9 @@ const std::array kTable{
     ConfigKey{
         .env = "S3_ENDPOINT", .yaml = "s3_endpoint", .flag = "--s3-endpoint", .type = ValueType::kUrl,
         .default_value = "", .default_note = "AWS",
-        .help = "S3-compatible endpoint (`http://` or `https://`); implies path-style; the S3 store is not in this build yet",
+        .help = "S3-compatible endpoint, `http(s)://host[:port]` without a path; implies path-style",
         .apply = [](std::string_view v, Config& c) {
-          return set_text(v, v.empty() ? Status::ok() : check_url(v, {"http", "https"}), c.s3_endpoint);
+          return set_text(v, v.empty() ? Status::ok() : check_endpoint(v), c.s3_endpoint);
         }},
     ConfigKey{
         .env = "S3_PREFIX", .yaml = "s3_prefix", .flag = "--s3-prefix", .type = ValueType::kText,
@@ -158,13 +158,28 @@ const std::array kTable{
     ConfigKey{
         .env = "S3_FORCE_PATH_STYLE", .yaml = "s3_force_path_style", .flag = "--s3-force-path-style",
         .type = ValueType::kBoolean, .default_value = "false", .default_note = "",
-        .help = "path-style addressing on AWS too; the S3 store is not in this build yet",
+        .help = "path-style addressing on AWS too (always used for bucket names with dots)",
         .apply = [](std::string_view v, Config& c) { return set_bool(v, c.s3_force_path_style); }},
     ConfigKey{
         .env = "AWS_REGION", .yaml = "aws_region", .flag = "--aws-region", .type = ValueType::kText,
         .default_value = "", .default_note = "from the AWS chain",
-        .help = "region for signing; the S3 store is not in this build yet",
+        .help = "region for signing; empty: `AWS_DEFAULT_REGION`, the profile's `region`, then IMDSv2",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_region(v), c.aws_region); }},
+    ConfigKey{
+        .env = "S3_SSE", .yaml = "s3_sse", .flag = "--s3-sse", .type = ValueType::kText,
+        .default_value = "AES256", .default_note = "",
+        .help = "server-side encryption of every object: `AES256` (SSE-S3) or `aws:kms` (SSE-KMS)",
+        .apply = [](std::string_view v, Config& c) { return set_text(v, check_choice(v, {"AES256", "aws:kms"}), c.s3_sse); }},
+    ConfigKey{
+        .env = "S3_SSE_KMS_KEY_ID", .yaml = "s3_sse_kms_key_id", .flag = "--s3-sse-kms-key-id", .type = ValueType::kText,
+        .default_value = "", .default_note = "empty",
+        .help = "KMS key id or ARN for `S3_SSE=aws:kms`; empty: the bucket's default KMS key",
+        .apply = [](std::string_view v, Config& c) { return set_text(v, check_header_token(v), c.s3_sse_kms_key_id); },
+        .check_final = [](const Config& c) {
+          return c.s3_sse_kms_key_id.empty() || c.s3_sse == "aws:kms"
+                     ? Status::ok()
+                     : Status::fatal("set only with S3_SSE=aws:kms (S3_SSE is " + c.s3_sse + ")");
+        }},
     ConfigKey{
         .env = "GZIP_LEVEL", .yaml = "gzip_level", .flag = "--gzip-level", .type = ValueType::kInteger,
         .default_value = "6", .default_note = "",

@@ -160,6 +160,14 @@ Status check_url(std::string_view text, std::initializer_list<std::string_view> 
   return Status::fatal(fmt::format("expected a URL starting with {} followed by host[:port]", expected));
 }
 
+Status check_endpoint(std::string_view text) {
+  if (Status url = check_url(text, {"http", "https"}); !url) return url;
+  std::string_view rest = text.substr(text.find("://") + 3);
+  while (rest.ends_with('/')) rest.remove_suffix(1);
+  if (rest.find_first_of("/?#") == std::string_view::npos) return Status::ok();
+  return Status::fatal("expected http(s)://host[:port] without a path, query or fragment");
+}
+
 Status check_host_port(std::string_view text) {
   if (valid_authority(text, true)) return Status::ok();
   return Status::fatal("expected host:port with a port from 1 to 65535");

@@ -50,6 +50,8 @@ Status check_region(std::string_view text);
 
 // Printable ASCII without spaces (it goes into an HTTP header).
 Status check_header_token(std::string_view text);
+// An S3 endpoint: http(s)://host[:port], nothing after the authority but slashes.
+Status check_endpoint(std::string_view text);
 
 // The file is readable and holds at least one PEM certificate.
 Status check_pem_certificates(const std::filesystem::path& path);

@@ -1,6 +1,7 @@
 #pragma once
-// Every field of a Config as text, in declaration order: lets tests compare Configs and see which
-// field a table row sets. A field added to Config must be added here too.
+// Every field of a Config that a table row sets, as text, in declaration order: lets tests compare
+// Configs and see which field a table row sets. A field added to Config must be added here too, unless
+// it is derived at the end of parsing (instance_id_from_host).
 
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "s3_prefix=" + c.s3_prefix,
       "s3_force_path_style=" + std::to_string(c.s3_force_path_style),
       "aws_region=" + c.aws_region,
+      "s3_sse=" + c.s3_sse,
+      "s3_sse_kms_key_id=" + c.s3_sse_kms_key_id,
       "symbols=" + symbols,
       "instance_id=" + c.instance_id,
       "local_dir=" + c.local_dir,

@@ -30,6 +30,8 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"S3_PREFIX", "p/"},
     {"S3_FORCE_PATH_STYLE", "yes"},
     {"AWS_REGION", "eu-west-1"},
+    {"S3_SSE", "aws:kms"},
+    {"S3_SSE_KMS_KEY_ID", "alias/collector"},
     {"GZIP_LEVEL", "9"},
     {"WS_IDLE_SECS", "5"},
     {"WS_MAX_AGE_SECS", "3600"},

@@ -1,0 +1,104 @@
+#include "store/s3_errors.hpp"
+
+#include <array>
+#include <utility>
+
+namespace mc {
+
+namespace {
+
+struct CodeRule {
+  std::string_view code;
+  S3Action action;
+};
+
+// S3 error codes whose meaning does not depend on the HTTP status they came with.
+constexpr std::array kCodeRules = {
+    CodeRule{"ExpiredToken", S3Action::kRefreshCredentials},
+    CodeRule{"TokenRefreshRequired", S3Action::kRefreshCredentials},
+    CodeRule{"InvalidToken", S3Action::kRefreshCredentials},
+    CodeRule{"RequestTimeTooSkewed", S3Action::kResign},
+    CodeRule{"RequestExpired", S3Action::kResign},
+    CodeRule{"SlowDown", S3Action::kRetry},
+    CodeRule{"RequestTimeout", S3Action::kRetry},
+    CodeRule{"InternalError", S3Action::kRetry},
+    CodeRule{"ServiceUnavailable", S3Action::kRetry},
+    CodeRule{"OperationAborted", S3Action::kRetry},
+    CodeRule{"BadDigest", S3Action::kRetry},  // the body changed in transit; the spool copy is intact
+    CodeRule{"InvalidDigest", S3Action::kRetry},
+    CodeRule{"XAmzContentSHA256Mismatch", S3Action::kRetry},
+    CodeRule{"IncompleteBody", S3Action::kRetry},
+};
+
+std::string fix_for(std::string_view code, long http_status, std::string_view bucket, std::string_view prefix) {
+  const std::string resource = "arn:aws:s3:::" + std::string(bucket) + "/" + std::string(prefix) + "*";
+  if (code == "AccessDenied" || (code.empty() && http_status == 403)) {
+    return "the credentials lack s3:PutObject on " + resource +
+           " (or a bucket policy, KMS key policy or SSE condition refuses the request): fix the IAM policy";
+  }
+  if (code == "InvalidAccessKeyId") return "the access key id is unknown to S3: check the credential source the log names";
+  if (code == "SignatureDoesNotMatch") {
+    return "the secret access key does not match the key id (or a proxy rewrote the request): fix the secret";
+  }
+  if (code == "NoSuchBucket") return "bucket " + std::string(bucket) + " does not exist: check RAW_BUCKET";
+  if (code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" || code == "IllegalLocationConstraintException" ||
+      http_status == 301) {
+    return "the bucket is in another region: set AWS_REGION to the bucket's region";
+  }
+  if (code.starts_with("KMS.") || code == "KMSAccessDenied") {
+    return "the KMS key refuses the collector: check S3_SSE_KMS_KEY_ID and the key policy";
+  }
+  if (code == "InvalidBucketName") return "RAW_BUCKET is not a valid bucket name";
+  if (code == "AllAccessDisabled" || code == "AccountProblem") return "the AWS account cannot use S3: contact the account owner";
+  return "S3 refused the request: check the message and the bucket's configuration";
+}
+
+}  // namespace
+
+const char* to_string(S3Action action) {
+  switch (action) {
+    case S3Action::kStored: return "stored";
+    case S3Action::kRetry: return "retry";
+    case S3Action::kRefreshCredentials: return "refresh-credentials";
+    case S3Action::kResign: return "resign";
+    case S3Action::kOperatorFix: return "operator-fix";
+  }
+  return "unknown";
+}
+
+std::string xml_element(std::string_view body, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  const std::size_t start = body.find(open);
+  if (start == std::string_view::npos) return {};
+  const std::size_t value_start = start + open.size();
+  const std::size_t end = body.find(close, value_start);
+  if (end == std::string_view::npos) return {};
+  return std::string(body.substr(value_start, end - value_start));
+}
+
+S3Verdict classify_s3_response(long http_status, std::string_view body, std::string_view bucket,
+                               std::string_view key_prefix) {
+  if (http_status >= 200 && http_status < 300) return {S3Action::kStored, {}, {}, {}};
+  S3Verdict verdict;
+  const std::string code = xml_element(body, "Code");
+  verdict.code = code.empty() ? "HTTP " + std::to_string(http_status) : code;
+  verdict.message = xml_element(body, "Message");
+  for (const CodeRule& rule : kCodeRules) {
+    if (rule.code == code) {
+      verdict.action = rule.action;
+      return verdict;
+    }
+  }
+  // Unknown or absent codes: the status decides. Server-side and throttling statuses pass with time;
+  // any other refusal waits for an operator (with the data kept in the spool).
+  if (http_status >= 500 || http_status == 429 || http_status == 408) {
+    verdict.action = S3Action::kRetry;
+    return verdict;
+  }
+  verdict.action = S3Action::kOperatorFix;
+  verdict.fix = fix_for(code, http_status, bucket, key_prefix);
+  return verdict;
+}
+
+}  // namespace mc

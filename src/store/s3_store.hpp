@@ -1,0 +1,74 @@
+#pragma once
+// The S3 object store: PutObject signed with SigV4, with server-side encryption and integrity headers S3
+// verifies (x-amz-content-sha256, Content-MD5, x-amz-checksum-sha256). One put is one PUT, plus at most
+// one immediate re-send when the answer says the signing clock is skewed or the credentials expired;
+// every other failure goes back to the uploader, whose retry policy owns the waiting.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "aws/credentials.hpp"
+#include "common/clock.hpp"
+#include "common/status.hpp"
+#include "net/http_client.hpp"
+#include "store/object_store.hpp"
+#include "store/s3_address.hpp"
+#include "store/s3_errors.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace mc {
+
+struct S3StoreOptions {
+  S3Location location;
+  std::string key_prefix;          // S3_PREFIX, only to name the resource in messages
+  std::string sse = "AES256";      // "AES256" or "aws:kms"
+  std::string sse_kms_key_id;      // with "aws:kms": the key; empty: the bucket's default KMS key
+  std::chrono::milliseconds request_timeout{120'000};
+};
+
+class S3Store final : public ObjectStore {
+ public:
+  // make_client is called once per concurrent caller of put(): each uploader thread keeps a client
+  // (and its open connection) in a small pool.
+  S3Store(S3StoreOptions options, CredentialsSource& credentials, HttpClientFactory make_client, const Clock& clock);
+  ~S3Store() override;
+
+  // kCorrupt when the body does not match request.sha256_hex; kRetryable for throttling, server and
+  // transport errors; kFatal when an operator must act (permissions, keys, bucket, region), with the
+  // cause and the fix in the message.
+  Status put(const PutRequest& request) override;
+  std::string describe() const override;  // "s3://bucket (region r[, endpoint e])"
+
+  // How far the server's clock is ahead of ours, learned from a RequestTimeTooSkewed answer.
+  std::chrono::seconds clock_offset() const { return std::chrono::seconds(clock_offset_s_.load()); }
+
+ private:
+  struct Prepared;
+  Result<HttpResponse> send_signed(HttpClient& client, const Prepared& prepared, const AwsCredentials& credentials);
+  Status put_with(HttpClient& client, const PutRequest& request);
+  std::unique_ptr<HttpClient> acquire_client();
+  void release_client(std::unique_ptr<HttpClient> client);
+  void learn_clock_offset(const HttpResponse& response);
+  void log_refusal(const std::string& key, const S3Verdict& verdict);
+
+  S3StoreOptions options_;
+  CredentialsSource& credentials_;
+  HttpClientFactory make_client_;
+  const Clock& clock_;
+  std::atomic<long long> clock_offset_s_{0};
+  std::shared_ptr<spdlog::logger> log_;
+
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<HttpClient>> idle_clients_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_refusal_log_;
+};
+
+}  // namespace mc

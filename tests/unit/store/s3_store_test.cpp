@@ -1,0 +1,204 @@
+#include "store/s3_store.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "../net/loopback_http_server.hpp"
+#include "common/sha256.hpp"
+#include "support/fake_clock.hpp"
+
+namespace mc {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using testing::LoopbackHttpServer;
+using testing::ReceivedRequest;
+using testing::ScriptedResponse;
+
+// Hands out numbered credentials; invalidate() moves to the next set.
+class CountingCredentials final : public CredentialsSource {
+ public:
+  Result<AwsCredentials> current() override {
+    const int n = generation_.load();
+    return AwsCredentials{.access_key_id = "AKIDEXAMPLE" + std::to_string(n),
+                          .secret_access_key = "secret" + std::to_string(n),
+                          .session_token = "token" + std::to_string(n),
+                          .provider = "test"};
+  }
+  void invalidate() override { ++generation_; }
+  int generation() const { return generation_.load(); }
+
+ private:
+  std::atomic<int> generation_{1};
+};
+
+std::string error_body(const std::string& code) {
+  return "<Error><Code>" + code + "</Code><Message>msg " + code + "</Message></Error>";
+}
+
+// 2025-02-09T22:43:50Z: the FakeClock's default time.
+constexpr const char* kFakeNowAmzDate = "20250209T224350Z";
+
+class S3StoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { runtime_ = new HttpRuntime(); }
+  static void TearDownTestSuite() { delete runtime_; }
+
+  std::unique_ptr<S3Store> store_for(const LoopbackHttpServer& server, S3StoreOptions options = {}) {
+    options.location.bucket = "bkt";
+    options.location.region = "us-east-1";
+    options.location.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+    options.key_prefix = "raw/";
+    return std::make_unique<S3Store>(options, credentials_, [] { return make_http_client({}); }, clock_);
+  }
+
+  PutRequest request(std::string_view body) {
+    body_ = std::string(body);
+    return PutRequest{.key = "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2025-02-09/22/43/part-i-1.jsonl.gz",
+                      .body = body_,
+                      .content_type = "application/gzip",
+                      .sha256_hex = *sha256_hex(body_)};
+  }
+
+  CountingCredentials credentials_;
+  testing::FakeClock clock_;
+  std::string body_;
+
+ private:
+  static inline HttpRuntime* runtime_ = nullptr;
+};
+
+TEST_F(S3StoreTest, PutSendsASignedEncryptedChecksummedObject) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  auto store = store_for(server);
+  ASSERT_TRUE(store->put(request("abc")));
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 1U);
+  const ReceivedRequest& put = received[0];
+  EXPECT_EQ(put.method, "PUT");
+  EXPECT_EQ(put.target, "/bkt/raw/exchange%3Dbinance/stream%3Dtrade/symbol%3DBTCUSDT/dt%3D2025-02-09/22/43/part-i-1.jsonl.gz");
+  EXPECT_EQ(put.body, "abc");
+  EXPECT_EQ(put.headers.at("x-amz-server-side-encryption"), "AES256");
+  EXPECT_EQ(put.headers.at("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");
+  EXPECT_EQ(put.headers.at("x-amz-checksum-sha256"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+  EXPECT_EQ(put.headers.at("x-amz-sdk-checksum-algorithm"), "SHA256");
+  EXPECT_EQ(put.headers.at("x-amz-content-sha256"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(put.headers.at("content-type"), "application/gzip");
+  EXPECT_EQ(put.headers.at("x-amz-date"), kFakeNowAmzDate);
+  EXPECT_EQ(put.headers.at("x-amz-security-token"), "token1");
+  EXPECT_EQ(put.headers.count("expect"), 0U);
+  const std::string& authorization = put.headers.at("authorization");
+  EXPECT_THAT(authorization, StartsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE1/20250209/us-east-1/s3/aws4_request, "));
+  EXPECT_THAT(authorization, HasSubstr("SignedHeaders=content-md5;content-type;host;x-amz-checksum-sha256;"
+                                       "x-amz-content-sha256;x-amz-date;x-amz-sdk-checksum-algorithm;"
+                                       "x-amz-security-token;x-amz-server-side-encryption, Signature="));
+}
+
+TEST_F(S3StoreTest, KmsEncryptionNamesTheKey) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  auto store = store_for(server, {.sse = "aws:kms", .sse_kms_key_id = "alias/collector"});
+  ASSERT_TRUE(store->put(request("abc")));
+  const ReceivedRequest put = server.requests().at(0);
+  EXPECT_EQ(put.headers.at("x-amz-server-side-encryption"), "aws:kms");
+  EXPECT_EQ(put.headers.at("x-amz-server-side-encryption-aws-kms-key-id"), "alias/collector");
+  EXPECT_THAT(put.headers.at("authorization"), HasSubstr("x-amz-server-side-encryption-aws-kms-key-id"));
+}
+
+TEST_F(S3StoreTest, BodyThatDoesNotMatchItsManifestIsCorruptAndNeverSent) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  auto store = store_for(server);
+  PutRequest put = request("abc");
+  put.sha256_hex = std::string(64, '0');
+  const Status status = store->put(put);
+  EXPECT_EQ(status.kind(), ErrorKind::kCorrupt);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST_F(S3StoreTest, SkewedClockIsCorrectedFromTheServersDateAndResent) {
+  std::atomic<int> calls{0};
+  LoopbackHttpServer server([&calls](const ReceivedRequest&) {
+    if (calls++ == 0) {
+      return ScriptedResponse{.status = 403,
+                              .headers = {{"Date", "Sun, 09 Feb 2025 23:43:50 GMT"}},  // one hour ahead
+                              .body = error_body("RequestTimeTooSkewed")};
+    }
+    return ScriptedResponse{};
+  });
+  auto store = store_for(server);
+  ASSERT_TRUE(store->put(request("abc")));
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 2U);
+  EXPECT_EQ(received[0].headers.at("x-amz-date"), kFakeNowAmzDate);
+  EXPECT_EQ(received[1].headers.at("x-amz-date"), "20250209T234350Z");
+  EXPECT_EQ(store->clock_offset(), std::chrono::seconds(3600));
+}
+
+TEST_F(S3StoreTest, ExpiredTokenRefreshesCredentialsAndResends) {
+  std::atomic<int> calls{0};
+  LoopbackHttpServer server([&calls](const ReceivedRequest&) {
+    return calls++ == 0 ? ScriptedResponse{.status = 400, .body = error_body("ExpiredToken")} : ScriptedResponse{};
+  });
+  auto store = store_for(server);
+  ASSERT_TRUE(store->put(request("abc")));
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 2U);
+  EXPECT_EQ(received[1].headers.at("x-amz-security-token"), "token2");
+  EXPECT_EQ(credentials_.generation(), 2);
+}
+
+TEST_F(S3StoreTest, CredentialsThatKeepExpiringAreRetryableAfterOneRefresh) {
+  LoopbackHttpServer server([](const ReceivedRequest&) {
+    return ScriptedResponse{.status = 400, .body = error_body("ExpiredToken")};
+  });
+  auto store = store_for(server);
+  const Status status = store->put(request("abc"));
+  EXPECT_EQ(status.kind(), ErrorKind::kRetryable);
+  EXPECT_EQ(server.requests().size(), 2U);
+}
+
+TEST_F(S3StoreTest, ThrottlingIsRetryableWithoutResending) {
+  LoopbackHttpServer server([](const ReceivedRequest&) {
+    return ScriptedResponse{.status = 503, .body = error_body("SlowDown")};
+  });
+  auto store = store_for(server);
+  const Status status = store->put(request("abc"));
+  EXPECT_EQ(status.kind(), ErrorKind::kRetryable);
+  EXPECT_THAT(status.message(), HasSubstr("SlowDown"));
+  EXPECT_EQ(server.requests().size(), 1U);
+}
+
+TEST_F(S3StoreTest, AccessDeniedIsFatalAndNamesTheFix) {
+  LoopbackHttpServer server([](const ReceivedRequest&) {
+    return ScriptedResponse{.status = 403, .body = error_body("AccessDenied")};
+  });
+  auto store = store_for(server);
+  const Status status = store->put(request("abc"));
+  EXPECT_EQ(status.kind(), ErrorKind::kFatal);
+  EXPECT_THAT(status.message(), HasSubstr("AccessDenied"));
+  EXPECT_THAT(status.message(), HasSubstr("arn:aws:s3:::bkt/raw/*"));
+}
+
+TEST_F(S3StoreTest, ResetMidRequestIsRetryable) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{.reset_without_answer = true}; });
+  auto store = store_for(server);
+  EXPECT_EQ(store->put(request(std::string(100000, 'x'))).kind(), ErrorKind::kRetryable);
+}
+
+TEST_F(S3StoreTest, SuccessivePutsReuseOneConnection) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  auto store = store_for(server);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->put(request("abc")));
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST_F(S3StoreTest, DescribeNamesBucketRegionAndEndpoint) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  EXPECT_THAT(store_for(server)->describe(), StartsWith("s3://bkt (region us-east-1, endpoint http://127.0.0.1:"));
+}
+
+}  // namespace
+}  // namespace mc
