@@ -26,7 +26,7 @@
 #include "spool/spool_recovery.hpp"
 #include "spool/spool_writer.hpp"
 #include "spool/uploader.hpp"
-#include "store/local_store.hpp"
+#include "app/object_store_setup.hpp"
 
 namespace mc {
 namespace {
@@ -120,13 +120,23 @@ int Collector::run() {
     return lock.status().kind() == ErrorKind::kFatal ? kExitConfigError : 1;
   }
 
-  // The store. S3 arrives with its own issue; until then a bucket is a configuration error
-  // (refused by the configuration table), so this is the local directory.
-  LocalStore store(config_.local_store_dir);
+  Result<ObjectStoreSetup> setup = make_object_store(config_, env_, clock);
+  if (!setup) {
+    log->critical("config error: {}", setup.status().message());
+    return kExitConfigError;
+  }
+  ObjectStore& store = *setup->store;
+  const std::string instance_note = resolve_instance_id(config_, setup->imds.get());
 
-  log->info("starting version={} instance_id={} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
-            config_.instance_id, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
+  log->info("starting version={} {} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
+            instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
             config_.rot_bytes, config_.rot_secs);
+  // Off the start-up path: a slow or refusing store must not delay the first frame. The parts it would
+  // refuse wait in the spool either way.
+  std::jthread store_check;
+  if (!config_.raw_bucket.empty()) {
+    store_check = std::jthread([this, &store, &clock] { static_cast<void>(check_store_writable(store, config_, clock)); });
+  }
 
   std::optional<MetricsServer> metrics_server;
   if (!config_.metrics_addr.empty()) {

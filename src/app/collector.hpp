@@ -4,6 +4,7 @@
 //   -> sealer thread (gzip, SHA-256, manifest, spool/sealed) -> uploader threads -> object store.
 // Shutdown runs in that order: stop the feed, close every open part, seal, upload until the deadline.
 
+#include "aws/aws_env.hpp"
 #include "common/metrics.hpp"
 #include "config/config.hpp"
 
@@ -15,7 +16,8 @@ inline constexpr int kExitConfigError = 2;
 
 class Collector {
  public:
-  explicit Collector(Config config) : config_(std::move(config)) {}
+  // env is where the AWS credential chain and region lookup read their variables.
+  Collector(Config config, EnvLookup env) : config_(std::move(config)), env_(std::move(env)) {}
 
   // Collects until SIGTERM or SIGINT, then drains within STOP_TIMEOUT_SECS. The two signals must be
   // blocked in every thread before the call (block_stop_signals). Returns the process exit code:
@@ -24,6 +26,7 @@ class Collector {
 
  private:
   Config config_;
+  EnvLookup env_;
   Metrics metrics_;
 };
 

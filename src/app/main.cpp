@@ -7,6 +7,7 @@
 #include "config/command_line.hpp"
 #include "config/config_error.hpp"
 #include "config/config_sources.hpp"
+#include "net/http_client.hpp"
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the mask and only sigwait sees the signals.
@@ -31,20 +32,13 @@ int main(int argc, char** argv) {
   }
 
   const mc::Config& config = invocation.config;
-  if (!config.raw_bucket.empty()) {
-    // Refused rather than silently writing elsewhere: the operator asked for S3.
-    (void)std::fprintf(stderr,
-                 "config error: RAW_BUCKET=\"%s\": this build has no S3 store yet; leave RAW_BUCKET empty to "
-                 "store under LOCAL_STORE_DIR\n",
-                 config.raw_bucket.c_str());
-    return mc::kExitConfigError;
-  }
   if (!mc::init_logging(config.log_level, config.log_format)) {
     (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
     return mc::kExitConfigError;
   }
   try {
-    return mc::Collector(config).run();
+    const mc::HttpRuntime http_runtime;  // before the collector starts any thread
+    return mc::Collector(config, mc::process_environment()).run();
   } catch (const std::exception& error) {
     // Only start-up can throw (a thread that cannot be created, memory); the data on disk is safe.
     mc::make_logger("app")->critical("fatal: {}", error.what());

@@ -48,6 +48,8 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // A read limit of 0 lets Beast size each read from the frame header and the buffer.
 constexpr std::size_t kBeastChoosesReadSize = 0;
 constexpr const char* kUserAgent = "market-collector/" MC_VERSION;
+// How long a stop request may take to wind the event loop down before it is ended regardless.
+constexpr std::chrono::milliseconds kStopDeadline{1000};
 
 using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
@@ -182,6 +184,7 @@ struct FeedClient::Impl {
   asio::io_context ioc{1};
   asio::steady_timer backoff_timer{ioc};
   asio::steady_timer heartbeat_timer{ioc};
+  asio::steady_timer stop_deadline{ioc};
   // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
   std::atomic<std::chrono::steady_clock::rep> heartbeat{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
@@ -200,6 +203,9 @@ void FeedClient::Impl::run(const std::stop_token& stop) {
   const std::stop_callback on_stop(stop, [this] { asio::post(ioc, [this] { request_stop(); }); });
   asio::co_spawn(ioc, beat(), asio::detached);
   asio::co_spawn(ioc, supervise(), [this](const std::exception_ptr& error) {
+    // Once the supervisor is done nothing is left to deliver: end the loop now rather than wait for
+    // whatever else is pending (a watchdog or heartbeat timer) to notice.
+    ioc.stop();
     if (!error) return;
     try {
       std::rethrow_exception(error);
@@ -217,6 +223,15 @@ void FeedClient::Impl::request_stop() {
   backoff_timer.cancel();
   heartbeat_timer.cancel();
   if (current) current->abort();
+  // An operation abort() does not reach (seen under heavy load: the loop still running 30 s after
+  // SIGTERM) must not hold the process: after this long the loop is ended regardless.
+  stop_deadline.expires_after(kStopDeadline);
+  stop_deadline.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) {
+      log->warn("feed loop still busy {} ms after the stop request; ending it", kStopDeadline.count());
+      ioc.stop();
+    }
+  });
 }
 
 asio::awaitable<void> FeedClient::Impl::beat() {

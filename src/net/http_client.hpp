@@ -43,7 +43,7 @@ struct HttpClientOptions {
   // A transfer slower than low_speed_bytes per second for low_speed_time is aborted as a timeout.
   long low_speed_bytes = 1024;
   std::chrono::seconds low_speed_time{20};
-  std::size_t max_response_bytes = 16 * 1024 * 1024;  // a longer body is a transport error
+  std::size_t max_response_bytes = std::size_t{16} * 1024 * 1024;  // a longer body is a transport error
 };
 
 // Not thread-safe: one client per thread. The client keeps its connections open between calls.

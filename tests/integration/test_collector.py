@@ -4,7 +4,6 @@ Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest se
 """
 import json
 import os
-import signal
 import subprocess
 import tempfile
 import time
@@ -14,79 +13,14 @@ import jsonschema
 
 import harness
 import store_reader
+from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
 
 SOURCE_DIR = os.environ.get("MC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-COLLECTOR = os.environ.get("MC_COLLECTOR_BIN", "")
-SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 
 
 def load_schema(name):
     with open(os.path.join(SOURCE_DIR, "schemas", name)) as f:
         return json.load(f)
-
-
-class Collector:
-    """The collector as a child process, started with DESIGN.md's environment variables only."""
-
-    def __init__(self, workdir, exchange, **env):
-        self.workdir = workdir
-        self.store_dir = os.path.join(workdir, "store")
-        self.spool_dir = os.path.join(workdir, "spool")
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "BINANCE_WS_URL": exchange.url,
-            "SYMBOL": ",".join(SYMBOLS),
-            "LOCAL_DIR": self.spool_dir,
-            "LOCAL_STORE_DIR": self.store_dir,
-            "INSTANCE_ID": "itest-1",
-            "METRICS_ADDR": "",
-            "LOG_LEVEL": "info",
-        }
-        if exchange.ca_file:
-            self.env["TLS_CA_FILE"] = exchange.ca_file
-        self.env.update({k: str(v) for k, v in env.items()})
-        self.log_path = os.path.join(workdir, "collector.log")
-        self.proc = None
-
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([COLLECTOR], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        return self
-
-    def stop(self, sig=signal.SIGTERM, timeout=30):
-        self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            self.log.close()
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def spool_files(self):
-        """Parts and manifests in the spool's states (not the lock or the write probe)."""
-        out = []
-        for state in ("open", "sealed", "rejected"):
-            for root, _dirs, files in os.walk(os.path.join(self.spool_dir, state)):
-                out += [os.path.join(root, f) for f in files]
-        return out
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")

@@ -1,0 +1,75 @@
+"""The collector binary as a child process, configured through environment variables only.
+
+Needs MC_COLLECTOR_BIN (the market-collector binary); CTest sets it.
+"""
+import os
+import signal
+import subprocess
+import time
+
+COLLECTOR = os.environ.get("MC_COLLECTOR_BIN", "")
+SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+
+
+class Collector:
+    """The collector as a child process, started with DESIGN.md's environment variables only."""
+
+    def __init__(self, workdir, exchange, **env):
+        self.workdir = workdir
+        self.store_dir = os.path.join(workdir, "store")
+        self.spool_dir = os.path.join(workdir, "spool")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "BINANCE_WS_URL": exchange.url,
+            "SYMBOL": ",".join(SYMBOLS),
+            "LOCAL_DIR": self.spool_dir,
+            "LOCAL_STORE_DIR": self.store_dir,
+            "INSTANCE_ID": "itest-1",
+            "METRICS_ADDR": "",
+            "LOG_LEVEL": "info",
+        }
+        if exchange.ca_file:
+            self.env["TLS_CA_FILE"] = exchange.ca_file
+        self.env.update({k: str(v) for k, v in env.items()})
+        self.log_path = os.path.join(workdir, "collector.log")
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([COLLECTOR], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            self.log.close()
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def spool_files(self):
+        """Parts and manifests in the spool's states (not the lock or the write probe)."""
+        out = []
+        for state in ("open", "sealed", "rejected"):
+            for root, _dirs, files in os.walk(os.path.join(self.spool_dir, state)):
+                out += [os.path.join(root, f) for f in files]
+        return out
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -1,0 +1,195 @@
+"""The collector writing to S3: moto with IAM enforced, the collector's own least-privilege user.
+
+Runs under the Python that has moto and boto3 (MC_MOTO_PYTHON); needs MC_COLLECTOR_BIN and MC_SOURCE_DIR.
+The bucket is read back by a separate reader user, mirrored into a directory, and checked with the same
+reader as the local store: every id the exchange sent is stored, every part has its manifest, bytes,
+SSE and checksums are right.
+"""
+import base64
+import hashlib
+import os
+import re
+import tempfile
+import time
+import unittest
+
+import harness
+import store_reader
+from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from fake_imds import FakeImds
+from fault_proxy import Fault, FaultProxy
+from s3_support import MotoS3
+
+ROT_BYTES = 65536
+ROT_SECS = 2
+DATA_PREFIX = "raw/exchange=binance/"
+
+
+class S3CollectorTest(unittest.TestCase):
+    def setUp(self):
+        if not COLLECTOR:
+            self.fail("MC_COLLECTOR_BIN is not set")
+        self.tmp = tempfile.TemporaryDirectory(prefix="mc-s3-itest-")
+        self.addCleanup(self.tmp.cleanup)
+        self.moto = MotoS3()
+        self.addCleanup(self.moto.close)
+
+    # -- running -----------------------------------------------------------------------------------
+    def collector(self, exchange, name="run", **env):
+        base = {"ROT_BYTES": ROT_BYTES, "ROT_SECS": ROT_SECS, "AWS_EC2_METADATA_DISABLED": "true",
+                "HOME": self.tmp.name, "STOP_TIMEOUT_SECS": 5}
+        base.update(env)
+        workdir = os.path.join(self.tmp.name, "collector")
+        os.makedirs(workdir, exist_ok=True)
+        collector = Collector(workdir, exchange, **base)
+        collector.log_path = os.path.join(workdir, f"{name}.log")
+        collector.start()
+        self.addCleanup(collector.kill)
+        return collector
+
+    def run_for(self, collector, exchange, seconds):
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
+        time.sleep(seconds)
+        # Trades written after the collector stopped reading are not its to lose.
+        exchange.pause()
+        time.sleep(0.5)
+        code = collector.stop()
+        self.assertEqual(code, 0, collector.log_text()[-3000:])
+
+    # -- reading back --------------------------------------------------------------------------------
+    def mirror_bucket(self):
+        """Downloads every data object (as the reader user) into a directory laid out like the bucket,
+        checking each object's encryption and checksum on the way."""
+        mirror = os.path.join(self.tmp.name, "mirror")
+        keys = self.moto.list_objects("raw/")
+        for key in keys:
+            if key.startswith("raw/_collector/"):
+                continue
+            body = self.moto.get_object(key)
+            head = self.moto.head_object(key)
+            self.assertEqual(head.get("ServerSideEncryption"), "AES256", key)
+            self.assertEqual(head.get("ChecksumSHA256"), base64.b64encode(hashlib.sha256(body).digest()).decode(), key)
+            path = os.path.join(mirror, key)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(body)
+        return mirror
+
+    def check_complete(self, stats, instance="itest-1"):
+        parts, problems = store_reader.read_store(self.mirror_bucket())
+        self.assertEqual(problems, [])
+        self.assertTrue(parts, "nothing was stored")
+        for part in parts:
+            self.assertEqual(store_reader.manifest_problems(part), [], part.key)
+            self.assertEqual(part.instance, instance)
+        stored = store_reader.ids_by_symbol(parts)
+        for symbol in SYMBOLS:
+            sent = store_reader.expand_ranges(stats["symbols"][symbol]["sent"])
+            got = stored.get(symbol, [])
+            self.assertTrue(sent, f"the exchange sent nothing for {symbol}")
+            self.assertEqual(sorted(sent - set(got))[:20], [], f"{symbol}: ids missing")
+            # Each part's ids are stored under one key only: no id twice.
+            self.assertEqual(len(got), len(set(got)), f"{symbol}: ids stored twice")
+        return parts
+
+    # -- tests -----------------------------------------------------------------------------------------
+    def test_put_only_user_stores_every_part_and_manifest_encrypted_with_checksums(self):
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=300) as exchange:
+            collector = self.collector(exchange, **self.moto.collector_env(), INSTANCE_ID="itest-1")
+            self.run_for(collector, exchange, 5)
+            stats = exchange.stats()
+        parts = self.check_complete(stats)
+        self.assertGreaterEqual(len(parts), 4)
+        self.assertEqual(collector.spool_files(), [])
+        log = collector.log_text()
+        self.assertIn("store check: can write", log)
+        self.assertNotIn(self.moto.collector.secret_access_key, log)
+        # The start-up probe is the only object outside the data layout.
+        others = [k for k in self.moto.list_objects("raw/") if not k.startswith(DATA_PREFIX)]
+        self.assertEqual(others, ["raw/_collector/startup/itest-1.json"])
+
+    def test_wrong_secret_keeps_every_part_in_the_spool_until_restarted_with_the_right_one(self):
+        env = self.moto.collector_env()
+        right_secret = env["AWS_SECRET_ACCESS_KEY"]
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=200) as exchange:
+            wrong = self.collector(exchange, name="wrong", **dict(env, AWS_SECRET_ACCESS_KEY="x" * 40),
+                                   INSTANCE_ID="itest-1")
+            self.run_for(wrong, exchange, 4)
+            log = wrong.log_text()
+            self.assertIn("SignatureDoesNotMatch", log)
+            self.assertIn("fix the secret", log)
+            self.assertNotIn(right_secret, log)
+            self.assertEqual([k for k in self.moto.list_objects("raw/")], [])
+            left = [f for f in wrong.spool_files() if "/sealed/" in f]
+            self.assertGreaterEqual(len(left), 4, wrong.spool_files())
+
+            exchange.resume()
+            right = self.collector(exchange, name="right", **env, INSTANCE_ID="itest-1")
+            self.run_for(right, exchange, 3)
+            stats = exchange.stats()
+        self.check_complete(stats)
+        self.assertEqual(right.spool_files(), [])
+
+    def test_imds_credentials_are_refreshed_across_several_expiries(self):
+        imds = FakeImds(lambda: self.moto.assume_role(900), cache_secs=15)
+        self.addCleanup(imds.close)
+        env = {"RAW_BUCKET": self.moto.bucket, "S3_ENDPOINT": self.moto.endpoint_url, "AWS_REGION": self.moto.region,
+               "AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url}
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=100) as exchange:
+            collector = self.collector(exchange, **env, INSTANCE_ID="")  # unset: IMDS names the instance
+            self.run_for(collector, exchange, 32)
+            stats = exchange.stats()
+        # Each set of credentials expires 15 s after it was minted and is used until 10 s before that:
+        # a 32 s run goes through at least three sets, fetched again and again, and every part arrived.
+        self.assertGreaterEqual(imds.mints, 3, imds.counts())
+        self.assertGreaterEqual(imds.credential_fetches, 6, imds.counts())
+        self.check_complete(stats, instance=imds.instance_id)
+        self.assertEqual(collector.spool_files(), [])
+
+    def test_throttling_resets_and_delays_between_collector_and_s3_lose_nothing_and_store_once(self):
+        proxy = FaultProxy(self.moto.endpoint_url)
+        self.addCleanup(proxy.close)
+        proxy.add_rule(Fault.slowdown(), requests=[2, 3, 4])
+        proxy.add_rule(Fault.reset(after_bytes=1000), requests=[6, 9])
+        proxy.add_rule(Fault.internal_error(), requests=[11])
+        proxy.add_rule(Fault.delay(3.0), requests=[13])
+        proxy.add_rule(Fault.forbidden_empty(), requests=[15])
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=300) as exchange:
+            collector = self.collector(exchange, **self.moto.collector_env(endpoint_url=proxy.url),
+                                       INSTANCE_ID="itest-1")
+            self.run_for(collector, exchange, 6)
+            # The part refused with a bare 403 waits for an operator (capped retry interval), beyond the
+            # stop deadline: it is in the spool, and the next start uploads it first.
+            self.assertTrue(collector.spool_files())
+            exchange.resume()
+            again = self.collector(exchange, name="again", **self.moto.collector_env(endpoint_url=proxy.url),
+                                   INSTANCE_ID="itest-1")
+            self.run_for(again, exchange, 2)
+            stats = exchange.stats()
+        faults = [r.fault for r in proxy.records if r.fault]
+        self.assertEqual(sorted(faults), sorted(["slowdown"] * 3 + ["reset"] * 2 + ["internal_error", "delay",
+                                                                                       "forbidden_empty"]))
+        parts = self.check_complete(stats)
+        # Retried keys were overwritten in place: one part per (symbol, epoch), id ranges never overlap.
+        for symbol in SYMBOLS:
+            ranges = sorted((p.manifest["payload"]["id_first"], p.manifest["payload"]["id_last"])
+                            for p in parts if p.symbol == symbol and not p.quarantine)
+            for (_, last), (first, _) in zip(ranges, ranges[1:]):
+                self.assertLess(last, first, f"{symbol}: overlapping parts {ranges}")
+        self.assertEqual(again.spool_files(), [])
+
+    def test_start_up_check_names_the_refusal_and_the_collector_keeps_collecting(self):
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=50) as exchange:
+            collector = self.collector(exchange, **self.moto.collector_env(), S3_PREFIX="elsewhere/",
+                                       INSTANCE_ID="itest-1")
+            wait_for(lambda: "store check" in collector.log_text(), 15, "the start-up check")
+            log = collector.log_text()
+            self.assertRegex(log, r"store check: cannot write.*AccessDenied")
+            self.assertIn("arn:aws:s3:::mc-integration/elsewhere/*", log)
+            wait_for(lambda: any("/sealed/" in f for f in collector.spool_files()), 15, "a sealed part")
+            self.assertIsNone(collector.proc.poll(), "the collector must keep running")
+            collector.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
