@@ -77,7 +77,7 @@ Status check_store_writable(ObjectStore& store, const Config& config, const Cloc
                            "\n";
   Result<std::string> sha = sha256_hex(body);
   if (!sha) return sha.status();
-  const Status stored = store.put({.key = key, .body = body, .content_type = "application/json", .sha256_hex = *sha});
+  Status stored = store.put({.key = key, .body = body, .content_type = "application/json", .sha256_hex = *sha});
   if (stored) {
     log->info("store check: can write store={} key={}", store.describe(), key);
   } else {

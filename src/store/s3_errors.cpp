@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "aws/credentials_parsing.hpp"
+
 namespace mc {
 
 namespace {
@@ -66,24 +68,13 @@ const char* to_string(S3Action action) {
   return "unknown";
 }
 
-std::string xml_element(std::string_view body, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const std::size_t start = body.find(open);
-  if (start == std::string_view::npos) return {};
-  const std::size_t value_start = start + open.size();
-  const std::size_t end = body.find(close, value_start);
-  if (end == std::string_view::npos) return {};
-  return std::string(body.substr(value_start, end - value_start));
-}
-
 S3Verdict classify_s3_response(long http_status, std::string_view body, std::string_view bucket,
                                std::string_view key_prefix) {
   if (http_status >= 200 && http_status < 300) return {S3Action::kStored, {}, {}, {}};
   S3Verdict verdict;
-  const std::string code = xml_element(body, "Code");
+  const std::string code = xml_element_text(body, "Code").value_or("");
   verdict.code = code.empty() ? "HTTP " + std::to_string(http_status) : code;
-  verdict.message = xml_element(body, "Message");
+  verdict.message = xml_element_text(body, "Message").value_or("");
   for (const CodeRule& rule : kCodeRules) {
     if (rule.code == code) {
       verdict.action = rule.action;

@@ -25,10 +25,6 @@ struct S3Verdict {
 
 const char* to_string(S3Action action);
 
-// The text between <tag> and </tag> of the first such element; empty when absent. S3 error bodies are
-// small flat XML documents: no parser needed.
-std::string xml_element(std::string_view body, std::string_view tag);
-
 // `bucket` and `key_prefix` only make the fix sentence concrete.
 S3Verdict classify_s3_response(long http_status, std::string_view body, std::string_view bucket,
                                std::string_view key_prefix);

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "aws/credentials_parsing.hpp"
 #include "aws/sigv4.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
@@ -160,7 +161,7 @@ Result<HttpResponse> S3Store::send_signed(HttpClient& client, const Prepared& pr
 void S3Store::learn_clock_offset(const HttpResponse& response) {
   std::optional<std::chrono::system_clock::time_point> server_time;
   if (const auto date = response.header("date")) server_time = parse_http_date(*date);
-  if (!server_time) server_time = parse_iso8601_utc(xml_element(response.body, "ServerTime"));
+  if (!server_time) server_time = parse_iso8601_utc(xml_element_text(response.body, "ServerTime").value_or(""));
   if (!server_time) {
     log_->warn("clock skew reported but the answer carries no server time; signing with the local clock");
     return;

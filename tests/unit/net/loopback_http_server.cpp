@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 namespace mc::testing {
 
@@ -97,7 +97,7 @@ LoopbackHttpServer::LoopbackHttpServer(Handler handler, const TlsFiles* tls) : h
   if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::listen(listen_fd_, 16) != 0 ||
       ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error(std::string("loopback server: cannot listen: ") + std::strerror(errno));
+    throw std::system_error(errno, std::generic_category(), "loopback server: cannot listen");
   }
   port_ = ntohs(address.sin_port);
   thread_ = std::thread([this] { serve(); });
@@ -197,7 +197,7 @@ void LoopbackHttpServer::serve_connection(int fd, int connection) {
       break;
     }
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason(response.status) + "\r\n";
-    for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : response.headers) out.append(name).append(": ").append(value).append("\r\n");
     out += "Content-Length: " + std::to_string(request.method == "HEAD" ? 0 : response.body.size()) + "\r\n";
     if (response.close) out += "Connection: close\r\n";
     out += "\r\n";

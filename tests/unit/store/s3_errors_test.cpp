@@ -66,11 +66,5 @@ TEST(S3ErrorsTest, UnknownClientErrorWaitsForAnOperator) {
   EXPECT_EQ(verdict.code, "SomethingNew");
 }
 
-TEST(S3ErrorsTest, XmlElementFindsTheFirstElement) {
-  EXPECT_EQ(xml_element("<a><Code>X</Code><Code>Y</Code></a>", "Code"), "X");
-  EXPECT_EQ(xml_element("<a><Code>X</a>", "Code"), "");
-  EXPECT_EQ(xml_element("", "Code"), "");
-}
-
 }  // namespace
 }  // namespace mc
