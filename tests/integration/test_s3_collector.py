@@ -8,7 +8,7 @@ SSE and checksums are right.
 import base64
 import hashlib
 import os
-import re
+import subprocess
 import tempfile
 import time
 import unittest
@@ -154,6 +154,7 @@ class S3CollectorTest(unittest.TestCase):
         proxy.add_rule(Fault.internal_error(), requests=[11])
         proxy.add_rule(Fault.delay(3.0), requests=[13])
         proxy.add_rule(Fault.forbidden_empty(), requests=[15])
+        proxy.add_rule(Fault.time_skewed(3600), requests=[17])
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=300) as exchange:
             collector = self.collector(exchange, **self.moto.collector_env(endpoint_url=proxy.url),
                                        INSTANCE_ID="itest-1")
@@ -168,7 +169,9 @@ class S3CollectorTest(unittest.TestCase):
             stats = exchange.stats()
         faults = [r.fault for r in proxy.records if r.fault]
         self.assertEqual(sorted(faults), sorted(["slowdown"] * 3 + ["reset"] * 2 + ["internal_error", "delay",
-                                                                                       "forbidden_empty"]))
+                                                                                       "forbidden_empty", "time_skewed"]))
+        # The skewed answer moved the signing clock to the server's, logged once with the fix.
+        self.assertRegex(collector.log_text(), r"local clock is off from S3's by 3[56]\d\d s")
         parts = self.check_complete(stats)
         # Retried keys were overwritten in place: one part per (symbol, epoch), id ranges never overlap.
         for symbol in SYMBOLS:
@@ -189,6 +192,16 @@ class S3CollectorTest(unittest.TestCase):
             wait_for(lambda: any("/sealed/" in f for f in collector.spool_files()), 15, "a sealed part")
             self.assertIsNone(collector.proc.poll(), "the collector must keep running")
             collector.stop()
+
+
+    def test_no_region_anywhere_is_a_configuration_error_naming_aws_region(self):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp.name, "RAW_BUCKET": "mc-integration",
+               "AWS_EC2_METADATA_DISABLED": "true", "LOCAL_DIR": os.path.join(self.tmp.name, "spool"),
+               "INSTANCE_ID": "itest-1", "METRICS_ADDR": "", "BINANCE_WS_URL": "ws://127.0.0.1:9"}
+        proc = subprocess.run([COLLECTOR], env=env, capture_output=True, timeout=30)
+        output = (proc.stdout + proc.stderr).decode(errors="replace")
+        self.assertEqual(proc.returncode, 2, output)
+        self.assertIn("AWS_REGION", output)
 
 
 if __name__ == "__main__":

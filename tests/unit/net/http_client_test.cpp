@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "../feed/test_certs.hpp"
@@ -124,6 +125,18 @@ TEST_F(HttpClientTest, OversizedBodyIsRefused) {
   Result<HttpResponse> response = client({.max_response_bytes = 1000})->send({.url = server.url("/")});
   ASSERT_FALSE(response);
   EXPECT_THAT(response.status().message(), HasSubstr("over 1000 bytes"));
+}
+
+TEST_F(HttpClientTest, HonoursTheHttpProxyVariable) {
+  LoopbackHttpServer proxy([](const ReceivedRequest&) { return ScriptedResponse{.body = "via proxy"}; });
+  // libcurl reads the proxy variables at each transfer; this test is alone in its process while it runs.
+  ASSERT_EQ(::setenv("http_proxy", proxy.url("").c_str(), 1), 0);  // NOLINT(concurrency-mt-unsafe)
+  Result<HttpResponse> response = client()->send({.url = "http://s3.example.invalid/bkt/key"});
+  ASSERT_EQ(::unsetenv("http_proxy"), 0);  // NOLINT(concurrency-mt-unsafe)
+  ASSERT_TRUE(response) << response.status().message();
+  EXPECT_EQ(response->body, "via proxy");
+  // A proxy gets the absolute URL in the request line.
+  EXPECT_EQ(proxy.requests().at(0).target, "http://s3.example.invalid/bkt/key");
 }
 
 TEST_F(HttpClientTest, MalformedUrlIsFatal) {
