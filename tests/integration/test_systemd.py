@@ -21,12 +21,12 @@ class UnitFileTest(unittest.TestCase):
     def test_the_unit_file_verifies(self):
         with open(os.path.join(SOURCE_DIR, "systemd", "market-collector.service")) as f:
             unit = f.read()
-        self.assertIn("ExecStart=/usr/local/bin/market-collector run", unit)
+        self.assertIn("ExecStart=/usr/bin/market-collector run", unit)
         with tempfile.TemporaryDirectory(prefix="mc-unit-") as tmp:
             path = os.path.join(tmp, "market-collector.service")
             # verify checks that ExecStart exists: point it at the binary under test.
             with open(path, "w") as f:
-                f.write(unit.replace("/usr/local/bin/market-collector", COLLECTOR))
+                f.write(unit.replace("/usr/bin/market-collector", COLLECTOR))
             proc = subprocess.run(["systemd-analyze", "verify", path], capture_output=True, timeout=60)
         output = (proc.stdout + proc.stderr).decode()
         self.assertEqual(proc.returncode, 0, output)
