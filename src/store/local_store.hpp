@@ -1,7 +1,7 @@
 #pragma once
 // The embedded object store: a directory that mirrors the bucket's keys (LOCAL_STORE_DIR).
-// A put writes the body to "<key>.tmp-XXXXXX" next to its final name, fsyncs it, renames it over
-// the key and fsyncs the directory, so a reader sees either no object or the whole object.
+// A put writes the body to ".incoming/put-XXXXXX" under the root, fsyncs it, renames it over the key
+// and fsyncs the directory, so a reader sees either no object or the whole object.
 // Directories a put creates are fsynced into their parents, so a stored object survives a power loss.
 
 #include <filesystem>

@@ -45,8 +45,12 @@ class Part:
 
 
 def list_keys(store_dir):
+    """The object keys of a local store: everything but its private .incoming/ directory, where puts
+    write before they rename (a put killed half-way leaves a file there, under no key)."""
     keys = []
-    for root, _dirs, files in os.walk(store_dir):
+    for root, dirs, files in os.walk(store_dir):
+        if root == store_dir and ".incoming" in dirs:
+            dirs.remove(".incoming")
         for name in files:
             keys.append(os.path.relpath(os.path.join(root, name), store_dir))
     return sorted(keys)
