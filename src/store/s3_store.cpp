@@ -4,11 +4,8 @@
 
 #include <utility>
 
-#include "aws/credentials_parsing.hpp"
-#include "aws/sigv4.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
-#include "net/http_date.hpp"
 #include "store/local_store.hpp"
 #include "store/s3_checksums.hpp"
 
@@ -23,20 +20,12 @@ constexpr std::chrono::seconds kRefusalLogInterval{60};
 
 }  // namespace
 
-// What stays the same across the sends of one put.
-struct S3Store::Prepared {
-  S3ObjectAddress address;
-  std::string_view body;
-  std::map<std::string, std::string> headers;  // to sign and send, lower-case names
-  std::string payload_sha256_hex;
-};
-
 S3Store::S3Store(S3StoreOptions options, CredentialsSource& credentials, HttpClientFactory make_client,
                  const Clock& clock)
     : options_(std::move(options)),
-      credentials_(credentials),
       make_client_(std::move(make_client)),
       clock_(clock),
+      signer_(options_.location.region, options_.location.bucket, options_.key_prefix, credentials, clock),
       log_(make_logger("s3")) {}
 
 S3Store::~S3Store() = default;
@@ -88,8 +77,12 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
   Result<S3ObjectAddress> address = address_object(options_.location, request.key);
   if (!address) return address.status().with_context(context);
 
-  Prepared prepared{.address = std::move(*address), .body = request.body, .payload_sha256_hex = *actual_sha};
-  prepared.headers = {
+  S3Call call{.method = "PUT",
+              .address = std::move(*address),
+              .body = request.body,
+              .payload_sha256_hex = *actual_sha,
+              .timeout = options_.request_timeout};
+  call.headers = {
       {"content-md5", std::move(*md5)},
       {"content-type", request.content_type.empty() ? "application/octet-stream" : request.content_type},
       {"x-amz-checksum-sha256", std::move(*checksum)},
@@ -97,79 +90,24 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
       {"x-amz-server-side-encryption", options_.sse},
   };
   if (options_.sse == "aws:kms" && !options_.sse_kms_key_id.empty()) {
-    prepared.headers["x-amz-server-side-encryption-aws-kms-key-id"] = options_.sse_kms_key_id;
+    call.headers["x-amz-server-side-encryption-aws-kms-key-id"] = options_.sse_kms_key_id;
   }
 
-  // A skewed clock or expired credentials are fixed here and the PUT sent again at once; each at most
-  // once per put, so a server that keeps saying so cannot keep us in this loop.
-  bool resigned = false;
-  bool refreshed = false;
-  while (true) {
-    Result<AwsCredentials> credentials = credentials_.current();
-    if (!credentials) return credentials.status().with_context(context + ": credentials");
-    Result<HttpResponse> response = send_signed(client, prepared, *credentials);
-    if (!response) return response.status().with_context(context);
-    const S3Verdict verdict = classify_s3_response(response->status, response->body, options_.location.bucket,
-                                                   options_.key_prefix);
-    const std::string what = context + ": HTTP " + std::to_string(response->status) + " " + verdict.code +
-                             (verdict.message.empty() ? "" : ": " + verdict.message);
-    switch (verdict.action) {
-      case S3Action::kStored:
-        return Status::ok();
-      case S3Action::kResign:
-        learn_clock_offset(*response);
-        if (resigned) return Status::retryable(what);
-        resigned = true;
-        continue;
-      case S3Action::kRefreshCredentials:
-        credentials_.invalidate();
-        if (refreshed) return Status::retryable(what);
-        refreshed = true;
-        log_->info("credentials rejected as expired, refreshing: key={} code={}", request.key, verdict.code);
-        continue;
-      case S3Action::kRetry:
-        return Status::retryable(what);
-      case S3Action::kOperatorFix:
-        log_refusal(request.key, verdict);
-        return Status::fatal(what + "; fix: " + verdict.fix);
-    }
+  Result<S3Answer> answer = signer_.send(client, call, context);
+  if (!answer) return answer.status();
+  const std::string what = context + ": " + describe_s3_answer(*answer);
+  switch (answer->verdict.action) {
+    case S3Action::kStored:
+      return Status::ok();
+    case S3Action::kOperatorFix:
+      log_refusal(request.key, answer->verdict);
+      return Status::fatal(what + "; fix: " + answer->verdict.fix);
+    case S3Action::kResign:
+    case S3Action::kRefreshCredentials:
+    case S3Action::kRetry:
+      return Status::retryable(what);
   }
-}
-
-Result<HttpResponse> S3Store::send_signed(HttpClient& client, const Prepared& prepared,
-                                          const AwsCredentials& credentials) {
-  const auto now = std::chrono::system_clock::time_point(std::chrono::microseconds(clock_.system_now_us())) +
-                   clock_offset();
-  SignableRequest signable{.method = "PUT",
-                           .canonical_uri = prepared.address.canonical_uri,
-                           .query = {},
-                           .headers = prepared.headers,
-                           .payload_sha256_hex = prepared.payload_sha256_hex};
-  signable.headers["host"] = prepared.address.host;
-  const SigningScope scope{.date = amz_date(now).substr(0, 8), .region = options_.location.region, .service = "s3"};
-  Result<std::map<std::string, std::string>> signed_headers = sign(signable, credentials, scope, now);
-  if (!signed_headers) return signed_headers.status();
-
-  HttpRequest http{.method = "PUT", .url = prepared.address.url, .body = prepared.body,
-                   .timeout = options_.request_timeout};
-  for (const auto& [name, value] : *signed_headers) {
-    if (name != "host") http.headers.push_back({name, value});  // libcurl writes Host from the URL
-  }
-  return client.send(http);
-}
-
-void S3Store::learn_clock_offset(const HttpResponse& response) {
-  std::optional<std::chrono::system_clock::time_point> server_time;
-  if (const auto date = response.header("date")) server_time = parse_http_date(*date);
-  if (!server_time) server_time = parse_iso8601_utc(xml_element_text(response.body, "ServerTime").value_or(""));
-  if (!server_time) {
-    log_->warn("clock skew reported but the answer carries no server time; signing with the local clock");
-    return;
-  }
-  const auto local = std::chrono::system_clock::time_point(std::chrono::microseconds(clock_.system_now_us()));
-  const auto offset = std::chrono::duration_cast<std::chrono::seconds>(*server_time - local);
-  clock_offset_s_.store(offset.count());
-  log_->warn("local clock is off from S3's by {} s: signing with S3's time (fix NTP on this host)", offset.count());
+  return Status::retryable(what);
 }
 
 void S3Store::log_refusal(const std::string& key, const S3Verdict& verdict) {

@@ -1,10 +1,9 @@
 #pragma once
 // The S3 object store: PutObject signed with SigV4, with server-side encryption and integrity headers S3
 // verifies (x-amz-content-sha256, Content-MD5, x-amz-checksum-sha256). One put is one PUT, plus at most
-// one immediate re-send when the answer says the signing clock is skewed or the credentials expired;
-// every other failure goes back to the uploader, whose retry policy owns the waiting.
+// one immediate re-send when the answer says the signing clock is skewed or the credentials expired
+// (store/s3_signer.hpp); every other failure goes back to the uploader, whose retry policy owns the waiting.
 
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -19,6 +18,7 @@
 #include "store/object_store.hpp"
 #include "store/s3_address.hpp"
 #include "store/s3_errors.hpp"
+#include "store/s3_signer.hpp"
 
 namespace spdlog {
 class logger;
@@ -48,22 +48,18 @@ class S3Store final : public ObjectStore {
   std::string describe() const override;  // "s3://bucket (region r[, endpoint e])"
 
   // How far the server's clock is ahead of ours, learned from a RequestTimeTooSkewed answer.
-  std::chrono::seconds clock_offset() const { return std::chrono::seconds(clock_offset_s_.load()); }
+  std::chrono::seconds clock_offset() const { return signer_.clock_offset(); }
 
  private:
-  struct Prepared;
-  Result<HttpResponse> send_signed(HttpClient& client, const Prepared& prepared, const AwsCredentials& credentials);
   Status put_with(HttpClient& client, const PutRequest& request);
   std::unique_ptr<HttpClient> acquire_client();
   void release_client(std::unique_ptr<HttpClient> client);
-  void learn_clock_offset(const HttpResponse& response);
   void log_refusal(const std::string& key, const S3Verdict& verdict);
 
   S3StoreOptions options_;
-  CredentialsSource& credentials_;
   HttpClientFactory make_client_;
   const Clock& clock_;
-  std::atomic<long long> clock_offset_s_{0};
+  S3Signer signer_;
   std::shared_ptr<spdlog::logger> log_;
 
   std::mutex mutex_;

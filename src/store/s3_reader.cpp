@@ -1,0 +1,147 @@
+#include "store/s3_reader.hpp"
+
+#include <charconv>
+#include <optional>
+#include <utility>
+
+#include "aws/credentials_parsing.hpp"
+#include "net/http_date.hpp"
+
+namespace mc {
+
+namespace {
+
+// Hex SHA-256 of the empty body every GET sends.
+constexpr std::string_view kEmptyPayloadSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+// The raw (entity-encoded) text of each <tag>...</tag> in order. Enough for S3's listings, which neither
+// nest an element inside one of its own name nor put attributes on the elements read here.
+std::vector<std::string_view> xml_elements(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
+    const std::size_t begin = pos + open.size();
+    const std::size_t end = xml.find(close, begin);
+    if (end == std::string_view::npos) break;
+    out.push_back(xml.substr(begin, end - begin));
+    pos = end + close.size();
+  }
+  return out;
+}
+
+Result<ObjectEntry> parse_contents(std::string_view contents) {
+  ObjectEntry entry;
+  std::optional<std::string> key = xml_element_text(contents, "Key");
+  std::optional<std::string> size = xml_element_text(contents, "Size");
+  if (!key || key->empty() || !size) return Status::retryable("listing entry without Key or Size");
+  entry.key = std::move(*key);
+  const auto [end, error] = std::from_chars(size->data(), size->data() + size->size(), entry.size);
+  if (error != std::errc() || end != size->data() + size->size()) {
+    return Status::retryable("listing entry " + entry.key + " has an unreadable Size: " + *size);
+  }
+  std::string etag = xml_element_text(contents, "ETag").value_or("");
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+  entry.etag = std::move(etag);
+  if (const auto modified = parse_iso8601_utc(xml_element_text(contents, "LastModified").value_or(""))) {
+    entry.last_modified = *modified;
+  }
+  return entry;
+}
+
+// classify_s3_response words its fixes for the writer; a refused read needs the read permissions.
+std::string read_fix(const S3Verdict& verdict, long http_status, const S3Location& location,
+                     std::string_view key_prefix) {
+  if (verdict.code == "AccessDenied" || (verdict.code.starts_with("HTTP ") && http_status == 403)) {
+    return "the credentials lack s3:ListBucket on arn:aws:s3:::" + location.bucket + " or s3:GetObject on arn:aws:s3:::" +
+           location.bucket + "/" + std::string(key_prefix) + "*: fix the IAM policy";
+  }
+  if (verdict.code == "NoSuchKey" || (verdict.code.starts_with("HTTP ") && http_status == 404)) {
+    return "the object is not in the bucket: it was deleted (check lifecycle rules and who may delete) or never stored";
+  }
+  return verdict.fix;
+}
+
+}  // namespace
+
+S3Reader::S3Reader(S3ReaderOptions options, CredentialsSource& credentials, HttpClientFactory make_client,
+                   const Clock& clock)
+    : options_(std::move(options)),
+      client_(make_client()),
+      signer_(options_.location.region, options_.location.bucket, options_.key_prefix, credentials, clock) {}
+
+S3Reader::~S3Reader() = default;
+
+std::string S3Reader::describe() const {
+  std::string out = "s3://" + options_.location.bucket + " (region " + options_.location.region;
+  if (!options_.location.endpoint.empty()) out += ", endpoint " + options_.location.endpoint;
+  return out + ")";
+}
+
+Result<HttpResponse> S3Reader::exchange(S3Call call, const std::string& context) {
+  call.payload_sha256_hex = std::string(kEmptyPayloadSha256);
+  call.timeout = options_.request_timeout;
+  Result<S3Answer> answer = signer_.send(*client_, call, context);
+  if (!answer) return answer.status();
+  const std::string what = context + ": " + describe_s3_answer(*answer);
+  switch (answer->verdict.action) {
+    case S3Action::kStored:
+      return std::move(answer->response);
+    case S3Action::kOperatorFix:
+      return Status::fatal(what + "; fix: " +
+                           read_fix(answer->verdict, answer->response.status, options_.location, options_.key_prefix));
+    case S3Action::kResign:
+    case S3Action::kRefreshCredentials:
+    case S3Action::kRetry:
+      return Status::retryable(what);
+  }
+  return Status::retryable(what);
+}
+
+Result<std::vector<ObjectEntry>> S3Reader::list(std::string_view prefix) {
+  const std::string context = "s3 list " + std::string(prefix);
+  // The bucket itself: "/<bucket>" path-style, "/" virtual-hosted.
+  Result<S3ObjectAddress> address = address_object(options_.location, "");
+  if (!address) return address.status().with_context(context);
+
+  std::vector<ObjectEntry> entries;
+  std::string token;
+  while (true) {
+    S3Call call{.method = "GET", .address = *address};
+    call.query.emplace_back("list-type", "2");
+    if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
+    if (!token.empty()) call.query.emplace_back("continuation-token", token);
+    Result<HttpResponse> response = exchange(std::move(call), context);
+    if (!response) return response.status();
+
+    const std::string_view body = response->body;
+    if (body.find("<ListBucketResult") == std::string_view::npos) {
+      return Status::retryable(context + ": the answer is not a ListBucketResult");
+    }
+    for (std::string_view contents : xml_elements(body, "Contents")) {
+      Result<ObjectEntry> entry = parse_contents(contents);
+      if (!entry) return entry.status().with_context(context);
+      entries.push_back(std::move(*entry));
+    }
+    if (xml_element_text(body, "IsTruncated").value_or("false") != "true") return entries;
+    std::string next = xml_element_text(body, "NextContinuationToken").value_or("");
+    // A server that hands back the token it was given would keep us here for ever.
+    if (next.empty() || next == token) {
+      return Status::retryable(context + ": a truncated listing without a new NextContinuationToken");
+    }
+    token = std::move(next);
+  }
+}
+
+Result<std::string> S3Reader::get(std::string_view key) {
+  const std::string context = "s3 get " + std::string(key);
+  if (key.empty()) return Status::fatal(context + ": empty object key");
+  Result<S3ObjectAddress> address = address_object(options_.location, key);
+  if (!address) return address.status().with_context(context);
+  Result<HttpResponse> response = exchange(S3Call{.method = "GET", .address = std::move(*address)}, context);
+  if (!response) return response.status();
+  return std::move(response->body);
+}
+
+}  // namespace mc
