@@ -1,13 +1,49 @@
 // market-collector: captures Binance trade streams into rotated gzip parts with manifests.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "app/collector.hpp"
+#include "audit/audit.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "config/command_line.hpp"
 #include "config/config_error.hpp"
 #include "config/config_sources.hpp"
 #include "net/http_client.hpp"
+
+namespace {
+
+constexpr std::int64_t kDefaultAuditSpanMs = 3'600'000;
+
+// `market-collector audit`: 0 clean, 1 problems found, 2 bad usage (docs/AUDIT.md).
+int run_audit_command(const mc::Config& config, const mc::AuditOptions& options) {
+  if (!config.raw_bucket.empty()) {
+    (void)std::fprintf(stderr, "config error: RAW_BUCKET=\"%s\": audit reads only LOCAL_STORE_DIR so far\n",
+                       config.raw_bucket.c_str());
+    return mc::kExitConfigError;
+  }
+  const std::int64_t to_ms = options.to_ms.value_or(mc::SystemClock().system_now_us() / 1000);
+  const std::int64_t from_ms = options.from_ms.value_or(to_ms - kDefaultAuditSpanMs);
+  if (from_ms >= to_ms) {
+    (void)std::fprintf(stderr, "config error: --from must be before --to\n");
+    return mc::kExitConfigError;
+  }
+  const mc::LocalStoreReader store(config.local_store_dir);
+  const mc::Result<mc::AuditReport> report = mc::run_audit(
+      store, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
+              .deep = options.deep});
+  if (!report) {
+    (void)std::fprintf(stderr, "audit: %s\n", report.status().message().c_str());
+    return 1;
+  }
+  const std::string text = options.json ? mc::render_json(*report) : mc::render_table(*report);
+  (void)std::fputs(text.c_str(), stdout);
+  return report->exit_code();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the mask and only sigwait sees the signals.
@@ -27,6 +63,8 @@ int main(int argc, char** argv) {
     case mc::Invocation::Command::kConfigTable:
       (void)std::fputs(invocation.text.c_str(), stdout);
       return 0;
+    case mc::Invocation::Command::kAudit:
+      return run_audit_command(invocation.config, invocation.audit);
     case mc::Invocation::Command::kRun:
       break;
   }

@@ -1,6 +1,8 @@
 #include "config/command_line.hpp"
 
 #include <array>
+#include <charconv>
+#include <chrono>
 #include <span>
 #include <vector>
 
@@ -26,10 +28,12 @@ struct Subcommand {
 
 Invocation parse_run(const Args& args, const Environment& env);
 Invocation parse_config_table(const Args& args, const Environment& env);
+Invocation parse_audit(const Args& args, const Environment& env);
 
 // A new subcommand (audit, ...) is one more row and its parse function.
 constexpr std::array kSubcommands{
     Subcommand{"run", "collect the configured streams into the store (the default)", parse_run},
+    Subcommand{"audit", "check the store's parts, manifests and id coverage (audit --help)", parse_audit},
     Subcommand{"config-table", "", parse_config_table},
 };
 
@@ -155,7 +159,103 @@ Invocation parse_config_table(const Args& args, const Environment& /*env*/) {
   return {Invocation::Command::kConfigTable, Config{}, config_markdown_table()};
 }
 
+std::string audit_help_text() {
+  return fmt::format(
+      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [SETTINGS]\n\n"
+      "Lists the store (LOCAL_STORE_DIR, S3_PREFIX) for each SYMBOL over [from, to), pairs parts with manifests,\n"
+      "checks keys and manifests, and reports the trade ids covered by the union of instances and by each one.\n"
+      "Exit code: 0 clean, 1 ids missing or objects corrupt/orphaned, 2 bad usage.\n\n"
+      "Options:\n"
+      "  --deep      also read every part: sha256, gzip, counts, id and time ranges, the exact id set\n"
+      "  --json      print the report as JSON (docs/AUDIT.md)\n"
+      "  --from T    start, ISO 8601 UTC (2026-11-25T05:00:00Z) or epoch ms; default: one hour before --to\n"
+      "  --to T      end (exclusive); default: now\n"
+      "  Settings: every flag of `{} --help` (--local-store-dir, --s3-prefix, --symbol, --config, ...)\n",
+      kProgram, kProgram);
+}
+
+Invocation parse_audit(const Args& args, const Environment& env) {
+  CLI::App app{std::string(kDescription), std::string(kProgram)};
+  app.set_help_flag();
+  bool help = false;
+  Invocation invocation{.command = Invocation::Command::kAudit};
+  std::string from;
+  std::string to;
+  app.add_flag("-h,--help", help);
+  app.add_flag("--deep", invocation.audit.deep);
+  app.add_flag("--json", invocation.audit.json);
+  CLI::Option* from_option = app.add_option("--from", from);
+  CLI::Option* to_option = app.add_option("--to", to);
+  const SettingFlags settings(app);
+  parse_arguments(app, args);
+  if (help) return {Invocation::Command::kHelp, Config{}, audit_help_text()};
+  const auto instant = [](CLI::Option* option, const std::string& text) -> std::optional<std::int64_t> {
+    if (option->count() == 0) return std::nullopt;
+    const std::optional<std::int64_t> ms = parse_utc_instant_ms(text);
+    if (!ms) {
+      throw ConfigError(fmt::format("{}=\"{}\": expected an ISO 8601 UTC time like 2026-11-25T05:00:00Z or epoch "
+                                    "milliseconds",
+                                    option->get_name(), one_line(text)));
+    }
+    return ms;
+  };
+  invocation.audit.from_ms = instant(from_option, from);
+  invocation.audit.to_ms = instant(to_option, to);
+  if (invocation.audit.from_ms && invocation.audit.to_ms && *invocation.audit.from_ms >= *invocation.audit.to_ms) {
+    throw ConfigError(fmt::format("--from=\"{}\": must be before --to=\"{}\"", one_line(from), one_line(to)));
+  }
+  invocation.config = settings.build(env);
+  return invocation;
+}
+
+// Reads exactly `width` digits at text[pos].
+std::optional<int> fixed_digits(std::string_view text, std::size_t pos, std::size_t width) {
+  if (pos + width > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> parse_utc_instant_ms(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    std::int64_t ms = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return ms;
+  }
+  // YYYY-MM-DDTHH:MM:SS[.fff][Z|+00:00]
+  const std::optional<int> year = fixed_digits(text, 0, 4);
+  const std::optional<int> month = fixed_digits(text, 5, 2);
+  const std::optional<int> day = fixed_digits(text, 8, 2);
+  const std::optional<int> hour = fixed_digits(text, 11, 2);
+  const std::optional<int> minute = fixed_digits(text, 14, 2);
+  const std::optional<int> second = fixed_digits(text, 17, 2);
+  if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':' || *hour > 23 || *minute > 59 ||
+      *second > 59) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day date{std::chrono::year{*year}, std::chrono::month{static_cast<unsigned>(*month)},
+                                         std::chrono::day{static_cast<unsigned>(*day)}};
+  if (!date.ok()) return std::nullopt;
+  std::size_t pos = 19;
+  std::int64_t millis = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    std::int64_t scale = 100;
+    for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, scale /= 10) {
+      millis += (text[pos] - '0') * scale;
+    }
+  }
+  const std::string_view zone = text.substr(pos);
+  if (zone != "Z" && zone != "+00:00") return std::nullopt;
+  const std::int64_t days = std::chrono::sys_days{date}.time_since_epoch().count();
+  return ((days * 24 + *hour) * 60 + *minute) * 60'000 + *second * 1000LL + millis;
+}
 
 Invocation parse_invocation(int argc, const char* const* argv, const Environment& env) {
   Args args;

@@ -2,26 +2,43 @@
 // The process's entry into configuration: the subcommand, then settings from flags, environment,
 // YAML file and defaults, in that order of precedence.
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "config/config_sources.hpp"
 
 namespace mc {
 
+// `audit`'s own options; an unset bound is resolved against the clock by the caller.
+struct AuditOptions {
+  bool deep = false;
+  bool json = false;
+  std::optional<std::int64_t> from_ms;  // --from: ISO 8601 UTC or epoch ms
+  std::optional<std::int64_t> to_ms;    // --to
+};
+
 struct Invocation {
   enum class Command {
     kRun,          // collect with `config`
     kHelp,         // print `text` (the help or the version) and exit 0
     kConfigTable,  // print `text` (the README's Markdown table) and exit 0
+    kAudit,        // audit the store of `config` over `audit`'s range (docs/AUDIT.md)
   };
   Command command = Command::kRun;
-  Config config;     // validated; defaults unless command is kRun
+  Config config;     // validated; defaults unless command is kRun or kAudit
   std::string text;  // what to print for kHelp and kConfigTable
+  AuditOptions audit;  // for kAudit
 };
 
 // argv[0] is the program name; an optional first argument names the subcommand (default: run).
 // Throws ConfigError (main prints "config error: <what>" and exits 2).
 Invocation parse_invocation(int argc, const char* const* argv, const Environment& env);
+
+// An instant of --from/--to: "2026-11-25T05:00:00Z" (fraction and "+00:00" allowed) or epoch
+// milliseconds. nullopt when it is neither.
+std::optional<std::int64_t> parse_utc_instant_ms(std::string_view text);
 
 }  // namespace mc

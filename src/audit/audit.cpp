@@ -1,0 +1,40 @@
+#include "audit/audit.hpp"
+
+#include <algorithm>
+
+#include "audit/audit_deep.hpp"
+
+namespace mc {
+
+Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request) {
+  Result<ScanResult> scan = scan_store(store, request);
+  if (!scan) return scan.status();
+  AuditReport report{.store = store.describe(), .prefix = request.prefix, .from_ms = request.from_ms,
+                     .to_ms = request.to_ms, .deep = request.deep, .findings = std::move(scan->findings)};
+  for (const std::string& symbol : request.symbols) report.symbols.push_back({.symbol = symbol});
+
+  for (const AuditedPart& part : scan->parts) {
+    IdSet ids = part.manifest.ids;
+    std::uint64_t copies = ids.count();
+    if (request.deep) {
+      DeepCheck check = verify_part(store, part);
+      if (check.finding) {
+        report.findings.push_back(std::move(*check.finding));
+        continue;
+      }
+      ids = std::move(check.ids);
+      copies = check.id_count;
+    }
+    const auto symbol = std::find_if(report.symbols.begin(), report.symbols.end(),
+                                     [&part](const SymbolReport& s) { return s.symbol == part.symbol; });
+    symbol->ids.add(ids);
+    symbol->copies += copies;
+    ++symbol->parts;
+    InstanceCoverage& instance = symbol->instances[part.instance_id];
+    instance.ids.add(ids);
+    ++instance.parts;
+  }
+  return report;
+}
+
+}  // namespace mc

@@ -1,0 +1,152 @@
+#include "audit/audit_report.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace mc {
+namespace {
+
+// Missing ranges listed per symbol or instance; the counts stay exact beyond it.
+constexpr std::size_t kMaxListedRanges = 1000;
+// Missing ranges the table shows per line.
+constexpr std::size_t kMaxTableRanges = 8;
+
+using Json = nlohmann::ordered_json;
+
+std::string utc_text(std::int64_t ms) {
+  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{ms}};
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+}
+
+Json ranges_json(const IdSet& set) {
+  Json out = Json::array();
+  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxListedRanges; ++i) {
+    out.push_back(Json::array({set.ranges()[i].first, set.ranges()[i].last}));
+  }
+  return out;
+}
+
+Json optional_id(const std::optional<IdRange>& span, bool first) {
+  if (!span) return nullptr;
+  return first ? span->first : span->last;
+}
+
+std::string ranges_text(const IdSet& set) {
+  std::string out;
+  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxTableRanges; ++i) {
+    const IdRange& r = set.ranges()[i];
+    out += r.first == r.last ? fmt::format(" {}", r.first) : fmt::format(" {}-{}", r.first, r.last);
+  }
+  if (set.ranges().size() > kMaxTableRanges) out += fmt::format(" (+{} more)", set.ranges().size() - kMaxTableRanges);
+  return out;
+}
+
+// The ids of the union's span an instance does not hold.
+IdSet instance_missing(const SymbolReport& symbol, const InstanceCoverage& instance) {
+  const std::optional<IdRange> span = symbol.ids.span();
+  return span ? instance.ids.missing_within(*span) : IdSet{};
+}
+
+}  // namespace
+
+IdSet SymbolReport::missing() const {
+  const std::optional<IdRange> whole = ids.span();
+  return whole ? ids.missing_within(*whole) : IdSet{};
+}
+
+double SymbolReport::duplicates_ratio() const {
+  const std::uint64_t unique = ids.count();
+  return unique == 0 ? 0.0 : static_cast<double>(copies) / static_cast<double>(unique);
+}
+
+int AuditReport::exit_code() const {
+  if (!findings.empty()) return 1;
+  for (const SymbolReport& symbol : symbols) {
+    if (!symbol.missing().empty()) return 1;
+  }
+  return 0;
+}
+
+std::string render_table(const AuditReport& report) {
+  std::string out = fmt::format("audit ({}) of {} prefix \"{}\" from {} to {}\n\n", report.deep ? "deep" : "shallow",
+                                report.store, report.prefix, utc_text(report.from_ms), utc_text(report.to_ms));
+  out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>10} {:>10} {:>7}\n", "symbol", "parts", "first_id", "last_id",
+                     "ids", "missing", "dup");
+  for (const SymbolReport& symbol : report.symbols) {
+    const std::optional<IdRange> span = symbol.ids.span();
+    const IdSet missing = symbol.missing();
+    out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>10} {:>10} {:>7.2f}\n", symbol.symbol, symbol.parts,
+                       span ? std::to_string(span->first) : "-", span ? std::to_string(span->last) : "-",
+                       symbol.ids.count(), missing.count(), symbol.duplicates_ratio());
+    if (!missing.empty()) out += fmt::format("  missing:{}\n", ranges_text(missing));
+    for (const auto& [instance_id, instance] : symbol.instances) {
+      const IdSet gaps = instance_missing(symbol, instance);
+      out += fmt::format("  instance {:<20} {:>6} parts {:>10} ids {:>10} missing{}\n", instance_id, instance.parts,
+                         instance.ids.count(), gaps.count(), gaps.empty() ? "" : ":" + ranges_text(gaps));
+    }
+  }
+  if (!report.findings.empty()) {
+    out += fmt::format("\nfindings ({}):\n", report.findings.size());
+    for (const Finding& finding : report.findings) {
+      out += fmt::format("  {:<16} {}\n  {:<16} {}\n", to_string(finding.kind), finding.key, "", finding.reason);
+    }
+  }
+  out += report.exit_code() == 0 ? "\nresult: clean\n" : "\nresult: PROBLEMS (exit 1)\n";
+  return out;
+}
+
+std::string render_json(const AuditReport& report) {
+  Json symbols = Json::array();
+  for (const SymbolReport& symbol : report.symbols) {
+    const std::optional<IdRange> span = symbol.ids.span();
+    const IdSet missing = symbol.missing();
+    Json instances = Json::array();
+    for (const auto& [instance_id, instance] : symbol.instances) {
+      const IdSet gaps = instance_missing(symbol, instance);
+      const std::optional<IdRange> own = instance.ids.span();
+      instances.push_back({{"instance_id", instance_id},
+                           {"parts", instance.parts},
+                           {"first_id", optional_id(own, true)},
+                           {"last_id", optional_id(own, false)},
+                           {"ids", instance.ids.count()},
+                           {"missing_count", gaps.count()},
+                           {"missing", ranges_json(gaps)},
+                           {"missing_truncated", gaps.ranges().size() > kMaxListedRanges}});
+    }
+    symbols.push_back({{"symbol", symbol.symbol},
+                       {"parts", symbol.parts},
+                       {"first_id", optional_id(span, true)},
+                       {"last_id", optional_id(span, false)},
+                       {"ids", symbol.ids.count()},
+                       {"copies", symbol.copies},
+                       {"duplicates_ratio", symbol.duplicates_ratio()},
+                       {"missing_count", missing.count()},
+                       {"missing", ranges_json(missing)},
+                       {"missing_truncated", missing.ranges().size() > kMaxListedRanges},
+                       {"instances", std::move(instances)}});
+  }
+  Json findings = Json::array();
+  for (const Finding& finding : report.findings) {
+    findings.push_back({{"kind", to_string(finding.kind)}, {"key", finding.key}, {"reason", finding.reason}});
+  }
+  const Json out = {{"mode", report.deep ? "deep" : "shallow"},
+                    {"store", report.store},
+                    {"prefix", report.prefix},
+                    {"from", utc_text(report.from_ms)},
+                    {"from_ms", report.from_ms},
+                    {"to", utc_text(report.to_ms)},
+                    {"to_ms", report.to_ms},
+                    {"exit_code", report.exit_code()},
+                    {"symbols", std::move(symbols)},
+                    {"findings", std::move(findings)}};
+  return out.dump() + "\n";
+}
+
+}  // namespace mc

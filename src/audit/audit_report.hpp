@@ -1,0 +1,47 @@
+#pragma once
+// What the audit found, per symbol and per instance, and its two renderings: a table for people
+// and JSON for machines (docs/AUDIT.md describes the JSON).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "audit/audit_scan.hpp"
+#include "audit/id_ranges.hpp"
+
+namespace mc {
+
+struct InstanceCoverage {
+  IdSet ids;
+  std::uint64_t parts = 0;
+};
+
+struct SymbolReport {
+  std::string symbol;
+  IdSet ids;                 // the union over instances
+  std::uint64_t copies = 0;  // ids summed over every part of every instance: ids.count() with no duplicates
+  std::uint64_t parts = 0;
+  std::map<std::string, InstanceCoverage> instances;  // by instance id
+
+  IdSet missing() const;  // inside the union's span
+  double duplicates_ratio() const;  // copies / unique ids; 0 without ids
+};
+
+struct AuditReport {
+  std::string store;   // StoreReader::describe()
+  std::string prefix;
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  bool deep = false;
+  std::vector<SymbolReport> symbols;
+  std::vector<Finding> findings;
+
+  // 0: clean; 1: ids missing from a union, or any finding.
+  int exit_code() const;
+};
+
+std::string render_table(const AuditReport& report);
+std::string render_json(const AuditReport& report);  // one JSON document on one line, ending with '\n'
+
+}  // namespace mc

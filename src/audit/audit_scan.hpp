@@ -1,0 +1,86 @@
+#pragma once
+// The shallow audit: list the minute folders of a time range, pair each part with its manifest,
+// check every key's layout and every manifest's required fields against its key and its listing.
+// Reads manifests only; parts are read by the deep audit (audit_deep.hpp).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/id_ranges.hpp"
+#include "audit/store_reader.hpp"
+#include "common/status.hpp"
+
+namespace mc {
+
+struct AuditRequest {
+  std::string prefix = "raw/";  // S3_PREFIX
+  std::vector<std::string> symbols;
+  std::int64_t from_ms = 0;  // parts whose minute folder overlaps [from_ms, to_ms) are audited
+  std::int64_t to_ms = 0;
+  bool deep = false;
+};
+
+enum class FindingKind {
+  kOrphanPart,      // a part without its manifest: an upload that did not finish
+  kOrphanManifest,  // a manifest without its part: the part was lost
+  kBadKey,          // a key that does not follow the layout (docs/S3_LAYOUT.md)
+  kBadManifest,     // a manifest that does not parse or contradicts its key or its part's listing
+  kShaMismatch,     // deep: the part's SHA-256 is not the manifest's
+  kCorruptPart,     // deep: the part is not valid gzip
+  kStatsMismatch,   // deep: what the part holds is not what its manifest says
+  kUnreadable,      // the object could not be read
+};
+
+// "orphan_part", "orphan_manifest", ... as the JSON report spells it.
+std::string_view to_string(FindingKind kind);
+
+struct Finding {
+  FindingKind kind = FindingKind::kBadKey;
+  std::string key;
+  std::string reason;
+};
+
+// The manifest numbers the audit uses.
+struct ManifestFacts {
+  std::uint64_t record_count = 0;
+  std::uint64_t bytes_uncompressed = 0;
+  std::uint64_t bytes_gzip = 0;
+  // null in the manifest (a data part none of whose lines parse) is nullopt
+  std::optional<std::int64_t> time_min_ms;
+  std::optional<std::int64_t> time_max_ms;
+  std::optional<std::int64_t> id_first;
+  std::optional<std::int64_t> id_last;
+  std::string sha256;
+  // The ids the manifest says the part holds: [id_first, id_last] minus extra.id_gaps (when the
+  // list is complete).
+  IdSet ids;
+};
+
+// A part with a manifest that checked out.
+struct AuditedPart {
+  std::string symbol;
+  std::string instance_id;
+  std::int64_t epoch_ms = 0;
+  std::string part_key;
+  std::string manifest_key;
+  std::uint64_t part_size = 0;
+  ManifestFacts manifest;
+};
+
+struct ScanResult {
+  std::vector<AuditedPart> parts;  // sorted by symbol, instance, epoch_ms
+  std::vector<Finding> findings;
+};
+
+// Checks a manifest's text against the key of its part, where that part was listed (symbol,
+// instance) and the part's listed size. A string naming the first problem when it does not hold.
+Result<ManifestFacts> check_manifest(std::string_view text, std::string_view part_key, std::string_view symbol,
+                                     std::string_view instance_id, std::uint64_t part_size);
+
+// Lists and checks the range. Fails only when the store cannot be listed.
+Result<ScanResult> scan_store(const StoreReader& store, const AuditRequest& request);
+
+}  // namespace mc

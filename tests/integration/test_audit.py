@@ -1,0 +1,104 @@
+"""`market-collector audit` (docs/AUDIT.md) over a store written by two collectors.
+
+Two instances (separate spools, one LOCAL_STORE_DIR) record the fake exchange; a deep audit of the
+range finds the union of their ids equal to what the exchange sent and exits 0. Then one part is
+deleted and a byte of another is flipped: the audit exits 1 and names both.
+
+Needs MC_COLLECTOR_BIN and MC_SOURCE_DIR (CTest sets both).
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+import store_reader
+from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+
+RATE = 100      # trades per second per symbol
+RUN_SECS = 3.0
+AUDIT_TIMEOUT_SECS = 60
+MARGIN_MS = 120_000  # the range starts and ends well outside the recording
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class AuditTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mc-audit-")
+        self.addCleanup(self.tmp.cleanup)
+        self.store = os.path.join(self.tmp.name, "store")
+
+    def start_instance(self, exchange, instance_id):
+        workdir = os.path.join(self.tmp.name, instance_id)
+        os.makedirs(workdir)
+        collector = Collector(workdir, exchange, INSTANCE_ID=instance_id, LOCAL_STORE_DIR=self.store, ROT_SECS=1)
+        collector.start()
+        self.addCleanup(collector.kill)
+        return collector
+
+    def record(self):
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
+            collectors = [self.start_instance(exchange, name) for name in ("i-audit-a", "i-audit-b")]
+            wait_for(lambda: exchange.stats()["clients"] >= 2, 15, "two collectors to connect")
+            exchange.resume()
+            time.sleep(RUN_SECS)
+            exchange.pause()
+            time.sleep(0.5)
+            for collector in collectors:
+                self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+            return exchange.stats()
+
+    def audit(self, from_ms, to_ms):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
+               "SYMBOL": ",".join(SYMBOLS), "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
+        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+                              env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
+        self.assertIn(proc.returncode, (0, 1), proc.stderr)
+        return proc.returncode, json.loads(proc.stdout)
+
+    def test_union_equals_sent_then_deleted_and_flipped_parts_are_named(self):
+        start_ms = int(time.time() * 1000)
+        stats = self.record()
+        from_ms, to_ms = start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS
+
+        code, report = self.audit(from_ms, to_ms)
+        self.assertEqual(code, 0, json.dumps(report, indent=1)[-3000:])
+        self.assertEqual(report["findings"], [])
+        self.assertEqual(report["mode"], "deep")
+        by_symbol = {s["symbol"]: s for s in report["symbols"]}
+        self.assertEqual(sorted(by_symbol), sorted(SYMBOLS))
+        for symbol in SYMBOLS:
+            sent = store_reader.expand_ranges(stats["symbols"][symbol]["sent"])
+            self.assertTrue(sent, f"the exchange sent nothing for {symbol}")
+            got = by_symbol[symbol]
+            self.assertEqual((got["first_id"], got["last_id"]), (min(sent), max(sent)), symbol)
+            self.assertEqual(got["missing_count"], 0, symbol)
+            self.assertEqual(got["ids"], len(sent), symbol)
+            self.assertEqual(sorted(i["instance_id"] for i in got["instances"]), ["i-audit-a", "i-audit-b"])
+            self.assertGreaterEqual(got["duplicates_ratio"], 1.0)
+
+        parts = sorted(os.path.relpath(os.path.join(root, f), self.store)
+                       for root, _dirs, files in os.walk(self.store) for f in files
+                       if f.startswith("part-") and f.endswith(".jsonl.gz") and "/.incoming" not in root)
+        self.assertGreaterEqual(len(parts), 2)
+        deleted, flipped = parts[0], parts[-1]
+        os.remove(os.path.join(self.store, deleted))
+        with open(os.path.join(self.store, flipped), "r+b") as f:
+            f.seek(20)
+            byte = f.read(1)
+            f.seek(20)
+            f.write(bytes([byte[0] ^ 0x40]))
+
+        code, report = self.audit(from_ms, to_ms)
+        self.assertEqual(code, 1, json.dumps(report, indent=1)[-3000:])
+        found = {(f["kind"], f["key"]) for f in report["findings"]}
+        manifest_of_deleted = deleted.replace("/part-", "/manifest-").replace(".jsonl.gz", ".json")
+        self.assertIn(("orphan_manifest", manifest_of_deleted), found)
+        self.assertIn(("sha256_mismatch", flipped), found)
+        self.assertEqual(len(found), 2, found)
+
+
+if __name__ == "__main__":
+    unittest.main()

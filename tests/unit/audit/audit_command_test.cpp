@@ -1,0 +1,79 @@
+// The `audit` subcommand's command line (src/config/command_line.cpp).
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "config/command_line.hpp"
+#include "config/config_error.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mc {
+namespace {
+
+class AuditCommandTest : public ::testing::Test {
+ protected:
+  Invocation parse(const std::vector<std::string>& args) const {
+    std::vector<const char*> argv{"market-collector", "audit"};
+    for (const std::string& arg : args) argv.push_back(arg.c_str());
+    const std::map<std::string, std::string> values{{"LOCAL_DIR", (dir_.path() / "spool").string()},
+                                                    {"LOCAL_STORE_DIR", (dir_.path() / "store").string()}};
+    const Environment env = [values](std::string_view name) -> std::optional<std::string> {
+      const auto it = values.find(std::string(name));
+      if (it == values.end()) return std::nullopt;
+      return it->second;
+    };
+    return parse_invocation(static_cast<int>(argv.size()), argv.data(), env);
+  }
+  std::string error_of(const std::vector<std::string>& args) const {
+    try {
+      parse(args);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "no ConfigError";
+    return "";
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(AuditCommandTest, ParsesFlagsRangeAndSettings) {
+  const Invocation invocation = parse({"--deep", "--json", "--from", "2026-11-25T05:00:00Z", "--to=1795586400000",
+                                       "--symbol", "ETHUSDT,BTCUSDT", "--s3-prefix", "x/"});
+  EXPECT_EQ(invocation.command, Invocation::Command::kAudit);
+  EXPECT_TRUE(invocation.audit.deep);
+  EXPECT_TRUE(invocation.audit.json);
+  EXPECT_EQ(invocation.audit.from_ms, 1795582800000);
+  EXPECT_EQ(invocation.audit.to_ms, 1795586400000);
+  EXPECT_EQ(invocation.config.symbols, (std::vector<std::string>{"ETHUSDT", "BTCUSDT"}));
+  EXPECT_EQ(invocation.config.s3_prefix, "x/");
+
+  const Invocation defaults = parse({});
+  EXPECT_FALSE(defaults.audit.deep);
+  EXPECT_FALSE(defaults.audit.from_ms.has_value());
+  EXPECT_FALSE(defaults.audit.to_ms.has_value());
+}
+
+TEST_F(AuditCommandTest, BadValuesAreConfigErrors) {
+  EXPECT_NE(error_of({"--from", "yesterday"}).find("--from=\"yesterday\""), std::string::npos);
+  EXPECT_NE(error_of({"--from", "2026-11-25T06:00:00Z", "--to", "2026-11-25T05:00:00Z"}).find("must be before"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--bogus"}).find("command line"), std::string::npos);
+  EXPECT_EQ(parse({"--help"}).command, Invocation::Command::kHelp);
+}
+
+TEST(ParseUtcInstantTest, IsoAndEpochMilliseconds) {
+  EXPECT_EQ(parse_utc_instant_ms("2026-11-25T05:00:00Z"), 1795582800000);
+  EXPECT_EQ(parse_utc_instant_ms("2026-11-25T05:00:00.250Z"), 1795582800250);
+  EXPECT_EQ(parse_utc_instant_ms("2026-11-25T05:00:00+00:00"), 1795582800000);
+  EXPECT_EQ(parse_utc_instant_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_utc_instant_ms("1795582800000"), 1795582800000);
+  EXPECT_FALSE(parse_utc_instant_ms("2026-02-30T00:00:00Z").has_value());
+  EXPECT_FALSE(parse_utc_instant_ms("2026-11-25T05:00:00").has_value());  // no zone: not UTC for sure
+  EXPECT_FALSE(parse_utc_instant_ms("2026-11-25T05:00:00+01:00").has_value());
+  EXPECT_FALSE(parse_utc_instant_ms("").has_value());
+  EXPECT_FALSE(parse_utc_instant_ms("99999999999999999999999").has_value());
+}
+
+}  // namespace
+}  // namespace mc
