@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/collector.hpp"
+#include "app/audit_store_setup.hpp"
 #include "audit/audit.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
@@ -19,20 +20,20 @@ constexpr std::int64_t kDefaultAuditSpanMs = 3'600'000;
 
 // `market-collector audit`: 0 clean, 1 problems found, 2 bad usage (docs/AUDIT.md).
 int run_audit_command(const mc::Config& config, const mc::AuditOptions& options) {
-  if (!config.raw_bucket.empty()) {
-    (void)std::fprintf(stderr, "config error: RAW_BUCKET=\"%s\": audit reads only LOCAL_STORE_DIR so far\n",
-                       config.raw_bucket.c_str());
+  const mc::SystemClock clock;
+  mc::Result<mc::AuditStoreSetup> store = mc::make_audit_store(config, mc::process_environment(), clock);
+  if (!store) {
+    (void)std::fprintf(stderr, "config error: %s\n", store.status().message().c_str());
     return mc::kExitConfigError;
   }
-  const std::int64_t to_ms = options.to_ms.value_or(mc::SystemClock().system_now_us() / 1000);
+  const std::int64_t to_ms = options.to_ms.value_or(clock.system_now_us() / 1000);
   const std::int64_t from_ms = options.from_ms.value_or(to_ms - kDefaultAuditSpanMs);
   if (from_ms >= to_ms) {
     (void)std::fprintf(stderr, "config error: --from must be before --to\n");
     return mc::kExitConfigError;
   }
-  const mc::LocalStoreReader store(config.local_store_dir);
   const mc::Result<mc::AuditReport> report = mc::run_audit(
-      store, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
+      *store->reader, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
               .deep = options.deep});
   if (!report) {
     (void)std::fprintf(stderr, "audit: %s\n", report.status().message().c_str());
@@ -63,8 +64,15 @@ int main(int argc, char** argv) {
     case mc::Invocation::Command::kConfigTable:
       (void)std::fputs(invocation.text.c_str(), stdout);
       return 0;
-    case mc::Invocation::Command::kAudit:
+    case mc::Invocation::Command::kAudit: {
+      if (!mc::init_logging(invocation.config.log_level, invocation.config.log_format)) {
+        (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n",
+                           invocation.config.log_level.c_str());
+        return mc::kExitConfigError;
+      }
+      const mc::HttpRuntime http_runtime;  // S3 reads go through libcurl
       return run_audit_command(invocation.config, invocation.audit);
+    }
     case mc::Invocation::Command::kRun:
       break;
   }

@@ -14,15 +14,35 @@
 
 namespace mc {
 
-namespace {
-
-HttpClientFactory client_factory(const Config& config) {
+HttpClientFactory s3_client_factory(const Config& config, std::size_t max_response_bytes) {
   HttpClientOptions options;
   options.ca_file = config.tls_ca_file;
+  options.max_response_bytes = max_response_bytes;
   return [options] { return make_http_client(options); };
 }
 
-}  // namespace
+// The analyzer loses track of the unique_ptr once it moves into the Result's variant and reports a
+// leak at the closing brace; ownership is plain here.
+// NOLINTBEGIN(clang-analyzer-cplusplus.NewDeleteLeaks)
+Result<AwsAccess> make_aws_access(const Config& config, const EnvLookup& env, const Clock& clock) {
+  AwsAccess access;
+  if (const std::optional<ImdsOptions> imds_options = imds_options_from_env(env)) {
+    access.imds = std::make_shared<ImdsClient>(make_http_client(imds_http_client_options()), clock, *imds_options);
+  }
+  access.region = config.aws_region;
+  if (access.region.empty()) {
+    Result<std::string> resolved = resolve_region(env, access.imds.get());
+    if (!resolved) return Status::fatal("AWS_REGION is not set and " + resolved.status().message());
+    access.region = *resolved;
+  }
+  DefaultChainOptions chain{.env = env,
+                            .region = access.region,
+                            .http = s3_client_factory(config, HttpClientOptions{}.max_response_bytes),
+                            .imds = access.imds};
+  access.credentials = std::make_unique<RefreshingCredentials>(make_default_chain(std::move(chain), clock), clock);
+  return access;
+}
+// NOLINTEND(clang-analyzer-cplusplus.NewDeleteLeaks)
 
 Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup& env, const Clock& clock) {
   ObjectStoreSetup setup;
@@ -30,28 +50,21 @@ Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup
     setup.store = std::make_unique<LocalStore>(config.local_store_dir);
     return setup;
   }
-  if (const std::optional<ImdsOptions> imds_options = imds_options_from_env(env)) {
-    setup.imds = std::make_shared<ImdsClient>(make_http_client(imds_http_client_options()), clock, *imds_options);
-  }
-  std::string region = config.aws_region;
-  if (region.empty()) {
-    Result<std::string> resolved = resolve_region(env, setup.imds.get());
-    if (!resolved) return Status::fatal("AWS_REGION is not set and " + resolved.status().message());
-    region = *resolved;
-  }
-  const HttpClientFactory make_client = client_factory(config);
-  DefaultChainOptions chain{.env = env, .region = region, .http = make_client, .imds = setup.imds};
-  setup.credentials = std::make_unique<RefreshingCredentials>(make_default_chain(std::move(chain), clock), clock);
+  Result<AwsAccess> access = make_aws_access(config, env, clock);
+  if (!access) return access.status();
   S3StoreOptions options{
       .location = {.bucket = config.raw_bucket,
-                   .region = region,
+                   .region = access->region,
                    .endpoint = config.s3_endpoint,
                    .force_path_style = config.s3_force_path_style},
       .key_prefix = config.s3_prefix,
       .sse = config.s3_sse,
       .sse_kms_key_id = config.s3_sse_kms_key_id,
   };
-  setup.store = std::make_unique<S3Store>(std::move(options), *setup.credentials, make_client, clock);
+  setup.imds = std::move(access->imds);
+  setup.credentials = std::move(access->credentials);
+  setup.store = std::make_unique<S3Store>(std::move(options), *setup.credentials,
+                                          s3_client_factory(config, HttpClientOptions{}.max_response_bytes), clock);
   return setup;
 }
 

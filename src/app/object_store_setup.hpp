@@ -10,11 +10,26 @@
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "config/config.hpp"
+#include "net/http_client.hpp"
 #include "store/object_store.hpp"
 
 namespace mc {
 
 class ImdsClient;
+
+// What every S3 client of the process shares: IMDS (unless disabled), the region, the credentials.
+struct AwsAccess {
+  std::shared_ptr<ImdsClient> imds;
+  std::string region;
+  std::unique_ptr<CredentialsSource> credentials;
+};
+
+// kFatal naming AWS_REGION when no region can be found. The credentials are not fetched here: the
+// refresh thread starts fetching, and a missing provider shows at the first request.
+Result<AwsAccess> make_aws_access(const Config& config, const EnvLookup& env, const Clock& clock);
+
+// HTTP clients for S3 and the credential endpoints, trusting TLS_CA_FILE too.
+HttpClientFactory s3_client_factory(const Config& config, std::size_t max_response_bytes);
 
 struct ObjectStoreSetup {
   std::shared_ptr<ImdsClient> imds;              // S3 only, and only when IMDS is not disabled
