@@ -73,3 +73,14 @@ def wait_for(predicate, timeout, what):
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_instance(test, root, exchange, instance_id, store_dir, **env):
+    """Starts one of several instances that share store_dir, with its own spool under root/<instance_id>;
+    test (a unittest.TestCase) kills it at clean-up should the test not stop it."""
+    workdir = os.path.join(root, instance_id)
+    os.makedirs(workdir)
+    collector = Collector(workdir, exchange, INSTANCE_ID=instance_id, LOCAL_STORE_DIR=store_dir, **env)
+    collector.start()
+    test.addCleanup(collector.kill)
+    return collector

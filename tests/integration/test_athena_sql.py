@@ -18,7 +18,7 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import COLLECTOR, SYMBOLS, start_instance, wait_for
 
 SOURCE_DIR = harness.source_dir()
 ATHENA_DIR = os.path.join(SOURCE_DIR, "tests", "athena")
@@ -79,12 +79,7 @@ class AthenaSqlTest(unittest.TestCase):
         self.store = os.path.join(self.tmp.name, "store")
 
     def start_instance(self, exchange, instance_id):
-        workdir = os.path.join(self.tmp.name, instance_id)
-        os.makedirs(workdir)
-        collector = Collector(workdir, exchange, INSTANCE_ID=instance_id, LOCAL_STORE_DIR=self.store, ROT_SECS=2)
-        collector.start()
-        self.addCleanup(collector.kill)
-        return collector
+        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=2)
 
     def record(self):
         """Three instances into one store, the third started late; returns the exchange's stats."""

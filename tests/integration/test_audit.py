@@ -15,7 +15,7 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import COLLECTOR, SYMBOLS, start_instance, wait_for
 
 RATE = 100      # trades per second per symbol
 RUN_SECS = 3.0
@@ -31,12 +31,7 @@ class AuditTest(unittest.TestCase):
         self.store = os.path.join(self.tmp.name, "store")
 
     def start_instance(self, exchange, instance_id):
-        workdir = os.path.join(self.tmp.name, instance_id)
-        os.makedirs(workdir)
-        collector = Collector(workdir, exchange, INSTANCE_ID=instance_id, LOCAL_STORE_DIR=self.store, ROT_SECS=1)
-        collector.start()
-        self.addCleanup(collector.kill)
-        return collector
+        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=1)
 
     def record(self):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:

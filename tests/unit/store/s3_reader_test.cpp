@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "../net/loopback_http_server.hpp"
+#include "s3_test_support.hpp"
 #include "support/fake_clock.hpp"
 
 namespace mc {
@@ -15,28 +16,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing::LoopbackHttpServer;
 using testing::ReceivedRequest;
+using testing::CountingCredentials;
 using testing::ScriptedResponse;
-
-// Hands out numbered credentials; invalidate() moves to the next set.
-class CountingCredentials final : public CredentialsSource {
- public:
-  Result<AwsCredentials> current() override {
-    const int n = generation_.load();
-    return AwsCredentials{.access_key_id = "AKIDEXAMPLE" + std::to_string(n),
-                          .secret_access_key = "secret" + std::to_string(n),
-                          .session_token = "token" + std::to_string(n),
-                          .provider = "test"};
-  }
-  void invalidate() override { ++generation_; }
-  int generation() const { return generation_.load(); }
-
- private:
-  std::atomic<int> generation_{1};
-};
-
-std::string error_body(const std::string& code) {
-  return "<Error><Code>" + code + "</Code><Message>msg " + code + "</Message></Error>";
-}
+using testing::s3_error_body;
 
 std::string contents(const std::string& key_xml, int size) {
   return "<Contents><Key>" + key_xml + "</Key><LastModified>2025-02-09T22:43:50.000Z</LastModified><ETag>&quot;etag-" +
@@ -87,7 +69,7 @@ TEST_F(S3ReaderTest, ListFollowsContinuationTokensSentBackEncoded) {
     if (request.target.find("continuation-token=tok%202&") != std::string::npos) {
       return ScriptedResponse{.body = listing(contents("raw/c=3/x.gz", 3) + contents("raw/c=3/y.gz", 4), "")};
     }
-    return ScriptedResponse{.status = 400, .body = error_body("InvalidArgument")};
+    return ScriptedResponse{.status = 400, .body = s3_error_body("InvalidArgument")};
   });
   auto reader = reader_for(server);
   Result<std::vector<ObjectEntry>> entries = reader->list("raw/");
@@ -140,7 +122,7 @@ TEST_F(S3ReaderTest, GetReturnsTheBodyOfAnEncodedKey) {
 
 TEST_F(S3ReaderTest, MissingKeyIsFatalAndSaysTheObjectIsGone) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 404, .body = error_body("NoSuchKey")};
+    return ScriptedResponse{.status = 404, .body = s3_error_body("NoSuchKey")};
   });
   auto reader = reader_for(server);
   const Result<std::string> body = reader->get("raw/gone.gz");
@@ -152,7 +134,7 @@ TEST_F(S3ReaderTest, MissingKeyIsFatalAndSaysTheObjectIsGone) {
 
 TEST_F(S3ReaderTest, AccessDeniedNamesTheReadPermissions) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 403, .body = error_body("AccessDenied")};
+    return ScriptedResponse{.status = 403, .body = s3_error_body("AccessDenied")};
   });
   auto reader = reader_for(server);
   const Result<std::vector<ObjectEntry>> entries = reader->list("raw/");
@@ -164,7 +146,7 @@ TEST_F(S3ReaderTest, AccessDeniedNamesTheReadPermissions) {
 
 TEST_F(S3ReaderTest, ServiceUnavailableIsRetryableWithoutResending) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 503, .body = error_body("SlowDown")};
+    return ScriptedResponse{.status = 503, .body = s3_error_body("SlowDown")};
   });
   auto reader = reader_for(server);
   const Result<std::string> body = reader->get("raw/x.gz");
@@ -177,7 +159,7 @@ TEST_F(S3ReaderTest, ServiceUnavailableIsRetryableWithoutResending) {
 TEST_F(S3ReaderTest, ExpiredTokenRefreshesCredentialsAndResends) {
   std::atomic<int> calls{0};
   LoopbackHttpServer server([&calls](const ReceivedRequest&) {
-    return calls++ == 0 ? ScriptedResponse{.status = 400, .body = error_body("ExpiredToken")}
+    return calls++ == 0 ? ScriptedResponse{.status = 400, .body = s3_error_body("ExpiredToken")}
                         : ScriptedResponse{.body = "data"};
   });
   auto reader = reader_for(server);
@@ -196,7 +178,7 @@ TEST_F(S3ReaderTest, SkewedClockIsCorrectedFromTheServersDateAndResent) {
     if (calls++ == 0) {
       return ScriptedResponse{.status = 403,
                               .headers = {{"Date", "Sun, 09 Feb 2025 23:43:50 GMT"}},  // one hour ahead
-                              .body = error_body("RequestTimeTooSkewed")};
+                              .body = s3_error_body("RequestTimeTooSkewed")};
     }
     return ScriptedResponse{.body = listing("", "")};
   });

@@ -8,6 +8,7 @@
 
 #include "../net/loopback_http_server.hpp"
 #include "common/sha256.hpp"
+#include "s3_test_support.hpp"
 #include "support/fake_clock.hpp"
 
 namespace mc {
@@ -17,28 +18,9 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using testing::LoopbackHttpServer;
 using testing::ReceivedRequest;
+using testing::CountingCredentials;
 using testing::ScriptedResponse;
-
-// Hands out numbered credentials; invalidate() moves to the next set.
-class CountingCredentials final : public CredentialsSource {
- public:
-  Result<AwsCredentials> current() override {
-    const int n = generation_.load();
-    return AwsCredentials{.access_key_id = "AKIDEXAMPLE" + std::to_string(n),
-                          .secret_access_key = "secret" + std::to_string(n),
-                          .session_token = "token" + std::to_string(n),
-                          .provider = "test"};
-  }
-  void invalidate() override { ++generation_; }
-  int generation() const { return generation_.load(); }
-
- private:
-  std::atomic<int> generation_{1};
-};
-
-std::string error_body(const std::string& code) {
-  return "<Error><Code>" + code + "</Code><Message>msg " + code + "</Message></Error>";
-}
+using testing::s3_error_body;
 
 // 2025-02-09T22:43:50Z: the FakeClock's default time.
 constexpr const char* kFakeNowAmzDate = "20250209T224350Z";
@@ -124,7 +106,7 @@ TEST_F(S3StoreTest, SkewedClockIsCorrectedFromTheServersDateAndResent) {
     if (calls++ == 0) {
       return ScriptedResponse{.status = 403,
                               .headers = {{"Date", "Sun, 09 Feb 2025 23:43:50 GMT"}},  // one hour ahead
-                              .body = error_body("RequestTimeTooSkewed")};
+                              .body = s3_error_body("RequestTimeTooSkewed")};
     }
     return ScriptedResponse{};
   });
@@ -140,7 +122,7 @@ TEST_F(S3StoreTest, SkewedClockIsCorrectedFromTheServersDateAndResent) {
 TEST_F(S3StoreTest, ExpiredTokenRefreshesCredentialsAndResends) {
   std::atomic<int> calls{0};
   LoopbackHttpServer server([&calls](const ReceivedRequest&) {
-    return calls++ == 0 ? ScriptedResponse{.status = 400, .body = error_body("ExpiredToken")} : ScriptedResponse{};
+    return calls++ == 0 ? ScriptedResponse{.status = 400, .body = s3_error_body("ExpiredToken")} : ScriptedResponse{};
   });
   auto store = store_for(server);
   ASSERT_TRUE(store->put(request("abc")));
@@ -152,7 +134,7 @@ TEST_F(S3StoreTest, ExpiredTokenRefreshesCredentialsAndResends) {
 
 TEST_F(S3StoreTest, CredentialsThatKeepExpiringAreRetryableAfterOneRefresh) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 400, .body = error_body("ExpiredToken")};
+    return ScriptedResponse{.status = 400, .body = s3_error_body("ExpiredToken")};
   });
   auto store = store_for(server);
   const Status status = store->put(request("abc"));
@@ -162,7 +144,7 @@ TEST_F(S3StoreTest, CredentialsThatKeepExpiringAreRetryableAfterOneRefresh) {
 
 TEST_F(S3StoreTest, ThrottlingIsRetryableWithoutResending) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 503, .body = error_body("SlowDown")};
+    return ScriptedResponse{.status = 503, .body = s3_error_body("SlowDown")};
   });
   auto store = store_for(server);
   const Status status = store->put(request("abc"));
@@ -173,7 +155,7 @@ TEST_F(S3StoreTest, ThrottlingIsRetryableWithoutResending) {
 
 TEST_F(S3StoreTest, AccessDeniedIsFatalAndNamesTheFix) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
-    return ScriptedResponse{.status = 403, .body = error_body("AccessDenied")};
+    return ScriptedResponse{.status = 403, .body = s3_error_body("AccessDenied")};
   });
   auto store = store_for(server);
   const Status status = store->put(request("abc"));
