@@ -14,11 +14,7 @@ Result<AuditStoreSetup> make_audit_store(const Config& config, const EnvLookup& 
   Result<AwsAccess> access = make_aws_access(config, env, clock);
   if (!access) return access.status();
   setup.aws = std::move(*access);
-  S3ReaderOptions options{.location = {.bucket = config.raw_bucket,
-                                       .region = setup.aws.region,
-                                       .endpoint = config.s3_endpoint,
-                                       .force_path_style = config.s3_force_path_style},
-                          .key_prefix = config.s3_prefix};
+  S3ReaderOptions options{.location = s3_location(config, setup.aws.region), .key_prefix = config.s3_prefix};
   setup.reader = std::make_unique<S3StoreReader>(std::make_unique<S3Reader>(
       std::move(options), *setup.aws.credentials, s3_client_factory(config, kS3ReaderMaxResponseBytes), clock));
   return setup;

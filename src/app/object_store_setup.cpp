@@ -14,6 +14,13 @@
 
 namespace mc {
 
+S3Location s3_location(const Config& config, const std::string& region) {
+  return {.bucket = config.raw_bucket,
+          .region = region,
+          .endpoint = config.s3_endpoint,
+          .force_path_style = config.s3_force_path_style};
+}
+
 HttpClientFactory s3_client_factory(const Config& config, std::size_t max_response_bytes) {
   HttpClientOptions options;
   options.ca_file = config.tls_ca_file;
@@ -53,10 +60,7 @@ Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup
   Result<AwsAccess> access = make_aws_access(config, env, clock);
   if (!access) return access.status();
   S3StoreOptions options{
-      .location = {.bucket = config.raw_bucket,
-                   .region = access->region,
-                   .endpoint = config.s3_endpoint,
-                   .force_path_style = config.s3_force_path_style},
+      .location = s3_location(config, access->region),
       .key_prefix = config.s3_prefix,
       .sse = config.s3_sse,
       .sse_kms_key_id = config.s3_sse_kms_key_id,

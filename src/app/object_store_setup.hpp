@@ -11,6 +11,7 @@
 #include "common/status.hpp"
 #include "config/config.hpp"
 #include "net/http_client.hpp"
+#include "store/s3_address.hpp"
 #include "store/object_store.hpp"
 
 namespace mc {
@@ -27,6 +28,9 @@ struct AwsAccess {
 // kFatal naming AWS_REGION when no region can be found. The credentials are not fetched here: the
 // refresh thread starts fetching, and a missing provider shows at the first request.
 Result<AwsAccess> make_aws_access(const Config& config, const EnvLookup& env, const Clock& clock);
+
+// The bucket the configuration names, in the region found for it.
+S3Location s3_location(const Config& config, const std::string& region);
 
 // HTTP clients for S3 and the credential endpoints, trusting TLS_CA_FILE too.
 HttpClientFactory s3_client_factory(const Config& config, std::size_t max_response_bytes);

@@ -1,6 +1,5 @@
 #include "aws/credentials_parsing.hpp"
 
-#include <array>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -14,29 +13,6 @@ std::optional<std::string> string_member(const nlohmann::json& object, const cha
   const auto it = object.find(name);
   if (it == object.end() || !it->is_string()) return std::nullopt;
   return it->get<std::string>();
-}
-
-std::string decode_xml_entities(std::string_view text) {
-  static constexpr std::array<std::pair<std::string_view, char>, 5> kEntities = {
-      {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}};
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    bool decoded = false;
-    if (text[i] == '&') {
-      for (const auto& [entity, character] : kEntities) {
-        if (text.substr(i, entity.size()) == entity) {
-          out += character;
-          i += entity.size();
-          decoded = true;
-          break;
-        }
-      }
-    }
-    if (!decoded) out += text[i++];
-  }
-  return out;
 }
 
 }  // namespace
@@ -76,17 +52,6 @@ Result<AwsCredentials> parse_credentials_json(std::string_view body, std::string
   }
   credentials.provider = std::move(provider);
   return credentials;
-}
-
-std::optional<std::string> xml_element_text(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const std::size_t start = xml.find(open);
-  if (start == std::string_view::npos) return std::nullopt;
-  const std::size_t text_start = start + open.size();
-  const std::size_t end = xml.find(close, text_start);
-  if (end == std::string_view::npos) return std::nullopt;
-  return decode_xml_entities(xml.substr(text_start, end - text_start));
 }
 
 }  // namespace mc

@@ -22,8 +22,4 @@ Result<std::chrono::system_clock::time_point> parse_expiration(std::string_view 
 // AwsCredentials::provider and prefixes errors.
 Result<AwsCredentials> parse_credentials_json(std::string_view body, std::string provider, bool expiration_required);
 
-// The text between the first <tag> and its </tag>, with the five predefined XML entities decoded; nullopt
-// when the element is absent. Enough for STS's flat answers, which put no attributes on these elements.
-std::optional<std::string> xml_element_text(std::string_view xml, std::string_view tag);
-
 }  // namespace mc

@@ -7,6 +7,7 @@
 
 #include "aws/credential_providers.hpp"
 #include "aws/credentials_parsing.hpp"
+#include "net/xml_text.hpp"
 #include "aws/sigv4.hpp"
 #include "common/file_util.hpp"
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "aws/credentials_parsing.hpp"
+#include "net/xml_text.hpp"
 
 namespace mc {
 
@@ -32,11 +32,19 @@ constexpr std::array kCodeRules = {
     CodeRule{"IncompleteBody", S3Action::kRetry},
 };
 
-std::string fix_for(std::string_view code, long http_status, std::string_view bucket, std::string_view prefix) {
+std::string fix_for(std::string_view code, long http_status, std::string_view bucket, std::string_view prefix,
+                    S3Operation operation) {
   const std::string resource = "arn:aws:s3:::" + std::string(bucket) + "/" + std::string(prefix) + "*";
   if (code == "AccessDenied" || (code.empty() && http_status == 403)) {
+    if (operation == S3Operation::kRead) {
+      return "the credentials lack s3:ListBucket on arn:aws:s3:::" + std::string(bucket) + " or s3:GetObject on " +
+             resource + ": fix the IAM policy";
+    }
     return "the credentials lack s3:PutObject on " + resource +
            " (or a bucket policy, KMS key policy or SSE condition refuses the request): fix the IAM policy";
+  }
+  if (operation == S3Operation::kRead && (code == "NoSuchKey" || (code.empty() && http_status == 404))) {
+    return "the object is not in the bucket: it was deleted (check lifecycle rules and who may delete) or never stored";
   }
   if (code == "InvalidAccessKeyId") return "the access key id is unknown to S3: check the credential source the log names";
   if (code == "SignatureDoesNotMatch") {
@@ -69,7 +77,7 @@ const char* to_string(S3Action action) {
 }
 
 S3Verdict classify_s3_response(long http_status, std::string_view body, std::string_view bucket,
-                               std::string_view key_prefix) {
+                               std::string_view key_prefix, S3Operation operation) {
   if (http_status >= 200 && http_status < 300) return {S3Action::kStored, {}, {}, {}};
   S3Verdict verdict;
   const std::string code = xml_element_text(body, "Code").value_or("");
@@ -88,7 +96,7 @@ S3Verdict classify_s3_response(long http_status, std::string_view body, std::str
     return verdict;
   }
   verdict.action = S3Action::kOperatorFix;
-  verdict.fix = fix_for(code, http_status, bucket, key_prefix);
+  verdict.fix = fix_for(code, http_status, bucket, key_prefix, operation);
   return verdict;
 }
 

@@ -23,10 +23,13 @@ struct S3Verdict {
   std::string fix;      // for kOperatorFix: what the operator should check, in one sentence
 };
 
+// What was asked of S3: the fix for a refusal names the permissions that operation needs.
+enum class S3Operation { kWrite, kRead };
+
 const char* to_string(S3Action action);
 
 // `bucket` and `key_prefix` only make the fix sentence concrete.
 S3Verdict classify_s3_response(long http_status, std::string_view body, std::string_view bucket,
-                               std::string_view key_prefix);
+                               std::string_view key_prefix, S3Operation operation);
 
 }  // namespace mc

@@ -4,7 +4,7 @@
 #include <optional>
 #include <utility>
 
-#include "aws/credentials_parsing.hpp"
+#include "net/xml_text.hpp"
 #include "net/http_date.hpp"
 
 namespace mc {
@@ -14,22 +14,6 @@ namespace {
 // Hex SHA-256 of the empty body every GET sends.
 constexpr std::string_view kEmptyPayloadSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-// The raw (entity-encoded) text of each <tag>...</tag> in order. Enough for S3's listings, which neither
-// nest an element inside one of its own name nor put attributes on the elements read here.
-std::vector<std::string_view> xml_elements(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  while ((pos = xml.find(open, pos)) != std::string_view::npos) {
-    const std::size_t begin = pos + open.size();
-    const std::size_t end = xml.find(close, begin);
-    if (end == std::string_view::npos) break;
-    out.push_back(xml.substr(begin, end - begin));
-    pos = end + close.size();
-  }
-  return out;
-}
 
 Result<ObjectEntry> parse_contents(std::string_view contents) {
   ObjectEntry entry;
@@ -48,19 +32,6 @@ Result<ObjectEntry> parse_contents(std::string_view contents) {
     entry.last_modified = *modified;
   }
   return entry;
-}
-
-// classify_s3_response words its fixes for the writer; a refused read needs the read permissions.
-std::string read_fix(const S3Verdict& verdict, long http_status, const S3Location& location,
-                     std::string_view key_prefix) {
-  if (verdict.code == "AccessDenied" || (verdict.code.starts_with("HTTP ") && http_status == 403)) {
-    return "the credentials lack s3:ListBucket on arn:aws:s3:::" + location.bucket + " or s3:GetObject on arn:aws:s3:::" +
-           location.bucket + "/" + std::string(key_prefix) + "*: fix the IAM policy";
-  }
-  if (verdict.code == "NoSuchKey" || (verdict.code.starts_with("HTTP ") && http_status == 404)) {
-    return "the object is not in the bucket: it was deleted (check lifecycle rules and who may delete) or never stored";
-  }
-  return verdict.fix;
 }
 
 }  // namespace
@@ -89,8 +60,7 @@ Result<HttpResponse> S3Reader::exchange(S3Call call, const std::string& context)
     case S3Action::kStored:
       return std::move(answer->response);
     case S3Action::kOperatorFix:
-      return Status::fatal(what + "; fix: " +
-                           read_fix(answer->verdict, answer->response.status, options_.location, options_.key_prefix));
+      return Status::fatal(what + "; fix: " + answer->verdict.fix);
     case S3Action::kResign:
     case S3Action::kRefreshCredentials:
     case S3Action::kRetry:

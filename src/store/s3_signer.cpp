@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "aws/credentials_parsing.hpp"
+#include "net/xml_text.hpp"
 #include "common/log.hpp"
 #include "net/http_date.hpp"
 
@@ -39,7 +39,8 @@ Result<S3Answer> S3Signer::send(HttpClient& client, const S3Call& call, std::str
     if (!credentials) return credentials.status().with_context(std::string(context) + ": credentials");
     Result<HttpResponse> response = send_signed(client, call, *credentials);
     if (!response) return response.status().with_context(context);
-    S3Verdict verdict = classify_s3_response(response->status, response->body, bucket_, key_prefix_);
+    const S3Operation operation = call.method == "PUT" ? S3Operation::kWrite : S3Operation::kRead;
+    S3Verdict verdict = classify_s3_response(response->status, response->body, bucket_, key_prefix_, operation);
     if (verdict.action == S3Action::kResign) {
       learn_clock_offset(*response);
       if (!resigned) {

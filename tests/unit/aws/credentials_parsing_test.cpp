@@ -82,14 +82,5 @@ TEST(ParseCredentialsJsonTest, ImdsCodeOtherThanSuccessIsAnError) {
   EXPECT_NE(credentials.status().message().find("AssumeRoleUnauthorizedAccess"), std::string::npos);
 }
 
-TEST(XmlElementTextTest, ExtractsAndDecodes) {
-  const char* xml = "<R><Error><Code>AccessDenied</Code><Message>not &quot;allowed&quot; &amp; &lt;no&gt;</Message>"
-                    "</Error></R>";
-  EXPECT_EQ(xml_element_text(xml, "Code"), "AccessDenied");
-  EXPECT_EQ(xml_element_text(xml, "Message"), "not \"allowed\" & <no>");
-  EXPECT_EQ(xml_element_text(xml, "Missing"), std::nullopt);
-  EXPECT_EQ(xml_element_text("<Code>unterminated", "Code"), std::nullopt);
-}
-
 }  // namespace
 }  // namespace mc

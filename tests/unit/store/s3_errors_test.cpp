@@ -13,7 +13,7 @@ std::string error_body(const std::string& code, const std::string& message = "m"
          "</Message><RequestId>R</RequestId></Error>";
 }
 
-S3Verdict classify(long status, const std::string& body) { return classify_s3_response(status, body, "bkt", "raw/"); }
+S3Verdict classify(long status, const std::string& body) { return classify_s3_response(status, body, "bkt", "raw/", S3Operation::kWrite); }
 
 TEST(S3ErrorsTest, SuccessIsStored) {
   EXPECT_EQ(classify(200, "").action, S3Action::kStored);
