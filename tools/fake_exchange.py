@@ -16,6 +16,8 @@ One TCP port serves everything, plain or TLS (--tls-dir):
         "params":[...],"id":N} are answered as Binance does ({"result":null,"id":N}).
         The server pings every --ping-interval seconds (payload: epoch ms as ASCII digits),
         answers client pings, logs each missing pong, and completes the close handshake.
+        Before maintenance (server_shutdown, --shutdown-every) every client gets, unwrapped:
+        {"e":"serverShutdown","E":<ms>}
   REST                   GET /api/v3/historicalTrades?symbol=S[&fromId=N][&limit=L]  (L 1..1000, 500)
                          GET /api/v3/trades?symbol=S[&limit=L]     (the most recent trades)
                          GET /api/v3/ping -> {}     GET /api/v3/time -> {"serverTime":ms}
@@ -29,7 +31,10 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/silence?secs=S
                          POST /control/skip?count=N[&symbol=S]
                          POST /control/pause      POST /control/resume
-                         POST /control/rest_fail?status=503[&count=1]
+                         POST /control/rest_fail?status=503[&count=1][&retry_after=1]
+                         POST /control/server_shutdown[?close_after=0]
+                         POST /control/duplicate?count=N[&symbol=S]
+                         POST /control/reorder?count=N[&symbol=S]
   Anything else: HTTP 404.
 
 Trades: a producer thread makes --rate trades per second per symbol (0: as fast as the slowest
@@ -40,10 +45,14 @@ indexed by the id, so REST returns exactly what the stream carried.
 
 Control API:
   stats     {"symbols":{"BTCUSDT":{"next_id":N,"first_id":N,"history":[oldest,newest]|null,
-             "sent":[[first,last],...]}}, "clients":N, "clients_detail":[...], "paused":bool,
-             "producing":bool, "silenced_secs":S, "missing_pongs":N, "injected":{kind:N}, ...}
+             "sent":[[first,last],...],"duplicate_left":N,"reorder_left":N}}, "clients":N,
+             "clients_detail":[...], "paused":bool, "producing":bool, "silenced_secs":S,
+             "missing_pongs":N, "pong_timeouts":N, "server_shutdowns":N, "injected":{kind:N},
+             "rest_requests_total":N,
+             "rest_requests":[{"path":P,"query":{name:value},"time":<epoch s, float>,"status":N}], ...}
              "sent" is the union, per symbol, of the id ranges whose messages were completely
-             written to at least one WebSocket client (adjacent ranges merged).
+             written to at least one WebSocket client (adjacent ranges merged). "rest_requests" holds
+             the last 1000 REST (/api/) requests, oldest first, "time" taken when the request arrived.
   inject    one bad message to every WebSocket client: not_json, truncated (a trade cut in half),
              no_id (a trade without "t"), binary (a binary frame), unknown_event ("e":"mystery"),
              sub_reply ({"result":null,"id":1}) -- these consume no trade id; huge: a real trade with
@@ -51,18 +60,30 @@ Control API:
   drop      closes every WebSocket connection without a close frame; mode=fin (default: shutdown,
              queued bytes still arrive) or rst (SO_LINGER 0: reset, the kernel drops queued bytes).
   close     sends a close frame (default 1001 going away) to every client, closes after the reply.
-  silence   sends nothing at all (no data, no pings) for S seconds; trades produced meanwhile are
-             never sent (REST still has them); secs=0 ends a silence.
+  silence   sends nothing at all (no data, no pings) for S seconds, the TCP connection staying open
+             (a stall); trades produced meanwhile are never sent (REST still has them); secs=0 ends it.
   skip      the next N trades of the symbol (default: of every symbol) are produced but not sent:
              an id gap on the stream that REST can fill.
   pause / resume   stop / restart trade production (--start-paused starts paused).
-  rest_fail the next `count` REST requests fail with `status` (429/418 carry Retry-After: 1).
+  rest_fail the next `count` REST requests fail with `status`; 429/418 carry Retry-After: <retry_after>
+             (whole seconds, default 1) and {"code":-1003,"msg":...}, others {"code":-1000,...}.
+  server_shutdown  the serverShutdown message above to every WebSocket client (queued after what
+             it already has); close_after=S > 0: S seconds later the server closes those
+             connections with close code 1012 (service restart). Trades flow until then.
+  duplicate the next N trades of the symbol (default: of every symbol) are each sent twice in a
+             row (the same bytes).
+  reorder   the next N trades (rounded up to an even number) go out in swapped adjacent pairs:
+             t+1, then t (a pair's first trade waits for its second). Neither duplicate nor
+             reorder consumes or skips an id; REST and "sent" are unaffected.
 
 Faults from the command line: --fragment N [--fragment-every K] splits every K-th trade message
 into frames of at most N payload bytes (text, continuation..., FIN on the last); injected messages
 other than huge are never fragmented. --malformed-every N sends a not_json message after every N-th
 trade of a symbol. --drop-every / --close-every S do drop / close every S seconds;
---max-conn-age S closes (1001) each connection S seconds after it opened (Binance's 24 h limit).
+--max-conn-age S closes (1001) each connection S seconds after its upgrade (Binance's 24 h limit).
+--shutdown-every S does server_shutdown with close_after = min(S/2, 10) every S seconds.
+--pong-deadline S cuts (no close frame, as a dead peer would) a client that has not answered a
+server ping within S seconds; logged, counted in "pong_timeouts".
 
 Start-up prints exactly one line `LISTENING <port>` on stdout (and writes the port to --ready-file).
 With --tls-dir DIR, DIR/cert.pem + DIR/key.pem are used, or generated with `openssl` when missing
@@ -80,6 +101,7 @@ import fcntl
 import hashlib
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -112,6 +134,10 @@ PRICE_POOL = 4096                       # power of two: the pool index is id & (
 HUGE_PRICE_BYTES = 1 << 20
 REST_MAX_LIMIT = 1000
 REST_DEFAULT_LIMIT = 500
+REST_LOG_MAX = 1000                     # REST requests kept for /control/stats
+MAX_UNANSWERED_PINGS = 64               # per client, for --pong-deadline
+SHUTDOWN_CLOSE_AFTER_MAX_SECS = 10.0    # --shutdown-every: close_after = min(S/2, this)
+SERVICE_RESTART = 1012
 REST_WEIGHTS = {"/api/v3/historicalTrades": 25, "/api/v3/trades": 25, "/api/v3/ping": 1, "/api/v3/time": 1}
 INJECT_KINDS = ("not_json", "truncated", "no_id", "binary", "huge", "unknown_event", "sub_reply")
 BASE_PRICES = {"BTCUSDT": 97000.0, "ETHUSDT": 2700.0, "BNBUSDT": 650.0, "SOLUSDT": 200.0}
@@ -262,6 +288,9 @@ class Symbol:
         self.send_lock = threading.Lock()   # keeps client queues in id order
         self.times: collections.deque[int] = collections.deque(maxlen=args.history)
         self.skip = 0
+        self.duplicate = 0                  # trades still to send twice
+        self.reorder = 0                    # trades still to send in swapped pairs
+        self.held: tuple[int, int, bool] | None = None   # (t, E, duplicate): waits for t+1; send_lock
         base = BASE_PRICES.get(name, 100.0)
         self.head0 = '{"stream":"%s","data":{"e":"trade","E":' % self.stream
         self.head1 = ',"s":"%s","t":' % name
@@ -335,6 +364,29 @@ class Symbol:
         return rows
 
 
+def plan_duplicate_reorder(sym: Symbol, first: int, count: int, e_ms: int) -> tuple[list[tuple[int, int, bool]], int]:
+    """The send order of the leading ids of first..first+count-1 that duplicate/reorder touch, as
+    (t, E, send twice), and how many ids that covers. Caller holds send_lock and data_lock. Each trade
+    is its own queue item, so "sent" stays exact whatever the order."""
+    plan: list[tuple[int, int, bool]] = []
+    t, end = first, first + count
+    while t < end and (sym.duplicate > 0 or sym.reorder > 0 or sym.held is not None):
+        twice = sym.duplicate > 0
+        sym.duplicate -= twice
+        entry = (t, e_ms, twice)
+        if sym.held is not None:
+            plan += [entry, sym.held]
+            sym.held = None
+            sym.reorder = max(0, sym.reorder - 1)
+        elif sym.reorder > 0:
+            sym.held = entry
+            sym.reorder -= 1
+        else:
+            plan.append(entry)
+        t += 1
+    return plan, t - first
+
+
 # ----------------------------------------------------------------------------------------------
 
 class WsSession:
@@ -371,6 +423,8 @@ class WsSession:
         self.close_deadline = float("inf")
         self.peer_closed_first = False
         self.outstanding_ping: bytes | None = None
+        self.unanswered: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=MAX_UNANSWERED_PINGS)
+        self.restart_at = float("inf")      # server_shutdown's close_after; set under cond
         self.opened = time.monotonic()
         self.messages = self.bytes_sent = self.pings_sent = self.pongs = self.missing_pongs = 0
         self.sent: dict[str, RangeSet] = {}
@@ -403,6 +457,15 @@ class WsSession:
             if self.finished:
                 return False
             self._request_locked(action)
+            return True
+
+    def close_at(self, when: float) -> bool:
+        """Closes with 1012 (service restart) at monotonic time `when`."""
+        with self.cond:
+            if self.finished:
+                return False
+            self.restart_at = min(self.restart_at, when)
+            self._wake_locked()
             return True
 
     def _request_locked(self, action: str) -> None:
@@ -449,11 +512,13 @@ class WsSession:
             ping_every = args.ping_interval
             next_ping = self.opened + ping_every if ping_every > 0 else float("inf")
             age_limit = self.opened + args.max_conn_age if args.max_conn_age > 0 else float("inf")
+            pong_deadline = args.pong_deadline
             if self.rbuf:
                 self._parse_frames()
             while True:
                 with self.cond:
                     requests, self.requests = self.requests, []
+                    restart_at = self.restart_at
                 for action in requests:
                     if action in ("fin", "rst"):
                         self._abort(action)
@@ -475,6 +540,14 @@ class WsSession:
                     next_ping = now + ping_every
                 if now >= age_limit and not self.close_sent:
                     self._start_close(1001, "connection age limit")
+                if now >= restart_at and not self.close_sent:
+                    self._start_close(SERVICE_RESTART, "service restart")
+                pong_due = self.unanswered[0][1] + pong_deadline if pong_deadline > 0 and self.unanswered \
+                    else float("inf")
+                if now >= pong_due and not self.close_sent:
+                    self.server.count_pong_timeout()
+                    self._abort("fin")
+                    return f"no pong within --pong-deadline {pong_deadline:g} s (cut without a close frame)"
                 if now >= self.close_deadline:
                     return "close handshake timed out" if not self.close_received else "closed"
                 state = "silenced" if silenced else self._pump()
@@ -487,7 +560,8 @@ class WsSession:
                 if state == "budget" or (self.tls and self.sock.pending()):
                     timeout = 0.0
                 else:
-                    deadline = min(next_ping, age_limit, self.close_deadline, silent_until if silenced else now + 1.0)
+                    deadline = min(next_ping, age_limit, restart_at, pong_due, self.close_deadline,
+                                   silent_until if silenced else now + 1.0)
                     timeout = max(0.0, min(1.0, deadline - now))
                 readable = self.tls and self.sock.pending() > 0
                 for key, events in sel.select(timeout):
@@ -624,6 +698,9 @@ class WsSession:
             self.pongs += 1
             if payload == self.outstanding_ping:
                 self.outstanding_ping = None
+            if any(p == payload for p, _ in self.unanswered):   # answers it and every older ping
+                while self.unanswered.popleft()[0] != payload:
+                    pass
         elif opcode == CLOSE:
             self.close_received = True
             code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
@@ -665,6 +742,7 @@ class WsSession:
             self.server.log.info(f"ws #{self.id} {self.peer}: missing pong for ping {self.outstanding_ping.decode()}")
         payload = str(now_ms()).encode()
         self.outstanding_ping = payload
+        self.unanswered.append((payload, time.monotonic()))
         self.pings_sent += 1
         self.ctrl_q.append(frame(PING, payload))
 
@@ -689,7 +767,7 @@ class WsSession:
 
     def _finish(self, reason: str) -> None:
         if self.cur is not None and self.cur.symbol is not None and self.cur_off > 0:
-            self._done(self.cur, complete_trade_messages(self.cur.data, self.cur_off))
+            self._done(self.cur, min(self.cur.count, complete_trade_messages(self.cur.data, self.cur_off)))
         self.cur = self.cur_view = None
         try:
             if self.sock.fileno() >= 0:
@@ -801,9 +879,12 @@ class FakeExchange:
         self.sent = {s: RangeSet() for s in self.symbols}
         self.connections_total = 0
         self.missing_pongs = 0
+        self.pong_timeouts = 0
+        self.server_shutdowns = 0
         self.injected: collections.Counter[str] = collections.Counter()
-        self.rest_requests = 0
-        self.rest_fail = (0, 0)          # (status, remaining)
+        self.rest_requests_total = 0
+        self.rest_log: collections.deque[dict] = collections.deque(maxlen=REST_LOG_MAX)
+        self.rest_fail = (0, 0, 1)       # (status, remaining, Retry-After seconds)
         self.weight = (0, 0)             # (minute, used)
         self.silence_until = 0.0
         self.close_code = 1001
@@ -848,6 +929,10 @@ class FakeExchange:
         with self.lock:
             self.missing_pongs += 1
 
+    def count_pong_timeout(self) -> None:
+        with self.lock:
+            self.pong_timeouts += 1
+
     def all_sessions(self) -> list[WsSession]:
         with self.lock:
             return list(self.sessions.values())
@@ -857,46 +942,63 @@ class FakeExchange:
         for name, sym in self.symbols.items():
             with sym.data_lock:
                 next_id, kept = sym.next_id, len(sym.times)
+                duplicate_left, reorder_left = sym.duplicate, sym.reorder
             with self.lock:
                 sent = self.sent[name].as_list()
             symbols[name] = {"next_id": next_id, "first_id": sym.first_id,
-                             "history": [next_id - kept, next_id - 1] if kept else None, "sent": sent}
+                             "history": [next_id - kept, next_id - 1] if kept else None, "sent": sent,
+                             "duplicate_left": duplicate_left, "reorder_left": reorder_left}
         sessions = self.all_sessions()
+        with self.lock:
+            rest_log = list(self.rest_log)
         return {"symbols": symbols, "clients": len(sessions),
                 "clients_detail": [s.detail() for s in sorted(sessions, key=lambda s: s.id)],
                 "connections_total": self.connections_total, "paused": self.paused.is_set(),
                 "producing": self.producing,
                 "silenced_secs": round(max(0.0, self.silence_until - time.monotonic()), 3),
-                "missing_pongs": self.missing_pongs, "injected": dict(self.injected),
-                "rest_requests": self.rest_requests, "rate": self.args.rate, "tls": self.ssl_ctx is not None,
+                "missing_pongs": self.missing_pongs, "pong_timeouts": self.pong_timeouts,
+                "server_shutdowns": self.server_shutdowns, "injected": dict(self.injected),
+                "rest_requests_total": self.rest_requests_total, "rest_requests": rest_log,
+                "rate": self.args.rate, "tls": self.ssl_ctx is not None,
                 "port": self.port, "uptime_secs": round(time.monotonic() - self.started, 3)}
 
     # -- trade production -------------------------------------------------------------------------
 
     def produce(self, sym: Symbol, n: int) -> int:
         """Makes up to n trades of sym and queues them to its subscribers; returns how many."""
-        args = self.args
         with sym.send_lock:
             with sym.data_lock:
                 first, n, e_ms = sym.take_ids(n)
                 skipped = min(sym.skip, n)
                 sym.skip -= skipped
-            if n == 0:
-                return 0
-            subscribers = self.subscribers[sym.name]
-            if skipped < n and subscribers and time.monotonic() >= self.silence_until:
                 first_sent, count = first + skipped, n - skipped
-                data = sym.build_batch(first_sent, count, e_ms, args.fragment, args.fragment_every,
-                                       args.malformed_every)
-                messages = count
-                if args.malformed_every:
-                    lo, hi = first_sent - sym.first_id + 1, first_sent - sym.first_id + count
-                    messages += hi // args.malformed_every - (lo - 1) // args.malformed_every
-                item = Item(data, sym.name, first_sent, count, messages)
-                when_full = "block" if args.rate == 0 else "drop"
+                plan, covered = plan_duplicate_reorder(sym, first_sent, count, e_ms)
+                if n == 0 and sym.held is not None:   # production ended: the pair's second never comes
+                    plan, sym.held = [sym.held], None
+            if not plan and count == 0:
+                return n
+            subscribers = self.subscribers[sym.name]
+            if subscribers and time.monotonic() >= self.silence_until:
+                items = []
+                for t, e, twice in plan:
+                    item = self.batch_item(sym, t, 1, e)
+                    items += [item, item] if twice else [item]
+                if covered < count:
+                    items.append(self.batch_item(sym, first_sent + covered, count - covered, e_ms))
+                when_full = "block" if self.args.rate == 0 else "drop"
                 for session in subscribers:
-                    session.enqueue(item, when_full)
+                    for item in items:
+                        session.enqueue(item, when_full)
             return n
+
+    def batch_item(self, sym: Symbol, first: int, count: int, e_ms: int) -> Item:
+        args = self.args
+        data = sym.build_batch(first, count, e_ms, args.fragment, args.fragment_every, args.malformed_every)
+        messages = count
+        if args.malformed_every:
+            lo, hi = first - sym.first_id + 1, first - sym.first_id + count
+            messages += hi // args.malformed_every - (lo - 1) // args.malformed_every
+        return Item(data, sym.name, first, count, messages)
 
     def produce_huge(self, sym: Symbol) -> int:
         with sym.send_lock:
@@ -992,13 +1094,32 @@ class FakeExchange:
     def close_all(self) -> int:
         return sum(1 for s in self.all_sessions() if s.request("close"))
 
+    def server_shutdown(self, close_after: float) -> int:
+        """Binance's maintenance notice to every client; close_after > 0: close them 1012 that much later."""
+        data = frame(TEXT, ('{"e":"serverShutdown","E":%d}' % now_ms()).encode())
+        sessions = self.all_sessions()
+        item = Item(data)
+        when = time.monotonic() + close_after
+        notified = 0
+        for session in sessions:
+            if session.enqueue(item, "force"):
+                notified += 1
+                if close_after > 0:
+                    session.close_at(when)
+        with self.lock:
+            self.server_shutdowns += 1
+        self.log.info(f"serverShutdown sent to {notified} client(s)"
+                      + (f", closing them (1012) in {close_after:g} s" if close_after > 0 else ""))
+        return notified
+
     def scheduler(self) -> None:
-        """--drop-every / --close-every."""
+        """--drop-every / --close-every / --shutdown-every."""
         args = self.args
         now = time.monotonic()
         next_drop = now + args.drop_every if args.drop_every > 0 else float("inf")
         next_close = now + args.close_every if args.close_every > 0 else float("inf")
-        while not self.stopping.wait(max(0.0, min(next_drop, next_close) - time.monotonic())):
+        next_shutdown = now + args.shutdown_every if args.shutdown_every > 0 else float("inf")
+        while not self.stopping.wait(max(0.0, min(next_drop, next_close, next_shutdown) - time.monotonic())):
             now = time.monotonic()
             if now >= next_drop:
                 self.drop_all("fin")
@@ -1006,6 +1127,9 @@ class FakeExchange:
             if now >= next_close:
                 self.close_all()
                 next_close = now + args.close_every
+            if now >= next_shutdown:
+                self.server_shutdown(min(args.shutdown_every / 2, SHUTDOWN_CLOSE_AFTER_MAX_SECS))
+                next_shutdown = now + args.shutdown_every
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -1111,18 +1235,23 @@ class FakeExchange:
                 self.silence_until = time.monotonic() + secs
                 self.log.info(f"silence for {secs} s")
                 result = {"silenced_secs": secs}
-            elif action == "skip":
+            elif action in ("skip", "duplicate", "reorder"):
                 count = int(q.get("count", ""))
                 if count < 0:
                     raise ValueError("count must be >= 0")
                 names = [q["symbol"]] if q.get("symbol") else list(self.symbols)
-                for name in names:
-                    sym = self.symbols.get(name)
-                    if sym is None:
-                        raise ValueError(f"unknown symbol {name!r}")
+                syms = [self.symbols.get(name) for name in names]
+                if None in syms:
+                    raise ValueError(f"unknown symbol {names[syms.index(None)]!r}")
+                for sym in syms:
                     with sym.data_lock:
-                        sym.skip += count
-                result = {"skip": count, "symbols": names}
+                        setattr(sym, action, getattr(sym, action) + count)
+                result = {action: count, "symbols": names}
+            elif action == "server_shutdown":
+                close_after = float(q.get("close_after", "0"))
+                if not 0 <= close_after < math.inf:
+                    raise ValueError("close_after must be >= 0")
+                result = {"notified": self.server_shutdown(close_after), "close_after": close_after}
             elif action == "pause":
                 self.paused.set()
                 result = {"paused": True}
@@ -1132,11 +1261,12 @@ class FakeExchange:
             elif action == "rest_fail":
                 status = int(q.get("status", "503"))
                 count = int(q.get("count", "1"))
-                if not 400 <= status <= 599 or count < 0:
-                    raise ValueError("status must be 4xx/5xx and count >= 0")
+                retry_after = int(q.get("retry_after", "1"))
+                if not 400 <= status <= 599 or count < 0 or retry_after < 0:
+                    raise ValueError("status must be 4xx/5xx, count >= 0 and retry_after >= 0")
                 with self.lock:
-                    self.rest_fail = (status, count)
-                result = {"status": status, "count": count}
+                    self.rest_fail = (status, count, retry_after)
+                result = {"status": status, "count": count, "retry_after": retry_after}
             else:
                 return 404, {"error": f"unknown control action {action!r}"}, {}
         except (ValueError, KeyError) as e:
@@ -1145,19 +1275,27 @@ class FakeExchange:
         return 200, result, {}
 
     def rest(self, req: dict):
+        arrived = time.time()
+        status, body, extra = self.rest_answer(req)
+        with self.lock:
+            self.rest_log.append({"path": req["path"], "query": dict(req["query"]), "time": arrived,
+                                  "status": status})
+        return status, body, extra
+
+    def rest_answer(self, req: dict):
         path, q = req["path"], req["query"]
         if path not in REST_WEIGHTS:
             return 404, binance_error(-1000, f"Unknown endpoint {path}."), {}
         minute = int(time.time() // 60)
         with self.lock:
-            self.rest_requests += 1
+            self.rest_requests_total += 1
             used = (self.weight[1] if self.weight[0] == minute else 0) + REST_WEIGHTS[path]
             self.weight = (minute, used)
-            fail_status, fail_left = self.rest_fail
+            fail_status, fail_left, retry_after = self.rest_fail
             if fail_left > 0:
-                self.rest_fail = (fail_status, fail_left - 1)
+                self.rest_fail = (fail_status, fail_left - 1, retry_after)
         extra = {"X-MBX-USED-WEIGHT-1M": str(used)}
-        retry = {"Retry-After": "1"}
+        retry = {"Retry-After": str(retry_after)}
         if fail_left > 0:
             if fail_status in (418, 429):
                 return fail_status, binance_error(-1003, "Too many requests; injected by the fake exchange."), \
@@ -1217,7 +1355,7 @@ class FakeExchange:
 
     def serve(self) -> None:
         threading.Thread(target=self.producer, name="producer", daemon=True).start()
-        if self.args.drop_every > 0 or self.args.close_every > 0:
+        if self.args.drop_every > 0 or self.args.close_every > 0 or self.args.shutdown_every > 0:
             threading.Thread(target=self.scheduler, name="scheduler", daemon=True).start()
         sel = selectors.DefaultSelector()
         sel.register(self.listener, selectors.EVENT_READ)
@@ -1349,7 +1487,11 @@ def parse_args(argv):
     p.add_argument("--drop-every", type=nonneg(float), default=0.0, help="drop every connection every S seconds")
     p.add_argument("--close-every", type=nonneg(float), default=0.0, help="send close 1001 every S seconds")
     p.add_argument("--max-conn-age", type=nonneg(float), default=0.0,
-                   help="close (1001) each connection S seconds after it opened (Binance: 24 h)")
+                   help="close (1001) each connection S seconds after its upgrade (Binance: 24 h)")
+    p.add_argument("--shutdown-every", type=nonneg(float), default=0.0,
+                   help="send serverShutdown every S seconds, close (1012) min(S/2, 10) s later (default 0: never)")
+    p.add_argument("--pong-deadline", type=nonneg(float), default=0.0,
+                   help="cut a client that has not answered a ping within S seconds (default 0: never)")
     p.add_argument("--weight-limit", type=int, default=6000, help="REST weight per minute before 429 (default 6000)")
     p.add_argument("--require-api-key", action="store_true",
                    help="historicalTrades answers 401 (-2014) without an X-MBX-APIKEY header")

@@ -19,7 +19,9 @@
 #include "common/log.hpp"
 #include "common/record.hpp"
 #include "feed/feed_client.hpp"
+#include "backfill/backfill_worker.hpp"
 #include "feed/record_router.hpp"
+#include "ledger/trade_ledger.hpp"
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"
 #include "spool/spool_lock.hpp"
@@ -51,8 +53,29 @@ FeedOptions feed_options(const Config& config) {
   options.streams = trade_streams(config.symbols);
   options.ca_file = config.tls_ca_file;
   options.idle_timeout = std::chrono::seconds(config.ws_idle_secs);
+  options.max_age = std::chrono::seconds(config.ws_max_age_secs);
   return options;
 }
+
+BackfillOptions backfill_options(const Config& config) {
+  return {.base_url = config.binance_rest_url,
+          .api_key = config.binance_api_key,
+          .ca_file = config.tls_ca_file,
+          .weight_per_minute = config.backfill_weight_per_min};
+}
+
+// The backfill gives up on ids only when the exchange says they do not exist; the ledger stops
+// waiting for them and the next manifest says so.
+class GiveUpInLedger final : public BackfillListener {
+ public:
+  explicit GiveUpInLedger(TradeLedger& ledger) : ledger_(ledger) {}
+  void on_unrecoverable(std::size_t symbol_index, std::int64_t from, std::int64_t to) override {
+    ledger_.give_up(symbol_index, {from, to});
+  }
+
+ private:
+  TradeLedger& ledger_;
+};
 
 // Beyond two parts' worth, the free space the writers leave for the sealer and for manifests.
 constexpr std::uint64_t kSealHeadroomBytes = 1U << 20U;
@@ -164,13 +187,20 @@ int Collector::run() {
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
   SealBacklog backlog;
-  const auto seal = [&sealer, &backlog](const std::filesystem::path& open_file) {
-    if (!sealer.enqueue(open_file)) backlog.add(open_file);
+  const auto seal = [&sealer, &backlog](SealJob job) {
+    if (!sealer.enqueue(job)) backlog.add(std::move(job));
   };
   const auto retry_backlog = [&sealer, &backlog] {
-    backlog.retry([&sealer](const std::filesystem::path& file) { return sealer.enqueue(file); });
+    backlog.retry([&sealer](const SealJob& job) { return sealer.enqueue(job); });
   };
-  for (const std::filesystem::path& open_file : plan->open_files) seal(open_file);
+
+  // Before the open files are sealed away: the ids they hold are written, whatever the saved state says.
+  TradeLedger ledger(config_.symbols, layout.ledger_file(), metrics_, clock);
+  if (Status restored = ledger.restore(plan->open_files); !restored) {
+    log->critical("cannot read the trade ledger: {}", restored.message());
+    return 1;
+  }
+  for (const std::filesystem::path& open_file : plan->open_files) seal({open_file});
 
   SpoolWriterSettings writer_settings;
   writer_settings.rotation.prefix = config_.s3_prefix;
@@ -180,7 +210,17 @@ int Collector::run() {
   writer_settings.rotation.min_free_bytes = 2 * config_.rot_bytes + kSealHeadroomBytes;
   writer_settings.fsync_interval = std::chrono::seconds(config_.fsync_secs);
   SpoolWriter writer(layout, routes, writer_settings, clock, metrics_,
-                     [&seal](const PartName&, const std::filesystem::path& file) { seal(file); });
+                     [&seal](const PartName&, SealJob job) { seal(std::move(job)); }, &ledger);
+  GiveUpInLedger give_up(ledger);
+  std::optional<BackfillWorker> backfill;
+  if (config_.backfill_enabled) {
+    backfill.emplace(backfill_options(config_), config_.symbols, routes, writer.sink(), HttpClientFactory{}, clock,
+                     metrics_, give_up);
+    ledger.start([&backfill](std::size_t symbol, IdRange missing) { backfill->request(symbol, missing.first, missing.last); });
+  } else {
+    log->warn("backfill disabled (BACKFILL_ENABLED=false): trade ids missing from the stream stay missing");
+    ledger.start(nullptr);
+  }
 
   RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
   FeedClient feed(feed_options(config_), router, clock, metrics_);
@@ -235,6 +275,8 @@ int Collector::run() {
   if (feed_stopped_future.wait_for(kFeedStopGrace) != std::future_status::ready) {
     log->warn("feed still stopping after {} ms; sealing without waiting for it", kFeedStopGrace.count());
   }
+  // Whatever the backfill has not fetched stays pending in the ledger: the next start asks again.
+  if (backfill) backfill->stop();
   writer.stop();
   retry_backlog();
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;

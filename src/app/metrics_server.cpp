@@ -35,8 +35,14 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
     CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
     CounterRow{"market_collector_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
-    CounterRow{"market_collector_trade_id_gaps_total", "forward jumps of a trade id on the feed (reconnects, exchange gaps)", &Metrics::trade_id_gaps},
-    CounterRow{"market_collector_trade_ids_missing_total", "trade ids skipped by those jumps (no backfill in this build)", &Metrics::trade_ids_missing},
+    CounterRow{"market_collector_trade_id_gaps_total", "forward jumps of a symbol's written trade id (reconnects, restarts, exchange gaps)", &Metrics::trade_id_gaps},
+    CounterRow{"market_collector_trade_ids_missing_total", "trade ids skipped by those jumps, queued for backfill", &Metrics::trade_ids_missing},
+    CounterRow{"market_collector_trade_ids_duplicate_total", "trades not written again (overlapping connections, repeated backfill)", &Metrics::trade_ids_duplicate},
+    CounterRow{"market_collector_trade_ids_backfilled_total", "missing trade ids written later", &Metrics::trade_ids_backfilled},
+    CounterRow{"market_collector_trade_ids_unrecoverable_total", "missing trade ids the exchange says do not exist", &Metrics::trade_ids_unrecoverable},
+    CounterRow{"market_collector_backfill_requests_total", "historicalTrades requests sent", &Metrics::backfill_requests},
+    CounterRow{"market_collector_backfill_rate_limited_total", "historicalTrades answers 429 or 418", &Metrics::backfill_rate_limited},
+    CounterRow{"market_collector_backfill_failures_total", "historicalTrades requests that failed and were retried", &Metrics::backfill_failures},
     CounterRow{"market_collector_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
     CounterRow{"market_collector_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
     CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
@@ -64,6 +70,10 @@ std::string render_prometheus(const Metrics& metrics) {
       "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
       "market_collector_spool_bytes {}\n",
       metrics.spool_bytes.load(std::memory_order_relaxed));
+  out += fmt::format(
+      "# HELP market_collector_trade_ids_pending missing trade ids not yet backfilled\n"
+      "# TYPE market_collector_trade_ids_pending gauge\nmarket_collector_trade_ids_pending {}\n",
+      metrics.trade_ids_pending.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        (metrics.*row.field).load(std::memory_order_relaxed));

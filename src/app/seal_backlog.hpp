@@ -7,16 +7,18 @@
 #include <filesystem>
 #include <mutex>
 
+#include "spool/part_notes.hpp"
+
 namespace mc {
 
 class SealBacklog {
  public:
-  void add(std::filesystem::path open_file) {
+  void add(SealJob job) {
     const std::lock_guard lock(mutex_);
-    files_.push_back(std::move(open_file));
+    files_.push_back(std::move(job));
   }
 
-  // Offers the held files in order to enqueue (bool(const path&)) until it refuses one.
+  // Offers the held jobs in order to enqueue (bool(SealJob)) until it refuses one.
   template <typename Enqueue>
   void retry(const Enqueue& enqueue) {
     const std::lock_guard lock(mutex_);
@@ -30,7 +32,7 @@ class SealBacklog {
 
  private:
   mutable std::mutex mutex_;
-  std::deque<std::filesystem::path> files_;
+  std::deque<SealJob> files_;
 };
 
 }  // namespace mc

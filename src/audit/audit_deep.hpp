@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "audit/audit_scan.hpp"
-#include "audit/id_ranges.hpp"
+#include "common/id_ranges.hpp"
 #include "audit/store_reader.hpp"
 
 namespace mc {

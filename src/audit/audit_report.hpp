@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "audit/audit_scan.hpp"
-#include "audit/id_ranges.hpp"
+#include "common/id_ranges.hpp"
 
 namespace mc {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "audit/id_ranges.hpp"
+#include "common/id_ranges.hpp"
 #include "audit/store_reader.hpp"
 #include "common/status.hpp"
 

@@ -21,8 +21,16 @@ struct Metrics {
   Counter records_ignored{0};       // subscription replies and other non-data control messages
   Counter records_quarantined{0};
   Counter records_dropped{0};       // could not be queued or written: an alarm
-  Counter trade_id_gaps{0};         // forward jumps of a symbol's trade id seen on the feed
-  Counter trade_ids_missing{0};     // ids those jumps skipped
+  // trade ledger (the writer's record gate) and REST backfill
+  Counter trade_id_gaps{0};         // forward jumps of a symbol's written trade id
+  Counter trade_ids_missing{0};     // ids those jumps skipped (queued for backfill)
+  Counter trade_ids_duplicate{0};   // trades not written because their id was written already
+  Counter trade_ids_backfilled{0};  // missing ids written later (REST, or a late live message)
+  Counter trade_ids_unrecoverable{0};  // missing ids the exchange says do not exist
+  std::atomic<std::int64_t> trade_ids_pending{0};  // missing ids not yet filled nor given up
+  Counter backfill_requests{0};     // historicalTrades requests sent
+  Counter backfill_rate_limited{0};  // 429 and 418 answers
+  Counter backfill_failures{0};     // failed requests (transport, 5xx, malformed body), retried
   // spool
   Counter parts_opened{0};
   Counter parts_sealed{0};

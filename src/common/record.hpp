@@ -21,6 +21,7 @@ struct Record {
   std::uint32_t route = 0;   // index into the route table
   std::int64_t recv_us = 0;  // local receive time, UTC epoch microseconds: decides the window
   std::string line;          // one complete line, '\n'-terminated
+  std::int64_t trade_id = -1;  // data.t of a trade line (live or REST); -1 for quarantine lines
 };
 
 // The route table for a symbol list: for each symbol i, index 2*i is its trade writer and 2*i+1 its

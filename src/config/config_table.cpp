@@ -193,8 +193,18 @@ const std::array kTable{
     ConfigKey{
         .env = "WS_MAX_AGE_SECS", .yaml = "ws_max_age_secs", .flag = "--ws-max-age-secs", .type = ValueType::kInteger,
         .default_value = "85800", .default_note = "",
-        .help = "open a replacement connection before this age (60 to 86400); not in this build yet: the connection is renewed only when it fails",
-        .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 60, kSecondsPerDay, c.ws_max_age_secs); }},
+        .help = "open a replacement connection before this age, minus up to 10 % jitter, and switch to it once both overlap (2 to 86400)",
+        .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 2, kSecondsPerDay, c.ws_max_age_secs); }},
+    ConfigKey{
+        .env = "BACKFILL_ENABLED", .yaml = "backfill_enabled", .flag = "--backfill-enabled", .type = ValueType::kBoolean,
+        .default_value = "true", .default_note = "",
+        .help = "fetch trade ids missing from the stream over REST (`historicalTrades` at BINANCE_REST_URL)",
+        .apply = [](std::string_view v, Config& c) { return set_bool(v, c.backfill_enabled); }},
+    ConfigKey{
+        .env = "BACKFILL_WEIGHT_PER_MIN", .yaml = "backfill_weight_per_min", .flag = "--backfill-weight-per-min",
+        .type = ValueType::kInteger, .default_value = "2000", .default_note = "",
+        .help = "REST request weight the backfill may use per minute (25 to 6000; Binance allows 6000 per IP)",
+        .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 25, 6000, c.backfill_weight_per_min); }},
     ConfigKey{
         .env = "FSYNC_SECS", .yaml = "fsync_secs", .flag = "--fsync-secs", .type = ValueType::kInteger,
         .default_value = "1", .default_note = "",

@@ -16,10 +16,10 @@ std::chrono::milliseconds Backoff::next() {
   const bool first = failures_ == 0;
   ++failures_;
   // The first retry is not jittered: a single dropped connection comes back after exactly `initial`.
+  // Later ones are "full jitter": uniform in [0, ceiling], which spreads instances dropped together
+  // the most for the same mean wait.
   if (first) return ceiling;
-  const std::chrono::milliseconds floor = ceiling / 2;
-  const auto spread = static_cast<double>((ceiling - floor).count());
-  return floor + std::chrono::milliseconds(std::llround(uniform_() * spread));
+  return std::chrono::milliseconds(std::llround(uniform_() * static_cast<double>(ceiling.count())));
 }
 
 }  // namespace mc

@@ -1,6 +1,6 @@
 #pragma once
-// Reconnect delays: the first is `initial`, each next one doubles, capped at `max`, and is drawn
-// uniformly from [d/2, d] so instances dropped together do not reconnect in lock step.
+// Reconnect delays: the first is `initial`; after that the ceiling doubles, capped at `max`, and each
+// delay is drawn uniformly from [0, ceiling] so instances dropped together do not reconnect in lock step.
 
 #include <chrono>
 #include <functional>
@@ -16,7 +16,7 @@ class Backoff {
 
   // The delay before the next attempt; every call counts one more failed attempt.
   std::chrono::milliseconds next();
-  // Called after a connection that delivered data: the next delay is `initial` again.
+  // Called once a connection has been stable (a minute): the next delay is `initial` again.
   void reset() { failures_ = 0; }
   // Failed attempts since the last reset.
   int failures() const { return failures_; }

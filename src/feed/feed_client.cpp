@@ -30,6 +30,7 @@
 #include <utility>
 
 #include "common/log.hpp"
+#include "feed/attempt_budget.hpp"
 #include "feed/backoff.hpp"
 #include "feed/ws_url.hpp"
 
@@ -50,6 +51,8 @@ constexpr std::size_t kBeastChoosesReadSize = 0;
 constexpr const char* kUserAgent = "market-collector/" MC_VERSION;
 // How long a stop request may take to wind the event loop down before it is ended regardless.
 constexpr std::chrono::milliseconds kStopDeadline{1000};
+// A connection up this long has proven the exchange reachable: the next failure starts the backoff over.
+constexpr std::chrono::seconds kStableConnection{60};
 
 using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
@@ -62,7 +65,14 @@ using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 // operation starts, not by control frames arriving during it, so with keep_alive_pings off it would
 // drop a quiet connection whose server still pings. Here every frame moves the deadline.
 struct Connection {
-  explicit Connection(const asio::any_io_executor& executor) : resolver(executor), watchdog_timer(executor) {}
+  Connection(const asio::any_io_executor& executor, std::uint64_t number_in, std::size_t streams,
+             asio::steady_timer& wake_in)
+      : resolver(executor),
+        watchdog_timer(executor),
+        wake(wake_in),
+        number(number_in),
+        first_id(streams, -1),
+        last_id(streams, -1) {}
 
   void enter(const char* next_phase, std::chrono::nanoseconds next_budget) {
     phase = next_phase;
@@ -75,18 +85,51 @@ struct Connection {
     resolver.cancel();
     if (transport != nullptr) transport->close();
   }
+  // Tells the supervisor something changed; it re-checks what it waits for.
+  void notify() { wake.cancel(); }
+
+  void saw_trade(std::size_t stream, std::int64_t id) {
+    if (stream >= first_id.size()) return;
+    if (first_id[stream] == -1) {
+      first_id[stream] = id;
+      notify();
+    }
+    last_id[stream] = std::max(last_id[stream], id);
+  }
 
   tcp::resolver resolver;
   asio::steady_timer watchdog_timer;
+  asio::steady_timer& wake;
   beast::tcp_stream* transport = nullptr;  // lowest layer of the live stream; null once it is gone
+  const std::uint64_t number;              // 1, 2, ... in the order of attempts: names it in logs
   const char* phase = "resolve";
   std::chrono::nanoseconds budget{};
   SteadyClock::time_point deadline;
+  SteadyClock::time_point connected_at;
+  std::vector<std::int64_t> first_id;  // per stream: the first trade id it delivered, -1 before
+  std::vector<std::int64_t> last_id;   // per stream: the largest trade id it delivered
+  Status result;                       // why it ended, once finished
+  int close_code = 0;                  // the server's close frame code, 0 without one
   bool timed_out = false;
   bool finished = false;
   bool connected = false;
   bool delivered = false;
+  bool shutdown_announced = false;  // a serverShutdown event arrived on it
+  bool retired = false;             // closed by the client after its replacement took over
 };
+
+// The replacement has delivered, on every stream, an id the old connection delivered too: from there
+// on, whatever the old one would still deliver, the new one delivers as well.
+bool overlapped(const Connection& old_conn, const Connection& new_conn) {
+  for (std::size_t i = 0; i < old_conn.last_id.size(); ++i) {
+    if (new_conn.first_id[i] == -1 || new_conn.first_id[i] > old_conn.last_id[i]) return false;
+  }
+  return true;
+}
+
+// Close codes a server sends when it goes away on purpose (1001 going away, 1012 service restart):
+// reconnect at once instead of backing off.
+bool announces_restart(int close_code) { return close_code == 1001 || close_code == 1012; }
 
 asio::awaitable<void> watch(std::shared_ptr<Connection> conn) {
   while (!conn->finished) {
@@ -158,6 +201,12 @@ struct FeedClient::Impl {
   void request_stop();
   asio::awaitable<void> supervise();
   asio::awaitable<void> beat();
+  template <class Predicate>
+  asio::awaitable<void> wait_until(Predicate done, SteadyClock::time_point deadline);
+  asio::awaitable<std::shared_ptr<Connection>> start_connection();
+  asio::awaitable<std::shared_ptr<Connection>> keep_alive(std::shared_ptr<Connection> conn);
+  SteadyClock::time_point replace_at(const Connection& conn);
+  asio::awaitable<void> run_connection(std::shared_ptr<Connection> conn);
   asio::awaitable<Status> attempt(const std::shared_ptr<Connection>& conn);
   asio::awaitable<Status> attempt_tls(Connection& conn);
   template <class Ws>
@@ -182,13 +231,15 @@ struct FeedClient::Impl {
 
   // Touched only on the io_context's thread.
   asio::io_context ioc{1};
-  asio::steady_timer backoff_timer{ioc};
+  asio::steady_timer wake{ioc};  // the supervisor sleeps on it; cancel() wakes it
   asio::steady_timer heartbeat_timer{ioc};
   asio::steady_timer stop_deadline{ioc};
+  AttemptBudget attempt_budget;
+  std::uint64_t attempts = 0;
   // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
   std::atomic<std::chrono::steady_clock::rep> heartbeat{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
-  std::shared_ptr<Connection> current;
+  std::vector<std::shared_ptr<Connection>> live;  // every connection not yet finished (two while switching)
   bool stopping = false;
 };
 
@@ -220,9 +271,9 @@ void FeedClient::Impl::run(const std::stop_token& stop) {
 
 void FeedClient::Impl::request_stop() {
   stopping = true;
-  backoff_timer.cancel();
+  wake.cancel();
   heartbeat_timer.cancel();
-  if (current) current->abort();
+  for (const auto& conn : live) conn->abort();
   // An operation abort() does not reach (seen under heavy load: the loop still running 30 s after
   // SIGTERM) must not hold the process: after this long the loop is ended regardless.
   stop_deadline.expires_after(kStopDeadline);
@@ -242,23 +293,104 @@ asio::awaitable<void> FeedClient::Impl::beat() {
   }
 }
 
+// One connection at a time, except while a replacement takes over from an old one. A connection that
+// ends on its own is followed by a new one after a backoff delay (none when the server announced a
+// restart); one that reaches its age or is told of a server shutdown is replaced make-before-break.
 asio::awaitable<void> FeedClient::Impl::supervise() {
-  const asio::any_io_executor executor = co_await asio::this_coro::executor;
   while (!stopping) {
-    auto conn = std::make_shared<Connection>(executor);
-    current = conn;
-    const Status status = co_await attempt(conn);
-    current.reset();
+    const std::shared_ptr<Connection> conn = co_await keep_alive(co_await start_connection());
     if (stopping) break;
-    if (conn->delivered) backoff.reset();
-    const std::chrono::milliseconds delay = backoff.next();
-    log->warn("{} url={} error=\"{}\" attempt={} delay_ms={}",
-              conn->connected ? "connection lost" : "connection failed", display_url, status.message(),
-              backoff.failures(), delay.count());
-    backoff_timer.expires_after(delay);
-    co_await backoff_timer.async_wait(kNoThrow);
+    if (conn->connected && SteadyClock::now() - conn->connected_at >= kStableConnection) backoff.reset();
+    std::chrono::milliseconds delay = backoff.next();
+    if (conn->connected && (announces_restart(conn->close_code) || conn->shutdown_announced)) {
+      delay = std::chrono::milliseconds::zero();
+    }
+    log->warn("{} url={} conn={} error=\"{}\" attempt={} delay_ms={}",
+              conn->connected ? "connection lost" : "connection failed", display_url, conn->number,
+              conn->result.message(), backoff.failures(), delay.count());
+    co_await wait_until([] { return false; }, SteadyClock::now() + delay);
+  }
+  // The stop request aborted every live connection; they end as soon as their operations return.
+  while (!live.empty()) {
+    wake.expires_at(SteadyClock::time_point::max());
+    co_await wake.async_wait(kNoThrow);
   }
   log->info("feed stopped url={}", display_url);
+}
+
+template <class Predicate>
+asio::awaitable<void> FeedClient::Impl::wait_until(Predicate done, SteadyClock::time_point deadline) {
+  while (!stopping && !done() && SteadyClock::now() < deadline) {
+    wake.expires_at(deadline);
+    co_await wake.async_wait(kNoThrow);
+  }
+}
+
+// Starts an attempt once the attempt budget allows it; returns without waiting for its outcome.
+asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::start_connection() {
+  const auto budget_wait = attempt_budget.wait(SteadyClock::now());
+  if (budget_wait > SteadyClock::duration::zero()) {
+    log->warn("connection attempts at their budget ({} per {} s); next attempt in {} ms", kMaxConnectAttempts,
+              std::chrono::duration_cast<std::chrono::seconds>(kConnectAttemptWindow).count(),
+              std::chrono::duration_cast<std::chrono::milliseconds>(budget_wait).count());
+    co_await wait_until([] { return false; }, SteadyClock::now() + budget_wait);
+  }
+  attempt_budget.record(SteadyClock::now());
+  auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, ++attempts, options.streams.size(), wake);
+  live.push_back(conn);
+  asio::co_spawn(ioc, run_connection(conn), asio::detached);
+  co_return conn;
+}
+
+asio::awaitable<void> FeedClient::Impl::run_connection(std::shared_ptr<Connection> conn) {
+  conn->result = co_await attempt(conn);
+  std::erase(live, conn);
+  conn->notify();
+}
+
+// Follows conn, and its replacements, until the one in service ends without a successor (or the feed
+// stops); returns that one.
+asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::shared_ptr<Connection> conn) {
+  co_await wait_until([&] { return conn->finished || conn->connected; }, SteadyClock::time_point::max());
+  while (!stopping && !conn->finished) {
+    co_await wait_until([&] { return conn->finished || conn->shutdown_announced; }, replace_at(*conn));
+    if (stopping || conn->finished) break;
+
+    const char* why = conn->shutdown_announced ? "server_shutdown" : "max_age";
+    log->info("opening a replacement connection reason={} conn={} age_s={}", why, conn->number,
+              std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - conn->connected_at).count());
+    const std::shared_ptr<Connection> next = co_await start_connection();
+    const auto overlap_deadline = SteadyClock::now() + options.connect_timeout + options.overlap_timeout;
+    co_await wait_until([&] { return next->finished || conn->finished || (next->connected && overlapped(*conn, *next)); },
+                        overlap_deadline);
+    if (stopping) break;
+    if (next->finished) {
+      // The old connection still serves; try again after a backoff delay unless it ends first.
+      const std::chrono::milliseconds delay = backoff.next();
+      log->warn("replacement connection failed url={} conn={} error=\"{}\" keeping conn={} retry_in_ms={}",
+                display_url, next->number, next->result.message(), conn->number, delay.count());
+      co_await wait_until([&] { return conn->finished; }, SteadyClock::now() + delay);
+      continue;
+    }
+    const bool proven = next->connected && overlapped(*conn, *next);
+    log->info("switched to the replacement connection conn={} from={} overlap={}", next->number, conn->number,
+              proven ? "proven" : (conn->finished ? "old_closed_first" : "timed_out"));
+    if (!conn->finished) {
+      conn->retired = true;
+      conn->abort();
+    }
+    conn = next;
+    co_await wait_until([&] { return conn->finished || conn->connected; }, SteadyClock::time_point::max());
+  }
+  co_return conn;
+}
+
+// The connection's age limit, less a random share of up to a tenth of it, so instances started
+// together do not all switch at the same moment.
+SteadyClock::time_point FeedClient::Impl::replace_at(const Connection& conn) {
+  const auto age = std::chrono::duration_cast<SteadyClock::duration>(options.max_age);
+  const auto jitter = std::chrono::duration_cast<SteadyClock::duration>(age * (unit(rng) / 10.0));
+  return conn.connected_at + age - jitter;
 }
 
 asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connection>& conn) {
@@ -280,6 +412,8 @@ asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connecti
   conn->watchdog_timer.cancel();
   if (stopping) {
     status = Status::retryable("stop requested");
+  } else if (conn->retired) {
+    status = Status::retryable("retired: its replacement took over");
   } else if (conn->timed_out) {
     status = Status::retryable(describe_timeout(*conn));
   }
@@ -332,8 +466,11 @@ asio::awaitable<Status> FeedClient::Impl::session(Ws& ws, Connection& conn) {
   }
 
   conn.connected = true;
+  conn.connected_at = SteadyClock::now();
+  conn.notify();
   bump(metrics.ws_connects);
-  log->info("connected url={} tls={} streams={}", display_url, url->tls ? "on" : "off", options.streams.size());
+  log->info("connected url={} conn={} tls={} streams={}", display_url, conn.number, url->tls ? "on" : "off",
+            options.streams.size());
   handler.on_connected();
   co_return co_await read_messages(ws, conn);
 }
@@ -393,6 +530,7 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Ws& ws, Connection& conn
       auto [ec, bytes] = co_await ws.async_read_some(buffer, kBeastChoosesReadSize, kNoThrow);
       if (ec == websocket::error::closed) {
         const websocket::close_reason& reason = ws.reason();
+        conn.close_code = reason.code;
         co_return Status::retryable("closed by server code=" + std::to_string(reason.code) +
                                     " reason=" + log_safe(std::string_view(reason.reason.data(), reason.reason.size())));
       }
@@ -406,7 +544,12 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Ws& ws, Connection& conn
     conn.delivered = true;
     bump(metrics.ws_messages);
     bump(metrics.ws_bytes, payload.size());
-    handler.on_message(payload, ws.got_text(), recv_us);
+    const MessageSeen seen = handler.on_message(payload, ws.got_text(), recv_us);
+    if (seen.stream) conn.saw_trade(*seen.stream, seen.trade_id);
+    if (seen.server_shutdown && !conn.shutdown_announced) {
+      conn.shutdown_announced = true;
+      conn.notify();
+    }
   }
 }
 

@@ -1,11 +1,13 @@
 #pragma once
-// The WebSocket feed: one connection to <base>/stream?streams=a@trade/b@trade, kept alive forever.
+// The WebSocket feed: a connection to <base>/stream?streams=a@trade/b@trade, kept alive forever and
+// replaced before the exchange ends it (make-before-break, see FeedOptions::max_age).
 // Boost.Beast stays inside feed_client.cpp; this header is cheap to include.
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -25,6 +27,18 @@ struct FeedOptions {
   std::chrono::milliseconds backoff_initial{1000};   // first reconnect delay
   std::chrono::milliseconds backoff_max{30000};      // cap of the exponential backoff
   std::size_t max_message_bytes = 64U << 20U;        // larger messages end the connection
+  // Make-before-break: at this age (minus up to 10 % jitter), or at once on a serverShutdown event,
+  // a replacement connection is opened; the old one is closed once the new one has delivered, for
+  // every stream, an id the old one delivered too (or after overlap_timeout).
+  std::chrono::seconds max_age{85800};
+  std::chrono::seconds overlap_timeout{30};
+};
+
+// What a message means for the connection that carried it.
+struct MessageSeen {
+  std::optional<std::size_t> stream;  // a trade of FeedOptions::streams[*stream] ...
+  std::int64_t trade_id = -1;         // ... with this id
+  bool server_shutdown = false;       // the exchange announced it will close this connection soon
 };
 
 // Called on the network thread. Must not block.
@@ -32,7 +46,7 @@ class FeedHandler {
  public:
   virtual ~FeedHandler() = default;
   // A complete text or binary message; recv_us is the local UTC receive time in microseconds.
-  virtual void on_message(std::string_view payload, bool is_text, std::int64_t recv_us) = 0;
+  virtual MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) = 0;
   virtual void on_connected() {}
   virtual void on_disconnected(std::string_view /*reason*/) {}
 };

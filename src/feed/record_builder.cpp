@@ -206,7 +206,7 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
     info = classify(line);
   }
   if (info.kind == RecordClass::kQuarantine) write_quarantine_line(info.reason, payload, frame, recv_us, line);
-  if (info.kind == RecordClass::kControl) line.clear();
+  if (info.kind == RecordClass::kControl || info.kind == RecordClass::kServerShutdown) line.clear();
   return info;
 }
 
@@ -238,6 +238,12 @@ MessageInfo RecordBuilder::classify(const std::string& line) {
       info.kind = RecordClass::kControl;
       return info;
     }
+    std::string_view event;
+    if (!doc.find_field_unordered("e").get_string().get(event) && event == "serverShutdown") {
+      info.kind = RecordClass::kServerShutdown;
+      return info;
+    }
+    doc.rewind();
   }
   if (stream_error || data_error) return quarantine(QuarantineReason::kBadEnvelope);
 

@@ -27,6 +27,7 @@ enum class Frame { kText, kBinary };
 enum class RecordClass {
   kTrade,       // goes to its symbol's trade writer
   kControl,     // a subscription reply ({"result":null,"id":1}): dropped
+  kServerShutdown,  // {"e":"serverShutdown","E":..}: the connection will close; not stored
   kQuarantine,  // anything else: goes to a quarantine writer
 };
 
@@ -76,7 +77,7 @@ class RecordBuilder {
   RecordBuilder& operator=(const RecordBuilder&) = delete;
 
   // Classifies one message and writes its line into `line` (cleared first): the trade line for
-  // kTrade, the quarantine line for kQuarantine, nothing for kControl. The payload is copied once,
+  // kTrade, the quarantine line for kQuarantine, nothing for kControl and kServerShutdown. The payload is copied once,
   // into `line`, which is given simdjson's padding as spare capacity and parsed in place; reusing
   // the same string across calls (as a benchmark does) then costs no allocation at all.
   MessageInfo build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& line);

@@ -41,49 +41,35 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       metrics_(metrics),
       clock_(clock),
       logger_(make_logger("router")),
-      last_trade_ids_(builder_.symbols().size(), -1),
       drop_log_(kLogInterval),
-      quarantine_log_(kLogInterval),
-      gap_logs_(builder_.symbols().size(), LogLimiter(kLogInterval)) {
+      quarantine_log_(kLogInterval) {
   assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
 }
 
-void RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
+MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
   std::string line;
   const MessageInfo info = builder_.build(payload, is_text ? Frame::kText : Frame::kBinary, recv_us, line);
   switch (info.kind) {
     case RecordClass::kControl:
       bump(metrics_.records_ignored);
       logger_->debug("control message dropped bytes={} head={}", payload.size(), preview(payload));
-      return;
+      return {};
+    case RecordClass::kServerShutdown:
+      bump(metrics_.records_ignored);
+      logger_->warn("the exchange announced a shutdown of this connection: opening a replacement head={}",
+                    preview(payload));
+      return {.server_shutdown = true};
     case RecordClass::kTrade:
-      track_trade_id(*info.symbol_index, info.trade_id);
-      push(routes_.data_route(*info.symbol_index), recv_us, std::move(line), metrics_.records_routed);
-      return;
+      push({routes_.data_route(*info.symbol_index), recv_us, std::move(line), info.trade_id}, metrics_.records_routed);
+      return {.stream = info.symbol_index, .trade_id = info.trade_id};
     case RecordClass::kQuarantine:
       log_quarantine(info, payload, is_text);
-      push(info.symbol_index ? routes_.quarantine_route(*info.symbol_index) : routes_.unroutable_quarantine_route(),
-           recv_us, std::move(line), metrics_.records_quarantined);
-      return;
+      push({info.symbol_index ? routes_.quarantine_route(*info.symbol_index) : routes_.unroutable_quarantine_route(),
+            recv_us, std::move(line)},
+           metrics_.records_quarantined);
+      return {};
   }
-}
-
-// Only forward jumps are gaps: ids at or below the last one are repeats (a replacement connection
-// overlapping the old one delivers the same trades twice), not missing data.
-void RecordRouter::track_trade_id(std::size_t symbol_index, std::int64_t trade_id) {
-  std::int64_t& last = last_trade_ids_[symbol_index];
-  if (trade_id <= last) return;
-  if (last != -1 && trade_id != last + 1) {
-    ++gaps_seen_;
-    bump(metrics_.trade_id_gaps);
-    bump(metrics_.trade_ids_missing, static_cast<std::uint64_t>(trade_id - last - 1));
-    // One limiter per symbol: a gap on one symbol must not hide the gap on another.
-    if (const std::uint64_t events = gap_logs_[symbol_index].admit(clock_.steady_now())) {
-      logger_->warn("trade id gap symbol={} last={} next={} missing={} gaps_in_line={} gaps_total={}",
-                    builder_.symbols()[symbol_index], last, trade_id, trade_id - last - 1, events, gaps_seen_);
-    }
-  }
-  last = trade_id;
+  return {};
 }
 
 void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text) {
@@ -94,8 +80,9 @@ void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payl
                 is_text ? "text" : "binary", payload.size(), events, preview(payload));
 }
 
-void RecordRouter::push(std::uint32_t route, std::int64_t recv_us, std::string&& line, Counter& on_success) {
-  if (sink_.push(Record{route, recv_us, std::move(line)})) {
+void RecordRouter::push(Record&& record, Counter& on_success) {
+  const std::uint32_t route = record.route;
+  if (sink_.push(std::move(record))) {
     bump(on_success);
     return;
   }

@@ -1,6 +1,8 @@
 #pragma once
 // The feed's handler: builds each message's record and hands it to the writer of its route.
 // Trades go to their symbol's trade writer, bad input to a quarantine writer, control replies nowhere.
+// Ids are judged later, by the trade ledger on the writer thread, where both connections of a
+// make-before-break overlap and the REST backfill meet.
 
 #include <cstdint>
 #include <memory>
@@ -14,7 +16,7 @@
 #include "common/metrics.hpp"
 #include "common/record.hpp"
 #include "feed/feed_client.hpp"
-#include "feed/log_limiter.hpp"
+#include "common/log_limiter.hpp"
 #include "feed/record_builder.hpp"
 
 namespace mc {
@@ -28,18 +30,11 @@ class RecordRouter final : public FeedHandler {
   RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
                const Clock& clock);
 
-  void on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
-
-  // The last trade id routed per symbol (index as in the symbol list); -1 before the first trade.
-  // Read on the network thread only.
-  const std::vector<std::int64_t>& last_trade_ids() const { return last_trade_ids_; }
-  // Forward jumps of the trade id seen so far (t > last + 1).
-  std::uint64_t gaps_seen() const { return gaps_seen_; }
+  MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
 
  private:
-  void track_trade_id(std::size_t symbol_index, std::int64_t trade_id);
   void log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text);
-  void push(std::uint32_t route, std::int64_t recv_us, std::string&& line, Counter& on_success);
+  void push(Record&& record, Counter& on_success);
 
   RecordBuilder builder_;
   RouteTable routes_;
@@ -47,11 +42,8 @@ class RecordRouter final : public FeedHandler {
   Metrics& metrics_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> logger_;
-  std::vector<std::int64_t> last_trade_ids_;
-  std::uint64_t gaps_seen_ = 0;
   LogLimiter drop_log_;
   LogLimiter quarantine_log_;
-  std::vector<LogLimiter> gap_logs_;  // index as in the symbol list
 };
 
 }  // namespace mc

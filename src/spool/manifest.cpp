@@ -9,6 +9,12 @@ using Json = nlohmann::ordered_json;
 
 Json or_null(const std::optional<std::int64_t>& value) { return value ? Json(*value) : Json(nullptr); }
 
+Json ranges_json(const std::vector<IdRange>& ranges) {
+  Json list = Json::array();
+  for (const IdRange& range : ranges) list.push_back(Json::array({range.first, range.last}));
+  return list;
+}
+
 const char* kind_name(PartKind kind) { return kind == PartKind::kQuarantine ? "quarantine" : "data"; }
 
 }  // namespace
@@ -49,6 +55,9 @@ std::string render_manifest(const ManifestInput& input) {
       {"trimmed_bytes", stats.trimmed_bytes},
       {"collector_version", MC_VERSION},
       {"gzip_level", input.gzip_level},
+      {"feed_gaps", ranges_json(input.notes.gaps_seen)},
+      {"unrecoverable_gaps", ranges_json(input.notes.unrecoverable)},
+      {"noted_ranges_not_listed", input.notes.ranges_not_listed},
   };
   // Replace, not throw, on invalid UTF-8: names come from validated configuration, but a manifest
   // must never take the sealer down.

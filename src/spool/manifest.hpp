@@ -8,7 +8,8 @@
 //    "created_at_ms":..,
 //    "extra":{"kind":"data"|"quarantine","recv_min_us":..,"recv_max_us":..,"id_gaps":[[from,to],..],
 //             "id_gaps_truncated":..,"bad_lines":..,"trimmed_bytes":..,"collector_version":..,
-//             "gzip_level":..}}
+//             "gzip_level":..,"feed_gaps":[[from,to],..],"unrecoverable_gaps":[[from,to],..],
+//             "noted_ranges_not_listed":..}}
 //
 // The seed's fields are exactly as specified; everything this collector adds is under "extra".
 // A number that the part cannot give (E and t of quarantine lines) is null.
@@ -17,6 +18,7 @@
 #include <string>
 
 #include "spool/part_name.hpp"
+#include "spool/part_notes.hpp"
 #include "spool/part_stats.hpp"
 
 namespace mc {
@@ -30,6 +32,7 @@ struct ManifestInput {
   std::string sha256_hex;  // of the gzip object
   std::int64_t created_at_ms = 0;
   int gzip_level = 0;
+  PartNotes notes;
 };
 
 // The manifest as JSON text, members in the order above, ending with '\n'.

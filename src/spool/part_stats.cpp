@@ -108,8 +108,7 @@ PartStats scan_part(const simdjson::padded_string& content, PartKind kind) {
     widen(stats.recv_min_us, stats.recv_max_us, fields->recv_us);
     if (kind != PartKind::kData) continue;
     widen(stats.time_min_ms, stats.time_max_ms, *fields->event_ms);
-    if (!stats.id_first) stats.id_first = fields->id;
-    stats.id_last = fields->id;
+    widen(stats.id_first, stats.id_last, *fields->id);
     ids.push_back(*fields->id);
   }
   find_gaps(std::move(ids), stats);

@@ -35,8 +35,11 @@ struct PartStats {
   // Over the good lines; empty when there is none (and always, for E and t, in quarantine parts).
   std::optional<std::int64_t> time_min_ms;  // data.E
   std::optional<std::int64_t> time_max_ms;
-  std::optional<std::int64_t> id_first;     // data.t of the first good line
-  std::optional<std::int64_t> id_last;      // data.t of the last good line
+  // The smallest and largest data.t. A live-only part is in id order, so these are its first and
+  // last ids; REST-backfilled lines land in later parts with older ids, and [id_first, id_last]
+  // minus id_gaps must stay exactly the part's ids.
+  std::optional<std::int64_t> id_first;
+  std::optional<std::int64_t> id_last;
   std::optional<std::int64_t> recv_min_us;
   std::optional<std::int64_t> recv_max_us;
 

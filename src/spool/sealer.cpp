@@ -32,7 +32,7 @@ Status remove_open_file(const std::filesystem::path& open_file) {
 }  // namespace
 
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock) {
+                                                 int gzip_level, const Clock& clock, const PartNotes& notes) {
   const auto log = make_logger("spool");
   const std::optional<PartName> name = open_part_name(open_file);
   if (!name) return Status::corrupt("not an open part's file name: " + open_file.string());
@@ -76,6 +76,7 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
       .sha256_hex = std::move(digest).value(),
       .created_at_ms = clock.system_now_us() / 1000,
       .gzip_level = gzip_level,
+      .notes = notes,
   });
 
   // The part first: a manifest on disk promises a complete part next to it.

@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
+#include "spool/part_notes.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace mc {
@@ -21,7 +22,9 @@ namespace mc {
 // (a crash right after it was created; it is removed) or it no longer exists (already sealed).
 // kCorrupt when the file's name is not an open part key: the caller moves it to rejected/.
 // kNoSpace when the disk is full; other kinds as the file system reports them.
+// notes go into the manifest as they are (start-up recovery has none).
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock);
+                                                 int gzip_level, const Clock& clock,
+                                                 const PartNotes& notes = {});
 
 }  // namespace mc

@@ -32,11 +32,11 @@ SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, cons
 
 SealerWorker::~SealerWorker() = default;
 
-bool SealerWorker::enqueue(std::filesystem::path open_file) {
+bool SealerWorker::enqueue(SealJob job) {
   {
     std::lock_guard lock(mutex_);
     if (accepting_ && queue_.size() + in_flight_ < options_.queue_capacity) {
-      queue_.push_back({std::move(open_file)});
+      queue_.push_back({std::move(job)});
       ++enqueued_;
       work_cv_.notify_one();
       return true;
@@ -44,7 +44,7 @@ bool SealerWorker::enqueue(std::filesystem::path open_file) {
   }
   not_queued_.fetch_add(1, std::memory_order_relaxed);
   log_->error("seal queue full or stopped; the file stays in open/ until the next start file={} capacity={}",
-              open_file.string(), options_.queue_capacity);
+              job.open_file.string(), options_.queue_capacity);
   return false;
 }
 
@@ -99,7 +99,7 @@ void SealerWorker::run(const std::stop_token& stop) {
 }
 
 std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.open_file, options_.gzip_level, clock_);
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_, item.job.notes);
   if (sealed) {
     if (sealed.value()) {
       bump(metrics_.parts_sealed);
@@ -113,27 +113,27 @@ std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
   ++item.failures;
   switch (status.kind()) {
     case ErrorKind::kCorrupt: {
-      Result<std::filesystem::path> moved = move_to_rejected(layout_, item.open_file);
+      Result<std::filesystem::path> moved = move_to_rejected(layout_, item.job.open_file);
       if (moved) {
-        log_->error("cannot seal; moved to rejected/ file={} to={} error=\"{}\"", item.open_file.string(),
+        log_->error("cannot seal; moved to rejected/ file={} to={} error=\"{}\"", item.job.open_file.string(),
                     moved->string(), status.message());
       } else {
         log_->error("cannot seal nor move to rejected/; left in open/ file={} error=\"{}\" move_error=\"{}\"",
-                    item.open_file.string(), status.message(), moved.status().message());
+                    item.job.open_file.string(), status.message(), moved.status().message());
       }
       return std::nullopt;
     }
     case ErrorKind::kNoSpace:
       item.not_before = clock_.steady_now() + options_.no_space_retry;
       log_->error("DISK FULL: cannot seal, retrying in {} ms file={} failures={} error=\"{}\"",
-                  options_.no_space_retry.count(), item.open_file.string(), item.failures, status.message());
+                  options_.no_space_retry.count(), item.job.open_file.string(), item.failures, status.message());
       return item;
     case ErrorKind::kRetryable:
     case ErrorKind::kFatal: {
       const std::chrono::milliseconds delay = backoff(item.failures);
       item.not_before = clock_.steady_now() + delay;
       log_->warn("seal failed, retrying in {} ms file={} failures={} kind={} error=\"{}\"", delay.count(),
-                 item.open_file.string(), item.failures, to_string(status.kind()), status.message());
+                 item.job.open_file.string(), item.failures, to_string(status.kind()), status.message());
       return item;
     }
   }

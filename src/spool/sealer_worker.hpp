@@ -21,6 +21,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "spool/part_notes.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace spdlog {
@@ -56,7 +57,7 @@ class SealerWorker {
 
   // Queues an open file to seal. False, logged and counted in not_queued(), when the queue is full
   // or the worker is draining or stopped.
-  bool enqueue(std::filesystem::path open_file);
+  bool enqueue(SealJob job);
 
   // For shutdown: refuses new files, seals everything queued (retrying failures) until the queue
   // is empty or the clock passes deadline, then stops and joins the thread. True when all was sealed.
@@ -66,7 +67,7 @@ class SealerWorker {
 
  private:
   struct Item {
-    std::filesystem::path open_file;
+    SealJob job;
     int failures = 0;
     std::chrono::steady_clock::time_point not_before{};
   };

@@ -6,6 +6,7 @@
 //   sealed/<part_key>        gzip part, complete and fsynced, waiting for upload
 //   sealed/<manifest_key>    its manifest; written after the part, so it marks the pair complete
 //   stored/<writer_key>      the newest epoch_ms this writer has stored (see stored_marks.hpp)
+//   state/ledger.json        the trade ledger: last trade id written, ids missing (ledger_state.hpp)
 //
 // A part leaves the spool only after the store confirmed both objects: the part file is deleted
 // first, then the manifest, so a manifest without its part means "already uploaded".
@@ -31,6 +32,7 @@ class SpoolLayout {
   std::filesystem::path open_dir() const { return root_ / "open"; }
   std::filesystem::path sealed_dir() const { return root_ / "sealed"; }
   std::filesystem::path stored_dir() const { return root_ / "stored"; }
+  std::filesystem::path ledger_file() const { return root_ / "state" / "ledger.json"; }
 
   std::filesystem::path open_file(const PartName& name) const { return open_dir() / spool_file_name(name.open_key()); }
   SealedPart sealed(const PartName& name) const {

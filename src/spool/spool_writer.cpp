@@ -9,19 +9,25 @@
 namespace mc {
 
 SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings,
-                         const Clock& clock, Metrics& metrics, const PartClosedCallback& on_closed, const FileOpener& opener)
+                         const Clock& clock, Metrics& metrics, ClosedPartHandler on_closed, RecordGate* gate,
+                         const FileOpener& opener)
     : fsync_interval_(settings.fsync_interval),
       clock_(clock),
       metrics_(metrics),
       log_(make_logger("spool")),
+      gate_(gate),
+      on_closed_(std::move(on_closed)),
       queue_(settings.max_queued_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(layout.open_dir(), ec);
   if (ec) log_->error("cannot create the open-part directory dir={} error=\"{}\"", layout.open_dir().string(), ec.message());
   writers_.reserve(routes.routes().size());
-  for (const Route& route : routes.routes()) {
-    writers_.push_back(
-        std::make_unique<RotatingWriter>(layout, route, settings.rotation, clock, metrics, on_closed, opener));
+  for (std::uint32_t index = 0; index < routes.routes().size(); ++index) {
+    auto collect = [this, index](const PartName& name, const std::filesystem::path& file) {
+      closed_.push_back({name, {file, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}}});
+    };
+    writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
+                                                        metrics, std::move(collect), opener));
   }
   thread_ = std::jthread([this] { run(); });
 }
@@ -46,30 +52,46 @@ void SpoolWriter::run() {
     // The queue waits on real time; the clock (fake in tests) only decides how long.
     more = queue_.pop_batch(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
 
-    std::uint64_t unknown_routes = 0;
-    for (Record& record : batch) {
-      if (record.route >= writers_.size()) {
-        ++unknown_routes;
-        continue;
-      }
-      static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
-    }
-    if (unknown_routes > 0) {
-      bump(metrics_.records_dropped, unknown_routes);
-      log_->error("records with an unknown route dropped count={}", unknown_routes);
-    }
+    write_batch(batch);
     for (auto& writer : writers_) static_cast<void>(writer->flush());
 
-    if (fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync) {
+    const bool sync_due = fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync;
+    if (sync_due) {
       for (auto& writer : writers_) static_cast<void>(writer->sync());
       next_sync = clock_.steady_now() + fsync_interval_;
     }
     for (auto& writer : writers_) static_cast<void>(writer->tick(now_us));
+    hand_on_closed_parts(sync_due);
     // A small batch means the thread would otherwise wake, and write(2), once per message: let a
     // few more arrive. Costs at most kBatchLinger of latency to the page cache.
     if (more && !batch.empty() && batch.size() < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
   }
   for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
+  hand_on_closed_parts(true);
+}
+
+void SpoolWriter::write_batch(std::vector<Record>& batch) {
+  std::uint64_t unknown_routes = 0;
+  for (Record& record : batch) {
+    if (record.route >= writers_.size()) {
+      ++unknown_routes;
+      continue;
+    }
+    if (gate_ != nullptr && !gate_->admit(record)) continue;
+    if (writers_[record.route]->append(record.recv_us, record.line) && gate_ != nullptr) gate_->written(record);
+  }
+  if (unknown_routes > 0) {
+    bump(metrics_.records_dropped, unknown_routes);
+    log_->error("records with an unknown route dropped count={}", unknown_routes);
+  }
+}
+
+// Every writer was flushed (a closed part also fdatasynced) before this runs, so the gate's checkpoint
+// covers each line of the parts handed on.
+void SpoolWriter::hand_on_closed_parts(bool synced) {
+  if (gate_ != nullptr && (synced || !closed_.empty())) gate_->checkpoint();
+  for (ClosedPart& part : closed_) on_closed_(part.name, std::move(part.job));
+  closed_.clear();
 }
 
 std::chrono::microseconds SpoolWriter::sleep_time(std::int64_t now_us,

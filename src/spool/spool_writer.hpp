@@ -7,7 +7,10 @@
 // window's end, so records received before the end but still queued land in that window's part
 // instead of opening a second part for the same window.
 //
-// Closed parts go to on_closed on this thread (see PartClosedCallback).
+// An optional RecordGate (the trade ledger) sees every record before and after it is written. Closed
+// parts go to on_closed on this thread, with the gate's notes, only after every writer was flushed and
+// the gate had its checkpoint: a part never reaches the sealer (and so the store) before the gate's
+// persisted state covers it.
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +23,8 @@
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
 #include "common/record.hpp"
+#include "spool/part_notes.hpp"
+#include "spool/record_gate.hpp"
 #include "spool/record_queue.hpp"
 #include "spool/rotating_writer.hpp"
 #include "spool/spool_layout.hpp"
@@ -41,12 +46,16 @@ struct SpoolWriterSettings {
   std::size_t max_queued_bytes = kMaxQueuedBytes;
 };
 
+// Receives each closed, non-empty part on the writer thread; must return quickly.
+using ClosedPartHandler = std::function<void(const PartName& name, SealJob job)>;
+
 class SpoolWriter {
  public:
   // Creates open/ if missing (a failure shows later as counted, logged write errors) and starts
   // the thread. Throws std::invalid_argument for rot_secs 0, like RotatingWriter.
   SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings, const Clock& clock,
-              Metrics& metrics, const PartClosedCallback& on_closed, const FileOpener& opener = create_part_file);
+              Metrics& metrics, ClosedPartHandler on_closed, RecordGate* gate = nullptr,
+              const FileOpener& opener = create_part_file);
   ~SpoolWriter();  // stop()
   SpoolWriter(const SpoolWriter&) = delete;
   SpoolWriter& operator=(const SpoolWriter&) = delete;
@@ -59,14 +68,24 @@ class SpoolWriter {
   void stop();
 
  private:
+  struct ClosedPart {
+    PartName name;
+    SealJob job;
+  };
+
   void run();
+  void write_batch(std::vector<Record>& batch);
+  void hand_on_closed_parts(bool synced);
   std::chrono::microseconds sleep_time(std::int64_t now_us, std::chrono::steady_clock::time_point next_sync) const;
 
   const std::chrono::seconds fsync_interval_;
   const Clock& clock_;
   Metrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
+  RecordGate* const gate_;
+  const ClosedPartHandler on_closed_;
   RecordQueue queue_;
+  std::vector<ClosedPart> closed_;  // closed since the last hand-off; the writer thread's only
   std::vector<std::unique_ptr<RotatingWriter>> writers_;  // index = route
   std::jthread thread_;  // last: starts after everything it uses exists
 };

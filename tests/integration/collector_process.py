@@ -21,6 +21,7 @@ class Collector:
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "BINANCE_WS_URL": exchange.url,
+            "BINANCE_REST_URL": exchange.rest_url,
             "SYMBOL": ",".join(SYMBOLS),
             "LOCAL_DIR": self.spool_dir,
             "LOCAL_STORE_DIR": self.store_dir,

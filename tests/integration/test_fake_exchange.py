@@ -1,5 +1,6 @@
 """tools/fake_exchange.py checked from the outside: stream shape and ids, TLS, fragments, pings,
 injected faults, control API, REST history, signals. Standard library only."""
+import http.client
 import json
 import math
 import os
@@ -9,10 +10,13 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
+from unittest import mock
 
 import harness
+import wsclient
 from wsclient import BINARY, ConnectionClosed, HandshakeError, TEXT, WsClient
 
 TRADE_KEYS = ["e", "E", "s", "t", "p", "q", "T", "m", "M"]
@@ -26,6 +30,17 @@ def read_bytes(path):
 
 def trade_id(msg):
     return msg.json()["data"]["t"]
+
+
+def read_until_closed(ws, timeout=10.0):
+    """Every message until the connection ends; returns (messages, ConnectionClosed, monotonic end)."""
+    messages = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            messages.append(ws.recv(max(0.01, deadline - time.monotonic())))
+    except ConnectionClosed as closed:
+        return messages, closed, time.monotonic()
 
 
 def ids_by_symbol(messages):
@@ -310,6 +325,9 @@ class FakeExchangeTest(unittest.TestCase):
         self.assertEqual([t for t in gap if t in sent], [])
         rows = ex.historical_trades("BTCUSDT", from_id=gap[0], limit=len(gap)).json()
         self.assertEqual([r["id"] for r in rows], gap)
+        # A stall, not a drop: the same TCP connection carried the trades before and after.
+        stats = ex.stats()
+        self.assertEqual((stats["clients"], stats["connections_total"]), (1, 1))
 
     def test_skip_leaves_an_id_gap(self):
         ex = self.start(rate=100)
@@ -320,6 +338,183 @@ class FakeExchangeTest(unittest.TestCase):
         jumps = [(a, b) for a, b in zip(ids, ids[1:]) if b != a + 1]
         self.assertEqual(len(jumps), 1, ids)
         self.assertEqual(jumps[0][1] - jumps[0][0], 8)
+
+    def test_duplicate_sends_trades_twice_without_using_ids(self):
+        ex = self.start(rate=100, symbols=["BTCUSDT", "ETHUSDT"])
+        ws = self.connect(ex, ["BTCUSDT", "ETHUSDT"])
+        messages = [ws.recv(5) for _ in range(4)]
+        self.assertEqual(ex.post("/control/duplicate?count=5&symbol=BTCUSDT").json(),
+                         {"duplicate": 5, "symbols": ["BTCUSDT"]})
+        messages += [ws.recv(5) for _ in range(80)]
+        ex.pause()
+        messages += ws.recv_until_quiet(quiet=0.3)
+        btc = [m for m in messages if m.json()["data"]["s"] == "BTCUSDT"]
+        ids = [trade_id(m) for m in btc]
+        twice = [i for i in range(len(ids) - 1) if ids[i] == ids[i + 1]]
+        self.assertEqual(len(twice), 5, ids)
+        for i in twice:
+            self.assertEqual(btc[i].data, btc[i + 1].data)   # the same bytes
+        self.assert_sequential([ids[i] for i in twice])
+        self.assert_sequential(list(dict.fromkeys(ids)))   # no id skipped or consumed
+        self.assert_sequential(ids_by_symbol(messages)["ETHUSDT"])
+        stats = ex.stats()["symbols"]
+        self.assertEqual(stats["BTCUSDT"]["sent"], [[ids[0], ids[-1]]])
+        self.assertEqual(stats["BTCUSDT"]["duplicate_left"], 0)
+        rows = ex.historical_trades("BTCUSDT", from_id=ids[twice[0]], limit=6).json()
+        self.assert_sequential([r["id"] for r in rows])
+        self.assertEqual(ex.post("/control/duplicate?count=1&symbol=NOPE").status, 400)
+
+    def test_reorder_swaps_adjacent_pairs_without_using_ids(self):
+        ex = self.start(rate=100, symbols=["BTCUSDT", "ETHUSDT"])
+        ws = self.connect(ex, ["BTCUSDT", "ETHUSDT"])
+        messages = [ws.recv(5) for _ in range(4)]
+        self.assertEqual(ex.post("/control/reorder?count=4&symbol=BTCUSDT").json(),
+                         {"reorder": 4, "symbols": ["BTCUSDT"]})
+        messages += [ws.recv(5) for _ in range(80)]
+        ex.pause()
+        messages += ws.recv_until_quiet(quiet=0.3)
+        ids = ids_by_symbol(messages)["BTCUSDT"]
+        backwards = [i for i in range(1, len(ids)) if ids[i] < ids[i - 1]]
+        self.assertEqual(len(backwards), 2, ids)
+        k = backwards[0] - 1
+        t = ids[k] - 1
+        self.assertEqual(ids[k:k + 4], [t + 1, t, t + 3, t + 2], ids)
+        self.assert_sequential(sorted(ids))   # every id once, none skipped
+        self.assert_sequential(ids_by_symbol(messages)["ETHUSDT"])
+        stats = ex.stats()["symbols"]
+        self.assertEqual(stats["BTCUSDT"]["sent"], [[min(ids), max(ids)]])
+        self.assertEqual(stats["BTCUSDT"]["reorder_left"], 0)
+        rows = ex.historical_trades("BTCUSDT", from_id=t, limit=4).json()
+        self.assertEqual([r["id"] for r in rows], [t, t + 1, t + 2, t + 3])
+
+    def test_server_shutdown_notice_then_trades_then_1012(self):
+        ex = self.start(rate=100, symbols=["BTCUSDT", "ETHUSDT"])
+        ws = self.connect(ex, ["BTCUSDT", "ETHUSDT"])
+        messages = [ws.recv(5)]
+        # Without close_after: the notice only; the connection carries on.
+        self.assertEqual(ex.post("/control/server_shutdown").json(), {"notified": 1, "close_after": 0.0})
+        messages += [ws.recv(5) for _ in range(150)]
+        notices = [m for m in messages if b"serverShutdown" in m.data]
+        self.assertEqual(len(notices), 1)
+        notice = notices[0].json()
+        self.assertEqual(list(notice), ["e", "E"])   # unwrapped: no combined-stream envelope
+        self.assertEqual(notice["e"], "serverShutdown")
+        self.assertLess(abs(notice["E"] - time.time() * 1000), 5000)
+        # With close_after=1: notice, trades for a second, then close 1012.
+        self.assertEqual(ex.post("/control/server_shutdown?close_after=1").json(), {"notified": 1, "close_after": 1.0})
+        more, closed, closed_at = read_until_closed(ws, timeout=5)
+        at = [i for i, m in enumerate(more) if b"serverShutdown" in m.data]
+        self.assertEqual(len(at), 1)
+        after = more[at[0] + 1:]
+        self.assertTrue(closed.clean)
+        self.assertEqual(closed.code, 1012)
+        self.assertGreater(len(after), 100, "trades keep flowing until the close")
+        self.assertGreaterEqual(closed_at - more[at[0]].recv_time, 0.8)
+        self.assertLess(closed_at - more[at[0]].recv_time, 2.5)
+        trades = [m for m in messages + more if b"serverShutdown" not in m.data]
+        for ids in ids_by_symbol(trades).values():
+            self.assert_sequential(ids)
+        harness.wait_until(lambda: ex.stats()["clients"] == 0, 5, "no clients")
+        self.assertEqual(ex.stats()["server_shutdowns"], 2)
+
+    def test_shutdown_every(self):
+        ex = self.start(rate=100, shutdown_every=1.0)   # close_after = 0.5
+        for _ in range(2):
+            ws = self.connect(ex)
+            messages, closed, closed_at = read_until_closed(ws, timeout=5)
+            notices = [m for m in messages if m.data.startswith(b'{"e":"serverShutdown","E":')]
+            self.assertEqual(len(notices), 1)
+            self.assertEqual(closed.code, 1012)
+            self.assertGreater(closed_at - notices[0].recv_time, 0.35)
+            self.assertLess(closed_at - notices[0].recv_time, 1.5)
+        self.assertGreaterEqual(ex.stats()["server_shutdowns"], 2)
+
+    def test_pong_deadline_cuts_a_client_that_never_answers(self):
+        ex = self.start(rate=50, ping_interval=0.5, pong_deadline=1.0)
+        polite = self.connect(ex)
+        rude = self.connect(ex, auto_pong=False)
+        closed = cut_at = None
+        end = time.monotonic() + 4.0
+        while time.monotonic() < end:
+            polite.recv(5)
+            if closed is None:
+                try:
+                    rude.recv(5)
+                except ConnectionClosed as e:
+                    closed, cut_at = e, time.monotonic()
+        self.assertIsNotNone(closed, "the client that never pongs was not cut")
+        self.assertFalse(closed.clean)   # no close frame: like a dead peer
+        self.assertIsNone(closed.code)
+        waited = cut_at - rude.pings[0][0]
+        self.assertGreater(waited, 0.8)
+        self.assertLess(waited, 1.8)
+        stats = ex.stats()
+        self.assertEqual((stats["pong_timeouts"], stats["clients"]), (1, 1))   # the polite one stays
+        self.assertGreaterEqual(len(polite.pings), 6)
+        self.assertIn("no pong within --pong-deadline", ex.log())
+
+    def test_max_conn_age_counts_from_the_upgrade_at_rate_500(self):
+        ex = self.start(rate=500, symbols=["BTCUSDT", "ETHUSDT"], max_conn_age=1.5)
+        both = ["BTCUSDT", "ETHUSDT"]
+        # A keep-alive HTTP request first, the upgrade a second later on the same TCP connection.
+        sock = wsclient.open_socket(ex.url)
+        sock.sendall(b"GET /api/v3/ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = b""
+        while not head.endswith(b"\r\n\r\n{}"):
+            head += sock.recv(1)
+        time.sleep(1.0)
+        results = {}
+
+        def read(name, ws, opened):   # one reader each: a backlog would delay seeing the close
+            results[name] = (opened,) + read_until_closed(ws, timeout=5)
+
+        readers = []
+        for name in ("first", "second"):
+            if name == "first":
+                with mock.patch.object(wsclient, "open_socket", lambda *args, **kwargs: sock):
+                    ws = self.connect(ex, both)
+            else:
+                time.sleep(0.5)
+                ws = self.connect(ex, both)
+            readers.append(threading.Thread(target=read, args=(name, ws, time.monotonic())))
+            readers[-1].start()
+        for reader in readers:
+            reader.join(10)
+        self.assertEqual(set(results), {"first", "second"})
+        for opened, messages, closed, at in results.values():
+            self.assertTrue(closed.clean)
+            self.assertEqual((closed.code, closed.reason), (1001, "connection age limit"))
+            self.assertGreater(at - opened, 1.4)   # not 0.5 s: the age starts at the upgrade
+            self.assertLess(at - opened, 2.0)
+            by_symbol = ids_by_symbol(messages)
+            self.assertEqual(set(by_symbol), set(both))
+            for ids in by_symbol.values():
+                self.assertGreater(len(ids), 300)
+                self.assert_sequential(ids)
+        self.assertGreater(results["second"][3] - results["first"][3], 0.3)
+
+    def test_drop_every_at_rate_500(self):
+        both = ["BTCUSDT", "ETHUSDT"]
+        ex = self.start(rate=500, symbols=both, drop_every=1.0)
+        received = {s: [] for s in both}
+        drops = []
+        for _ in range(3):
+            ws = self.connect(ex, both)
+            messages, closed, at = read_until_closed(ws, timeout=5)
+            self.assertFalse(closed.clean)
+            drops.append(at)
+            by_symbol = ids_by_symbol(messages)
+            self.assertEqual(set(by_symbol), set(both))
+            for symbol, ids in by_symbol.items():
+                self.assert_sequential(ids)
+                received[symbol] += ids
+        for a, b in zip(drops, drops[1:]):
+            self.assertGreater(b - a, 0.7)
+            self.assertLess(b - a, 1.5)
+        harness.wait_until(lambda: ex.stats()["clients"] == 0, 5, "no clients")
+        for symbol in both:   # every trade the server wrote completely reached the client (fin drop)
+            self.assertEqual(set(received[symbol]), ex.sent_ids(symbol))
+        self.assertIn("dropped 1 connection(s) (fin)", ex.log())
 
     def test_pause_and_resume(self):
         ex = self.start(rate=100, start_paused=True)
@@ -415,6 +610,43 @@ class FakeExchangeTest(unittest.TestCase):
         resp = ex.get("/api/v3/ping")
         self.assertEqual((resp.status, resp.json()["code"], resp.headers.get("retry-after")), (429, -1003, "1"))
 
+    def test_retry_after_and_rest_request_times(self):
+        ex = self.start(rate=50)
+        self.assertEqual(ex.post("/control/rest_fail?status=429&count=1&retry_after=2").json(),
+                         {"status": 429, "count": 1, "retry_after": 2})
+        path = "/api/v3/historicalTrades?symbol=BTCUSDT&limit=5"
+        before = time.time()
+        resp = ex.get(path)
+        self.assertEqual((resp.status, resp.headers.get("retry-after")), (429, "2"))
+        self.assertEqual(resp.json()["code"], -1003)
+        self.assertIsInstance(resp.json()["msg"], str)
+        time.sleep(int(resp.headers["retry-after"]))
+        self.assertEqual(ex.get(path).status, 200)
+        first, second = ex.stats()["rest_requests"][-2:]
+        for entry, status in ((first, 429), (second, 200)):
+            self.assertEqual(entry, {"path": "/api/v3/historicalTrades", "query": {"symbol": "BTCUSDT", "limit": "5"},
+                                     "time": entry["time"], "status": status})
+        self.assertLess(abs(first["time"] - before), 1.0)
+        self.assertGreaterEqual(second["time"] - first["time"], 2.0)
+        ex.post("/control/rest_fail?status=418")   # retry_after defaults to 1
+        resp = ex.get("/api/v3/ping")
+        self.assertEqual((resp.status, resp.json()["code"], resp.headers.get("retry-after")), (418, -1003, "1"))
+        self.assertEqual(ex.post("/control/rest_fail?status=429&retry_after=-1").status, 400)
+        # The log keeps the last 1000 requests.
+        conn = http.client.HTTPConnection("127.0.0.1", ex.port, timeout=10)
+        try:
+            for i in range(1005):
+                conn.request("GET", f"/api/v3/time?n={i}")
+                self.assertEqual(conn.getresponse().read()[:13], b'{"serverTime"')
+        finally:
+            conn.close()
+        stats = ex.stats()
+        log = stats["rest_requests"]
+        self.assertEqual(len(log), 1000)
+        self.assertEqual([e["query"]["n"] for e in log], [str(i) for i in range(5, 1005)])
+        self.assertEqual(stats["rest_requests_total"], 1008)
+        self.assertEqual(sorted(e["time"] for e in log), [e["time"] for e in log])
+
     def test_history_is_bounded(self):
         ex = self.start(rate=200, history=50)
         harness.wait_until(lambda: ex.stats()["symbols"]["BTCUSDT"]["next_id"] > START_ID + 100, 5, "trades")
@@ -459,7 +691,9 @@ class FakeExchangeTest(unittest.TestCase):
         script = harness.fake_exchange_script()
         out = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 0)
-        for needle in ("/control/inject", "--tls-dir", "LISTENING", "historicalTrades", "--fragment-every"):
+        for needle in ("/control/inject", "--tls-dir", "LISTENING", "historicalTrades", "--fragment-every",
+                       "/control/server_shutdown", "serverShutdown", "--shutdown-every", "--pong-deadline",
+                       "/control/duplicate", "/control/reorder", "retry_after"):
             self.assertIn(needle, out.stdout)
         bad = subprocess.run([sys.executable, script, "--rate", "-1"], capture_output=True, text=True, timeout=30)
         self.assertEqual(bad.returncode, 2)

@@ -36,6 +36,8 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "tls_ca_file=" + c.tls_ca_file,
       "ws_idle_secs=" + std::to_string(c.ws_idle_secs),
       "ws_max_age_secs=" + std::to_string(c.ws_max_age_secs),
+      "backfill_enabled=" + std::to_string(static_cast<int>(c.backfill_enabled)),
+      "backfill_weight_per_min=" + std::to_string(c.backfill_weight_per_min),
       "stop_timeout_secs=" + std::to_string(c.stop_timeout_secs),
       "metrics_addr=" + c.metrics_addr,
       "log_level=" + c.log_level,

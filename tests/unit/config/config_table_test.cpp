@@ -35,6 +35,8 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"GZIP_LEVEL", "9"},
     {"WS_IDLE_SECS", "5"},
     {"WS_MAX_AGE_SECS", "3600"},
+    {"BACKFILL_ENABLED", "no"},
+    {"BACKFILL_WEIGHT_PER_MIN", "500"},
     {"FSYNC_SECS", "0"},
     {"SPOOL_MAX_BYTES", "1048576"},
     {"STOP_TIMEOUT_SECS", "1"},

@@ -1,4 +1,5 @@
 #include "feed/backoff.hpp"
+#include "feed/attempt_budget.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,16 +17,20 @@ std::vector<long> delays(Backoff& backoff, int count) {
   return out;
 }
 
-TEST(BackoffTest, FirstDelayIsInitialThenDoublesWithinJitterUpToTheCap) {
-  double u = 0.0;
+TEST(BackoffTest, FirstDelayIsInitialThenFullJitterUnderADoublingCeilingUpToTheCap) {
+  double u = 1.0;
   Backoff backoff(milliseconds(1000), milliseconds(30000), [&u] { return u; });
-  // Lowest draw: half of each ceiling 1, 2, 4, 8, 16, 30 (capped), 30 s.
-  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 1000, 2000, 4000, 8000, 15000, 15000}));
+  // Highest draw: each ceiling 1, 2, 4, 8, 16, 30 (capped), 30 s.
+  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 2000, 4000, 8000, 16000, 30000, 30000}));
   EXPECT_EQ(backoff.failures(), 7);
 
   backoff.reset();
   u = 0.5;
-  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 1500, 3000, 6000, 12000, 22500, 22500}));
+  EXPECT_EQ(delays(backoff, 7), (std::vector<long>{1000, 1000, 2000, 4000, 8000, 15000, 15000}));
+
+  backoff.reset();
+  u = 0.0;
+  EXPECT_EQ(delays(backoff, 3), (std::vector<long>{1000, 0, 0}));
 }
 
 TEST(BackoffTest, ResetStartsOverAtTheInitialDelay) {
@@ -34,10 +39,10 @@ TEST(BackoffTest, ResetStartsOverAtTheInitialDelay) {
   backoff.reset();
   EXPECT_EQ(backoff.failures(), 0);
   EXPECT_EQ(backoff.next(), milliseconds(1000));
-  EXPECT_EQ(backoff.next(), milliseconds(1999));  // 1000 + 0.999 * 1000
+  EXPECT_EQ(backoff.next(), milliseconds(1998));  // 0.999 * 2000
 }
 
-TEST(BackoffTest, RandomDrawsStayWithinHalfToFullCeiling) {
+TEST(BackoffTest, RandomDrawsStayWithinZeroToTheCeiling) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   Backoff backoff(milliseconds(1000), milliseconds(30000), [&] { return unit(rng); });
@@ -46,15 +51,29 @@ TEST(BackoffTest, RandomDrawsStayWithinHalfToFullCeiling) {
   for (int i = 0; i < 100; ++i) {
     ceiling = std::min(ceiling * 2, 30000L);
     const long delay = static_cast<long>(backoff.next().count());
-    EXPECT_GE(delay, ceiling / 2);
+    EXPECT_GE(delay, 0);
     EXPECT_LE(delay, ceiling);
   }
 }
 
 TEST(BackoffTest, MaxBelowInitialIsRaisedToInitial) {
-  Backoff backoff(milliseconds(5000), milliseconds(1000), [] { return 0.0; });
+  Backoff backoff(milliseconds(5000), milliseconds(1000), [] { return 1.0; });
   EXPECT_EQ(backoff.next(), milliseconds(5000));
-  EXPECT_EQ(backoff.next(), milliseconds(2500));
+  EXPECT_EQ(backoff.next(), milliseconds(5000));
+}
+
+TEST(AttemptBudgetTest, AnAttemptOverTheBudgetWaitsForTheOldestToLeaveTheWindow) {
+  using std::chrono::seconds;
+  AttemptBudget budget(3, seconds(10));
+  const auto t0 = std::chrono::steady_clock::time_point{} + seconds(100);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(budget.wait(t0 + seconds(i)), std::chrono::steady_clock::duration::zero());
+    budget.record(t0 + seconds(i));
+  }
+  EXPECT_EQ(budget.wait(t0 + seconds(4)), seconds(6));  // the first leaves the window at t0 + 10 s
+  EXPECT_EQ(budget.wait(t0 + seconds(10)), std::chrono::steady_clock::duration::zero());
+  budget.record(t0 + seconds(10));
+  EXPECT_EQ(budget.wait(t0 + seconds(10)), seconds(1));
 }
 
 }  // namespace

@@ -37,9 +37,10 @@ class RecordingHandler final : public FeedHandler {
     SteadyClock::time_point at;
   };
 
-  void on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override {
+  MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override {
     const std::lock_guard lock(mutex_);
     messages_.push_back({std::string(payload), is_text, recv_us, SteadyClock::now()});
+    return {};
   }
   void on_connected() override {
     const std::lock_guard lock(mutex_);
@@ -209,9 +210,9 @@ TEST_F(FeedClientTest, ServerCloseFrameMakesTheClientReconnect) {
   EXPECT_EQ(reasons[1], "closed by server code=1000 reason=again");
   client.stop();
   const std::string url = ws_url(server) + "/stream?streams=btcusdt@trade/ethusdt@trade";
-  EXPECT_TRUE(logged("connected url=" + url + " tls=off streams=2"));
+  EXPECT_TRUE(logged("connected url=" + url + " conn=1 tls=off streams=2"));
   EXPECT_TRUE(logged("connection lost url=" + url +
-                     " error=\"closed by server code=1000 reason=maintenance\" attempt=1 delay_ms=50"));
+                     " conn=1 error=\"closed by server code=1000 reason=maintenance\" attempt=1 delay_ms=50"));
 }
 
 TEST_F(FeedClientTest, PingsKeepAQuietConnectionAliveAndSilenceEndsIt) {
@@ -284,7 +285,7 @@ TEST_F(FeedClientTest, HandshakeThatNeverCompletesTimesOutAndIsRetried) {
   EXPECT_EQ(metrics_.ws_connects.load(), 0U);
   client.stop();
   EXPECT_TRUE(logged("connection failed url=ws://127.0.0.1:" + std::to_string(server.port()) +
-                     "/stream?streams=btcusdt@trade/ethusdt@trade error=\"ws_handshake: timed out after 1s\" attempt=1"));
+                     "/stream?streams=btcusdt@trade/ethusdt@trade conn=1 error=\"ws_handshake: timed out after 1s\" attempt=1"));
 }
 
 TEST_F(FeedClientTest, BadUrlReturnsAtOnce) {

@@ -251,6 +251,10 @@ TEST_F(RecordBuilderTest, TheBuilderIsReusableAcrossOutcomes) {
   ASSERT_EQ(build("{").kind, RecordClass::kQuarantine);
   ASSERT_EQ(build(kTrade).kind, RecordClass::kTrade);
   ASSERT_EQ(build(R"({"result":null,"id":1})").kind, RecordClass::kControl);
+  EXPECT_EQ(build(R"({"e":"serverShutdown","E":1739141034567})").kind, RecordClass::kServerShutdown);
+  EXPECT_TRUE(line_.empty());
+  // Any other envelope-less event is not a control message: it is kept.
+  EXPECT_EQ(build(R"({"e":"mystery","E":1739141034567})").kind, RecordClass::kQuarantine);
   ASSERT_EQ(build(kTrade).kind, RecordClass::kTrade);
   EXPECT_EQ(line_, R"({"recv_us":1739141034567123,)" + std::string(kTrade.substr(1)) + "\n");
 }
@@ -291,6 +295,7 @@ TEST_F(RecordBuilderTest, RandomInputAlwaysHasOneWellFormedOutcome) {
         EXPECT_TRUE(ordered_json::accept(line_)) << line_;
         break;
       case RecordClass::kControl:
+      case RecordClass::kServerShutdown:
         EXPECT_TRUE(line_.empty());
         break;
       case RecordClass::kQuarantine:

@@ -67,6 +67,28 @@ TEST(ManifestTest, HasTheSeedFieldsInOrderAndExtrasApart) {
   EXPECT_EQ(extra["trimmed_bytes"], 17);
   EXPECT_EQ(extra["collector_version"], MC_VERSION);
   EXPECT_EQ(extra["gzip_level"], 6);
+  EXPECT_EQ(extra["feed_gaps"], Json::array());
+  EXPECT_EQ(extra["unrecoverable_gaps"], Json::array());
+  EXPECT_EQ(extra["noted_ranges_not_listed"], 0);
+}
+
+TEST(ManifestTest, CarriesTheFeedsNotesOnGaps) {
+  ManifestInput input = data_input();
+  input.notes.add_gap_seen({101, 104});
+  input.notes.add_gap_seen({200, 200});
+  input.notes.add_unrecoverable({50, 52});
+  const Json extra = Json::parse(render_manifest(input))["extra"];
+  EXPECT_EQ(extra["feed_gaps"], Json::parse("[[101,104],[200,200]]"));
+  EXPECT_EQ(extra["unrecoverable_gaps"], Json::parse("[[50,52]]"));
+  EXPECT_EQ(extra["noted_ranges_not_listed"], 0);
+}
+
+TEST(ManifestTest, NotesBeyondTheListBoundAreCounted) {
+  ManifestInput input = data_input();
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(kMaxNotedRanges) + 5; ++i) input.notes.add_gap_seen({2 * i, 2 * i});
+  const Json extra = Json::parse(render_manifest(input))["extra"];
+  EXPECT_EQ(extra["feed_gaps"].size(), kMaxNotedRanges);
+  EXPECT_EQ(extra["noted_ranges_not_listed"], 5);
 }
 
 TEST(ManifestTest, QuarantineHasNullTimesAndIds) {

@@ -51,7 +51,16 @@ TEST(PartStatsTest, IdsFilledOutOfOrderAreNotGaps) {
   const PartStats stats = scan(lines_with_ids({1, 2, 5, 3, 4, 4, 6}));
   EXPECT_TRUE(stats.id_gaps.empty());
   EXPECT_EQ(stats.id_first, 1);
-  EXPECT_EQ(stats.id_last, 6);  // the last line's id, not the largest
+  EXPECT_EQ(stats.id_last, 6);
+}
+
+TEST(PartStatsTest, IdFirstAndLastAreTheSmallestAndLargestSoTheRangeMinusGapsIsThePart) {
+  // Live trades, then backfilled ones from before them.
+  const PartStats stats = scan(lines_with_ids({5000, 5001, 5002, 4000, 4001}));
+  EXPECT_EQ(stats.id_first, 4000);
+  EXPECT_EQ(stats.id_last, 5002);
+  ASSERT_EQ(stats.id_gaps.size(), 1u);
+  EXPECT_EQ(stats.id_gaps[0], (IdGap{4002, 4999}));
 }
 
 TEST(PartStatsTest, CapsTheGapList) {

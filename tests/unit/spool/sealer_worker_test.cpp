@@ -53,7 +53,7 @@ class SealerWorkerTest : public testing::SpoolTest {
 TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
   SealerWorker worker(layout, options, clock, metrics, collect());
   const std::vector<std::int64_t> epochs{1739141034000, 1739141035000, 1739141036000};
-  for (const std::int64_t epoch : epochs) ASSERT_TRUE(worker.enqueue(open_file(epoch)));
+  for (const std::int64_t epoch : epochs) ASSERT_TRUE(worker.enqueue({open_file(epoch)}));
 
   ASSERT_TRUE(eventually([&] { return sealed_count() == epochs.size(); }));
   std::lock_guard lock(mutex);
@@ -70,7 +70,7 @@ TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
 TEST_F(SealerWorkerTest, AnEmptyOpenFileIsRemovedAndNotHandedOn) {
   SealerWorker worker(layout, options, clock, metrics, collect());
   const std::filesystem::path empty = open_file(1739141034000, "");
-  ASSERT_TRUE(worker.enqueue(empty));
+  ASSERT_TRUE(worker.enqueue({empty}));
   ASSERT_TRUE(eventually([&] { return !std::filesystem::exists(empty); }));
   EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
   EXPECT_EQ(sealed_count(), 0u);
@@ -81,7 +81,7 @@ TEST_F(SealerWorkerTest, MovesABadNameToRejected) {
   SealerWorker worker(layout, options, clock, metrics, collect());
   const std::filesystem::path bad = layout.open_dir() / "not-a-part.jsonl";
   write_text(bad, trade_line(1, 1, 1));
-  ASSERT_TRUE(worker.enqueue(bad));
+  ASSERT_TRUE(worker.enqueue({bad}));
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(rejected_dir(layout) / "not-a-part.jsonl"); }));
   EXPECT_FALSE(std::filesystem::exists(bad));
   EXPECT_EQ(metrics.seal_failures.load(), 1u);
@@ -93,7 +93,7 @@ TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
   std::filesystem::remove(layout.sealed_dir());  // every write fails until it is back
   SealerWorker worker(layout, options, clock, metrics, collect());
   const std::filesystem::path path = open_file(1739141034000);
-  ASSERT_TRUE(worker.enqueue(path));
+  ASSERT_TRUE(worker.enqueue({path}));
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
 
   std::filesystem::create_directories(layout.sealed_dir());
@@ -110,7 +110,7 @@ TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
 TEST_F(SealerWorkerTest, BackoffDoublesUpToItsCap) {
   std::filesystem::remove(layout.sealed_dir());
   SealerWorker worker(layout, options, clock, metrics, collect());
-  ASSERT_TRUE(worker.enqueue(open_file(1739141034000)));
+  ASSERT_TRUE(worker.enqueue({open_file(1739141034000)}));
   // Failures at t=0, then after 1 s, 2 s, 4 s, 4 s (capped).
   const std::vector<std::chrono::seconds> waits{1s, 2s, 4s, 4s};
   std::uint64_t failures = 1;
@@ -134,11 +134,11 @@ TEST_F(SealerWorkerTest, RefusesFilesBeyondItsCapacity) {
     ++calls;
     std::lock_guard wait(gate);
   });
-  ASSERT_TRUE(worker.enqueue(open_file(1739141034000)));
+  ASSERT_TRUE(worker.enqueue({open_file(1739141034000)}));
   ASSERT_TRUE(eventually([&] { return calls.load() == 1; }));
-  EXPECT_TRUE(worker.enqueue(open_file(1739141035000)));
+  EXPECT_TRUE(worker.enqueue({open_file(1739141035000)}));
   const std::filesystem::path refused = open_file(1739141036000);
-  EXPECT_FALSE(worker.enqueue(refused));
+  EXPECT_FALSE(worker.enqueue({refused}));
   EXPECT_EQ(worker.not_queued(), 1u);
 
   hold.unlock();
@@ -149,10 +149,10 @@ TEST_F(SealerWorkerTest, RefusesFilesBeyondItsCapacity) {
 
 TEST_F(SealerWorkerTest, DrainSealsEverythingQueuedThenRefusesMore) {
   SealerWorker worker(layout, options, clock, metrics, collect());
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(worker.enqueue(open_file(1739141034000 + i)));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(worker.enqueue({open_file(1739141034000 + i)}));
   EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
   EXPECT_EQ(sealed_count(), 20u);
-  EXPECT_FALSE(worker.enqueue(open_file(1739141099000)));
+  EXPECT_FALSE(worker.enqueue({open_file(1739141099000)}));
   EXPECT_EQ(worker.not_queued(), 1u);
 }
 
@@ -160,7 +160,7 @@ TEST_F(SealerWorkerTest, DrainGivesUpAtTheDeadline) {
   std::filesystem::remove(layout.sealed_dir());
   SealerWorker worker(layout, options, clock, metrics, collect());
   const std::filesystem::path path = open_file(1739141034000);
-  ASSERT_TRUE(worker.enqueue(path));
+  ASSERT_TRUE(worker.enqueue({path}));
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
   // The retry is due 1 s after the failure; the fake clock never gets there.
   EXPECT_FALSE(worker.drain(clock.steady_now()));
@@ -173,7 +173,7 @@ TEST_F(SealerWorkerTest, DestroyingWithoutDrainLeavesFilesInOpen) {
   const std::filesystem::path path = open_file(1739141034000);
   {
     SealerWorker worker(layout, options, clock, metrics, collect());
-    ASSERT_TRUE(worker.enqueue(path));
+    ASSERT_TRUE(worker.enqueue({path}));
     ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
   }
   EXPECT_TRUE(std::filesystem::exists(path));

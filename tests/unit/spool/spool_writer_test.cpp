@@ -1,6 +1,7 @@
 #include "spool/spool_writer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,35 @@ constexpr std::int64_t kT0 = 1'739'141'030 * kSecond;  // a 5 s window start
 struct ClosedPart {
   PartName name;
   std::string content;
+  PartNotes notes;
+  int checkpoints_before = 0;  // gate checkpoints made before the part was handed on
+};
+
+// Drops trade id 2 as a duplicate, notes a gap for every data part, and counts checkpoints.
+class ScriptedGate final : public RecordGate {
+ public:
+  bool admit(const Record& record) override { return record.trade_id != 2; }
+  void written(const Record& record) override {
+    const std::lock_guard lock(mutex_);
+    written_.push_back(record.trade_id);
+  }
+  PartNotes take_notes(std::uint32_t route) override {
+    PartNotes notes;
+    if (route == 0) notes.add_gap_seen({7, 9});
+    return notes;
+  }
+  void checkpoint() override { checkpoints_.fetch_add(1); }
+
+  int checkpoints() const { return checkpoints_.load(); }
+  std::vector<std::int64_t> written() const {
+    const std::lock_guard lock(mutex_);
+    return written_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::int64_t> written_;
+  std::atomic<int> checkpoints_{0};
 };
 
 std::string line(std::int64_t recv_us, std::string_view tag) {
@@ -37,14 +67,17 @@ std::string line(std::int64_t recv_us, std::string_view tag) {
 class SpoolWriterTest : public ::testing::Test {
  protected:
   std::unique_ptr<SpoolWriter> make() { return make(clock); }
-  std::unique_ptr<SpoolWriter> make(const Clock& with_clock, std::size_t max_queued_bytes = kMaxQueuedBytes) {
+  std::unique_ptr<SpoolWriter> make(const Clock& with_clock, std::size_t max_queued_bytes = kMaxQueuedBytes,
+                                    ScriptedGate* gate = nullptr) {
     SpoolWriterSettings settings{{"raw/", "i-1", 1 << 20, 5}, seconds(1), max_queued_bytes};
-    return std::make_unique<SpoolWriter>(layout, routes, settings, with_clock, metrics,
-                                         [this](const PartName& name, const fs::path& file) {
-                                           Result<std::string> content = read_file(file);
-                                           std::lock_guard lock(mutex_);
-                                           closed_.push_back({name, content ? *content : "<unreadable>"});
-                                         });
+    return std::make_unique<SpoolWriter>(
+        layout, routes, settings, with_clock, metrics,
+        [this, gate](const PartName& name, const SealJob& job) {
+          Result<std::string> content = read_file(job.open_file);
+          std::lock_guard lock(mutex_);
+          closed_.push_back({name, content ? *content : "<unreadable>", job.notes, gate ? gate->checkpoints() : 0});
+        },
+        gate);
   }
 
   Record record(std::uint32_t route, std::int64_t recv_us, std::string_view tag) {
@@ -115,6 +148,29 @@ TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd)
   EXPECT_EQ(all[2].content, line(kT0 + 6 * kSecond, "btc-3"));
   EXPECT_EQ(metrics.parts_opened.load(), 3u);
   EXPECT_EQ(metrics.records_dropped.load(), 0u);
+}
+
+TEST_F(SpoolWriterTest, TheGateDecidesWhatIsWrittenAndItsCheckpointPrecedesEveryHandOff) {
+  ScriptedGate gate;
+  auto writer = make(clock, kMaxQueuedBytes, &gate);
+  RecordSink& sink = writer->sink();
+  for (const std::int64_t id : {1, 2, 3}) {
+    ASSERT_TRUE(sink.push({routes.data_route(0), kT0 + id, line(kT0 + id, "btc-" + std::to_string(id)), id}));
+  }
+  ASSERT_TRUE(sink.push({routes.data_route(1), kT0 + 5, line(kT0 + 5, "eth"), 50}));
+  clock.advance(seconds(5));
+  const std::vector<ClosedPart> parts = wait_for_closed(2);
+  ASSERT_EQ(parts.size(), 2u);
+  const ClosedPart* btc = find_symbol(parts, "BTCUSDT");
+  const ClosedPart* eth = find_symbol(parts, "ETHUSDT");
+  ASSERT_TRUE(btc && eth);
+  EXPECT_EQ(btc->content, line(kT0 + 1, "btc-1") + line(kT0 + 3, "btc-3"));  // 2 was refused
+  EXPECT_EQ(btc->notes.gaps_seen, (std::vector<IdRange>{{7, 9}}));
+  EXPECT_TRUE(eth->notes.empty());
+  EXPECT_GE(btc->checkpoints_before, 1);
+  EXPECT_GE(eth->checkpoints_before, 1);
+  writer->stop();
+  EXPECT_EQ(gate.written(), (std::vector<std::int64_t>{1, 3, 50}));
 }
 
 // The worst moment for a record to arrive: received just before the window end, pushed right as

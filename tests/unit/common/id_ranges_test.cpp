@@ -1,4 +1,4 @@
-#include "audit/id_ranges.hpp"
+#include "common/id_ranges.hpp"
 
 #include <gtest/gtest.h>
 

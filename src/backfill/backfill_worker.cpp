@@ -1,0 +1,264 @@
+#include "backfill/backfill_worker.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "backfill/rest_trade_line.hpp"
+#include "common/log.hpp"
+
+namespace mc {
+
+namespace {
+
+std::chrono::steady_clock::duration error_backoff(int failures) {
+  const int doublings = std::min(failures - 1, 6);  // 2^6 s already passes the cap
+  return std::min<std::chrono::steady_clock::duration>(kFirstErrorBackoff * (1 << doublings), kMaxErrorBackoff);
+}
+
+double seconds_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+}  // namespace
+
+BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string> symbols, const RouteTable& routes,
+                               RecordSink& sink, HttpClientFactory make_client, const Clock& clock, Metrics& metrics,
+                               BackfillListener& listener)
+    : options_(std::move(options)),
+      symbols_(std::move(symbols)),
+      routes_(routes),
+      sink_(sink),
+      make_client_(std::move(make_client)),
+      clock_(clock),
+      metrics_(metrics),
+      listener_(listener),
+      logger_(make_logger("backfill")),
+      budget_(options_.weight_per_minute),
+      states_(symbols_.size()),
+      pending_(symbols_.size(), PendingRanges(kMaxPendingRangesPerSymbol)) {
+  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+}
+
+BackfillWorker::~BackfillWorker() { stop(); }
+
+void BackfillWorker::request(std::size_t symbol_index, std::int64_t from, std::int64_t to) {
+  if (symbol_index >= symbols_.size() || from > to || to < 0) {
+    logger_->error("backfill request ignored: symbol_index={} from={} to={}", symbol_index, from, to);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    const bool joined = pending_[symbol_index].add(std::max<std::int64_t>(from, 0), to);
+    ++requests_seen_;
+    if (joined) {
+      if (const std::uint64_t events = bound_log_.admit(clock_.steady_now())) {
+        logger_->warn("backfill pending ranges over the bound: joined the closest ranges symbol={} max_ranges={} "
+                      "events={} (ids between them are fetched again)",
+                      symbols_[symbol_index], kMaxPendingRangesPerSymbol, events);
+      }
+    }
+  }
+  wake_.notify_all();
+}
+
+void BackfillWorker::stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  thread_.join();
+}
+
+std::size_t BackfillWorker::pending_ids() const {
+  std::lock_guard lock(mutex_);
+  std::uint64_t total = 0;
+  for (const PendingRanges& ranges : pending_) total += ranges.count();
+  return static_cast<std::size_t>(total);
+}
+
+void BackfillWorker::run(std::stop_token stop) {
+  std::unique_ptr<HttpClient> http =
+      make_client_ ? make_client_() : make_http_client(HttpClientOptions{.ca_file = options_.ca_file});
+  if (!http) {
+    logger_->error("backfill disabled: the HTTP client factory returned no client");
+    return;
+  }
+  HistoricalTradesClient api(options_.base_url, options_.api_key, *http);
+  // The budget is waited out before a job is picked, so the pick reflects requests made meanwhile.
+  while (wait_for_budget(stop)) {
+    if (const auto job = next_job(stop)) fetch_page(api, job->first, job->second);
+  }
+}
+
+std::optional<std::pair<std::size_t, IdRange>> BackfillWorker::next_job(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  const auto now = clock_.steady_now();
+  std::optional<std::chrono::steady_clock::time_point> earliest;
+  for (std::size_t k = 0; k < symbols_.size(); ++k) {
+    const std::size_t index = (cursor_ + k) % symbols_.size();
+    const std::optional<IdRange> range = pending_[index].front();
+    if (!range) continue;
+    if (states_[index].not_before <= now) {
+      cursor_ = (index + 1) % symbols_.size();
+      return std::pair{index, *range};
+    }
+    earliest = std::min(earliest.value_or(states_[index].not_before), states_[index].not_before);
+  }
+  const std::uint64_t seen = requests_seen_;
+  const auto woken = [&] { return requests_seen_ != seen; };
+  if (earliest) {
+    wake_.wait_for(lock, stop, *earliest - now, woken);
+  } else {
+    wake_.wait(lock, stop, woken);
+  }
+  return std::nullopt;
+}
+
+bool BackfillWorker::sleep_for(std::stop_token stop, std::chrono::steady_clock::duration duration) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, stop, duration, [] { return false; });
+  return !stop.stop_requested();
+}
+
+bool BackfillWorker::wait_for_budget(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    const auto backoff = retry_at_ - clock_.steady_now();
+    const auto budget = budget_.wait_before(kHistoricalTradesWeight, clock_.system_now_us());
+    const auto wait = std::max<std::chrono::steady_clock::duration>(backoff, budget);
+    if (wait <= std::chrono::steady_clock::duration::zero()) return true;
+    if (!sleep_for(stop, wait)) return false;
+  }
+  return false;
+}
+
+void BackfillWorker::fetch_page(HistoricalTradesClient& api, std::size_t index, IdRange range) {
+  const int limit = static_cast<int>(std::min<std::int64_t>(kMaxHistoricalTradesLimit, range.last - range.first + 1));
+  if (!states_[index].fill) states_[index].fill = Fill{.range = range, .started = clock_.steady_now()};
+  budget_.on_sent(kHistoricalTradesWeight, clock_.system_now_us());
+  bump(metrics_.backfill_requests);
+  Result<TradesAnswer> answer = api.fetch(symbols_[index], range.first, limit);
+  const std::int64_t recv_us = clock_.system_now_us();
+  if (!answer) {
+    on_error(index, answer.status());
+    return;
+  }
+  if (answer->used_weight) budget_.on_used_weight(*answer->used_weight, recv_us);
+  switch (answer->kind) {
+    case TradesAnswerKind::kPage:
+      failures_ = 0;
+      on_page(index, range, answer->trades, recv_us);
+      return;
+    case TradesAnswerKind::kRateLimited:
+    case TradesAnswerKind::kBanned:
+      budget_.on_retry_after(answer->retry_after, recv_us);
+      bump(metrics_.backfill_rate_limited);
+      logger_->warn("{} symbol={} from_id={} retry_after_s={} used_weight={}",
+                    answer->kind == TradesAnswerKind::kBanned ? "IP banned by the exchange (HTTP 418)"
+                                                               : "rate limited by the exchange (HTTP 429)",
+                    symbols_[index], range.first, answer->retry_after.count(),
+                    answer->used_weight ? std::to_string(*answer->used_weight) : "unknown");
+      return;
+    case TradesAnswerKind::kNoSuchSymbol:
+      give_up_symbol(index);
+      return;
+  }
+}
+
+void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector<RestTrade>& trades,
+                             std::int64_t recv_us) {
+  SymbolState& state = states_[index];
+  ++state.fill->pages;
+  std::vector<IdRange> lost;
+  std::int64_t done_to = range.first - 1;  // [range.first, done_to] is settled: pushed or given up
+  if (trades.empty()) {
+    // Nothing at or after fromId yet: the REST view may trail the stream, so ask again before giving up.
+    if (++state.empty_pages < kMaxEmptyPageAttempts) {
+      state.not_before = clock_.steady_now() + kEmptyPageRetryDelay;
+      return;
+    }
+    lost.push_back(range);
+    done_to = range.last;
+  }
+  for (const RestTrade& trade : trades) {
+    if (trade.id > range.last) {  // past the range: what is still missing in it does not exist
+      if (done_to < range.last) lost.push_back({done_to + 1, range.last});
+      done_to = range.last;
+      break;
+    }
+    if (trade.id > done_to + 1) {
+      lost.push_back({done_to + 1, trade.id - 1});
+      done_to = trade.id - 1;
+    }
+    std::string line;
+    append_rest_trade_line(line, trade, symbols_[index], recv_us);
+    if (!sink_.push(Record{.route = routes_.data_route(index), .recv_us = recv_us, .line = std::move(line),
+                           .trade_id = trade.id})) {
+      state.not_before = clock_.steady_now() + kSinkRetryDelay;
+      if (const std::uint64_t events = refused_log_.admit(clock_.steady_now())) {
+        logger_->warn("backfill paused: the record queue refused a record symbol={} trade_id={} events={} "
+                      "(the rest of the range is fetched again)",
+                      symbols_[index], trade.id, events);
+      }
+      break;
+    }
+    bump(metrics_.records_routed);
+    ++state.fill->ids;
+    done_to = trade.id;
+  }
+  if (!trades.empty()) state.empty_pages = 0;
+  settle(index, range, done_to, lost);
+}
+
+void BackfillWorker::settle(std::size_t index, IdRange range, std::int64_t done_to, const std::vector<IdRange>& lost) {
+  SymbolState& state = states_[index];
+  bool fill_done = false;
+  {
+    std::lock_guard lock(mutex_);
+    pending_[index].remove(range.first, done_to);
+    const std::optional<IdRange> next = pending_[index].front();
+    fill_done = !next || next->first > state.fill->range.last;
+  }
+  for (const IdRange& gone : lost) {
+    state.fill->lost += static_cast<std::uint64_t>(gone.last - gone.first) + 1;
+    logger_->warn("trade ids do not exist on the exchange, giving them up symbol={} from={} to={}", symbols_[index],
+                  gone.first, gone.last);
+    listener_.on_unrecoverable(index, gone.first, gone.last);
+  }
+  if (!fill_done) return;
+  const Fill& fill = *state.fill;
+  logger_->info("backfill gap filled symbol={} from={} to={} pages={} ids={} unrecoverable={} secs={:.3f}",
+                symbols_[index], fill.range.first, fill.range.last, fill.pages, fill.ids, fill.lost,
+                seconds_between(fill.started, clock_.steady_now()));
+  state.fill.reset();
+}
+
+void BackfillWorker::on_error(std::size_t index, const Status& status) {
+  bump(metrics_.backfill_failures);
+  ++failures_;
+  const auto delay = error_backoff(failures_);
+  retry_at_ = clock_.steady_now() + delay;
+  const double delay_s = std::chrono::duration<double>(delay).count();
+  if (status.kind() == ErrorKind::kRetryable) {
+    logger_->warn("backfill request failed, retrying symbol={} attempt={} delay_s={:.0f}: {}", symbols_[index],
+                  failures_, delay_s, status.message());
+  } else {
+    // Not transient, but the ids may exist: keep trying at the capped pace, loudly.
+    logger_->error("backfill request failed ({}), retrying symbol={} attempt={} delay_s={:.0f}: {}",
+                   to_string(status.kind()), symbols_[index], failures_, delay_s, status.message());
+  }
+}
+
+void BackfillWorker::give_up_symbol(std::size_t index) {
+  std::vector<IdRange> all;
+  {
+    std::lock_guard lock(mutex_);
+    all = pending_[index].take_all();
+  }
+  std::uint64_t ids = 0;
+  for (const IdRange& gone : all) ids += gone.count();
+  logger_->error("symbol does not exist on the exchange (code -1121 Invalid symbol): giving up its backfill "
+                 "symbol={} ranges={} ids={}",
+                 symbols_[index], all.size(), ids);
+  for (const IdRange& gone : all) listener_.on_unrecoverable(index, gone.first, gone.last);
+  states_[index].fill.reset();
+}
+
+}  // namespace mc

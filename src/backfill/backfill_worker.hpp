@@ -1,0 +1,140 @@
+#pragma once
+// Fills trade-id gaps over REST on a thread of its own. The feed reports a gap with request() (never
+// blocks); the worker pages through historicalTrades, turns each trade into a "src":"rest" line and
+// pushes it into the same sink as the live feed. Symbols take turns page by page, so one big gap does
+// not starve another.
+//
+// Ids are given up only when the exchange says they do not exist: a page starting above the requested
+// fromId (the ids below its first do not exist), holes inside a page, a page that ends past the range
+// with ids missing before it, an empty page kMaxEmptyPageAttempts times in a row, or -1121 "Invalid
+// symbol". Everything else (transport errors, 5xx, malformed bodies, other 4xx) is retried with a
+// capped backoff, forever: loss is not an option, and a stuck symbol shows in the logs and pending_ids().
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "backfill/historical_trades.hpp"
+#include "backfill/pending_ranges.hpp"
+#include "backfill/weight_budget.hpp"
+#include "common/clock.hpp"
+#include "common/metrics.hpp"
+#include "common/record.hpp"
+#include "common/log_limiter.hpp"
+#include "net/http_client.hpp"
+
+namespace mc {
+
+// Pending ranges kept per symbol; past it the closest ranges are joined (see PendingRanges).
+inline constexpr std::size_t kMaxPendingRangesPerSymbol = 1024;
+// Empty pages in a row, for ids that should exist, before those ids are reported unrecoverable. The
+// REST view can trail the stream by a moment, so the first empty pages are retried after a pause.
+inline constexpr int kMaxEmptyPageAttempts = 3;
+inline constexpr std::chrono::seconds kEmptyPageRetryDelay{2};
+// When the sink refuses a record (its queue is full), the rest of the range waits this long.
+inline constexpr std::chrono::seconds kSinkRetryDelay{1};
+// Backoff after an error: 1 s, doubling, capped.
+inline constexpr std::chrono::seconds kFirstErrorBackoff{1};
+inline constexpr std::chrono::seconds kMaxErrorBackoff{60};
+
+struct BackfillOptions {
+  std::string base_url;  // "https://api.binance.com"
+  std::string api_key;   // optional X-MBX-APIKEY; never logged
+  std::string ca_file;   // extra trust anchor for the default client; empty: system store
+  std::uint32_t weight_per_minute = 2000;
+};
+
+class BackfillListener {
+ public:
+  virtual ~BackfillListener() = default;
+  // Called on the worker thread: ids [from, to] the exchange says do not exist; they are given up.
+  virtual void on_unrecoverable(std::size_t symbol_index, std::int64_t from, std::int64_t to) = 0;
+};
+
+class BackfillWorker {
+ public:
+  // symbols: upper case, index as in routes. make_client: called once, on the worker thread; empty:
+  // a libcurl client verifying TLS against the system store plus options.ca_file. The clock gives
+  // recv_us and the weight budget's minutes; waits are real time.
+  BackfillWorker(BackfillOptions options, std::vector<std::string> symbols, const RouteTable& routes,
+                 RecordSink& sink, HttpClientFactory make_client, const Clock& clock, Metrics& metrics,
+                 BackfillListener& listener);
+  ~BackfillWorker();
+  BackfillWorker(const BackfillWorker&) = delete;
+  BackfillWorker& operator=(const BackfillWorker&) = delete;
+
+  // Asks for ids [from, to] of a symbol. Thread-safe, never blocks on the network; merged with what is
+  // pending. Beyond kMaxPendingRangesPerSymbol ranges the closest two are joined (logged).
+  void request(std::size_t symbol_index, std::int64_t from, std::int64_t to);
+  // Stops the thread and joins it; a wait (budget, Retry-After, backoff) ends at once, a request in
+  // flight within its 10 s timeout. Idempotent; call from one thread.
+  void stop();
+  // Ids asked for and neither pushed nor given up yet.
+  std::size_t pending_ids() const;
+
+ private:
+  // A gap being filled, for its log line.
+  struct Fill {
+    IdRange range;
+    std::chrono::steady_clock::time_point started;
+    int pages = 0;
+    std::uint64_t ids = 0;
+    std::uint64_t lost = 0;
+  };
+  // Worker-thread state of one symbol.
+  struct SymbolState {
+    std::chrono::steady_clock::time_point not_before{};
+    int empty_pages = 0;
+    std::optional<Fill> fill;
+  };
+
+  void run(std::stop_token stop);
+  // The next symbol with pending ids whose pause is over, round-robin; waits while there is none.
+  std::optional<std::pair<std::size_t, IdRange>> next_job(std::stop_token stop);
+  // Waits out the error backoff and the weight budget. False when stopped.
+  bool wait_for_budget(std::stop_token stop);
+  bool sleep_for(std::stop_token stop, std::chrono::steady_clock::duration duration);
+  void fetch_page(HistoricalTradesClient& api, std::size_t index, IdRange range);
+  void on_page(std::size_t index, IdRange range, const std::vector<RestTrade>& trades, std::int64_t recv_us);
+  void on_error(std::size_t index, const Status& status);
+  void give_up_symbol(std::size_t index);
+  // Settles [range.from, done_to], reports lost ranges and closes the fill when its range is done.
+  void settle(std::size_t index, IdRange range, std::int64_t done_to, const std::vector<IdRange>& lost);
+
+  const BackfillOptions options_;
+  const std::vector<std::string> symbols_;
+  const RouteTable& routes_;
+  RecordSink& sink_;
+  HttpClientFactory make_client_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  BackfillListener& listener_;
+  std::shared_ptr<spdlog::logger> logger_;
+
+  // Worker thread only.
+  WeightBudget budget_;
+  std::vector<SymbolState> states_;
+  std::size_t cursor_ = 0;  // round-robin position
+  int failures_ = 0;        // errors in a row, for the backoff
+  std::chrono::steady_clock::time_point retry_at_{};
+  LogLimiter refused_log_{std::chrono::seconds(10)};
+
+  mutable std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::vector<PendingRanges> pending_;   // guarded by mutex_
+  std::uint64_t requests_seen_ = 0;      // guarded by mutex_; bumped by request() to wake the worker
+  LogLimiter bound_log_{std::chrono::seconds(10)};  // guarded by mutex_
+
+  std::jthread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace mc

@@ -1,0 +1,82 @@
+#include "ledger/ledger_state.hpp"
+
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "common/file_util.hpp"
+
+namespace mc {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Status corrupt(const std::string& what) { return Status::corrupt("ledger state: " + what); }
+
+bool is_id(const Json& value) { return value.is_number_integer() && value.get<std::int64_t>() >= 0; }
+
+}  // namespace
+
+std::string render_ledger_state(const LedgerState& state) {
+  Json symbols = Json::object();
+  for (const auto& [symbol, ledger] : state) {
+    Json pending = Json::array();
+    for (const IdRange& range : ledger.pending.ranges()) pending.push_back(Json::array({range.first, range.last}));
+    symbols[symbol] = {{"last_written", ledger.last_written}, {"pending", std::move(pending)}};
+  }
+  const Json document = {{"version", kLedgerStateVersion}, {"symbols", std::move(symbols)}};
+  return document.dump() + "\n";
+}
+
+Result<LedgerState> parse_ledger_state(std::string_view text) {
+  const Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object()) return corrupt("not a JSON object");
+  const auto version = document.find("version");
+  if (version == document.end() || *version != kLedgerStateVersion) {
+    return corrupt("version is not " + std::to_string(kLedgerStateVersion));
+  }
+  const auto symbols = document.find("symbols");
+  if (symbols == document.end() || !symbols->is_object()) return corrupt("\"symbols\" is not an object");
+
+  LedgerState state;
+  for (const auto& [symbol, entry] : symbols->items()) {
+    const std::string where = "symbols." + symbol;
+    if (!entry.is_object()) return corrupt(where + " is not an object");
+    const auto last = entry.find("last_written");
+    if (last == entry.end() || !last->is_number_integer() || last->get<std::int64_t>() < -1) {
+      return corrupt(where + ".last_written is not an integer >= -1");
+    }
+    const auto pending = entry.find("pending");
+    if (pending == entry.end() || !pending->is_array()) return corrupt(where + ".pending is not an array");
+    SymbolLedger ledger{.last_written = last->get<std::int64_t>()};
+    for (const Json& range : *pending) {
+      if (!range.is_array() || range.size() != 2 || !is_id(range[0]) || !is_id(range[1]) ||
+          range[0].get<std::int64_t>() > range[1].get<std::int64_t>() ||
+          range[1].get<std::int64_t>() >= ledger.last_written) {
+        return corrupt(where + ".pending holds " + range.dump() + ", not [first, last] below last_written");
+      }
+      ledger.pending.add(range[0].get<std::int64_t>(), range[1].get<std::int64_t>());
+    }
+    state.emplace(symbol, std::move(ledger));
+  }
+  return state;
+}
+
+Result<LedgerState> load_ledger_state(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec) && !ec) return LedgerState{};
+  Result<std::string> text = read_file(file);
+  if (!text) return text.status();
+  Result<LedgerState> state = parse_ledger_state(text.value());
+  if (!state) return state.status().with_context(file.string());
+  return state;
+}
+
+Status save_ledger_state(const std::filesystem::path& file, const LedgerState& state) {
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec) return Status::from_errno(ec.value(), "creating " + file.parent_path().string());
+  return write_file_atomic(file, render_ledger_state(state));
+}
+
+}  // namespace mc

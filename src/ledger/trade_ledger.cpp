@@ -1,0 +1,230 @@
+#include "ledger/trade_ledger.hpp"
+
+#include <simdjson.h>
+
+#include <numeric>
+#include <system_error>
+#include <utility>
+
+#include "common/log.hpp"
+#include "spool/part_name.hpp"
+#include "spool/part_stats.hpp"
+
+namespace mc {
+namespace {
+
+// The ids an open part holds, or nullopt when it cannot say exactly (unreadable, too many gaps to list).
+struct OpenPartIds {
+  std::string symbol;
+  std::optional<IdSet> ids;
+  std::optional<std::int64_t> largest;
+};
+
+std::optional<OpenPartIds> read_open_part(const std::filesystem::path& file) {
+  const std::optional<std::string> key = key_from_spool_file_name(file.filename().string());
+  if (!key) return std::nullopt;
+  const std::optional<PartName> name = parse_part_key(*key);
+  if (!name || name->kind != PartKind::kData) return std::nullopt;
+  OpenPartIds part{.symbol = name->symbol};
+  simdjson::padded_string content;
+  if (simdjson::padded_string::load(file.string()).get(content) != simdjson::SUCCESS) return part;
+  const PartStats stats = scan_part(content, PartKind::kData);
+  if (!stats.id_first || !stats.id_last) return part;
+  part.largest = *stats.id_last;
+  if (stats.id_gaps_truncated) return part;
+  IdSet ids{{*stats.id_first, *stats.id_last}};
+  for (const IdGap& gap : stats.id_gaps) ids.remove(gap.from_missing, gap.to_missing);
+  part.ids = std::move(ids);
+  return part;
+}
+
+}  // namespace
+
+TradeLedger::TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, Metrics& metrics,
+                         const Clock& clock)
+    : symbols_(std::move(symbols)),
+      state_file_(std::move(state_file)),
+      metrics_(metrics),
+      clock_(clock),
+      log_(make_logger("ledger")),
+      state_(symbols_.size()) {}
+
+Status TradeLedger::restore(const std::vector<std::filesystem::path>& open_files) {
+  Result<LedgerState> loaded = load_ledger_state(state_file_);
+  if (!loaded && loaded.status().kind() != ErrorKind::kCorrupt) return loaded.status();
+  const std::lock_guard lock(mutex_);
+  if (!loaded) {
+    std::filesystem::path aside = state_file_;
+    aside += ".corrupt-" + std::to_string(clock_.system_now_us() / 1000);
+    std::error_code ec;
+    std::filesystem::rename(state_file_, aside, ec);
+    log_->error("LEDGER STATE UNUSABLE, starting without it: gaps across the last restart will not be backfilled "
+                "error=\"{}\" moved_to={}{}",
+                loaded.status().message(), aside.string(), ec ? " move_error=\"" + ec.message() + "\"" : "");
+  } else {
+    for (std::size_t i = 0; i < symbols_.size(); ++i) {
+      const auto found = loaded->find(symbols_[i]);
+      if (found != loaded->end()) state_[i].ledger = found->second;
+    }
+  }
+  for (const std::filesystem::path& file : open_files) raise_by_open_part(file);
+  for (std::size_t i = 0; i < symbols_.size(); ++i) {
+    const SymbolLedger& ledger = state_[i].ledger;
+    log_->info("ledger restored symbol={} last_written={} pending_ids={} pending_ranges={}", symbols_[i],
+               ledger.last_written, ledger.pending.count(), ledger.pending.ranges().size());
+  }
+  update_pending_gauge();
+  dirty_ = true;
+  return Status::ok();
+}
+
+void TradeLedger::raise_by_open_part(const std::filesystem::path& file) {
+  const std::optional<OpenPartIds> part = read_open_part(file);
+  if (!part || !part->largest) return;
+  const auto symbol = std::find(symbols_.begin(), symbols_.end(), part->symbol);
+  if (symbol == symbols_.end()) return;
+  SymbolLedger& ledger = state_[static_cast<std::size_t>(symbol - symbols_.begin())].ledger;
+  // Written after the last checkpoint: they count as written, whatever filled a gap is no longer missing.
+  if (*part->largest > ledger.last_written) {
+    if (ledger.last_written >= 0 && part->ids) {
+      // Ids between the checkpoint and this part that the part does not hold were never written.
+      ledger.pending.add(part->ids->missing_within({ledger.last_written + 1, *part->largest}));
+    }
+    ledger.last_written = *part->largest;
+  }
+  if (part->ids) ledger.pending = ledger.pending.subtract(*part->ids);
+}
+
+void TradeLedger::start(GapHandler on_gap) {
+  std::vector<std::pair<std::size_t, IdRange>> restored;
+  {
+    const std::lock_guard lock(mutex_);
+    on_gap_ = std::move(on_gap);
+    for (std::size_t i = 0; i < state_.size(); ++i) {
+      for (const IdRange& range : state_[i].ledger.pending.ranges()) restored.emplace_back(i, range);
+    }
+  }
+  const std::lock_guard lock(mutex_);
+  if (!on_gap_) return;
+  for (const auto& [symbol, range] : restored) on_gap_(symbol, range);
+}
+
+std::optional<std::size_t> TradeLedger::symbol_of(const Record& record) const {
+  if (record.trade_id < 0 || record.route % 2 != 0) return std::nullopt;
+  const std::size_t symbol = record.route / 2;
+  if (symbol >= state_.size()) return std::nullopt;
+  return symbol;
+}
+
+bool TradeLedger::admit(const Record& record) {
+  const std::optional<std::size_t> symbol = symbol_of(record);
+  if (!symbol) return true;
+  const std::lock_guard lock(mutex_);
+  const SymbolLedger& ledger = state_[*symbol].ledger;
+  const std::int64_t id = record.trade_id;
+  if (id > ledger.last_written || ledger.pending.contains(id)) return true;
+  if (id < ledger.last_written - kIdResetDistance) return true;  // written() starts the symbol again
+  bump(metrics_.trade_ids_duplicate);
+  return false;
+}
+
+void TradeLedger::written(const Record& record) {
+  const std::optional<std::size_t> symbol = symbol_of(record);
+  if (!symbol) return;
+  std::optional<IdRange> gap;
+  GapHandler on_gap;
+  {
+    const std::lock_guard lock(mutex_);
+    Symbol& entry = state_[*symbol];
+    SymbolLedger& ledger = entry.ledger;
+    const std::int64_t id = record.trade_id;
+    dirty_ = true;
+    if (id <= ledger.last_written) {
+      if (ledger.pending.contains(id)) {
+        ledger.pending.remove(id, id);
+        bump(metrics_.trade_ids_backfilled);
+        metrics_.trade_ids_pending.fetch_sub(1, std::memory_order_relaxed);
+        return;
+      }
+      log_->error("TRADE ID SEQUENCE RESTARTED symbol={} last_written={} id={}: the exchange's ids went back (or "
+                  "BINANCE_WS_URL points at another exchange); the ledger starts again here, pending_ids={} dropped",
+                  symbols_[*symbol], ledger.last_written, id, ledger.pending.count());
+      ledger = SymbolLedger{.last_written = id};
+      update_pending_gauge();
+      return;
+    }
+    if (ledger.last_written >= 0 && id > ledger.last_written + 1) {
+      gap = IdRange{ledger.last_written + 1, id - 1};
+      ledger.pending.add(gap->first, gap->last);
+      entry.notes.add_gap_seen(*gap);
+      bump(metrics_.trade_id_gaps);
+      bump(metrics_.trade_ids_missing, gap->count());
+      metrics_.trade_ids_pending.fetch_add(static_cast<std::int64_t>(gap->count()), std::memory_order_relaxed);
+      if (const std::uint64_t events = entry.gap_log.admit(clock_.steady_now())) {
+        log_->warn("trade id gap symbol={} missing={}..{} ids={} gaps_in_line={} backfill={}", symbols_[*symbol],
+                   gap->first, gap->last, gap->count(), events, on_gap_ ? "queued" : "off");
+      }
+    }
+    ledger.last_written = id;
+    if (gap) on_gap = on_gap_;
+  }
+  if (on_gap) on_gap(*symbol, *gap);
+}
+
+PartNotes TradeLedger::take_notes(std::uint32_t route) {
+  if (route % 2 != 0 || route / 2 >= state_.size()) return {};
+  const std::lock_guard lock(mutex_);
+  return std::exchange(state_[route / 2].notes, PartNotes{});
+}
+
+void TradeLedger::give_up(std::size_t symbol_index, IdRange missing) {
+  if (symbol_index >= state_.size()) return;
+  const std::lock_guard lock(mutex_);
+  Symbol& entry = state_[symbol_index];
+  // The part of `missing` that is still pending: a late live message may have filled some of it.
+  const IdSet given_up = IdSet{missing}.subtract(entry.ledger.pending.missing_within(missing));
+  if (given_up.empty()) return;
+  for (const IdRange& range : given_up.ranges()) {
+    entry.ledger.pending.remove(range.first, range.last);
+    entry.notes.add_unrecoverable(range);
+  }
+  bump(metrics_.trade_ids_unrecoverable, given_up.count());
+  update_pending_gauge();
+  dirty_ = true;
+  log_->error("trade ids do not exist on the exchange, gap left open symbol={} ids={}..{} count={}",
+              symbols_[symbol_index], missing.first, missing.last, given_up.count());
+}
+
+void TradeLedger::checkpoint() {
+  LedgerState snapshot;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!dirty_) return;
+    for (std::size_t i = 0; i < symbols_.size(); ++i) snapshot.emplace(symbols_[i], state_[i].ledger);
+    dirty_ = false;
+  }
+  // Saved outside the lock: the backfill thread must not wait for an fsync.
+  if (Status saved = save_ledger_state(state_file_, snapshot); !saved) {
+    const std::lock_guard lock(mutex_);
+    dirty_ = true;
+    if (!save_failed_) log_->error("cannot save the ledger state (retrying at every checkpoint): {}", saved.message());
+    save_failed_ = true;
+  } else if (save_failed_) {
+    const std::lock_guard lock(mutex_);
+    save_failed_ = false;
+    log_->info("ledger state saved again file={}", state_file_.string());
+  }
+}
+
+SymbolLedger TradeLedger::symbol_state(std::size_t symbol_index) const {
+  const std::lock_guard lock(mutex_);
+  return state_.at(symbol_index).ledger;
+}
+
+void TradeLedger::update_pending_gauge() {
+  std::uint64_t total = 0;
+  for (const Symbol& entry : state_) total += entry.ledger.pending.count();
+  metrics_.trade_ids_pending.store(static_cast<std::int64_t>(total), std::memory_order_relaxed);
+}
+
+}  // namespace mc

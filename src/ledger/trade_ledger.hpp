@@ -1,0 +1,92 @@
+#pragma once
+// The trade ledger: per symbol, the largest trade id written and the ids found missing below it.
+// It sits on the writer thread as the spool's RecordGate, so it judges what is actually written,
+// live or backfilled, whichever connection it came from:
+//
+//   t > last + 1        a gap [last+1, t-1]: logged, counted, noted for the part's manifest, handed
+//                       to the gap handler (the REST backfill); t is written
+//   t == last + 1       written
+//   t <= last, missing  fills (part of) a gap: written
+//   t <= last, else     a duplicate (overlapping connections, repeated backfill): not written, counted
+//   t < last - kIdResetDistance, not missing
+//                       the exchange's id sequence restarted (or BINANCE_WS_URL now points at another
+//                       exchange): logged as an error, the symbol's ledger starts again at t
+//
+// The state survives restarts (ledger_state.hpp): saved at every checkpoint, and at start-up raised
+// by the ids in the open parts the previous run left, so a restart sees the downtime as a gap.
+// Thread-safe: the writer thread drives it, the backfill thread reports ids given up.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "common/clock.hpp"
+#include "common/id_ranges.hpp"
+#include "common/log_limiter.hpp"
+#include "common/metrics.hpp"
+#include "ledger/ledger_state.hpp"
+#include "spool/record_gate.hpp"
+
+namespace mc {
+
+// A duplicate this far below the last id is no overlap (those are seconds old): the sequence restarted.
+inline constexpr std::int64_t kIdResetDistance = 10'000'000;
+
+// Receives each gap once; called without the ledger's lock held, must not block.
+using GapHandler = std::function<void(std::size_t symbol_index, IdRange missing)>;
+
+class TradeLedger final : public RecordGate {
+ public:
+  // symbols as configured (upper case); symbol i's trades use data route 2*i (RouteTable).
+  TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, Metrics& metrics,
+              const Clock& clock);
+
+  // Start-up, before the writer runs: loads the state file and raises it by the ids in the open
+  // parts the previous run left (before they are sealed). A corrupt state file is moved aside and the
+  // ledger starts empty (the error names the file); other errors are returned.
+  Status restore(const std::vector<std::filesystem::path>& open_files);
+  // Sets where gaps go and hands it every gap restored as pending.
+  void start(GapHandler on_gap);
+
+  bool admit(const Record& record) override;
+  void written(const Record& record) override;
+  PartNotes take_notes(std::uint32_t route) override;
+  void checkpoint() override;
+
+  // The exchange says these ids do not exist: no longer pending, noted in the next manifest.
+  void give_up(std::size_t symbol_index, IdRange missing);
+
+  SymbolLedger symbol_state(std::size_t symbol_index) const;
+
+ private:
+  struct Symbol {
+    SymbolLedger ledger;
+    PartNotes notes;
+    LogLimiter gap_log{std::chrono::seconds(1)};
+  };
+
+  std::optional<std::size_t> symbol_of(const Record& record) const;
+  void raise_by_open_part(const std::filesystem::path& file);
+  void update_pending_gauge();
+
+  const std::vector<std::string> symbols_;
+  const std::filesystem::path state_file_;
+  Metrics& metrics_;
+  const Clock& clock_;
+  const std::shared_ptr<spdlog::logger> log_;
+
+  mutable std::mutex mutex_;
+  std::vector<Symbol> state_;  // index as in symbols_
+  GapHandler on_gap_;
+  bool dirty_ = false;
+  bool save_failed_ = false;  // logs a failing save once until it works again
+};
+
+}  // namespace mc

@@ -1,0 +1,28 @@
+#pragma once
+// The writer thread's checkpoint between the record queue and the files: which records are written
+// (a trade id already written is a duplicate from an overlapping connection or a repeated backfill),
+// what the written ones mean for completeness, and what each part's manifest should say about it.
+// The trade ledger implements it; SpoolWriter calls it, always on the writer thread.
+
+#include <cstdint>
+
+#include "common/record.hpp"
+#include "spool/part_notes.hpp"
+
+namespace mc {
+
+class RecordGate {
+ public:
+  virtual ~RecordGate() = default;
+  // Before a record is appended: false drops it (the gate counts it).
+  virtual bool admit(const Record& record) = 0;
+  // After a record was appended to its part.
+  virtual void written(const Record& record) = 0;
+  // When the route's part closes: the notes for its manifest, handed over once.
+  virtual PartNotes take_notes(std::uint32_t route) = 0;
+  // Everything written so far is flushed to the kernel (at every sync, and before a closed part is
+  // handed on): the gate may persist its state now.
+  virtual void checkpoint() = 0;
+};
+
+}  // namespace mc

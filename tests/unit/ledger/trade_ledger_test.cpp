@@ -1,0 +1,185 @@
+#include "ledger/trade_ledger.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/file_util.hpp"
+#include "spool/spool_layout.hpp"
+#include "support/fake_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mc {
+namespace {
+
+const std::vector<std::string> kSymbols = {"BTCUSDT", "ETHUSDT"};
+
+std::string trade_line(std::string_view symbol, std::int64_t id) {
+  return R"({"recv_us":1739141034567123,"stream":"x@trade","data":{"e":"trade","E":1739141034567,"s":")" +
+         std::string(symbol) + R"(","t":)" + std::to_string(id) + "}}\n";
+}
+
+class TradeLedgerTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<TradeLedger> make() {
+    auto ledger = std::make_unique<TradeLedger>(kSymbols, layout_.ledger_file(), metrics_, clock_);
+    return ledger;
+  }
+
+  void start(TradeLedger& ledger) {
+    ledger.start([this](std::size_t symbol, IdRange range) { gaps_.emplace_back(symbol, range); });
+  }
+
+  // What the writer thread does with one record; true when it was written.
+  static bool offer(TradeLedger& ledger, std::size_t symbol, std::int64_t id) {
+    const Record record{static_cast<std::uint32_t>(2 * symbol), 0, trade_line(kSymbols[symbol], id), id};
+    if (!ledger.admit(record)) return false;
+    ledger.written(record);
+    return true;
+  }
+
+  // An open part the previous run left, holding these ids.
+  std::filesystem::path open_part(std::size_t symbol, const std::vector<std::int64_t>& ids, std::int64_t epoch_ms) {
+    const PartName name{"raw/", PartKind::kData, "trade", kSymbols[symbol], "i-1", epoch_ms};
+    std::string content;
+    for (const std::int64_t id : ids) content += trade_line(kSymbols[symbol], id);
+    std::filesystem::create_directories(layout_.open_dir());
+    const std::filesystem::path file = layout_.open_file(name);
+    EXPECT_TRUE(write_file_atomic(file, content));
+    return file;
+  }
+
+  testing::TempDir dir_;
+  SpoolLayout layout_{dir_.path()};
+  Metrics metrics_;
+  testing::FakeClock clock_;
+  std::vector<std::pair<std::size_t, IdRange>> gaps_;
+};
+
+TEST_F(TradeLedgerTest, JumpsAreGapsRepeatsAreDroppedLateIdsFillTheGap) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  std::vector<std::int64_t> written;
+  for (const std::int64_t id : {10, 11, 15, 12, 15, 16, 11}) {
+    if (offer(*ledger, 0, id)) written.push_back(id);
+  }
+  EXPECT_EQ(written, (std::vector<std::int64_t>{10, 11, 15, 12, 16}));
+  ASSERT_EQ(gaps_.size(), 1U);
+  EXPECT_EQ(gaps_[0], (std::pair<std::size_t, IdRange>{0, {12, 14}}));
+  const SymbolLedger state = ledger->symbol_state(0);
+  EXPECT_EQ(state.last_written, 16);
+  EXPECT_EQ(state.pending, (IdSet{{13, 14}}));
+  EXPECT_EQ(ledger->symbol_state(1).last_written, -1);
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 1U);
+  EXPECT_EQ(metrics_.trade_ids_missing.load(), 3U);
+  EXPECT_EQ(metrics_.trade_ids_duplicate.load(), 2U);
+  EXPECT_EQ(metrics_.trade_ids_backfilled.load(), 1U);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 2);
+}
+
+TEST_F(TradeLedgerTest, QuarantineAndUnknownRoutesPassUntouched) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  EXPECT_TRUE(ledger->admit(Record{1, 0, "{}\n", -1}));   // BTCUSDT's quarantine
+  EXPECT_TRUE(ledger->admit(Record{4, 0, "{}\n", -1}));   // the unroutable quarantine
+  EXPECT_TRUE(ledger->admit(Record{40, 0, "{}\n", 7}));   // no such symbol
+  EXPECT_TRUE(ledger->take_notes(1).empty());
+}
+
+TEST_F(TradeLedgerTest, NotesGoToTheNextClosedPartOnce) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  for (const std::int64_t id : {1, 5, 9}) offer(*ledger, 1, id);
+  ledger->give_up(1, {2, 3});
+  const PartNotes notes = ledger->take_notes(2);
+  EXPECT_EQ(notes.gaps_seen, (std::vector<IdRange>{{2, 4}, {6, 8}}));
+  EXPECT_EQ(notes.unrecoverable, (std::vector<IdRange>{{2, 3}}));
+  EXPECT_TRUE(ledger->take_notes(2).empty());
+  EXPECT_TRUE(ledger->take_notes(0).empty());
+  EXPECT_EQ(ledger->symbol_state(1).pending, (IdSet{{4, 4}, {6, 8}}));
+  EXPECT_EQ(metrics_.trade_ids_unrecoverable.load(), 2U);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 4);
+}
+
+TEST_F(TradeLedgerTest, GivingUpOnIdsAlreadyFilledChangesNothing) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  for (const std::int64_t id : {1, 5, 3}) offer(*ledger, 0, id);
+  ledger->give_up(0, {2, 4});  // 3 arrived late: only 2 and 4 are given up
+  EXPECT_EQ(ledger->take_notes(0).unrecoverable, (std::vector<IdRange>{{2, 2}, {4, 4}}));
+  EXPECT_EQ(metrics_.trade_ids_unrecoverable.load(), 2U);
+  ledger->give_up(0, {2, 4});
+  EXPECT_TRUE(ledger->take_notes(0).unrecoverable.empty());
+}
+
+TEST_F(TradeLedgerTest, ARestartSeesTheDowntimeAsAGapAndResendsPendingGaps) {
+  {
+    auto ledger = make();
+    ASSERT_TRUE(ledger->restore({}));
+    for (const std::int64_t id : {100, 101, 110}) offer(*ledger, 0, id);
+    ledger->checkpoint();
+  }
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  ASSERT_EQ(gaps_.size(), 1U);  // the pending gap, handed to the backfill again
+  EXPECT_EQ(gaps_[0], (std::pair<std::size_t, IdRange>{0, {102, 109}}));
+  EXPECT_FALSE(offer(*ledger, 0, 110));  // an overlap with what was written before the restart
+  EXPECT_TRUE(offer(*ledger, 0, 150));
+  ASSERT_EQ(gaps_.size(), 2U);
+  EXPECT_EQ(gaps_[1], (std::pair<std::size_t, IdRange>{0, {111, 149}}));
+}
+
+TEST_F(TradeLedgerTest, OpenPartsOfThePreviousRunRaiseTheSavedState) {
+  {
+    auto ledger = make();
+    ASSERT_TRUE(ledger->restore({}));
+    for (const std::int64_t id : {100, 110}) offer(*ledger, 0, id);
+    ledger->checkpoint();
+  }
+  // Written after the last checkpoint: 111..113 and 115, and 105 (a late fill of the gap).
+  const auto btc = open_part(0, {111, 112, 113, 105, 115}, 1739141034000);
+  const auto eth = open_part(1, {7, 8}, 1739141034001);
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({btc, eth, layout_.open_dir() / "not-a-part"}));
+  const SymbolLedger state = ledger->symbol_state(0);
+  EXPECT_EQ(state.last_written, 115);
+  EXPECT_EQ(state.pending, (IdSet{{101, 104}, {106, 109}, {114, 114}}));
+  EXPECT_EQ(ledger->symbol_state(1).last_written, 8);
+  EXPECT_TRUE(ledger->symbol_state(1).pending.empty());
+}
+
+TEST_F(TradeLedgerTest, ACorruptStateFileIsMovedAsideAndTheLedgerStartsEmpty) {
+  std::filesystem::create_directories(layout_.ledger_file().parent_path());
+  ASSERT_TRUE(write_file_atomic(layout_.ledger_file(), "{\"version\":1,\"symbols\":"));
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  EXPECT_EQ(ledger->symbol_state(0).last_written, -1);
+  EXPECT_FALSE(std::filesystem::exists(layout_.ledger_file()));
+  std::size_t aside = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(layout_.ledger_file().parent_path())) {
+    if (entry.path().filename().string().starts_with("ledger.json.corrupt-")) ++aside;
+  }
+  EXPECT_EQ(aside, 1U);
+  ledger->checkpoint();
+  EXPECT_TRUE(std::filesystem::exists(layout_.ledger_file()));
+}
+
+TEST_F(TradeLedgerTest, AnIdFarBelowTheLastOneRestartsTheSymbol) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  offer(*ledger, 0, 50'000'000);
+  offer(*ledger, 0, 50'000'005);
+  EXPECT_TRUE(offer(*ledger, 0, 1'000));
+  const SymbolLedger state = ledger->symbol_state(0);
+  EXPECT_EQ(state.last_written, 1'000);
+  EXPECT_TRUE(state.pending.empty());
+  EXPECT_TRUE(offer(*ledger, 0, 1'001));
+}
+
+}  // namespace
+}  // namespace mc
