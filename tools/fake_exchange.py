@@ -31,6 +31,7 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/silence?secs=S
                          POST /control/skip?count=N[&symbol=S]
                          POST /control/pause      POST /control/resume
+                         POST /control/calm
                          POST /control/rest_fail?status=503[&count=1][&retry_after=1]
                          POST /control/server_shutdown[?close_after=0]
                          POST /control/duplicate?count=N[&symbol=S]
@@ -65,6 +66,8 @@ Control API:
   skip      the next N trades of the symbol (default: of every symbol) are produced but not sent:
              an id gap on the stream that REST can fill.
   pause / resume   stop / restart trade production (--start-paused starts paused).
+  calm      ends the --drop-every, --close-every and --shutdown-every schedules for good (a test
+             that is done injecting faults lets the feed settle).
   rest_fail the next `count` REST requests fail with `status`; 429/418 carry Retry-After: <retry_after>
              (whole seconds, default 1) and {"code":-1003,"msg":...}, others {"code":-1000,...}.
   server_shutdown  the serverShutdown message above to every WebSocket client (queued after what
@@ -881,6 +884,7 @@ class FakeExchange:
         self.missing_pongs = 0
         self.pong_timeouts = 0
         self.server_shutdowns = 0
+        self.calm = threading.Event()  # POST /control/calm: the --*-every schedules stop
         self.injected: collections.Counter[str] = collections.Counter()
         self.rest_requests_total = 0
         self.rest_log: collections.deque[dict] = collections.deque(maxlen=REST_LOG_MAX)
@@ -1120,6 +1124,8 @@ class FakeExchange:
         next_close = now + args.close_every if args.close_every > 0 else float("inf")
         next_shutdown = now + args.shutdown_every if args.shutdown_every > 0 else float("inf")
         while not self.stopping.wait(max(0.0, min(next_drop, next_close, next_shutdown) - time.monotonic())):
+            if self.calm.is_set():
+                return
             now = time.monotonic()
             if now >= next_drop:
                 self.drop_all("fin")
@@ -1252,6 +1258,10 @@ class FakeExchange:
                 if not 0 <= close_after < math.inf:
                     raise ValueError("close_after must be >= 0")
                 result = {"notified": self.server_shutdown(close_after), "close_after": close_after}
+            elif action == "calm":
+                self.calm.set()
+                self.log.info("calm: --drop-every, --close-every and --shutdown-every stopped")
+                result = {"calm": True}
             elif action == "pause":
                 self.paused.set()
                 result = {"paused": True}

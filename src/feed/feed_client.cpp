@@ -78,6 +78,9 @@ struct Connection {
     phase = next_phase;
     budget = next_budget;
     touch();
+    // The watchdog sleeps until the deadline it saw last; a phase with a shorter budget (an idle
+    // timeout below the connect timeout) must wake it to re-arm, or the stall is noticed late.
+    watchdog_timer.cancel();
   }
   // Cheap enough for every frame: the watchdog reads the deadline when it wakes up.
   void touch() { deadline = SteadyClock::now() + budget; }

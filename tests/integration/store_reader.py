@@ -102,8 +102,8 @@ def manifest_problems(part):
     check("source.exchange", s["exchange"], "binance")
     if not part.quarantine:
         data = [r["data"] for r in part.records]
-        check("id_first", p["id_first"], data[0]["t"])
-        check("id_last", p["id_last"], data[-1]["t"])
+        check("id_first", p["id_first"], min(d["t"] for d in data))
+        check("id_last", p["id_last"], max(d["t"] for d in data))
         check("time_min_ms", p["time_min_ms"], min(d["E"] for d in data))
         check("time_max_ms", p["time_max_ms"], max(d["E"] for d in data))
     return out

@@ -125,8 +125,8 @@ class ManifestSchemaTest(unittest.TestCase):
         self.assertEqual(p["bytes_uncompressed"], len(raw))
         records = [json.loads(line) for line in lines_of(os.path.join(EXAMPLES, "trade_good.jsonl"))]
         self.assertEqual(p["record_count"], len(records))
-        self.assertEqual(p["id_first"], records[0]["data"]["t"])
-        self.assertEqual(p["id_last"], records[-1]["data"]["t"])
+        self.assertEqual(p["id_first"], min(r["data"]["t"] for r in records))
+        self.assertEqual(p["id_last"], max(r["data"]["t"] for r in records))
         self.assertEqual(p["time_min_ms"], min(r["data"]["E"] for r in records))
         self.assertEqual(p["time_max_ms"], max(r["data"]["E"] for r in records))
         self.assertEqual(manifest["extra"]["recv_min_us"], min(r["recv_us"] for r in records))

@@ -241,6 +241,21 @@ TEST_F(FeedClientTest, PingsKeepAQuietConnectionAliveAndSilenceEndsIt) {
   EXPECT_GE(metrics_.ws_pings.load(), 6U);
 }
 
+TEST_F(FeedClientTest, AnIdleTimeoutShorterThanTheConnectTimeoutIsKeptFromTheLastFrame) {
+  FakeWsServer server({{ServerAction::text("then silence")}, {ServerAction::text("second")}});
+  FeedOptions options = test_options(ws_url(server));
+  options.connect_timeout = 6s;
+  options.idle_timeout = 1s;
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }, 8s));
+  const auto messages = handler_.messages();
+  const auto connected = handler_.connected_at();
+  ASSERT_EQ(connected.size(), 2U);
+  // 1 s of silence plus a 50 ms backoff, not the 6 s handshake budget.
+  EXPECT_LT(connected[1] - messages[0].at, 2500ms);
+  EXPECT_EQ(handler_.disconnect_reasons().at(0), "no frame for 1s (idle timeout)");
+}
+
 TEST_F(FeedClientTest, OversizeMessageEndsTheConnectionWithoutDeliveringIt) {
   FakeWsServer server({{ServerAction::text(std::string(100, 'x'))}, {ServerAction::text("ok")}});
   FeedOptions options = test_options(ws_url(server));

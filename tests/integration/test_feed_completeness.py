@@ -1,0 +1,178 @@
+"""Feed completeness (docs/FEED.md): one instance on its own stores every trade id exactly once while
+the exchange drops, ages out, shuts down and stalls its connections, while the collector itself is
+killed, and while the exchange's REST history answers 429 first.
+
+Each test runs the fake exchange and one collector on a local store, stops trade production, waits
+for the backfill to settle (metric market_collector_trade_ids_pending 0), stops the collector, and
+reads the store back: per symbol, the ids are exactly first..last of what the exchange produced,
+and none is stored twice.
+
+Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest sets both.
+"""
+import collections
+import datetime
+import re
+import tempfile
+import time
+import unittest
+
+import harness
+import store_reader
+from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+
+RATE = 500  # trades per second per symbol
+
+
+def metric(port, name):
+    """The value of one metric on the collector's Prometheus endpoint, None while it does not answer."""
+    try:
+        body = harness.http_get(f"http://127.0.0.1:{port}/metrics", timeout=2).body.decode()
+    except OSError:
+        return None
+    match = re.search(rf"^{re.escape(name)} (\S+)$", body, re.MULTILINE)
+    return float(match.group(1)) if match else None
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class FeedCompletenessTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mc-feed-")
+        self.addCleanup(self.tmp.cleanup)
+        self.metrics_port = harness.free_port()
+
+    def exchange(self, **opts):
+        exchange = harness.start_fake_exchange(rate=RATE, **opts)
+        self.addCleanup(exchange.stop)
+        return exchange
+
+    def collector(self, exchange, **env):
+        collector = Collector(self.tmp.name, exchange, METRICS_ADDR=f"127.0.0.1:{self.metrics_port}", **env)
+        collector.start()
+        self.addCleanup(collector.kill)
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
+        return collector
+
+    def finish(self, exchange, collector, backfill=True):
+        """Stops production, lets the backfill settle, stops the collector; returns the last id produced
+        per symbol."""
+        exchange.pause()
+        time.sleep(1.0)
+        if backfill:
+            wait_for(lambda: metric(self.metrics_port, "market_collector_trade_ids_pending") == 0, 60,
+                     "the backfill to settle")
+        code = collector.stop()
+        self.assertEqual(code, 0, collector.log_text()[-3000:])
+        stats = exchange.stats()["symbols"]
+        return {symbol: stats[symbol]["next_id"] - 1 for symbol in SYMBOLS}
+
+    def assert_complete(self, collector, last_produced):
+        """Every id from the first stored to the last produced is stored, once."""
+        parts, problems = store_reader.read_store(collector.store_dir)
+        self.assertEqual(problems, [])
+        for part in parts:
+            self.assertEqual(store_reader.manifest_problems(part), [], part.key)
+        ids = store_reader.ids_by_symbol(parts)
+        for symbol in SYMBOLS:
+            stored = ids.get(symbol, [])
+            self.assertTrue(stored, f"{symbol}: nothing stored")
+            repeated = [i for i, n in collections.Counter(stored).items() if n > 1]
+            self.assertEqual(repeated[:20], [], f"{symbol}: {len(repeated)} ids stored twice")
+            first = min(stored)
+            missing = sorted(set(range(first, last_produced[symbol] + 1)) - set(stored))
+            self.assertEqual(missing[:20], [], f"{symbol}: {len(missing)} ids missing of "
+                                               f"{first}..{last_produced[symbol]}")
+        return parts
+
+    def rest_lines(self, parts):
+        return sum(1 for part in parts if not part.quarantine for r in part.records if r.get("src") == "rest")
+
+    def test_drops_every_3_s_for_a_minute_lose_nothing(self):
+        exchange = self.exchange(drop_every=3)
+        collector = self.collector(exchange)
+        time.sleep(60)
+        # A gap is known once a later id arrives: let trades flow on a connection that stays up, so
+        # the trades of the last drop are followed by newer ones before production stops.
+        exchange.post("/control/calm")
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the last drop")
+        time.sleep(2)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        log = collector.log_text()
+        self.assertGreaterEqual(log.count("connection lost"), 5, log[-3000:])
+        self.assertGreater(self.rest_lines(parts), 0)
+
+    def test_max_age_replacement_alone_leaves_no_gap(self):
+        exchange = self.exchange(max_conn_age=5)
+        collector = self.collector(exchange, WS_MAX_AGE_SECS=4, BACKFILL_ENABLED="false")
+        time.sleep(20)
+        parts = self.assert_complete(collector, self.finish(exchange, collector, backfill=False))
+        log = collector.log_text()
+        self.assertGreaterEqual(log.count("switched to the replacement connection"), 3, log[-3000:])
+        self.assertNotIn("trade id gap", log)
+        self.assertNotIn("connection lost", log)  # the server's age limit never cut a connection in use
+        self.assertEqual(self.rest_lines(parts), 0)
+
+    def test_server_shutdown_mid_stream_leaves_no_gap(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange, BACKFILL_ENABLED="false")
+        time.sleep(3)
+        exchange.post("/control/server_shutdown?close_after=2")
+        time.sleep(5)
+        self.assert_complete(collector, self.finish(exchange, collector, backfill=False))
+        log = collector.log_text()
+        self.assertIn("opening a replacement connection reason=server_shutdown", log)
+        self.assertIn("switched to the replacement connection", log)
+        self.assertNotIn("trade id gap", log)
+
+    def test_a_stall_is_detected_within_ws_idle_secs_and_its_trades_backfilled(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange, WS_IDLE_SECS=5)
+        time.sleep(3)
+        stalled_at = time.time()
+        exchange.silence(8)
+        wait_for(lambda: "idle timeout" in collector.log_text(), 10, "the stall to be detected")
+        time.sleep(8)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        self.assertGreater(self.rest_lines(parts), 0)
+        # Detected WS_IDLE_SECS after the last frame, measured on the collector's own clock.
+        line = next(l for l in collector.log_text().splitlines() if "idle timeout" in l)
+        detected_at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+        last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
+                         if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
+        self.assertLess(last_frame, stalled_at + 1.0)
+        self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
+        self.assertLess(detected_at - last_frame, 5.0 + 0.5)
+
+    def test_ten_seconds_of_downtime_after_kill_9_are_backfilled(self):
+        exchange = self.exchange()
+        first = self.collector(exchange)
+        time.sleep(3)
+        first.kill()
+        time.sleep(10)
+        second = Collector(self.tmp.name, exchange, METRICS_ADDR=f"127.0.0.1:{self.metrics_port}")
+        second.start()
+        self.addCleanup(second.kill)
+        time.sleep(5)
+        parts = self.assert_complete(second, self.finish(exchange, second))
+        self.assertGreaterEqual(self.rest_lines(parts), 10 * RATE * len(SYMBOLS))
+        self.assertIn("backfill gap filled", second.log_text())
+
+    def test_a_429_with_retry_after_2_is_waited_out_and_the_gap_still_filled(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange)
+        time.sleep(2)
+        exchange.post("/control/rest_fail?status=429&count=1&retry_after=2")
+        exchange.skip(200, symbol="BTCUSDT")
+        time.sleep(5)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        requests = [r for r in exchange.stats()["rest_requests"] if r["path"] == "/api/v3/historicalTrades"]
+        self.assertGreaterEqual(len(requests), 2, requests)
+        self.assertEqual(requests[0]["status"], 429)
+        self.assertEqual(requests[1]["status"], 200)
+        self.assertGreaterEqual(requests[1]["time"] - requests[0]["time"], 2.0)
+        self.assertGreaterEqual(self.rest_lines(parts), 200)
+        self.assertIn("rate limited by the exchange (HTTP 429)", collector.log_text())
+        self.assertIn("retry_after_s=2", collector.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main()
