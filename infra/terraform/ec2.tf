@@ -39,7 +39,7 @@ resource "aws_security_group" "collector" {
   ingress = []
 
   egress {
-    description      = "HTTPS: S3, Binance WebSocket (port 443), package downloads"
+    description      = "HTTPS: S3, Binance WebSocket (port 443) and REST (backfill), package downloads"
     from_port        = 443
     to_port          = 443
     protocol         = "tcp"

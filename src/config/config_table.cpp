@@ -125,14 +125,14 @@ const std::array kTable{
     ConfigKey{
         .env = "BINANCE_REST_URL", .yaml = "binance_rest_url", .flag = "--binance-rest-url", .type = ValueType::kUrl,
         .default_value = "https://api.binance.com", .default_note = "",
-        .help = "base URL for backfill (`http://` or `https://`); REST backfill is not in this build yet",
+        .help = "base URL for the REST backfill of missing trade ids (`http://` or `https://`)",
         .apply = [](std::string_view v, Config& c) {
           return set_text(v, check_url(v, {"http", "https"}), c.binance_rest_url);
         }},
     ConfigKey{
         .env = "BINANCE_API_KEY", .yaml = "binance_api_key", .flag = "--binance-api-key", .type = ValueType::kText,
         .default_value = "", .default_note = "empty",
-        .help = "optional `X-MBX-APIKEY` for REST (never logged); REST backfill is not in this build yet",
+        .help = "optional `X-MBX-APIKEY` for REST (never logged)",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_header_token(v), c.binance_api_key); },
         .secret = true},
     ConfigKey{

@@ -259,6 +259,11 @@ MessageInfo RecordBuilder::classify(const std::string& line) {
   const std::optional<std::size_t> configured = symbol_error ? std::nullopt : find_symbol(symbol);
   if (configured) info.symbol_index = configured;
 
+  // The notice may come inside the combined-stream envelope as well as bare.
+  if (!event_error && event == "serverShutdown") {
+    info.kind = RecordClass::kServerShutdown;
+    return info;
+  }
   if (!stream.ends_with(kTradeSuffix)) return quarantine(QuarantineReason::kUnknownStream);
   if (event_error || event != "trade") return quarantine(QuarantineReason::kUnknownEvent);
   if (event_time_error) return quarantine(QuarantineReason::kBadEventTime);

@@ -253,6 +253,9 @@ TEST_F(RecordBuilderTest, TheBuilderIsReusableAcrossOutcomes) {
   ASSERT_EQ(build(R"({"result":null,"id":1})").kind, RecordClass::kControl);
   EXPECT_EQ(build(R"({"e":"serverShutdown","E":1739141034567})").kind, RecordClass::kServerShutdown);
   EXPECT_TRUE(line_.empty());
+  EXPECT_EQ(build(R"({"stream":"btcusdt@trade","data":{"e":"serverShutdown","E":1739141034567}})").kind,
+            RecordClass::kServerShutdown);
+  EXPECT_TRUE(line_.empty());
   // Any other envelope-less event is not a control message: it is kept.
   EXPECT_EQ(build(R"({"e":"mystery","E":1739141034567})").kind, RecordClass::kQuarantine);
   ASSERT_EQ(build(kTrade).kind, RecordClass::kTrade);
