@@ -28,6 +28,8 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
     const auto symbol = std::find_if(report.symbols.begin(), report.symbols.end(),
                                      [&part](const SymbolReport& s) { return s.symbol == part.symbol; });
     symbol->ids.add(ids);
+    symbol->declared_gaps.add(part.manifest.feed_gaps);
+    symbol->unrecoverable.add(part.manifest.unrecoverable);
     symbol->copies += copies;
     ++symbol->parts;
     InstanceCoverage& instance = symbol->instances[part.instance_id];

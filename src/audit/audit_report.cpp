@@ -58,7 +58,7 @@ IdSet instance_missing(const SymbolReport& symbol, const InstanceCoverage& insta
 
 IdSet SymbolReport::missing() const {
   const std::optional<IdRange> whole = ids.span();
-  return whole ? ids.missing_within(*whole) : IdSet{};
+  return whole ? ids.missing_within(*whole).subtract(unrecoverable) : IdSet{};
 }
 
 double SymbolReport::duplicates_ratio() const {
@@ -86,6 +86,13 @@ std::string render_table(const AuditReport& report) {
                        span ? std::to_string(span->first) : "-", span ? std::to_string(span->last) : "-",
                        symbol.ids.count(), missing.count(), symbol.duplicates_ratio());
     if (!missing.empty()) out += fmt::format("  missing:{}\n", ranges_text(missing));
+    if (!symbol.declared_gaps.empty() || !symbol.unrecoverable.empty()) {
+      const IdSet open = symbol.declared_open();
+      out += fmt::format("  gaps declared by the collectors: {} ids, {} filled, {} open{}, {} not on the exchange{}\n",
+                         symbol.declared_gaps.count(), symbol.declared_gaps.count() - symbol.declared_gaps.subtract(symbol.ids).count(),
+                         open.count(), open.empty() ? "" : ":" + ranges_text(open), symbol.unrecoverable.count(),
+                         symbol.unrecoverable.empty() ? "" : ":" + ranges_text(symbol.unrecoverable));
+    }
     for (const auto& [instance_id, instance] : symbol.instances) {
       const IdSet gaps = instance_missing(symbol, instance);
       out += fmt::format("  instance {:<20} {:>6} parts {:>10} ids {:>10} missing{}\n", instance_id, instance.parts,
@@ -130,6 +137,11 @@ std::string render_json(const AuditReport& report) {
                        {"missing_count", missing.count()},
                        {"missing", ranges_json(missing)},
                        {"missing_truncated", missing.ranges().size() > kMaxListedRanges},
+                       {"declared_gaps_count", symbol.declared_gaps.count()},
+                       {"declared_gaps_filled", symbol.declared_gaps.count() - symbol.declared_gaps.subtract(symbol.ids).count()},
+                       {"declared_gaps_open", ranges_json(symbol.declared_open())},
+                       {"unrecoverable_count", symbol.unrecoverable.count()},
+                       {"unrecoverable", ranges_json(symbol.unrecoverable)},
                        {"instances", std::move(instances)}});
   }
   Json findings = Json::array();

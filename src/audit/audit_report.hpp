@@ -23,8 +23,12 @@ struct SymbolReport {
   std::uint64_t copies = 0;  // ids summed over every part of every instance: ids.count() with no duplicates
   std::uint64_t parts = 0;
   std::map<std::string, InstanceCoverage> instances;  // by instance id
+  IdSet declared_gaps;  // ids the instances' ledgers found missing from the stream (extra.feed_gaps)
+  IdSet unrecoverable;  // ids the exchange said do not exist (extra.unrecoverable_gaps): not missing
 
-  IdSet missing() const;  // inside the union's span
+  IdSet missing() const;  // inside the union's span, less the unrecoverable ids
+  // Declared gaps the union does not hold and the exchange did not disown.
+  IdSet declared_open() const { return declared_gaps.subtract(ids).subtract(unrecoverable); }
   double duplicates_ratio() const;  // copies / unique ids; 0 without ids
 };
 

@@ -136,6 +136,24 @@ IdSet listed_gaps(const Json& manifest) {
   return gaps;
 }
 
+// extra.<name>: [[from, to], ...] when present (manifests older than the field have none).
+Result<IdSet> noted_ranges(const Json& manifest, std::string_view name) {
+  IdSet ranges;
+  const auto extra = manifest.find("extra");
+  if (extra == manifest.end() || !extra->is_object()) return ranges;
+  const auto list = extra->find(name);
+  if (list == extra->end()) return ranges;
+  if (!list->is_array()) return Status::corrupt(fmt::format("extra.{} is not an array", name));
+  for (const Json& range : *list) {
+    if (!range.is_array() || range.size() != 2 || !range[0].is_number_integer() || !range[1].is_number_integer() ||
+        range[0].get<std::int64_t>() > range[1].get<std::int64_t>()) {
+      return Status::corrupt(fmt::format("extra.{} holds {}, not [from, to]", name, range.dump()));
+    }
+    ranges.add(range[0].get<std::int64_t>(), range[1].get<std::int64_t>());
+  }
+  return ranges;
+}
+
 struct Pair {
   std::optional<StoredObject> part;
   std::optional<StoredObject> manifest;
@@ -235,6 +253,12 @@ Result<ManifestFacts> check_manifest(std::string_view text, std::string_view par
     facts.ids.add(*facts.id_first, *facts.id_last);
     facts.ids = facts.ids.subtract(listed_gaps(manifest));
   }
+  Result<IdSet> feed_gaps = noted_ranges(manifest, "feed_gaps");
+  if (!feed_gaps) return feed_gaps.status();
+  facts.feed_gaps = std::move(feed_gaps).value();
+  Result<IdSet> unrecoverable = noted_ranges(manifest, "unrecoverable_gaps");
+  if (!unrecoverable) return unrecoverable.status();
+  facts.unrecoverable = std::move(unrecoverable).value();
   return facts;
 }
 

@@ -57,6 +57,10 @@ struct ManifestFacts {
   // The ids the manifest says the part holds: [id_first, id_last] minus extra.id_gaps (when the
   // list is complete).
   IdSet ids;
+  // What the collector's trade ledger declared while the part was open (docs/FEED.md): ids missing
+  // from the stream, and ids the exchange said do not exist.
+  IdSet feed_gaps;
+  IdSet unrecoverable;
 };
 
 // A part with a manifest that checked out.

@@ -28,7 +28,7 @@ class AuditStoreBuilder {
 
   // Writes a part holding the given trade ids (one line each, in order) and its manifest.
   PartName add_part(const std::string& instance, std::int64_t epoch_ms, const std::vector<std::int64_t>& ids,
-                    const std::string& symbol = "BTCUSDT") {
+                    const std::string& symbol = "BTCUSDT", const PartNotes& notes = {}) {
     std::string lines;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const std::int64_t event_ms = epoch_ms + static_cast<std::int64_t>(i);
@@ -45,7 +45,7 @@ class AuditStoreBuilder {
     EXPECT_TRUE(sha.is_ok());
     const ManifestInput input{.name = name, .stats = scan_part(simdjson::padded_string(lines), PartKind::kData),
                               .bytes_gzip = gz->size(), .sha256_hex = *sha, .created_at_ms = epoch_ms + 5000,
-                              .gzip_level = 6};
+                              .gzip_level = 6, .notes = notes};
     put(name.part_key(), *gz);
     put(name.manifest_key(), render_manifest(input));
     return name;
@@ -65,6 +65,11 @@ inline std::vector<std::int64_t> id_run(std::int64_t first, std::int64_t last) {
   std::vector<std::int64_t> ids;
   for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
   return ids;
+}
+
+inline std::vector<std::int64_t> concat(std::vector<std::int64_t> head, const std::vector<std::int64_t>& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
 }
 
 }  // namespace mc::testing

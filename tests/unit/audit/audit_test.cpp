@@ -14,6 +14,7 @@ namespace mc {
 namespace {
 
 using testing::AuditStoreBuilder;
+using testing::concat;
 using testing::id_run;
 using testing::kBaseMs;
 
@@ -98,6 +99,35 @@ TEST_F(AuditTest, IdsNoInstanceHoldsAreMissingFromTheUnion) {
   EXPECT_EQ(symbol["instances"][0]["missing"], nlohmann::json::parse("[[101,120]]"));
   EXPECT_EQ(symbol["instances"][1]["missing"], nlohmann::json::parse("[[111,130]]"));
   EXPECT_NE(render_table(report).find("missing: 111-120"), std::string::npos) << render_table(report);
+}
+
+TEST_F(AuditTest, DeclaredGapsAreReportedFilledOrOpenAndIdsTheExchangeDisownsAreNotMissing) {
+  PartNotes gaps;
+  gaps.add_gap_seen({101, 150});
+  gaps.add_gap_seen({201, 210});
+  builder_.add_part("i-a", kBaseMs + 1000, id_run(1, 100));
+  builder_.add_part("i-a", kBaseMs + 6000, id_run(151, 200), "BTCUSDT", gaps);
+  PartNotes disowned;
+  disowned.add_unrecoverable({201, 205});
+  builder_.add_part("i-a", kBaseMs + 11000, concat(id_run(211, 250), id_run(101, 150)), "BTCUSDT", disowned);
+  for (const bool deep : {false, true}) {
+    const AuditReport report = audit(deep);
+    const SymbolReport& symbol = report.symbols[0];
+    EXPECT_EQ(symbol.declared_gaps, (IdSet{{101, 150}, {201, 210}})) << deep;
+    EXPECT_EQ(symbol.unrecoverable, (IdSet{{201, 205}}));
+    EXPECT_EQ(symbol.declared_open(), (IdSet{{206, 210}}));
+    EXPECT_EQ(symbol.missing(), (IdSet{{206, 210}}));  // 201-205 do not exist: not missing
+    EXPECT_EQ(report.exit_code(), 1);
+    const nlohmann::json json = nlohmann::json::parse(render_json(report))["symbols"][0];
+    EXPECT_EQ(json["declared_gaps_count"], 60);
+    EXPECT_EQ(json["declared_gaps_filled"], 50);
+    EXPECT_EQ(json["declared_gaps_open"], nlohmann::json::parse("[[206,210]]"));
+    EXPECT_EQ(json["unrecoverable"], nlohmann::json::parse("[[201,205]]"));
+    EXPECT_NE(render_table(report).find("gaps declared by the collectors: 60 ids, 50 filled, 5 open: 206-210, 5 not on "
+                                        "the exchange: 201-205"),
+              std::string::npos)
+        << render_table(report);
+  }
 }
 
 TEST_F(AuditTest, DeepSeesHolesInsideAPartThatOnlyTheManifestRangeHides) {
