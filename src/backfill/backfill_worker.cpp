@@ -36,7 +36,7 @@ BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string>
       budget_(options_.weight_per_minute),
       states_(symbols_.size()),
       pending_(symbols_.size(), PendingRanges(kMaxPendingRangesPerSymbol)) {
-  thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
 BackfillWorker::~BackfillWorker() { stop(); }
@@ -74,7 +74,7 @@ std::size_t BackfillWorker::pending_ids() const {
   return static_cast<std::size_t>(total);
 }
 
-void BackfillWorker::run(std::stop_token stop) {
+void BackfillWorker::run(const std::stop_token& stop) {
   std::unique_ptr<HttpClient> http =
       make_client_ ? make_client_() : make_http_client(HttpClientOptions{.ca_file = options_.ca_file});
   if (!http) {
@@ -88,7 +88,7 @@ void BackfillWorker::run(std::stop_token stop) {
   }
 }
 
-std::optional<std::pair<std::size_t, IdRange>> BackfillWorker::next_job(std::stop_token stop) {
+std::optional<std::pair<std::size_t, IdRange>> BackfillWorker::next_job(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
   const auto now = clock_.steady_now();
   std::optional<std::chrono::steady_clock::time_point> earliest;
@@ -112,13 +112,13 @@ std::optional<std::pair<std::size_t, IdRange>> BackfillWorker::next_job(std::sto
   return std::nullopt;
 }
 
-bool BackfillWorker::sleep_for(std::stop_token stop, std::chrono::steady_clock::duration duration) {
+bool BackfillWorker::sleep_for(const std::stop_token& stop, std::chrono::steady_clock::duration duration) {
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, stop, duration, [] { return false; });
   return !stop.stop_requested();
 }
 
-bool BackfillWorker::wait_for_budget(std::stop_token stop) {
+bool BackfillWorker::wait_for_budget(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     const auto backoff = retry_at_ - clock_.steady_now();
     const auto budget = budget_.wait_before(kHistoricalTradesWeight, clock_.system_now_us());

@@ -97,12 +97,12 @@ class BackfillWorker {
     std::optional<Fill> fill;
   };
 
-  void run(std::stop_token stop);
+  void run(const std::stop_token& stop);
   // The next symbol with pending ids whose pause is over, round-robin; waits while there is none.
-  std::optional<std::pair<std::size_t, IdRange>> next_job(std::stop_token stop);
+  std::optional<std::pair<std::size_t, IdRange>> next_job(const std::stop_token& stop);
   // Waits out the error backoff and the weight budget. False when stopped.
-  bool wait_for_budget(std::stop_token stop);
-  bool sleep_for(std::stop_token stop, std::chrono::steady_clock::duration duration);
+  bool wait_for_budget(const std::stop_token& stop);
+  bool sleep_for(const std::stop_token& stop, std::chrono::steady_clock::duration duration);
   void fetch_page(HistoricalTradesClient& api, std::size_t index, IdRange range);
   void on_page(std::size_t index, IdRange range, const std::vector<RestTrade>& trades, std::int64_t recv_us);
   void on_error(std::size_t index, const Status& status);

@@ -156,6 +156,22 @@ class FeedCompletenessTest(unittest.TestCase):
         self.assertGreaterEqual(self.rest_lines(parts), 10 * RATE * len(SYMBOLS))
         self.assertIn("backfill gap filled", second.log_text())
 
+    def test_repeated_and_swapped_ids_and_a_pong_deadline_store_each_id_once(self):
+        exchange = self.exchange(ping_interval=1, pong_deadline=2)
+        collector = self.collector(exchange, BACKFILL_ENABLED="false")
+        time.sleep(1)
+        exchange.post("/control/duplicate?count=300")
+        exchange.post("/control/reorder?count=300")
+        time.sleep(5)
+        # Each symbol's 300 repeats were dropped; each swapped pair opened a one-id gap its late id filled.
+        self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_duplicate_total"), 600)
+        self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_backfilled_total"), 300)
+        self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_pending"), 0)
+        self.assert_complete(collector, self.finish(exchange, collector, backfill=False))
+        stats = exchange.stats()
+        self.assertEqual(stats["pong_timeouts"], 0)
+        self.assertEqual(stats["connections_total"], 1)
+
     def test_a_429_with_retry_after_2_is_waited_out_and_the_gap_still_filled(self):
         exchange = self.exchange()
         collector = self.collector(exchange)
