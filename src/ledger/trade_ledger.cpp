@@ -13,11 +13,11 @@
 namespace mc {
 namespace {
 
-// The ids an open part holds, or nullopt when it cannot say exactly (unreadable, too many gaps to list).
+// The symbol and trade ids of an open data part; nullopt for anything else or an unreadable file
+// (the sealer reports those).
 struct OpenPartIds {
   std::string symbol;
-  std::optional<IdSet> ids;
-  std::optional<std::int64_t> largest;
+  IdSet ids;
 };
 
 std::optional<OpenPartIds> read_open_part(const std::filesystem::path& file) {
@@ -25,17 +25,9 @@ std::optional<OpenPartIds> read_open_part(const std::filesystem::path& file) {
   if (!key) return std::nullopt;
   const std::optional<PartName> name = parse_part_key(*key);
   if (!name || name->kind != PartKind::kData) return std::nullopt;
-  OpenPartIds part{.symbol = name->symbol};
   simdjson::padded_string content;
-  if (simdjson::padded_string::load(file.string()).get(content) != simdjson::SUCCESS) return part;
-  const PartStats stats = scan_part(content, PartKind::kData);
-  if (!stats.id_first || !stats.id_last) return part;
-  part.largest = *stats.id_last;
-  if (stats.id_gaps_truncated) return part;
-  IdSet ids{{*stats.id_first, *stats.id_last}};
-  for (const IdGap& gap : stats.id_gaps) ids.remove(gap.from_missing, gap.to_missing);
-  part.ids = std::move(ids);
-  return part;
+  if (simdjson::padded_string::load(file.string()).get(content) != simdjson::SUCCESS) return std::nullopt;
+  return OpenPartIds{.symbol = name->symbol, .ids = scan_trade_ids(content)};
 }
 
 }  // namespace
@@ -80,19 +72,20 @@ Status TradeLedger::restore(const std::vector<std::filesystem::path>& open_files
 
 void TradeLedger::raise_by_open_part(const std::filesystem::path& file) {
   const std::optional<OpenPartIds> part = read_open_part(file);
-  if (!part || !part->largest) return;
+  if (!part || part->ids.empty()) return;
   const auto symbol = std::find(symbols_.begin(), symbols_.end(), part->symbol);
   if (symbol == symbols_.end()) return;
   SymbolLedger& ledger = state_[static_cast<std::size_t>(symbol - symbols_.begin())].ledger;
   // Written after the last checkpoint: they count as written, whatever filled a gap is no longer missing.
-  if (*part->largest > ledger.last_written) {
-    if (ledger.last_written >= 0 && part->ids) {
+  const std::int64_t largest = part->ids.span()->last;
+  if (largest > ledger.last_written) {
+    if (ledger.last_written >= 0) {
       // Ids between the checkpoint and this part that the part does not hold were never written.
-      ledger.pending.add(part->ids->missing_within({ledger.last_written + 1, *part->largest}));
+      ledger.pending.add(part->ids.missing_within({ledger.last_written + 1, largest}));
     }
-    ledger.last_written = *part->largest;
+    ledger.last_written = largest;
   }
-  if (part->ids) ledger.pending = ledger.pending.subtract(*part->ids);
+  ledger.pending = ledger.pending.subtract(part->ids);
 }
 
 void TradeLedger::start(GapHandler on_gap) {
@@ -169,6 +162,30 @@ void TradeLedger::written(const Record& record) {
     if (gap) on_gap = on_gap_;
   }
   if (on_gap) on_gap(*symbol, *gap);
+}
+
+void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
+  if (route % 2 != 0 || route / 2 >= state_.size()) return;
+  const std::size_t symbol = route / 2;
+  const IdSet lost = scan_trade_ids(simdjson::padded_string(lines));
+  if (lost.empty()) return;
+  GapHandler on_gap;
+  {
+    const std::lock_guard lock(mutex_);
+    Symbol& entry = state_[symbol];
+    for (const IdRange& range : lost.ranges()) {
+      entry.ledger.pending.add(range.first, range.last);
+      entry.notes.add_gap_seen(range);
+    }
+    bump(metrics_.trade_ids_missing, lost.count());
+    update_pending_gauge();
+    dirty_ = true;
+    on_gap = on_gap_;
+  }
+  log_->warn("trade ids not written (disk full) symbol={} ids={} ranges={} backfill={}", symbols_[symbol], lost.count(),
+             lost.ranges().size(), on_gap ? "queued" : "off");
+  if (!on_gap) return;
+  for (const IdRange& range : lost.ranges()) on_gap(symbol, range);
 }
 
 PartNotes TradeLedger::take_notes(std::uint32_t route) {

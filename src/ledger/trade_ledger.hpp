@@ -57,6 +57,8 @@ class TradeLedger final : public RecordGate {
 
   bool admit(const Record& record) override;
   void written(const Record& record) override;
+  // The ids in lines a full disk dropped after written() saw them: missing again, handed to the backfill.
+  void unwritten(std::uint32_t route, std::string_view lines) override;
   PartNotes take_notes(std::uint32_t route) override;
   void checkpoint() override;
 

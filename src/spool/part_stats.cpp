@@ -79,40 +79,55 @@ void find_gaps(std::vector<std::int64_t> ids, PartStats& stats) {
   }
 }
 
-}  // namespace
-
-PartStats scan_part(const simdjson::padded_string& content, PartKind kind) {
+// Calls on_line(fields or nullopt) for each complete line of content; returns the bytes of those lines.
+template <typename OnLine>
+std::size_t for_each_line(const simdjson::padded_string& content, PartKind kind, const OnLine& on_line) {
   const std::string_view text(content.data(), content.size());
   const std::size_t last_newline = text.rfind('\n');
   const std::size_t kept = last_newline == std::string_view::npos ? 0 : last_newline + 1;
-
-  PartStats stats;
-  stats.bytes = kept;
-  stats.trimmed_bytes = text.size() - kept;
-
   od::parser parser;
-  std::vector<std::int64_t> ids;
   for (std::size_t start = 0; start < kept;) {
     const std::size_t end = text.find('\n', start);
     const std::string_view line = text.substr(start, end - start);
     // The padded string keeps SIMDJSON_PADDING readable bytes past its end, so past every line.
     const std::size_t capacity = text.size() - start + simdjson::SIMDJSON_PADDING;
     start = end + 1;
-    ++stats.record_count;
+    on_line(parse_line(parser, line, capacity, kind));
+  }
+  return kept;
+}
 
-    const std::optional<LineFields> fields = parse_line(parser, line, capacity, kind);
+}  // namespace
+
+PartStats scan_part(const simdjson::padded_string& content, PartKind kind) {
+  PartStats stats;
+  std::vector<std::int64_t> ids;
+  stats.bytes = for_each_line(content, kind, [&](const std::optional<LineFields>& fields) {
+    ++stats.record_count;
     if (!fields) {
       ++stats.bad_lines;
-      continue;
+      return;
     }
     widen(stats.recv_min_us, stats.recv_max_us, fields->recv_us);
-    if (kind != PartKind::kData) continue;
+    if (kind != PartKind::kData) return;
     widen(stats.time_min_ms, stats.time_max_ms, *fields->event_ms);
     widen(stats.id_first, stats.id_last, *fields->id);
     ids.push_back(*fields->id);
-  }
+  });
+  stats.trimmed_bytes = content.size() - stats.bytes;
   find_gaps(std::move(ids), stats);
   return stats;
+}
+
+IdSet scan_trade_ids(const simdjson::padded_string& content) {
+  std::vector<std::int64_t> ids;
+  for_each_line(content, PartKind::kData, [&ids](const std::optional<LineFields>& fields) {
+    if (fields) ids.push_back(*fields->id);
+  });
+  std::sort(ids.begin(), ids.end());
+  IdSet set;
+  for (const std::int64_t id : ids) set.add(id);
+  return set;
 }
 
 }  // namespace mc

@@ -12,6 +12,7 @@
 
 #include <simdjson.h>
 
+#include "common/id_ranges.hpp"
 #include "common/record.hpp"
 
 namespace mc {
@@ -53,5 +54,8 @@ struct PartStats {
 // '\n' are a torn line: counted in trimmed_bytes and left out of every other number, so the part
 // is content's first `bytes` bytes. Never fails: lines that do not parse are counted in bad_lines.
 PartStats scan_part(const simdjson::padded_string& content, PartKind kind);
+
+// The exact set of data.t over the complete data lines of content (lines that do not parse add none).
+IdSet scan_trade_ids(const simdjson::padded_string& content);
 
 }  // namespace mc

@@ -5,6 +5,7 @@
 // The trade ledger implements it; SpoolWriter calls it, always on the writer thread.
 
 #include <cstdint>
+#include <string_view>
 
 #include "common/record.hpp"
 #include "spool/part_notes.hpp"
@@ -18,6 +19,9 @@ class RecordGate {
   virtual bool admit(const Record& record) = 0;
   // After a record was appended to its part.
   virtual void written(const Record& record) = 0;
+  // Lines of a route that were appended but then could not be written (disk full): complete lines,
+  // each '\n'-terminated. What they held is missing again.
+  virtual void unwritten(std::uint32_t route, std::string_view lines) = 0;
   // When the route's part closes: the notes for its manifest, handed over once.
   virtual PartNotes take_notes(std::uint32_t route) = 0;
   // Everything written so far is flushed to the kernel (at every sync, and before a closed part is

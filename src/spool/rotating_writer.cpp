@@ -170,6 +170,7 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
   part_->bytes -= buffer_.size() - kept;
   part_->lines -= dropped_lines;
   bump(metrics_.bytes_written, kept);
+  if (on_dropped_lines_ && !dropped.empty()) on_dropped_lines_(dropped);
   buffer_.clear();
   report_failure(status, dropped_lines);
   return status;

@@ -28,6 +28,9 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
     };
     writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
                                                         metrics, std::move(collect), opener));
+    if (gate_ != nullptr) {
+      writers_.back()->on_dropped_lines([this, index](std::string_view lines) { gate_->unwritten(index, lines); });
+    }
   }
   thread_ = std::jthread([this] { run(); });
 }

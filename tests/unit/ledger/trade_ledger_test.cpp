@@ -169,6 +169,24 @@ TEST_F(TradeLedgerTest, ACorruptStateFileIsMovedAsideAndTheLedgerStartsEmpty) {
   EXPECT_TRUE(std::filesystem::exists(layout_.ledger_file()));
 }
 
+TEST_F(TradeLedgerTest, LinesAFullDiskDroppedAreMissingAgainAndGoToTheBackfill) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  for (const std::int64_t id : {1, 2, 3, 4, 5, 6}) offer(*ledger, 0, id);
+  ledger->unwritten(0, trade_line("BTCUSDT", 3) + trade_line("BTCUSDT", 4) + trade_line("BTCUSDT", 6));
+  const SymbolLedger state = ledger->symbol_state(0);
+  EXPECT_EQ(state.last_written, 6);
+  EXPECT_EQ(state.pending, (IdSet{{3, 4}, {6, 6}}));
+  EXPECT_EQ(gaps_, (std::vector<std::pair<std::size_t, IdRange>>{{0, {3, 4}}, {0, {6, 6}}}));
+  EXPECT_EQ(ledger->take_notes(0).gaps_seen, (std::vector<IdRange>{{3, 4}, {6, 6}}));
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 3);
+  EXPECT_TRUE(offer(*ledger, 0, 4));  // the backfill's copy is written
+  EXPECT_FALSE(offer(*ledger, 0, 5));
+  ledger->unwritten(1, trade_line("BTCUSDT", 9));  // a quarantine route: ignored
+  EXPECT_EQ(ledger->symbol_state(0).pending, (IdSet{{3, 3}, {6, 6}}));
+}
+
 TEST_F(TradeLedgerTest, AnIdFarBelowTheLastOneRestartsTheSymbol) {
   auto ledger = make();
   ASSERT_TRUE(ledger->restore({}));

@@ -290,11 +290,14 @@ TEST_F(RotatingWriterTest, DiskFullDropsAndCountsLinesAndKeepsThePartOpen) {
     if (fd < 0) return Status::fatal("cannot open /dev/full");
     return UniqueFd(fd);
   });
+  std::string reported;
+  writer->on_dropped_lines([&reported](std::string_view lines) { reported += lines; });
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer->append(kT0 + i, line_of(kT0 + i)));
   const Status flushed = writer->flush();
   ASSERT_FALSE(flushed);
   EXPECT_EQ(flushed.kind(), ErrorKind::kNoSpace);
   EXPECT_EQ(metrics.records_dropped.load(), 3u);
+  EXPECT_EQ(reported, line_of(kT0) + line_of(kT0 + 1) + line_of(kT0 + 2));  // handed back, whole
   EXPECT_EQ(metrics.write_errors.load(), 1u);
   EXPECT_TRUE(writer->open_part());  // still open: later writes retry
 
