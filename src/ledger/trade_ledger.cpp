@@ -124,44 +124,76 @@ bool TradeLedger::admit(const Record& record) {
 void TradeLedger::written(const Record& record) {
   const std::optional<std::size_t> symbol = symbol_of(record);
   if (!symbol) return;
-  std::optional<IdRange> gap;
+  const std::lock_guard lock(mutex_);
+  Symbol& entry = state_[*symbol];
+  SymbolLedger& ledger = entry.ledger;
+  const std::int64_t id = record.trade_id;
+  dirty_ = true;
+  if (id <= ledger.last_written) {
+    if (ledger.pending.contains(id)) {
+      ledger.pending.remove(id, id);
+      if (entry.suspected.contains(id)) {
+        entry.suspected.remove(id, id);
+      } else {
+        bump(metrics_.trade_ids_backfilled);
+      }
+      metrics_.trade_ids_pending.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    log_->error("TRADE ID SEQUENCE RESTARTED symbol={} last_written={} id={}: the exchange's ids went back (or "
+                "BINANCE_WS_URL points at another exchange); the ledger starts again here, pending_ids={} dropped",
+                symbols_[*symbol], ledger.last_written, id, ledger.pending.count());
+    ledger = SymbolLedger{.last_written = id};
+    entry.suspected = IdSet{};
+    entry.suspects.clear();
+    update_pending_gauge();
+    return;
+  }
+  if (ledger.last_written >= 0 && id > ledger.last_written + 1) {
+    const IdRange jump{ledger.last_written + 1, id - 1};
+    ledger.pending.add(jump.first, jump.last);
+    entry.suspected.add(jump.first, jump.last);
+    entry.suspects.push_back({jump, clock_.steady_now() + kGapGrace});
+    metrics_.trade_ids_pending.fetch_add(static_cast<std::int64_t>(jump.count()), std::memory_order_relaxed);
+  }
+  ledger.last_written = id;
+}
+
+void TradeLedger::tick() {
+  std::vector<std::pair<std::size_t, IdRange>> gaps;
   GapHandler on_gap;
   {
     const std::lock_guard lock(mutex_);
-    Symbol& entry = state_[*symbol];
-    SymbolLedger& ledger = entry.ledger;
-    const std::int64_t id = record.trade_id;
-    dirty_ = true;
-    if (id <= ledger.last_written) {
-      if (ledger.pending.contains(id)) {
-        ledger.pending.remove(id, id);
-        bump(metrics_.trade_ids_backfilled);
-        metrics_.trade_ids_pending.fetch_sub(1, std::memory_order_relaxed);
-        return;
-      }
-      log_->error("TRADE ID SEQUENCE RESTARTED symbol={} last_written={} id={}: the exchange's ids went back (or "
-                  "BINANCE_WS_URL points at another exchange); the ledger starts again here, pending_ids={} dropped",
-                  symbols_[*symbol], ledger.last_written, id, ledger.pending.count());
-      ledger = SymbolLedger{.last_written = id};
-      update_pending_gauge();
-      return;
-    }
-    if (ledger.last_written >= 0 && id > ledger.last_written + 1) {
-      gap = IdRange{ledger.last_written + 1, id - 1};
-      ledger.pending.add(gap->first, gap->last);
-      entry.notes.add_gap_seen(*gap);
-      bump(metrics_.trade_id_gaps);
-      bump(metrics_.trade_ids_missing, gap->count());
-      metrics_.trade_ids_pending.fetch_add(static_cast<std::int64_t>(gap->count()), std::memory_order_relaxed);
-      if (const std::uint64_t events = entry.gap_log.admit(clock_.steady_now())) {
-        log_->warn("trade id gap symbol={} missing={}..{} ids={} gaps_in_line={} backfill={}", symbols_[*symbol],
-                   gap->first, gap->last, gap->count(), events, on_gap_ ? "queued" : "off");
+    const auto now = clock_.steady_now();
+    for (std::size_t symbol = 0; symbol < state_.size(); ++symbol) {
+      std::deque<Suspect>& suspects = state_[symbol].suspects;
+      while (!suspects.empty() && suspects.front().due <= now) {
+        const IdSet missing = confirm(symbol, suspects.front().range);
+        for (const IdRange& range : missing.ranges()) gaps.emplace_back(symbol, range);
+        suspects.pop_front();
       }
     }
-    ledger.last_written = id;
-    if (gap) on_gap = on_gap_;
+    if (!gaps.empty()) on_gap = on_gap_;
   }
-  if (on_gap) on_gap(*symbol, *gap);
+  if (!on_gap) return;
+  for (const auto& [symbol, range] : gaps) on_gap(symbol, range);
+}
+
+IdSet TradeLedger::confirm(std::size_t symbol, IdRange range) {
+  Symbol& entry = state_[symbol];
+  // Still suspected: neither filled by a late message nor given up meanwhile.
+  const IdSet missing = IdSet{range}.subtract(entry.suspected.missing_within(range));
+  if (missing.empty()) return missing;
+  entry.suspected.remove(range.first, range.last);
+  for (const IdRange& gap : missing.ranges()) entry.notes.add_gap_seen(gap);
+  bump(metrics_.trade_id_gaps);
+  bump(metrics_.trade_ids_missing, missing.count());
+  if (const std::uint64_t events = entry.gap_log.admit(clock_.steady_now())) {
+    log_->warn("trade id gap symbol={} missing={}..{} ids={} ranges={} gaps_in_line={} backfill={}", symbols_[symbol],
+               range.first, range.last, missing.count(), missing.ranges().size(), events, on_gap_ ? "queued" : "off");
+  }
+  dirty_ = true;
+  return missing;
 }
 
 void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
@@ -203,6 +235,7 @@ void TradeLedger::give_up(std::size_t symbol_index, IdRange missing) {
   if (given_up.empty()) return;
   for (const IdRange& range : given_up.ranges()) {
     entry.ledger.pending.remove(range.first, range.last);
+    entry.suspected.remove(range.first, range.last);
     entry.notes.add_unrecoverable(range);
   }
   bump(metrics_.trade_ids_unrecoverable, given_up.count());

@@ -3,8 +3,11 @@
 // It sits on the writer thread as the spool's RecordGate, so it judges what is actually written,
 // live or backfilled, whichever connection it came from:
 //
-//   t > last + 1        a gap [last+1, t-1]: logged, counted, noted for the part's manifest, handed
-//                       to the gap handler (the REST backfill); t is written
+//   t > last + 1        a suspected gap [last+1, t-1]; t is written. Ids still missing kGapGrace
+//                       later are a gap: logged, counted, noted for the part's manifest, handed to
+//                       the gap handler (the REST backfill). The grace lets late live messages fill
+//                       it first: a replacement connection can run ahead of the one it replaces,
+//                       and an exchange may deliver a pair of trades swapped
 //   t == last + 1       written
 //   t <= last, missing  fills (part of) a gap: written
 //   t <= last, else     a duplicate (overlapping connections, repeated backfill): not written, counted
@@ -18,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -38,6 +42,8 @@ namespace mc {
 
 // A duplicate this far below the last id is no overlap (those are seconds old): the sequence restarted.
 inline constexpr std::int64_t kIdResetDistance = 10'000'000;
+// How long a jump may wait for the skipped ids to arrive live before they are a gap.
+inline constexpr std::chrono::seconds kGapGrace{3};
 
 // Receives each gap once; called without the ledger's lock held, must not block.
 using GapHandler = std::function<void(std::size_t symbol_index, IdRange missing)>;
@@ -61,6 +67,8 @@ class TradeLedger final : public RecordGate {
   void unwritten(std::uint32_t route, std::string_view lines) override;
   PartNotes take_notes(std::uint32_t route) override;
   void checkpoint() override;
+  // Turns suspected gaps whose grace ended into gaps.
+  void tick() override;
 
   // The exchange says these ids do not exist: no longer pending, noted in the next manifest.
   void give_up(std::size_t symbol_index, IdRange missing);
@@ -68,14 +76,22 @@ class TradeLedger final : public RecordGate {
   SymbolLedger symbol_state(std::size_t symbol_index) const;
 
  private:
+  struct Suspect {
+    IdRange range;
+    std::chrono::steady_clock::time_point due;
+  };
   struct Symbol {
-    SymbolLedger ledger;
+    SymbolLedger ledger;        // pending includes the suspected ids
+    IdSet suspected;            // pending ids still in their grace
+    std::deque<Suspect> suspects;  // in detection order, so by due time
     PartNotes notes;
     LogLimiter gap_log{std::chrono::seconds(1)};
   };
 
   std::optional<std::size_t> symbol_of(const Record& record) const;
   void raise_by_open_part(const std::filesystem::path& file);
+  // Under the lock: the part of range still missing becomes a gap. Returns it.
+  IdSet confirm(std::size_t symbol, IdRange range);
   void update_pending_gauge();
 
   const std::vector<std::string> symbols_;

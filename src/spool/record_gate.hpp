@@ -24,6 +24,8 @@ class RecordGate {
   virtual void unwritten(std::uint32_t route, std::string_view lines) = 0;
   // When the route's part closes: the notes for its manifest, handed over once.
   virtual PartNotes take_notes(std::uint32_t route) = 0;
+  // Called by the writer thread at least every kMaxWriterSleep, traffic or not.
+  virtual void tick() = 0;
   // Everything written so far is flushed to the kernel (at every sync, and before a closed part is
   // handed on): the gate may persist its state now.
   virtual void checkpoint() = 0;

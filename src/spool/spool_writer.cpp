@@ -56,6 +56,7 @@ void SpoolWriter::run() {
     more = queue_.pop_batch(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
 
     write_batch(batch);
+    if (gate_ != nullptr) gate_->tick();
     for (auto& writer : writers_) static_cast<void>(writer->flush());
 
     const bool sync_due = fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync;

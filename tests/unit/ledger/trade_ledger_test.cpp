@@ -67,17 +67,42 @@ TEST_F(TradeLedgerTest, JumpsAreGapsRepeatsAreDroppedLateIdsFillTheGap) {
     if (offer(*ledger, 0, id)) written.push_back(id);
   }
   EXPECT_EQ(written, (std::vector<std::int64_t>{10, 11, 15, 12, 16}));
+  // 12 came late, within the grace: only 13 and 14 become a gap, once the grace is over.
+  ledger->tick();
+  EXPECT_TRUE(gaps_.empty());
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 0U);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 2);
+  clock_.advance(kGapGrace);
+  ledger->tick();
   ASSERT_EQ(gaps_.size(), 1U);
-  EXPECT_EQ(gaps_[0], (std::pair<std::size_t, IdRange>{0, {12, 14}}));
+  EXPECT_EQ(gaps_[0], (std::pair<std::size_t, IdRange>{0, {13, 14}}));
   const SymbolLedger state = ledger->symbol_state(0);
   EXPECT_EQ(state.last_written, 16);
   EXPECT_EQ(state.pending, (IdSet{{13, 14}}));
   EXPECT_EQ(ledger->symbol_state(1).last_written, -1);
   EXPECT_EQ(metrics_.trade_id_gaps.load(), 1U);
-  EXPECT_EQ(metrics_.trade_ids_missing.load(), 3U);
+  EXPECT_EQ(metrics_.trade_ids_missing.load(), 2U);
   EXPECT_EQ(metrics_.trade_ids_duplicate.load(), 2U);
+  EXPECT_EQ(metrics_.trade_ids_backfilled.load(), 0U);
+  EXPECT_TRUE(offer(*ledger, 0, 13));  // the backfill's copy
   EXPECT_EQ(metrics_.trade_ids_backfilled.load(), 1U);
-  EXPECT_EQ(metrics_.trade_ids_pending.load(), 2);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 1);
+}
+
+TEST_F(TradeLedgerTest, AJumpFilledWithinTheGraceIsNoGap) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  // A replacement connection ahead of the old one: 20..22 first, then the old one's 13..19.
+  for (const std::int64_t id : {10, 11, 12, 20, 21, 22, 13, 14, 15, 16, 17, 18, 19, 20}) offer(*ledger, 0, id);
+  clock_.advance(kGapGrace);
+  ledger->tick();
+  EXPECT_TRUE(gaps_.empty());
+  EXPECT_TRUE(ledger->symbol_state(0).pending.empty());
+  EXPECT_TRUE(ledger->take_notes(0).empty());
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 0U);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 0);
+  EXPECT_EQ(metrics_.trade_ids_duplicate.load(), 1U);
 }
 
 TEST_F(TradeLedgerTest, QuarantineAndUnknownRoutesPassUntouched) {
@@ -95,8 +120,10 @@ TEST_F(TradeLedgerTest, NotesGoToTheNextClosedPartOnce) {
   start(*ledger);
   for (const std::int64_t id : {1, 5, 9}) offer(*ledger, 1, id);
   ledger->give_up(1, {2, 3});
+  clock_.advance(kGapGrace);
+  ledger->tick();
   const PartNotes notes = ledger->take_notes(2);
-  EXPECT_EQ(notes.gaps_seen, (std::vector<IdRange>{{2, 4}, {6, 8}}));
+  EXPECT_EQ(notes.gaps_seen, (std::vector<IdRange>{{4, 4}, {6, 8}}));
   EXPECT_EQ(notes.unrecoverable, (std::vector<IdRange>{{2, 3}}));
   EXPECT_TRUE(ledger->take_notes(2).empty());
   EXPECT_TRUE(ledger->take_notes(0).empty());
@@ -130,6 +157,8 @@ TEST_F(TradeLedgerTest, ARestartSeesTheDowntimeAsAGapAndResendsPendingGaps) {
   EXPECT_EQ(gaps_[0], (std::pair<std::size_t, IdRange>{0, {102, 109}}));
   EXPECT_FALSE(offer(*ledger, 0, 110));  // an overlap with what was written before the restart
   EXPECT_TRUE(offer(*ledger, 0, 150));
+  clock_.advance(kGapGrace);
+  ledger->tick();
   ASSERT_EQ(gaps_.size(), 2U);
   EXPECT_EQ(gaps_[1], (std::pair<std::size_t, IdRange>{0, {111, 149}}));
 }

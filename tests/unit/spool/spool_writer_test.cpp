@@ -42,6 +42,7 @@ class ScriptedGate final : public RecordGate {
     written_.push_back(record.trade_id);
   }
   void unwritten(std::uint32_t /*route*/, std::string_view /*lines*/) override {}
+  void tick() override {}
   PartNotes take_notes(std::uint32_t route) override {
     PartNotes notes;
     if (route == 0) notes.add_gap_seen({7, 9});
