@@ -1,0 +1,110 @@
+"""Three instances, one of them killed for part of the run: `market-collector audit` reports the union
+complete and names exactly the range the killed instance lacks.
+
+The killed instance runs with BACKFILL_ENABLED=false, so its downtime stays a hole in its own copy
+(with the backfill on it would fill it, which test_feed_completeness covers). The expected hole is
+computed independently, from the ids that instance actually stored.
+
+Needs MC_COLLECTOR_BIN and MC_SOURCE_DIR (CTest sets both).
+"""
+import json
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+import store_reader
+from collector_process import COLLECTOR, SYMBOLS, Collector, start_instance, wait_for
+
+RATE = 200            # trades per second per symbol
+AUDIT_TIMEOUT_SECS = 120
+MARGIN_MS = 120_000   # the audited range starts and ends well outside the recording
+
+
+def ranges_of(ids):
+    """Sorted ids as inclusive [first, last] ranges."""
+    out = []
+    for i in sorted(ids):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class ThreeInstancesAuditTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mc-audit3-")
+        self.addCleanup(self.tmp.cleanup)
+        self.store = os.path.join(self.tmp.name, "store")
+
+    def audit(self, from_ms, to_ms):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
+               "SYMBOL": ",".join(SYMBOLS), "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
+        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+                              env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
+        self.assertIn(proc.returncode, (0, 1), proc.stderr)
+        return proc.returncode, json.loads(proc.stdout)
+
+    def test_union_complete_and_the_killed_instances_hole_named_exactly(self):
+        start_ms = int(time.time() * 1000)
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
+            env = {"ROT_SECS": 1}
+            a = start_instance(self, self.tmp.name, exchange, "i-a", self.store, **env)
+            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, BACKFILL_ENABLED="false", **env)
+            c = start_instance(self, self.tmp.name, exchange, "i-c", self.store, **env)
+            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "three collectors to connect")
+            exchange.resume()
+            time.sleep(3)
+            b.kill()  # SIGKILL
+            time.sleep(3)
+            # The same spool again: what the killed run left is recovered and stored.
+            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store,
+                           BACKFILL_ENABLED="false", **env).start()
+            self.addCleanup(b2.kill)
+            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the restarted instance to connect")
+            time.sleep(3)
+            exchange.pause()
+            time.sleep(1.0)
+            for collector in (a, b2, c):
+                self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+            stats = exchange.stats()
+
+        parts, problems = store_reader.read_store(self.store)
+        self.assertEqual(problems, [])
+        stored_by_b = {}
+        for part in parts:
+            if part.instance == "i-b" and not part.quarantine:
+                stored_by_b.setdefault(part.symbol, set()).update(r["data"]["t"] for r in part.records)
+
+        code, report = self.audit(start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS)
+        self.assertEqual(code, 0, json.dumps(report, indent=1)[-3000:])
+        self.assertEqual(report["findings"], [])
+        by_symbol = {s["symbol"]: s for s in report["symbols"]}
+        for symbol in SYMBOLS:
+            sent = store_reader.expand_ranges(stats["symbols"][symbol]["sent"])
+            got = by_symbol[symbol]
+            # The union: every id any instance was sent, nothing missing.
+            self.assertEqual(got["missing_count"], 0, symbol)
+            self.assertEqual((got["first_id"], got["last_id"]), (min(sent), max(sent)), symbol)
+            instances = {i["instance_id"]: i for i in got["instances"]}
+            self.assertEqual(sorted(instances), ["i-a", "i-b", "i-c"])
+            # The killed instance: exactly the ids of the union's span it did not store, and that
+            # hole is its downtime (one range, several hundred ids at RATE).
+            expected = ranges_of(set(range(got["first_id"], got["last_id"] + 1)) - stored_by_b[symbol])
+            self.assertEqual(instances["i-b"]["missing"], expected, symbol)
+            inner = [r for r in expected if r[0] > got["first_id"] and r[1] < got["last_id"]]
+            self.assertEqual(len(inner), 1, f"{symbol}: {expected}")
+            self.assertGreater(inner[0][1] - inner[0][0] + 1, RATE, f"{symbol}: {expected}")
+            # The instances that ran throughout lack nothing inside the span but, at most, its very
+            # start (connected a moment after another instance).
+            for name in ("i-a", "i-c"):
+                self.assertTrue(all(r[0] == got["first_id"] for r in instances[name]["missing"]),
+                                f"{name} {symbol}: {instances[name]['missing']}")
+
+
+if __name__ == "__main__":
+    unittest.main()
