@@ -2,11 +2,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "app/collector.hpp"
 #include "app/audit_store_setup.hpp"
 #include "audit/audit.hpp"
+#include "audit/audit_export.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "config/command_line.hpp"
@@ -32,15 +34,32 @@ int run_audit_command(const mc::Config& config, const mc::AuditOptions& options)
     (void)std::fprintf(stderr, "config error: --from must be before --to\n");
     return mc::kExitConfigError;
   }
+  std::optional<mc::AuditExporter> exporter;
+  if (options.export_dir) {
+    mc::Result<mc::AuditExporter> opened = mc::AuditExporter::open(*options.export_dir);
+    if (!opened) {
+      (void)std::fprintf(stderr, "config error: %s\n", opened.status().message().c_str());
+      return mc::kExitConfigError;
+    }
+    exporter.emplace(std::move(opened).value());
+  }
   const mc::Result<mc::AuditReport> report = mc::run_audit(
       *store->reader, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
-              .deep = options.deep});
+              .deep = options.deep}, exporter ? &*exporter : nullptr);
   if (!report) {
     (void)std::fprintf(stderr, "audit: %s\n", report.status().message().c_str());
     return 1;
   }
   const std::string text = options.json ? mc::render_json(*report) : mc::render_table(*report);
   (void)std::fputs(text.c_str(), stdout);
+  if (exporter) {
+    if (const mc::Status exported = exporter->finish(*report); !exported) {
+      (void)std::fprintf(stderr, "audit: %s\n", exported.message().c_str());
+      return 1;
+    }
+    (void)std::fprintf(stderr, "audit: exported %zu files to %s\n", exporter->files().size(),
+                       options.export_dir->c_str());
+  }
   return report->exit_code();
 }
 

@@ -6,7 +6,7 @@
 
 namespace mc {
 
-Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request) {
+Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink) {
   Result<ScanResult> scan = scan_store(store, request);
   if (!scan) return scan.status();
   AuditReport report{.store = store.describe(), .prefix = request.prefix, .from_ms = request.from_ms,
@@ -17,7 +17,8 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
     IdSet ids = part.manifest.ids;
     std::uint64_t copies = ids.count();
     if (request.deep) {
-      DeepCheck check = verify_part(store, part);
+      const VerifiedLines to_sink = [sink, &part](std::string_view lines) { sink->add_part(part, lines); };
+      DeepCheck check = verify_part(store, part, sink == nullptr ? VerifiedLines{} : to_sink);
       if (check.finding) {
         report.findings.push_back(std::move(*check.finding));
         continue;

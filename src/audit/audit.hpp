@@ -2,6 +2,8 @@
 // `market-collector audit`: the shallow scan, the deep check of each part when asked, and the
 // coverage of each symbol by the union of instances and by each instance.
 
+#include <string_view>
+
 #include "audit/audit_report.hpp"
 #include "audit/audit_scan.hpp"
 #include "audit/store_reader.hpp"
@@ -9,7 +11,16 @@
 
 namespace mc {
 
+// Takes the JSON lines of each part the deep audit verified (audit --export). run_audit hands over
+// the parts of one symbol one after another, symbols in the request's order.
+class VerifiedPartSink {
+ public:
+  virtual ~VerifiedPartSink() = default;
+  virtual void add_part(const AuditedPart& part, std::string_view lines) = 0;
+};
+
 // Fails only when the store cannot be listed; everything wrong with the data is in the report.
-Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request);
+// sink, when given, is fed in deep mode only.
+Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink = nullptr);
 
 }  // namespace mc

@@ -4,7 +4,9 @@
 // inside a part and records recovered over REST count as they are).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string_view>
 
 #include "audit/audit_scan.hpp"
 #include "common/id_ranges.hpp"
@@ -18,6 +20,9 @@ struct DeepCheck {
   std::uint64_t id_count = 0;  // lines with a trade id, repeats included
 };
 
-DeepCheck verify_part(const StoreReader& store, const AuditedPart& part);
+// Given the part's JSON lines once the part passed every check (the lines live only for the call).
+using VerifiedLines = std::function<void(std::string_view lines)>;
+
+DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, const VerifiedLines& on_verified = {});
 
 }  // namespace mc

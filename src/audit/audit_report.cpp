@@ -8,22 +8,10 @@
 namespace mc {
 namespace {
 
-// Missing ranges listed per symbol or instance; the counts stay exact beyond it.
-constexpr std::size_t kMaxListedRanges = 1000;
 // Missing ranges the table shows per line.
 constexpr std::size_t kMaxTableRanges = 8;
 
 using Json = nlohmann::ordered_json;
-
-std::string utc_text(std::int64_t ms) {
-  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{ms}};
-  const auto day = std::chrono::floor<std::chrono::days>(t);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{t - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
-}
 
 Json ranges_json(const IdSet& set) {
   Json out = Json::array();
@@ -55,6 +43,16 @@ IdSet instance_missing(const SymbolReport& symbol, const InstanceCoverage& insta
 }
 
 }  // namespace
+
+std::string utc_text(std::int64_t ms) {
+  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{ms}};
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+}
 
 IdSet SymbolReport::missing() const {
   const std::optional<IdRange> whole = ids.span();

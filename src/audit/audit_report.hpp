@@ -12,6 +12,9 @@
 
 namespace mc {
 
+// Missing ranges listed per symbol or instance (JSON report, export manifest); counts stay exact beyond it.
+inline constexpr std::size_t kMaxListedRanges = 1000;
+
 struct InstanceCoverage {
   IdSet ids;
   std::uint64_t parts = 0;
@@ -44,6 +47,9 @@ struct AuditReport {
   // 0: clean; 1: ids missing from a union, or any finding.
   int exit_code() const;
 };
+
+// "2026-11-25T05:00:00.000Z"
+std::string utc_text(std::int64_t ms);
 
 std::string render_table(const AuditReport& report);
 std::string render_json(const AuditReport& report);  // one JSON document on one line, ending with '\n'

@@ -161,7 +161,7 @@ Invocation parse_config_table(const Args& args, const Environment& /*env*/) {
 
 std::string audit_help_text() {
   return fmt::format(
-      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [SETTINGS]\n\n"
+      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [SETTINGS]\n\n"
       "Lists the store (LOCAL_STORE_DIR, S3_PREFIX) for each SYMBOL over [from, to), pairs parts with manifests,\n"
       "checks keys and manifests, and reports the trade ids covered by the union of instances and by each one.\n"
       "Exit code: 0 clean, 1 ids missing or objects corrupt/orphaned, 2 bad usage.\n\n"
@@ -170,6 +170,9 @@ std::string audit_help_text() {
       "  --json      print the report as JSON (docs/AUDIT.md)\n"
       "  --from T    start, ISO 8601 UTC (2026-11-25T05:00:00Z) or epoch ms; default: one hour before --to\n"
       "  --to T      end (exclusive); default: now\n"
+      "  --export DIR  also write the union of verified parts, each trade id once, as\n"
+      "                DIR/symbol=S/dt=YYYY-MM-DD/HH/MM.jsonl.gz by trade time, and DIR/_export.json;\n"
+      "                implies --deep; DIR must be missing or empty (docs/AUDIT.md)\n"
       "  Settings: every flag of `{} --help` (--local-store-dir, --s3-prefix, --symbol, --config, ...)\n",
       kProgram, kProgram);
 }
@@ -186,9 +189,16 @@ Invocation parse_audit(const Args& args, const Environment& env) {
   app.add_flag("--json", invocation.audit.json);
   CLI::Option* from_option = app.add_option("--from", from);
   CLI::Option* to_option = app.add_option("--to", to);
+  std::string export_dir;
+  CLI::Option* export_option = app.add_option("--export", export_dir);
   const SettingFlags settings(app);
   parse_arguments(app, args);
   if (help) return {Invocation::Command::kHelp, Config{}, audit_help_text()};
+  if (export_option->count() != 0) {
+    if (export_dir.empty()) throw ConfigError("--export=\"\": expected a directory");
+    invocation.audit.export_dir = export_dir;
+    invocation.audit.deep = true;  // only parts that verify are exported
+  }
   const auto instant = [](CLI::Option* option, const std::string& text) -> std::optional<std::int64_t> {
     if (option->count() == 0) return std::nullopt;
     const std::optional<std::int64_t> ms = parse_utc_instant_ms(text);

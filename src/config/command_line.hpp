@@ -18,6 +18,7 @@ struct AuditOptions {
   bool json = false;
   std::optional<std::int64_t> from_ms;  // --from: ISO 8601 UTC or epoch ms
   std::optional<std::int64_t> to_ms;    // --to
+  std::optional<std::string> export_dir;  // --export DIR (implies deep)
 };
 
 struct Invocation {

@@ -2,10 +2,13 @@
 
 Two instances (separate spools, one LOCAL_STORE_DIR) record the fake exchange; a deep audit of the
 range finds the union of their ids equal to what the exchange sent and exits 0. Then one part is
-deleted and a byte of another is flipped: the audit exits 1 and names both.
+deleted and a byte of another is flipped: the audit exits 1 and names both. `--export DIR` over
+such a store writes each id of the union exactly once, ascending, in minute files Python reads.
 
 Needs MC_COLLECTOR_BIN and MC_SOURCE_DIR (CTest sets both).
 """
+import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -45,10 +48,14 @@ class AuditTest(unittest.TestCase):
                 self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
             return exchange.stats()
 
-    def audit(self, from_ms, to_ms):
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
-               "SYMBOL": ",".join(SYMBOLS), "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
-        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+    def audit_env(self):
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
+                "SYMBOL": ",".join(SYMBOLS), "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
+
+    def audit(self, from_ms, to_ms, *extra):
+        env = self.audit_env()
+        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms),
+                               *extra],
                               env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertIn(proc.returncode, (0, 1), proc.stderr)
         return proc.returncode, json.loads(proc.stdout)
@@ -93,6 +100,50 @@ class AuditTest(unittest.TestCase):
         self.assertIn(("orphan_manifest", manifest_of_deleted), found)
         self.assertIn(("sha256_mismatch", flipped), found)
         self.assertEqual(len(found), 2, found)
+
+    def test_export_holds_the_union_once_ascending(self):
+        start_ms = int(time.time() * 1000)
+        stats = self.record()
+        from_ms, to_ms = start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS
+        out = os.path.join(self.tmp.name, "export")
+
+        code, report = self.audit(from_ms, to_ms, "--export", out)
+        self.assertEqual(code, 0, json.dumps(report, indent=1)[-3000:])
+        with open(os.path.join(out, "_export.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        self.assertTrue(manifest["complete"])
+        self.assertEqual(manifest["findings"], [])
+        listed = {f["path"]: f for f in manifest["files"]}
+        on_disk = sorted(os.path.relpath(os.path.join(root, name), out)
+                         for root, _dirs, files in os.walk(out) for name in files if name != "_export.json")
+        self.assertEqual(sorted(listed), on_disk)
+        by_symbol = {s["symbol"]: s for s in manifest["symbols"]}
+        for symbol in SYMBOLS:
+            ids = []
+            for path in sorted(p for p in listed if p.startswith(f"symbol={symbol}/")):
+                with open(os.path.join(out, path), "rb") as f:
+                    raw = f.read()
+                self.assertEqual(hashlib.sha256(raw).hexdigest(), listed[path]["sha256"], path)
+                lines = [json.loads(line) for line in gzip.decompress(raw).decode("utf-8").splitlines()]
+                self.assertEqual(len(lines), listed[path]["lines"], path)
+                file_ids = [line["data"]["t"] for line in lines]
+                self.assertEqual(file_ids, sorted(set(file_ids)), path)  # ascending, each once
+                minute = time.strftime("%Y-%m-%d/%H/%M", time.gmtime(lines[0]["data"]["T"] // 1000))
+                self.assertEqual(path, f"symbol={symbol}/dt={minute}.jsonl.gz")
+                self.assertTrue(all(line["data"]["T"] // 60_000 == lines[0]["data"]["T"] // 60_000
+                                    for line in lines), path)
+                ids.extend(file_ids)
+            sent = store_reader.expand_ranges(stats["symbols"][symbol]["sent"])
+            self.assertEqual(len(ids), len(set(ids)), symbol)
+            self.assertEqual(sorted(ids), sorted(sent), symbol)
+            self.assertEqual(by_symbol[symbol]["ids"], len(sent), symbol)
+            self.assertEqual(by_symbol[symbol]["missing_count"], 0, symbol)
+
+        # a second export into the same directory is refused as a usage error
+        again = subprocess.run([COLLECTOR, "audit", "--from", str(from_ms), "--to", str(to_ms), "--export", out],
+                               env=self.audit_env(), capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
+        self.assertEqual(again.returncode, 2, again.stderr)
+        self.assertIn("already holds an export", again.stderr)
 
 
 if __name__ == "__main__":

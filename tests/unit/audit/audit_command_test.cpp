@@ -50,8 +50,17 @@ TEST_F(AuditCommandTest, ParsesFlagsRangeAndSettings) {
 
   const Invocation defaults = parse({});
   EXPECT_FALSE(defaults.audit.deep);
+  EXPECT_FALSE(defaults.audit.export_dir.has_value());
   EXPECT_FALSE(defaults.audit.from_ms.has_value());
   EXPECT_FALSE(defaults.audit.to_ms.has_value());
+}
+
+TEST_F(AuditCommandTest, ExportTakesADirectoryAndImpliesDeep) {
+  const Invocation invocation = parse({"--export", "/tmp/out"});
+  EXPECT_EQ(invocation.audit.export_dir, "/tmp/out");
+  EXPECT_TRUE(invocation.audit.deep);
+  EXPECT_NE(error_of({"--export="}).find("--export"), std::string::npos);
+  EXPECT_NE(parse({"--help"}).text.find("--export DIR"), std::string::npos);
 }
 
 TEST_F(AuditCommandTest, BadValuesAreConfigErrors) {

@@ -37,6 +37,12 @@ class AuditStoreBuilder {
           "\n",
           event_ms * 1000, "btcusdt", event_ms, symbol, ids[i], event_ms);
     }
+    return add_lines_part(instance, epoch_ms, lines, symbol, notes);
+  }
+
+  // Writes a part holding exactly these JSON lines (each ending with '\n') and its manifest.
+  PartName add_lines_part(const std::string& instance, std::int64_t epoch_ms, const std::string& lines,
+                          const std::string& symbol = "BTCUSDT", const PartNotes& notes = {}) {
     const PartName name{.prefix = "raw/", .stream = "trade", .symbol = symbol, .instance_id = instance,
                         .epoch_ms = epoch_ms};
     Result<std::string> gz = gzip_compress(lines, 6);

@@ -1,0 +1,247 @@
+#include "audit/audit_export.hpp"
+
+#include <chrono>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+
+#include "common/file_util.hpp"
+#include "common/gzip.hpp"
+#include "common/sha256.hpp"
+
+namespace mc {
+namespace {
+
+constexpr std::int64_t kMsPerMinute = 60'000;
+constexpr int kExportGzipLevel = 6;
+
+using Json = nlohmann::ordered_json;
+
+std::int64_t floor_minute(std::int64_t ms) {
+  const std::int64_t q = ms / kMsPerMinute;
+  return (q - ((ms % kMsPerMinute) < 0 ? 1 : 0)) * kMsPerMinute;
+}
+
+// "symbol=BTCUSDT/dt=2026-11-25/05/00.jsonl.gz"
+std::string minute_file(std::string_view symbol, std::int64_t minute_ms) {
+  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{minute_ms}};
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{t - day};
+  return fmt::format("symbol={}/dt={:04}-{:02}-{:02}/{:02}/{:02}.jsonl.gz", symbol, static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count());
+}
+
+Json ranges_json(const IdSet& set) {
+  Json out = Json::array();
+  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxListedRanges; ++i) {
+    out.push_back(Json::array({set.ranges()[i].first, set.ranges()[i].last}));
+  }
+  return out;
+}
+
+Json optional_id(const std::optional<IdRange>& span, bool first) {
+  if (!span) return nullptr;
+  return first ? span->first : span->last;
+}
+
+// What the exporter needs of a line.
+struct LineFacts {
+  std::int64_t id = 0;        // data.t
+  std::int64_t trade_ms = 0;  // data.T, else data.E
+  std::int64_t recv_us = 0;   // absent: after every line that has one
+  bool rest = false;          // "src":"rest"
+};
+
+std::optional<LineFacts> read_line(simdjson::dom::parser& parser, std::string_view line) {
+  simdjson::dom::element doc;
+  LineFacts facts;
+  if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS ||
+      doc.at_key("data").at_key("t").get_int64().get(facts.id) != simdjson::SUCCESS ||
+      (doc.at_key("data").at_key("T").get_int64().get(facts.trade_ms) != simdjson::SUCCESS &&
+       doc.at_key("data").at_key("E").get_int64().get(facts.trade_ms) != simdjson::SUCCESS)) {
+    return std::nullopt;
+  }
+  if (doc.at_key("recv_us").get_int64().get(facts.recv_us) != simdjson::SUCCESS) {
+    facts.recv_us = std::numeric_limits<std::int64_t>::max();
+  }
+  std::string_view src;
+  facts.rest = doc.at_key("src").get_string().get(src) == simdjson::SUCCESS && src == "rest";
+  return facts;
+}
+
+}  // namespace
+
+Result<AuditExporter> AuditExporter::open(const std::filesystem::path& dir, std::uint64_t memory_limit) {
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(dir, ec);
+  if (std::filesystem::exists(status)) {
+    if (!std::filesystem::is_directory(status)) {
+      return Status::fatal(fmt::format("--export={}: exists and is not a directory", dir.string()));
+    }
+    const std::filesystem::directory_iterator first(dir, ec);
+    if (ec) return Status::fatal(fmt::format("--export={}: cannot be read: {}", dir.string(), ec.message()));
+    if (first != std::filesystem::directory_iterator{}) {
+      const bool exported = std::filesystem::exists(dir / kExportManifestName, ec);
+      return Status::fatal(fmt::format("--export={}: {}; export into a new or empty directory", dir.string(),
+                                       exported ? "already holds an export (_export.json)" : "is not empty"));
+    }
+  } else if (Status made = ensure_writable_directory(dir); !made) {
+    return Status::fatal(fmt::format("--export={}: {}", dir.string(), made.message()));
+  }
+  return AuditExporter(dir, memory_limit);
+}
+
+void AuditExporter::add_part(const AuditedPart& part, std::string_view lines) {
+  if (!error_) return;
+  if (symbol_ != part.symbol) {
+    if (symbol_) error_ = flush();
+    if (!error_) return;
+    if (tallies_.contains(part.symbol)) {
+      // The audit hands over symbols one at a time; a symbol seen again would overwrite its files.
+      error_ = Status::fatal(fmt::format("export: parts of {} arrived after its files were written", part.symbol));
+      return;
+    }
+    symbol_ = part.symbol;
+    tallies_[part.symbol];
+  }
+  simdjson::dom::parser parser;
+  std::size_t start = 0;
+  while (start < lines.size() && error_) {
+    std::size_t end = lines.find('\n', start);
+    if (end == std::string_view::npos) end = lines.size();
+    const std::string_view line = lines.substr(start, end - start);
+    start = end + 1;
+    const std::optional<LineFacts> facts = read_line(parser, line);
+    if (!facts) {
+      ++tallies_[part.symbol].lines_skipped;
+      continue;
+    }
+    hold(part.symbol, facts->id,
+         {.bytes = std::string(line), .minute_ms = floor_minute(facts->trade_ms), .recv_us = facts->recv_us,
+          .rest = facts->rest});
+  }
+}
+
+void AuditExporter::hold(std::string_view symbol, std::int64_t id, HeldLine line) {
+  const auto [it, inserted] = held_.try_emplace(id);
+  HeldLine& held = it->second;
+  if (!inserted) {
+    // Live before REST (the exchange's own event), then the earliest receipt; ties keep the first seen.
+    const bool better = held.rest != line.rest ? !line.rest : line.recv_us < held.recv_us;
+    if (!better) return;
+    held_bytes_ -= held.bytes.size();
+  } else {
+    held_bytes_ += kExportLineOverheadBytes;
+  }
+  held = std::move(line);
+  held_bytes_ += held.bytes.size();
+  if (held_bytes_ > limit_) {
+    error_ = Status::fatal(fmt::format(
+        "export: the lines of {} in the range need more than {} bytes of memory; export a shorter --from/--to range",
+        symbol, limit_));
+    held_.clear();
+    held_bytes_ = 0;
+  }
+}
+
+Status AuditExporter::flush() {
+  // Ids ascending, so each minute's list is in id order.
+  std::map<std::int64_t, std::vector<std::pair<std::int64_t, const HeldLine*>>> minutes;
+  for (const auto& [id, line] : held_) minutes[line.minute_ms].emplace_back(id, &line);
+  Status status;
+  for (const auto& [minute_ms, lines] : minutes) {
+    status = write_minute(minute_ms, lines);
+    if (!status) break;
+    tallies_[*symbol_].lines_written += lines.size();
+  }
+  held_.clear();
+  held_bytes_ = 0;
+  return status;
+}
+
+Status AuditExporter::write_minute(std::int64_t minute_ms,
+                                   const std::vector<std::pair<std::int64_t, const HeldLine*>>& lines) {
+  std::string content;
+  for (const auto& [id, line] : lines) {
+    content += line->bytes;
+    content += '\n';
+  }
+  const std::string relative = minute_file(*symbol_, minute_ms);
+  Result<std::string> gz = gzip_compress(content, kExportGzipLevel);
+  if (!gz) return gz.status().with_context("export: gzip " + relative);
+  Result<std::string> sha = sha256_hex(*gz);
+  if (!sha) return sha.status().with_context("export: sha256 " + relative);
+  const std::filesystem::path path = dir_ / relative;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return Status::fatal(fmt::format("export: create {}: {}", path.parent_path().string(), ec.message()));
+  if (Status written = write_file_atomic(path, *gz); !written) return written.with_context("export");
+  files_.push_back({.path = relative, .symbol = *symbol_, .minute_ms = minute_ms, .lines = lines.size(),
+                    .first_id = lines.front().first, .last_id = lines.back().first, .bytes = gz->size(),
+                    .sha256 = std::move(sha).value()});
+  return Status::ok();
+}
+
+Status AuditExporter::finish(const AuditReport& report) {
+  if (error_ && symbol_) error_ = flush();
+  symbol_.reset();
+  if (!error_) return error_;
+  return write_manifest(report);
+}
+
+Status AuditExporter::write_manifest(const AuditReport& report) const {
+  Json symbols = Json::array();
+  for (const SymbolReport& symbol : report.symbols) {
+    const std::optional<IdRange> span = symbol.ids.span();
+    const IdSet missing = symbol.missing();
+    const auto tally = tallies_.find(symbol.symbol);
+    const SymbolTally counts = tally == tallies_.end() ? SymbolTally{} : tally->second;
+    std::uint64_t file_count = 0;
+    for (const ExportedFile& file : files_) file_count += file.symbol == symbol.symbol ? 1 : 0;
+    symbols.push_back({{"symbol", symbol.symbol},
+                       {"first_id", optional_id(span, true)},
+                       {"last_id", optional_id(span, false)},
+                       {"ids", counts.lines_written},
+                       {"missing_count", missing.count()},
+                       {"missing", ranges_json(missing)},
+                       {"missing_truncated", missing.ranges().size() > kMaxListedRanges},
+                       {"lines_skipped", counts.lines_skipped},
+                       {"files", file_count}});
+  }
+  Json findings = Json::array();
+  for (const Finding& finding : report.findings) {
+    findings.push_back({{"kind", to_string(finding.kind)}, {"key", finding.key}, {"reason", finding.reason}});
+  }
+  Json files = Json::array();
+  for (const ExportedFile& file : files_) {
+    files.push_back({{"path", file.path},
+                     {"symbol", file.symbol},
+                     {"minute", utc_text(file.minute_ms)},
+                     {"lines", file.lines},
+                     {"first_id", file.first_id},
+                     {"last_id", file.last_id},
+                     {"bytes", file.bytes},
+                     {"sha256", file.sha256}});
+  }
+  const Json manifest{{"version", "1"},
+                      {"store", report.store},
+                      {"prefix", report.prefix},
+                      {"from", utc_text(report.from_ms)},
+                      {"from_ms", report.from_ms},
+                      {"to", utc_text(report.to_ms)},
+                      {"to_ms", report.to_ms},
+                      {"audit_exit_code", report.exit_code()},
+                      {"complete", report.exit_code() == 0},
+                      {"findings", std::move(findings)},
+                      {"symbols", std::move(symbols)},
+                      {"files", std::move(files)}};
+  return write_file_atomic(dir_ / kExportManifestName, manifest.dump() + "\n").with_context("export");
+}
+
+}  // namespace mc
