@@ -78,6 +78,25 @@ std::string render_prometheus(const Metrics& metrics) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        (metrics.*row.field).load(std::memory_order_relaxed));
   }
+  if (metrics.symbols.empty()) return out;
+  // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
+  const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (const SymbolMetrics& symbol : metrics.symbols) {
+      out += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
+    }
+  };
+  per_symbol("market_collector_symbol_trades_total", "counter", "trade messages received, per symbol",
+             [](const SymbolMetrics& s) { return s.trades.load(std::memory_order_relaxed); });
+  per_symbol("market_collector_symbol_bytes_total", "counter", "trade message payload bytes received, per symbol",
+             [](const SymbolMetrics& s) { return s.bytes.load(std::memory_order_relaxed); });
+  per_symbol("market_collector_symbol_last_trade_id", "gauge", "trade id of the newest trade received, per symbol",
+             [](const SymbolMetrics& s) { return s.last_trade_id.load(std::memory_order_relaxed); });
+  per_symbol("market_collector_symbol_receive_lag_seconds", "gauge",
+             "local receive time minus the exchange's event time of the newest trade, per symbol",
+             [](const SymbolMetrics& s) {
+               return fmt::format("{:.6f}", static_cast<double>(s.lag_us.load(std::memory_order_relaxed)) / 1e6);
+             });
   return out;
 }
 

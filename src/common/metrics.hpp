@@ -4,10 +4,23 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
 
 namespace mc {
 
 using Counter = std::atomic<std::uint64_t>;
+
+// One symbol's feed, updated by the network thread for every trade it routes.
+struct SymbolMetrics {
+  explicit SymbolMetrics(std::string name) : symbol(std::move(name)) {}
+  const std::string symbol;
+  Counter trades{0};                        // trade messages received (both connections of a switch)
+  Counter bytes{0};                         // their payload bytes
+  std::atomic<std::int64_t> last_trade_id{-1};  // the newest trade's data.t; -1 before the first
+  std::atomic<std::int64_t> lag_us{0};      // receive time minus the exchange's event time (E), newest trade
+};
 
 struct Metrics {
   // feed
@@ -42,6 +55,12 @@ struct Metrics {
   Counter uploads_ok{0};
   Counter upload_failures{0};
   Counter bytes_uploaded{0};
+  // per symbol, in configuration order; filled once (add_symbols) before any thread reads it
+  std::deque<SymbolMetrics> symbols;  // a deque: its elements never move, atomics cannot
+
+  void add_symbols(const std::vector<std::string>& names) {
+    for (const std::string& name : names) symbols.emplace_back(name);
+  }
 };
 
 inline void bump(Counter& counter, std::uint64_t by = 1) { counter.fetch_add(by, std::memory_order_relaxed); }

@@ -60,6 +60,13 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
                     preview(payload));
       return {.server_shutdown = true};
     case RecordClass::kTrade:
+      if (*info.symbol_index < metrics_.symbols.size()) {
+        SymbolMetrics& symbol = metrics_.symbols[*info.symbol_index];
+        bump(symbol.trades);
+        bump(symbol.bytes, payload.size());
+        symbol.last_trade_id.store(info.trade_id, std::memory_order_relaxed);
+        symbol.lag_us.store(recv_us - info.event_time_ms * 1000, std::memory_order_relaxed);
+      }
       push({routes_.data_route(*info.symbol_index), recv_us, std::move(line), info.trade_id}, metrics_.records_routed);
       return {.stream = info.symbol_index, .trade_id = info.trade_id};
     case RecordClass::kQuarantine:

@@ -46,6 +46,25 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   EXPECT_NE(text.find("# TYPE market_collector_uploads_total counter"), std::string::npos);
 }
 
+TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
+  Metrics metrics;
+  metrics.add_symbols({"BTCUSDT", "ETHUSDT"});
+  metrics.symbols[0].trades = 10;
+  metrics.symbols[0].bytes = 2500;
+  metrics.symbols[0].last_trade_id = 4619270197;
+  metrics.symbols[0].lag_us = 1500;
+  const std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("# TYPE market_collector_symbol_trades_total counter\n"
+                      "market_collector_symbol_trades_total{symbol=\"BTCUSDT\"} 10\n"
+                      "market_collector_symbol_trades_total{symbol=\"ETHUSDT\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("market_collector_symbol_bytes_total{symbol=\"BTCUSDT\"} 2500\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_symbol_last_trade_id{symbol=\"BTCUSDT\"} 4619270197\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_symbol_last_trade_id{symbol=\"ETHUSDT\"} -1\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_symbol_receive_lag_seconds{symbol=\"BTCUSDT\"} 0.001500\n"), std::string::npos);
+}
+
 TEST(MetricsServerTest, ServesMetricsOverHttp) {
   Metrics metrics;
   metrics.ws_messages = 42;

@@ -64,6 +64,7 @@ class CapturedLog {
 
 class RecordRouterTest : public ::testing::Test {
  protected:
+  RecordRouterTest() { metrics_.add_symbols(symbols_); }
   std::uint64_t outcomes() const {
     return metrics_.records_routed + metrics_.records_quarantined + metrics_.records_dropped +
            metrics_.records_ignored;
@@ -92,6 +93,10 @@ TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
   EXPECT_EQ(metrics_.records_routed, 2U);
   EXPECT_EQ(sink_.records[0].trade_id, 5);
   EXPECT_EQ(sink_.records[1].trade_id, 9);
+  EXPECT_EQ(metrics_.symbols[1].trades.load(), 1U);
+  EXPECT_EQ(metrics_.symbols[1].bytes.load(), trade("ethusdt", "ETHUSDT", 5).size());
+  EXPECT_EQ(metrics_.symbols[0].last_trade_id.load(), 9);
+  EXPECT_EQ(metrics_.symbols[0].lag_us.load(), kRecvUs + 1 - 1739141034567 * 1000);
   EXPECT_EQ(eth.stream, 1U);
   EXPECT_EQ(eth.trade_id, 5);
   EXPECT_EQ(btc.stream, 0U);
