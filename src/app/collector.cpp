@@ -217,8 +217,10 @@ int Collector::run() {
   GiveUpInLedger give_up(ledger);
   std::optional<BackfillWorker> backfill;
   if (config_.backfill_enabled) {
-    backfill.emplace(backfill_options(config_), config_.symbols, routes, writer.sink(), HttpClientFactory{}, clock,
-                     metrics_, give_up);
+    BackfillOptions options = backfill_options(config_);
+    options.may_write = [&writer] { return writer.has_room(); };
+    backfill.emplace(std::move(options), config_.symbols, routes, writer.sink(), HttpClientFactory{}, clock, metrics_,
+                     give_up);
     ledger.start([&backfill](std::size_t symbol, IdRange missing) { backfill->request(symbol, missing.first, missing.last); });
   } else {
     log->warn("backfill disabled (BACKFILL_ENABLED=false): trade ids missing from the stream stay missing");

@@ -120,6 +120,13 @@ bool BackfillWorker::sleep_for(const std::stop_token& stop, std::chrono::steady_
 
 bool BackfillWorker::wait_for_budget(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
+    if (options_.may_write && !options_.may_write()) {
+      if (const std::uint64_t checks = paused_log_.admit(clock_.steady_now())) {
+        logger_->warn("backfill paused: the spool's disk is full, fetching nothing until it has room checks={}", checks);
+      }
+      if (!sleep_for(stop, kMayWriteRecheck)) return false;
+      continue;
+    }
     const auto backoff = retry_at_ - clock_.steady_now();
     const auto budget = budget_.wait_before(kHistoricalTradesWeight, clock_.system_now_us());
     const auto wait = std::max<std::chrono::steady_clock::duration>(backoff, budget);

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,8 @@ inline constexpr int kMaxEmptyPageAttempts = 3;
 inline constexpr std::chrono::seconds kEmptyPageRetryDelay{2};
 // When the sink refuses a record (its queue is full), the rest of the range waits this long.
 inline constexpr std::chrono::seconds kSinkRetryDelay{1};
+// How often the worker looks again whether the spool can take records (BackfillOptions::may_write).
+inline constexpr std::chrono::seconds kMayWriteRecheck{1};
 // Backoff after an error: 1 s, doubling, capped.
 inline constexpr std::chrono::seconds kFirstErrorBackoff{1};
 inline constexpr std::chrono::seconds kMaxErrorBackoff{60};
@@ -51,6 +54,9 @@ struct BackfillOptions {
   std::string api_key;   // optional X-MBX-APIKEY; never logged
   std::string ca_file;   // extra trust anchor for the default client; empty: system store
   std::uint32_t weight_per_minute = 2000;
+  // Whether the records pushed now can be written (the spool's disk has room); empty: always. While
+  // it says no the worker fetches nothing: what it would fetch would only be dropped again.
+  std::function<bool()> may_write;
 };
 
 class BackfillListener {
@@ -127,6 +133,7 @@ class BackfillWorker {
   int failures_ = 0;        // errors in a row, for the backoff
   std::chrono::steady_clock::time_point retry_at_{};
   LogLimiter refused_log_{std::chrono::seconds(10)};
+  LogLimiter paused_log_{std::chrono::seconds(30)};
 
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;

@@ -213,9 +213,12 @@ void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
     update_pending_gauge();
     dirty_ = true;
     on_gap = on_gap_;
+    if (const std::uint64_t events = entry.unwritten_log.admit(clock_.steady_now())) {
+      log_->warn("trade ids not written (disk full) symbol={} ids={}..{} count={} events_in_line={} backfill={}",
+                 symbols_[symbol], lost.span()->first, lost.span()->last, lost.count(), events,
+                 on_gap ? "queued" : "off");
+    }
   }
-  log_->warn("trade ids not written (disk full) symbol={} ids={} ranges={} backfill={}", symbols_[symbol], lost.count(),
-             lost.ranges().size(), on_gap ? "queued" : "off");
   if (!on_gap) return;
   for (const IdRange& range : lost.ranges()) on_gap(symbol, range);
 }

@@ -86,6 +86,7 @@ class TradeLedger final : public RecordGate {
     std::deque<Suspect> suspects;  // in detection order, so by due time
     PartNotes notes;
     LogLimiter gap_log{std::chrono::seconds(1)};
+    LogLimiter unwritten_log{std::chrono::seconds(1)};
   };
 
   std::optional<std::size_t> symbol_of(const Record& record) const;

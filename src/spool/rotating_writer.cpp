@@ -68,6 +68,7 @@ Status RotatingWriter::append(std::int64_t recv_us, std::string_view line) {
   if (!part_) {
     if (Status opened = open_new_part(recv_us, window); !opened) {
       report_failure(opened, 1);
+      if (on_dropped_lines_) on_dropped_lines_(line.ends_with('\n') ? std::string(line) : std::string(line) + '\n');
       return opened;
     }
   }

@@ -78,8 +78,9 @@ class RotatingWriter {
   Status append(std::int64_t recv_us, std::string_view line);
   // write(2)s the buffered lines.
   Status flush();
-  // Called with the lines a failed write dropped (after append() had taken them), so whoever
-  // counted them as written can count them as missing again.
+  // Called with every line dropped after append() was called with it (no part could be opened, or
+  // its write failed), each '\n'-terminated, so whoever counted them as written can count them as
+  // missing again.
   void on_dropped_lines(std::function<void(std::string_view lines)> handler) { on_dropped_lines_ = std::move(handler); }
   // fdatasync of the open part (and, once per part, of open/ so its name survives a power loss).
   Status sync();

@@ -1,5 +1,7 @@
 #include "spool/spool_writer.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <system_error>
 #include <thread>
@@ -12,6 +14,8 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
                          const Clock& clock, Metrics& metrics, ClosedPartHandler on_closed, RecordGate* gate,
                          const FileOpener& opener)
     : fsync_interval_(settings.fsync_interval),
+      open_dir_(layout.open_dir()),
+      min_free_bytes_(settings.rotation.min_free_bytes),
       clock_(clock),
       metrics_(metrics),
       log_(make_logger("spool")),
@@ -81,8 +85,12 @@ void SpoolWriter::write_batch(std::vector<Record>& batch) {
       ++unknown_routes;
       continue;
     }
-    if (gate_ != nullptr && !gate_->admit(record)) continue;
-    if (writers_[record.route]->append(record.recv_us, record.line) && gate_ != nullptr) gate_->written(record);
+    if (gate_ != nullptr) {
+      if (!gate_->admit(record)) continue;
+      // Counted before it is appended: a line the writer then drops comes back through unwritten().
+      gate_->written(record);
+    }
+    static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
   }
   if (unknown_routes > 0) {
     bump(metrics_.records_dropped, unknown_routes);
@@ -96,6 +104,14 @@ void SpoolWriter::hand_on_closed_parts(bool synced) {
   if (gate_ != nullptr && (synced || !closed_.empty())) gate_->checkpoint();
   for (ClosedPart& part : closed_) on_closed_(part.name, std::move(part.job));
   closed_.clear();
+}
+
+bool SpoolWriter::has_room() const {
+  if (min_free_bytes_ == 0) return true;
+  struct statvfs fs {};
+  // A file system that cannot be asked is left to write(2) to judge, as the writers do.
+  return ::statvfs(open_dir_.c_str(), &fs) != 0 ||
+         static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= min_free_bytes_;
 }
 
 std::chrono::microseconds SpoolWriter::sleep_time(std::int64_t now_us,

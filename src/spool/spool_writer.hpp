@@ -63,6 +63,10 @@ class SpoolWriter {
   // Where producers push. A refused push means the record is lost: the producer counts it.
   RecordSink& sink() { return queue_; }
 
+  // Whether the spool's file system has the free space the writers keep (rotation.min_free_bytes):
+  // a producer that can choose when to push (the REST backfill) waits while it has not. Any thread.
+  bool has_room() const;
+
   // Refuses further records, writes what is queued, closes every open part (reason shutdown,
   // each reaching on_closed) and joins the thread. Idempotent.
   void stop();
@@ -79,6 +83,8 @@ class SpoolWriter {
   std::chrono::microseconds sleep_time(std::int64_t now_us, std::chrono::steady_clock::time_point next_sync) const;
 
   const std::chrono::seconds fsync_interval_;
+  const std::filesystem::path open_dir_;
+  const std::uint64_t min_free_bytes_;
   const Clock& clock_;
   Metrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;

@@ -3,9 +3,12 @@
 Needs MC_COLLECTOR_BIN (the market-collector binary); CTest sets it.
 """
 import os
+import re
 import signal
 import subprocess
 import time
+
+import harness
 
 COLLECTOR = os.environ.get("MC_COLLECTOR_BIN", "")
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
@@ -65,6 +68,16 @@ class Collector:
             for root, _dirs, files in os.walk(os.path.join(self.spool_dir, state)):
                 out += [os.path.join(root, f) for f in files]
         return out
+
+
+def metric(port, name):
+    """The value of one metric on the collector's Prometheus endpoint, None while it does not answer."""
+    try:
+        body = harness.http_get(f"http://127.0.0.1:{port}/metrics", timeout=2).body.decode()
+    except OSError:
+        return None
+    match = re.search(rf"^{re.escape(name)} (\S+)$", body, re.MULTILINE)
+    return float(match.group(1)) if match else None
 
 
 def wait_for(predicate, timeout, what):

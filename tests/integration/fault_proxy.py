@@ -6,7 +6,7 @@
         proxy.add_rule(Fault.reset(after_bytes=1024), key_pattern=r"part-.*\\.jsonl\\.gz$", times=1)
         proxy.fail_next(Fault.internal_error(), times=3)            # the next 3 requests: 500
         ...
-        proxy.records                                  # [RequestRecord(n, method, raw_path, status, fault, body_bytes)]
+        proxy.records                                  # [RequestRecord(n, method, raw_path, status, fault, body_bytes, held_secs)]
 
 Requests without a matching rule are forwarded unchanged: method, the request target exactly as received
 (never re-encoded: the client signed it), headers, body. The client may keep its connection alive; the
@@ -19,6 +19,14 @@ by request number (1-based, counted over the proxy's life), by a regular express
   delay           forwards, then holds moto's answer for secs seconds (the object IS stored)
   forbidden_empty 403 with an empty body (what a load balancer or a KMS denial may send)
   time_skewed     400 RequestTimeTooSkewed with a Date header skew_secs away from the local clock
+  black_hole      reads the whole request, then answers nothing: holds the connection until the rule's
+                  period ends (for_secs), secs passed (when > 0), the client gives up or the proxy closes,
+                  then closes it without a status (what a store behind a dead route or a hung LB does)
+
+A rule may be limited in time: add_rule(..., for_secs=60) matches only for the next 60 s. Rules added
+together in order express a schedule, e.g. a 60 s black hole, then 503s for 30 s, then healthy:
+        proxy.add_rule(Fault.black_hole(), for_secs=60)
+        proxy.add_rule(Fault.slowdown(), for_secs=90)  # the first rule wins while it matches
 """
 from __future__ import annotations
 
@@ -27,6 +35,7 @@ import email.utils
 import http.client
 import http.server
 import re
+import select
 import socket
 import struct
 import threading
@@ -146,6 +155,11 @@ class Fault:
     def time_skewed(skew_secs: float = 3600.0) -> "Fault":
         return Fault("time_skewed", skew_secs=skew_secs)
 
+    @staticmethod
+    def black_hole(secs: float = 0.0) -> "Fault":
+        """secs > 0: hold each connection at most that long; 0: until the rule's period ends."""
+        return Fault("black_hole", secs=secs)
+
 
 @dataclasses.dataclass
 class Rule:
@@ -154,9 +168,12 @@ class Rule:
     key_pattern: re.Pattern | None = None
     method: str | None = None
     times: int | None = None  # uses left; None: unlimited
+    until: float | None = None  # time.monotonic() after which the rule no longer matches; None: never
 
     def matches(self, number: int, method: str, decoded_path: str) -> bool:
         if self.times is not None and self.times <= 0:
+            return False
+        if self.until is not None and time.monotonic() >= self.until:
             return False
         if self.requests is not None and number not in self.requests:
             return False
@@ -173,6 +190,7 @@ class RequestRecord:
     status: int | None  # None: the connection was reset, no status was sent
     fault: str | None   # Fault.kind, or None when forwarded untouched
     body_bytes: int     # request body bytes the proxy read
+    held_secs: float = 0.0  # black_hole: how long the connection was held before it was closed
 
 
 def s3_error_body(code: str, message: str, extra: str = "") -> bytes:
@@ -195,7 +213,13 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
     do_PUT = do_POST = do_HEAD = do_DELETE = do_GET
 
     def _handle(self):
-        number, fault = self.proxy._next_request(self.command, self.path)
+        number, rule = self.proxy._next_request(self.command, self.path)
+        fault = rule.fault if rule is not None else None
+        if fault is not None and fault.kind == "black_hole":
+            body, _ = read_request_body(self)
+            held = self._hold(fault, rule.until)
+            self.proxy._record(number, self.command, self.path, None, fault.kind, len(body), held)
+            return
         if fault is not None and fault.kind == "reset":
             body, _ = read_request_body(self, limit=fault.after_bytes)
             self.proxy._record(number, self.command, self.path, None, fault.kind, len(body))
@@ -210,6 +234,27 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
             status, reason, headers, payload = self._fault_response(fault)
         self.proxy._record(number, self.command, self.path, status, fault.kind if fault else None, len(body))
         self._reply(status, reason, headers, payload)
+
+    def _hold(self, fault: Fault, until: float | None) -> float:
+        """Keeps the connection open and silent until the hold ends; returns how long it was held.
+        The connection is then closed without a status line."""
+        self.close_connection = True
+        started = time.monotonic()
+        deadline = until if until is not None else float("inf")
+        if fault.secs > 0:
+            deadline = min(deadline, started + fault.secs)
+        while not self.proxy._server.stopping.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                readable, _, _ = select.select([self.connection], [], [], min(left, 0.2))
+                # Anything more the client sends is discarded; end of stream means it gave up.
+                if readable and not self.connection.recv(65536):
+                    break
+            except OSError:
+                break
+        return time.monotonic() - started
 
     def _forward(self, body: bytes):
         conn = http.client.HTTPConnection(self.proxy.upstream_host, self.proxy.upstream_port,
@@ -320,11 +365,13 @@ class FaultProxy:
         self._server.close()
 
     def add_rule(self, fault: Fault, requests=None, key_pattern: str | None = None, method: str | None = None,
-                 times: int | None = None) -> Rule:
+                 times: int | None = None, for_secs: float | None = None) -> Rule:
         """requests: request numbers (1-based) to hit; key_pattern: regex searched in the decoded path;
-        times: how many matching requests get the fault (None: every one)."""
+        times: how many matching requests get the fault (None: every one); for_secs: the rule matches
+        only for that many seconds from now (None: for ever)."""
+        until = time.monotonic() + for_secs if for_secs is not None else None
         rule = Rule(fault, frozenset(requests) if requests is not None else None,
-                    re.compile(key_pattern) if key_pattern else None, method, times)
+                    re.compile(key_pattern) if key_pattern else None, method, times, until)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -347,7 +394,7 @@ class FaultProxy:
         with self._lock:
             return self._count
 
-    def _next_request(self, method: str, raw_path: str) -> tuple[int, Fault | None]:
+    def _next_request(self, method: str, raw_path: str) -> tuple[int, Rule | None]:
         decoded = urllib.parse.unquote(urllib.parse.urlsplit(raw_path).path)
         with self._lock:
             self._count += 1
@@ -355,9 +402,9 @@ class FaultProxy:
                 if rule.matches(self._count, method, decoded):
                     if rule.times is not None:
                         rule.times -= 1
-                    return self._count, rule.fault
+                    return self._count, rule
             return self._count, None
 
-    def _record(self, number, method, raw_path, status, fault, body_bytes) -> None:
+    def _record(self, number, method, raw_path, status, fault, body_bytes, held_secs=0.0) -> None:
         with self._lock:
-            self._records.append(RequestRecord(number, method, raw_path, status, fault, body_bytes))
+            self._records.append(RequestRecord(number, method, raw_path, status, fault, body_bytes, held_secs))

@@ -11,26 +11,15 @@ Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest se
 """
 import collections
 import datetime
-import re
 import tempfile
 import time
 import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_for
 
 RATE = 500  # trades per second per symbol
-
-
-def metric(port, name):
-    """The value of one metric on the collector's Prometheus endpoint, None while it does not answer."""
-    try:
-        body = harness.http_get(f"http://127.0.0.1:{port}/metrics", timeout=2).body.decode()
-    except OSError:
-        return None
-    match = re.search(rf"^{re.escape(name)} (\S+)$", body, re.MULTILINE)
-    return float(match.group(1)) if match else None
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")

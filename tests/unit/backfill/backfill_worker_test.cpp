@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <thread>
 #include <tuple>
@@ -91,11 +92,11 @@ class BackfillWorkerTest : public ::testing::Test {
   }
 
   std::unique_ptr<BackfillWorker> worker(std::vector<std::string> symbols, const Clock& clock,
-                                         std::string api_key = "") {
+                                         std::string api_key = "", std::function<bool()> may_write = {}) {
     routes_ = std::make_unique<RouteTable>(symbols);
     return std::make_unique<BackfillWorker>(
-        BackfillOptions{.base_url = server_->url(""), .api_key = std::move(api_key)}, std::move(symbols), *routes_,
-        sink_, [] { return make_http_client({}); }, clock, metrics_, listener_);
+        BackfillOptions{.base_url = server_->url(""), .api_key = std::move(api_key), .may_write = std::move(may_write)},
+        std::move(symbols), *routes_, sink_, [] { return make_http_client({}); }, clock, metrics_, listener_);
   }
 
   std::vector<std::string> targets() const {
@@ -239,6 +240,20 @@ TEST_F(BackfillWorkerTest, SymbolsTakeTurnsPageByPage) {
   const auto eth = std::find(sent.begin(), sent.end(), "/api/v3/historicalTrades?symbol=ETHUSDT&fromId=1&limit=10");
   ASSERT_NE(eth, sent.end());
   EXPECT_LT(eth - sent.begin(), 2);
+}
+
+TEST_F(BackfillWorkerTest, FetchesNothingWhileTheSpoolCannotWrite) {
+  serve({"BTCUSDT"}, 1, 100);
+  std::atomic<bool> room{false};
+  auto backfill = worker({"BTCUSDT"}, system_clock_, "", [&room] { return room.load(); });
+  backfill->request(0, 1, 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(server_->requests().empty());
+  EXPECT_EQ(backfill->pending_ids(), 10U);
+  room = true;
+  ASSERT_TRUE(eventually([&] { return sink_.size() == 10; }));
+  backfill->stop();
+  EXPECT_EQ(server_->requests().size(), 1U);
 }
 
 TEST_F(BackfillWorkerTest, StopInterruptsALongRetryAfterAtOnce) {

@@ -312,6 +312,15 @@ TEST_F(RotatingWriterTest, DiskFullDropsAndCountsLinesAndKeepsThePartOpen) {
   EXPECT_EQ(metrics.parts_opened.load(), 1u);
 }
 
+TEST_F(RotatingWriterTest, ALineNoPartCouldBeOpenedForIsHandedBackToo) {
+  auto writer = make([](const fs::path&) -> Result<UniqueFd> { return Status::no_space("open: disk full"); });
+  std::string reported;
+  writer->on_dropped_lines([&reported](std::string_view lines) { reported += lines; });
+  EXPECT_FALSE(writer->append(kT0, line_of(kT0)));
+  EXPECT_EQ(reported, line_of(kT0));
+  EXPECT_EQ(metrics.records_dropped.load(), 1u);
+}
+
 // Lowers RLIMIT_FSIZE so writes past `bytes` are cut short (then fail with EFBIG), like a disk
 // that fills in the middle of a write; restores the limit when destroyed.
 class FileSizeLimit {

@@ -175,6 +175,13 @@ TEST_F(SpoolWriterTest, TheGateDecidesWhatIsWrittenAndItsCheckpointPrecedesEvery
   EXPECT_EQ(gate.written(), (std::vector<std::int64_t>{1, 3, 50}));
 }
 
+TEST_F(SpoolWriterTest, HasRoomWhileTheFileSystemKeepsTheReserveFree) {
+  SpoolWriterSettings settings{{"raw/", "i-1", 1 << 20, 5, 1}, seconds(1), kMaxQueuedBytes};
+  EXPECT_TRUE(SpoolWriter(layout, routes, settings, clock, metrics, [](const PartName&, const SealJob&) {}).has_room());
+  settings.rotation.min_free_bytes = std::uint64_t{1} << 62;  // more than any disk
+  EXPECT_FALSE(SpoolWriter(layout, routes, settings, clock, metrics, [](const PartName&, const SealJob&) {}).has_room());
+}
+
 // The worst moment for a record to arrive: received just before the window end, pushed right as
 // the writer thread reads a clock that has just passed that end. This clock pushes such a record
 // from inside the writer's next clock read, so the race happens on every run.
