@@ -182,7 +182,7 @@ void TradeLedger::tick() {
 IdSet TradeLedger::confirm(std::size_t symbol, IdRange range) {
   Symbol& entry = state_[symbol];
   // Still suspected: neither filled by a late message nor given up meanwhile.
-  const IdSet missing = IdSet{range}.subtract(entry.suspected.missing_within(range));
+  IdSet missing = IdSet{range}.subtract(entry.suspected.missing_within(range));
   if (missing.empty()) return missing;
   entry.suspected.remove(range.first, range.last);
   for (const IdRange& gap : missing.ranges()) entry.notes.add_gap_seen(gap);
