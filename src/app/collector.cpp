@@ -89,16 +89,27 @@ constexpr std::chrono::seconds kTickInterval{5};
 // The feed's event loop counts as wedged when its once-a-second heartbeat is older than this.
 constexpr std::chrono::seconds kFeedHeartbeatStale{15};
 
-// Bytes of every file under the spool (open and sealed parts, manifests, rejected files).
-std::uint64_t spool_size(const std::filesystem::path& root) {
-  std::uint64_t total = 0;
+struct SpoolUsage {
+  std::uint64_t bytes = 0;  // every file under the spool (parts, manifests, rejected files, state)
+  std::uint64_t files = 0;  // parts and manifests in open/ and sealed/: the work not yet stored
+  std::optional<std::filesystem::file_time_type> oldest;  // of those
+};
+
+SpoolUsage spool_usage(const SpoolLayout& layout) {
+  SpoolUsage usage;
   std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec); !ec && it != decltype(it){};
+  for (auto it = std::filesystem::recursive_directory_iterator(layout.root(), ec); !ec && it != decltype(it){};
        it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) total += it->file_size(size_ec);
+    std::error_code entry_ec;
+    if (!it->is_regular_file(entry_ec)) continue;
+    usage.bytes += it->file_size(entry_ec);
+    const std::filesystem::path parent = it->path().parent_path();
+    if (parent != layout.open_dir() && parent != layout.sealed_dir()) continue;
+    ++usage.files;
+    const auto written = it->last_write_time(entry_ec);
+    if (!entry_ec && (!usage.oldest || written < *usage.oldest)) usage.oldest = written;
   }
-  return total;
+  return usage;
 }
 
 // Waits for SIGTERM or SIGINT; every kTickInterval meanwhile, calls on_tick.
@@ -255,8 +266,15 @@ int Collector::run() {
   const int signal_number = wait_for_stop_signal([&] {
     report_to_systemd();
     retry_backlog();
-    const std::uint64_t bytes = spool_size(layout.root());
+    const SpoolUsage usage = spool_usage(layout);
+    const std::uint64_t bytes = usage.bytes;
     metrics_.spool_bytes.store(static_cast<std::int64_t>(bytes), std::memory_order_relaxed);
+    metrics_.spool_files.store(static_cast<std::int64_t>(usage.files), std::memory_order_relaxed);
+    const auto age = usage.oldest ? std::filesystem::file_time_type::clock::now() - *usage.oldest
+                                  : std::filesystem::file_time_type::duration::zero();
+    metrics_.spool_oldest_age_seconds.store(
+        std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(age).count()),
+        std::memory_order_relaxed);
     // The spool grows when the store is unreachable or the sealer is stuck; nothing is deleted to
     // make room, so the operator must know before the disk fills.
     if (bytes > config_.spool_max_bytes) {

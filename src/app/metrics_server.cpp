@@ -71,6 +71,12 @@ std::string render_prometheus(const Metrics& metrics) {
       "market_collector_spool_bytes {}\n",
       metrics.spool_bytes.load(std::memory_order_relaxed));
   out += fmt::format(
+      "# HELP market_collector_spool_files parts and manifests in the spool's open/ and sealed/, measured every 5 s\n"
+      "# TYPE market_collector_spool_files gauge\nmarket_collector_spool_files {}\n"
+      "# HELP market_collector_spool_oldest_age_seconds age of the oldest of them (0: none)\n"
+      "# TYPE market_collector_spool_oldest_age_seconds gauge\nmarket_collector_spool_oldest_age_seconds {}\n",
+      metrics.spool_files.load(std::memory_order_relaxed), metrics.spool_oldest_age_seconds.load(std::memory_order_relaxed));
+  out += fmt::format(
       "# HELP market_collector_trade_ids_pending missing trade ids not yet backfilled\n"
       "# TYPE market_collector_trade_ids_pending gauge\nmarket_collector_trade_ids_pending {}\n",
       metrics.trade_ids_pending.load(std::memory_order_relaxed));
@@ -78,6 +84,19 @@ std::string render_prometheus(const Metrics& metrics) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        (metrics.*row.field).load(std::memory_order_relaxed));
   }
+  const auto labelled = [&out](const char* name, const char* help, const char* label, const auto& names,
+                               const auto& counters) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", name, help, name);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      out += fmt::format("{}{{{}=\"{}\"}} {}\n", name, label, names[i], counters[i].load(std::memory_order_relaxed));
+    }
+  };
+  labelled("market_collector_records_dropped_by_reason_total", "records_dropped_total split by why", "reason",
+           kDropReasonNames, metrics.records_dropped_by_reason);
+  labelled("market_collector_reconnects_total", "connections in service lost or replaced, by why", "reason",
+           kReconnectReasonNames, metrics.reconnects_by_reason);
+  labelled("market_collector_store_errors_total", "upload_failures_total by error class", "class", kErrorKindNames,
+           metrics.store_errors_by_class);
   if (metrics.symbols.empty()) return out;
   // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
   const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {

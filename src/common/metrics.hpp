@@ -2,7 +2,9 @@
 // Counters an operator watches. One instance, owned by the application and passed by reference;
 // every field is a relaxed atomic so any thread can bump it without a lock.
 
+#include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -22,6 +24,20 @@ struct SymbolMetrics {
   std::atomic<std::int64_t> lag_us{0};      // receive time minus the exchange's event time (E), newest trade
 };
 
+// Why records were dropped (each also counts in records_dropped).
+enum class DropReason : std::size_t { kQueueFull, kWriteFailed, kUnknownRoute, kCount };
+inline constexpr std::array<const char*, static_cast<std::size_t>(DropReason::kCount)> kDropReasonNames = {
+    "queue_full", "write_failed", "unknown_route"};
+
+// Why a connection was given up or replaced.
+enum class ReconnectReason : std::size_t { kError, kIdle, kServerClose, kMaxAge, kServerShutdown, kCount };
+inline constexpr std::array<const char*, static_cast<std::size_t>(ReconnectReason::kCount)> kReconnectReasonNames = {
+    "error", "idle", "server_close", "max_age", "server_shutdown"};
+
+// ErrorKind values, in ErrorKind order (status.hpp), for store errors by class.
+inline constexpr std::size_t kErrorKinds = 4;
+inline constexpr std::array<const char*, kErrorKinds> kErrorKindNames = {"retryable", "fatal", "corrupt", "no_space"};
+
 struct Metrics {
   // feed
   Counter ws_connects{0};
@@ -34,6 +50,8 @@ struct Metrics {
   Counter records_ignored{0};       // subscription replies and other non-data control messages
   Counter records_quarantined{0};
   Counter records_dropped{0};       // could not be queued or written: an alarm
+  std::array<Counter, static_cast<std::size_t>(DropReason::kCount)> records_dropped_by_reason{};
+  std::array<Counter, static_cast<std::size_t>(ReconnectReason::kCount)> reconnects_by_reason{};
   // trade ledger (the writer's record gate) and REST backfill
   Counter trade_id_gaps{0};         // forward jumps of a symbol's written trade id
   Counter trade_ids_missing{0};     // ids those jumps skipped (queued for backfill)
@@ -51,9 +69,12 @@ struct Metrics {
   Counter write_errors{0};
   Counter bytes_written{0};
   std::atomic<std::int64_t> spool_bytes{0};
+  std::atomic<std::int64_t> spool_files{0};             // parts and manifests in open/ and sealed/
+  std::atomic<std::int64_t> spool_oldest_age_seconds{0};  // of the oldest of them; 0 when none
   // store
   Counter uploads_ok{0};
   Counter upload_failures{0};
+  std::array<Counter, kErrorKinds> store_errors_by_class{};  // upload_failures by ErrorKind
   Counter bytes_uploaded{0};
   // per symbol, in configuration order; filled once (add_symbols) before any thread reads it
   std::deque<SymbolMetrics> symbols;  // a deque: its elements never move, atomics cannot
@@ -64,5 +85,10 @@ struct Metrics {
 };
 
 inline void bump(Counter& counter, std::uint64_t by = 1) { counter.fetch_add(by, std::memory_order_relaxed); }
+
+inline void count_drop(Metrics& metrics, DropReason reason, std::uint64_t records = 1) {
+  bump(metrics.records_dropped, records);
+  bump(metrics.records_dropped_by_reason[static_cast<std::size_t>(reason)], records);
+}
 
 }  // namespace mc

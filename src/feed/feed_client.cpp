@@ -130,6 +130,13 @@ bool overlapped(const Connection& old_conn, const Connection& new_conn) {
   return true;
 }
 
+// Why a connection in service ended on its own.
+ReconnectReason lost_reason(const Connection& conn) {
+  if (conn.timed_out) return ReconnectReason::kIdle;
+  if (conn.close_code != 0) return ReconnectReason::kServerClose;
+  return ReconnectReason::kError;
+}
+
 // Close codes a server sends when it goes away on purpose (1001 going away, 1012 service restart):
 // reconnect at once instead of backing off.
 bool announces_restart(int close_code) { return close_code == 1001 || close_code == 1012; }
@@ -303,6 +310,7 @@ asio::awaitable<void> FeedClient::Impl::supervise() {
   while (!stopping) {
     const std::shared_ptr<Connection> conn = co_await keep_alive(co_await start_connection());
     if (stopping) break;
+    if (conn->connected) bump(metrics.reconnects_by_reason[static_cast<std::size_t>(lost_reason(*conn))]);
     if (conn->connected && SteadyClock::now() - conn->connected_at >= kStableConnection) backoff.reset();
     std::chrono::milliseconds delay = backoff.next();
     if (conn->connected && (announces_restart(conn->close_code) || conn->shutdown_announced)) {
@@ -376,6 +384,8 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::s
       continue;
     }
     const bool proven = next->connected && overlapped(*conn, *next);
+    bump(metrics.reconnects_by_reason[static_cast<std::size_t>(
+        conn->shutdown_announced ? ReconnectReason::kServerShutdown : ReconnectReason::kMaxAge)]);
     log->info("switched to the replacement connection conn={} from={} overlap={}", next->number, conn->number,
               proven ? "proven" : (conn->finished ? "old_closed_first" : "timed_out"));
     if (!conn->finished) {

@@ -93,7 +93,7 @@ void RecordRouter::push(Record&& record, Counter& on_success) {
     bump(on_success);
     return;
   }
-  bump(metrics_.records_dropped);
+  count_drop(metrics_, DropReason::kQueueFull);
   if (const std::uint64_t events = drop_log_.admit(clock_.steady_now())) {
     const Route& target = routes_.routes()[route];
     logger_->error("sink refused records, data lost dropped_in_line={} dropped_total={} last_route={}/{}", events,

@@ -242,7 +242,7 @@ Status RotatingWriter::close_part(CloseReason reason) {
 
 void RotatingWriter::report_failure(const Status& status, std::uint64_t dropped_lines) {
   bump(metrics_.write_errors);
-  bump(metrics_.records_dropped, dropped_lines);
+  count_drop(metrics_, DropReason::kWriteFailed, dropped_lines);
   dropped_while_failing_ += dropped_lines;
   const auto now = clock_.steady_now();
   if (last_error_log_ && now - *last_error_log_ < kErrorLogInterval) return;

@@ -93,7 +93,7 @@ void SpoolWriter::write_batch(std::vector<Record>& batch) {
     static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
   }
   if (unknown_routes > 0) {
-    bump(metrics_.records_dropped, unknown_routes);
+    count_drop(metrics_, DropReason::kUnknownRoute, unknown_routes);
     log_->error("records with an unknown route dropped count={}", unknown_routes);
   }
 }

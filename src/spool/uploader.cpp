@@ -9,6 +9,9 @@
 #include "spool/stored_marks.hpp"
 
 namespace mc {
+
+static_assert(static_cast<std::size_t>(ErrorKind::kNoSpace) + 1 == kErrorKinds, "kErrorKindNames follows ErrorKind");
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -227,6 +230,7 @@ void Uploader::reschedule(Entry entry, const Failure& failure) {
   log_failure(entry, failure, delay);
   push(std::move(entry));
   // Last, so an observer that sees the count also sees the part queued again.
+  bump(metrics_.store_errors_by_class[static_cast<std::size_t>(failure.status.kind())]);
   bump(metrics_.upload_failures);
 }
 

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/status.hpp"
+
 namespace mc {
 namespace {
 
@@ -44,6 +46,27 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 7\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE market_collector_spool_bytes gauge\nmarket_collector_spool_bytes 4096\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE market_collector_uploads_total counter"), std::string::npos);
+}
+
+TEST(RenderPrometheusTest, DropsReconnectsAndStoreErrorsByReasonAndSpoolGauges) {
+  Metrics metrics;
+  count_drop(metrics, DropReason::kQueueFull, 3);
+  count_drop(metrics, DropReason::kWriteFailed);
+  bump(metrics.reconnects_by_reason[static_cast<std::size_t>(ReconnectReason::kMaxAge)]);
+  bump(metrics.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kFatal)], 2);
+  metrics.spool_files = 12;
+  metrics.spool_oldest_age_seconds = 90;
+  const std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("market_collector_records_dropped_by_reason_total{reason=\"queue_full\"} 3\n"
+                      "market_collector_records_dropped_by_reason_total{reason=\"write_failed\"} 1\n"
+                      "market_collector_records_dropped_by_reason_total{reason=\"unknown_route\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("market_collector_reconnects_total{reason=\"max_age\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_reconnects_total{reason=\"idle\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_store_errors_total{class=\"fatal\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_spool_files 12\n"), std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_spool_oldest_age_seconds 90\n"), std::string::npos);
 }
 
 TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
