@@ -129,7 +129,8 @@ class EndToEndTest(unittest.TestCase):
                 exchange.drop()
                 wait_for(lambda: exchange.stats()["clients"] >= 1, 10, "a reconnect")
 
-            collector = self.run_collector(exchange, seconds=2, during=drop)
+            # Long enough after the reconnect for the gap's grace (kGapGrace, 3 s) and its backfill.
+            collector = self.run_collector(exchange, seconds=5, during=drop)
             stats = exchange.stats()
         self.check_store(collector, stats)
         self.assertGreaterEqual(collector.log_text().count("connected"), 2)
