@@ -45,7 +45,8 @@ int run_audit_command(const mc::Config& config, const mc::AuditOptions& options)
   }
   const mc::Result<mc::AuditReport> report = mc::run_audit(
       *store->reader, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
-              .deep = options.deep}, exporter ? &*exporter : nullptr);
+              .deep = options.deep, .jobs = options.jobs.value_or(mc::default_audit_jobs())},
+      exporter ? &*exporter : nullptr);
   if (!report) {
     (void)std::fprintf(stderr, "audit: %s\n", report.status().message().c_str());
     return 1;

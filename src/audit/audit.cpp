@@ -1,10 +1,28 @@
 #include "audit/audit.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "audit/audit_deep.hpp"
+#include "audit/ordered_pool.hpp"
 
 namespace mc {
+namespace {
+
+void count_part(AuditReport& report, const AuditedPart& part, const IdSet& ids, std::uint64_t copies) {
+  const auto symbol = std::find_if(report.symbols.begin(), report.symbols.end(),
+                                   [&part](const SymbolReport& s) { return s.symbol == part.symbol; });
+  symbol->ids.add(ids);
+  symbol->declared_gaps.add(part.manifest.feed_gaps);
+  symbol->unrecoverable.add(part.manifest.unrecoverable);
+  symbol->copies += copies;
+  ++symbol->parts;
+  InstanceCoverage& instance = symbol->instances[part.instance_id];
+  instance.ids.add(ids);
+  ++instance.parts;
+}
+
+}  // namespace
 
 Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink) {
   Result<ScanResult> scan = scan_store(store, request);
@@ -13,31 +31,28 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
                      .to_ms = request.to_ms, .deep = request.deep, .findings = std::move(scan->findings)};
   for (const std::string& symbol : request.symbols) report.symbols.push_back({.symbol = symbol});
 
-  for (const AuditedPart& part : scan->parts) {
-    IdSet ids = part.manifest.ids;
-    std::uint64_t copies = ids.count();
-    if (request.deep) {
-      const VerifiedLines to_sink = [sink, &part](std::string_view lines) { sink->add_part(part, lines); };
-      DeepCheck check = verify_part(store, part, sink == nullptr ? VerifiedLines{} : to_sink);
-      if (check.finding) {
-        report.findings.push_back(std::move(*check.finding));
-        continue;
-      }
-      ids = std::move(check.ids);
-      copies = check.id_count;
-    }
-    const auto symbol = std::find_if(report.symbols.begin(), report.symbols.end(),
-                                     [&part](const SymbolReport& s) { return s.symbol == part.symbol; });
-    symbol->ids.add(ids);
-    symbol->declared_gaps.add(part.manifest.feed_gaps);
-    symbol->unrecoverable.add(part.manifest.unrecoverable);
-    symbol->copies += copies;
-    ++symbol->parts;
-    InstanceCoverage& instance = symbol->instances[part.instance_id];
-    instance.ids.add(ids);
-    ++instance.parts;
+  const std::vector<AuditedPart>& parts = scan->parts;
+  if (!request.deep) {
+    for (const AuditedPart& part : parts) count_part(report, part, part.manifest.ids, part.manifest.ids.count());
+    return report;
   }
+  // Parts are verified on request.jobs threads but counted, and fed to the sink, in scan order.
+  run_ordered(
+      parts.size(), request.jobs,
+      [&store, &parts, sink](std::size_t i) { return verify_part(store, parts[i], /*keep_lines=*/sink != nullptr); },
+      [&report, &parts, sink](std::size_t i, DeepCheck check) {
+        if (check.finding) {
+          report.findings.push_back(std::move(*check.finding));
+          return;
+        }
+        count_part(report, parts[i], check.ids, check.id_count);
+        if (sink != nullptr) sink->add_part(parts[i], check.lines);
+      });
   return report;
+}
+
+unsigned default_audit_jobs() {
+  return std::clamp(std::thread::hardware_concurrency(), 1U, kMaxDefaultAuditJobs);
 }
 
 }  // namespace mc

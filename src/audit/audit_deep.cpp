@@ -58,7 +58,7 @@ std::string compare(const ManifestFacts& manifest, const PartStats& stats) {
 
 }  // namespace
 
-DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, const VerifiedLines& on_verified) {
+DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, bool keep_lines) {
   DeepCheck check;
   const auto fail = [&check, &part](FindingKind kind, std::string reason) {
     check.finding = Finding{kind, part.part_key, std::move(reason)};
@@ -81,7 +81,7 @@ DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, const V
   }
   if (!problems.empty()) return fail(FindingKind::kStatsMismatch, std::move(problems));
   collect_ids(*content, check);
-  if (on_verified) on_verified(*content);
+  if (keep_lines) check.lines = std::move(content).value();
   return check;
 }
 

@@ -4,9 +4,8 @@
 // inside a part and records recovered over REST count as they are).
 
 #include <cstdint>
-#include <functional>
 #include <optional>
-#include <string_view>
+#include <string>
 
 #include "audit/audit_scan.hpp"
 #include "common/id_ranges.hpp"
@@ -18,11 +17,10 @@ struct DeepCheck {
   std::optional<Finding> finding;  // set when the part fails a check; ids are then empty
   IdSet ids;
   std::uint64_t id_count = 0;  // lines with a trade id, repeats included
+  std::string lines;  // the part's JSON lines, when asked for and the part passed every check
 };
 
-// Given the part's JSON lines once the part passed every check (the lines live only for the call).
-using VerifiedLines = std::function<void(std::string_view lines)>;
-
-DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, const VerifiedLines& on_verified = {});
+// Safe to call from several threads at once with a thread-safe store (StoreReader's promise).
+DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, bool keep_lines = false);
 
 }  // namespace mc

@@ -5,10 +5,12 @@
 #include <charconv>
 #include <map>
 #include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/ordered_pool.hpp"
 #include "spool/part_name.hpp"
 
 namespace mc {
@@ -158,6 +160,25 @@ struct Pair {
   std::optional<StoredObject> part;
   std::optional<StoredObject> manifest;
 };
+using PairId = std::pair<std::string, std::int64_t>;  // instance id, epoch_ms
+
+// A listed pair's finding, or the part with its checked manifest (one GET: the manifest).
+std::variant<Finding, AuditedPart> check_pair(const StoreReader& store, const std::string& symbol, const PairId& id,
+                                              const Pair& pair) {
+  if (!pair.manifest) {
+    return Finding{FindingKind::kOrphanPart, pair.part->key,
+                   "part without manifest: upload interrupted or still in progress"};
+  }
+  if (!pair.part) {
+    return Finding{FindingKind::kOrphanManifest, pair.manifest->key, "manifest without part: the part is lost"};
+  }
+  Result<std::string> text = store.get(pair.manifest->key);
+  if (!text) return Finding{FindingKind::kUnreadable, pair.manifest->key, text.status().message()};
+  Result<ManifestFacts> facts = check_manifest(*text, pair.part->key, symbol, id.first, pair.part->size);
+  if (!facts) return Finding{FindingKind::kBadManifest, pair.manifest->key, facts.status().message()};
+  return AuditedPart{symbol, id.first, id.second, pair.part->key, pair.manifest->key, pair.part->size,
+                     std::move(facts).value()};
+}
 
 }  // namespace
 
@@ -267,7 +288,7 @@ Result<ScanResult> scan_store(const StoreReader& store, const AuditRequest& requ
   const std::int64_t first_minute = floor_div(request.from_ms, kMsPerMinute) * kMsPerMinute;
   for (const std::string& symbol : request.symbols) {
     const std::string symbol_key = fmt::format("{}exchange=binance/stream=trade/symbol={}/", request.prefix, symbol);
-    std::map<std::pair<std::string, std::int64_t>, Pair> pairs;
+    std::map<PairId, Pair> pairs;
     for (std::int64_t day = floor_div(request.from_ms, kMsPerDay); day <= floor_div(request.to_ms - 1, kMsPerDay);
          ++day) {
       const std::string day_key = symbol_key + day_folder(day);
@@ -302,30 +323,22 @@ Result<ScanResult> scan_store(const StoreReader& store, const AuditRequest& requ
         (name->is_part ? pair.part : pair.manifest) = std::move(object);
       }
     }
-    for (auto& [id, pair] : pairs) {
-      if (!pair.manifest) {
-        result.findings.push_back({FindingKind::kOrphanPart, pair.part->key,
-                                   "part without manifest: upload interrupted or still in progress"});
-        continue;
-      }
-      if (!pair.part) {
-        result.findings.push_back(
-            {FindingKind::kOrphanManifest, pair.manifest->key, "manifest without part: the part is lost"});
-        continue;
-      }
-      Result<std::string> text = store.get(pair.manifest->key);
-      if (!text) {
-        result.findings.push_back({FindingKind::kUnreadable, pair.manifest->key, text.status().message()});
-        continue;
-      }
-      Result<ManifestFacts> facts = check_manifest(*text, pair.part->key, symbol, id.first, pair.part->size);
-      if (!facts) {
-        result.findings.push_back({FindingKind::kBadManifest, pair.manifest->key, facts.status().message()});
-        continue;
-      }
-      result.parts.push_back({symbol, id.first, id.second, pair.part->key, pair.manifest->key, pair.part->size,
-                              std::move(facts).value()});
-    }
+    // Manifests are read on request.jobs threads and checked there; results are kept in key order.
+    std::vector<std::pair<const PairId*, const Pair*>> listed;
+    listed.reserve(pairs.size());
+    for (const auto& [id, pair] : pairs) listed.emplace_back(&id, &pair);
+    run_ordered(
+        listed.size(), request.jobs,
+        [&store, &listed, &symbol](std::size_t i) {
+          return check_pair(store, symbol, *listed[i].first, *listed[i].second);
+        },
+        [&result](std::size_t, std::variant<Finding, AuditedPart> checked) {
+          if (Finding* finding = std::get_if<Finding>(&checked)) {
+            result.findings.push_back(std::move(*finding));
+          } else {
+            result.parts.push_back(std::get<AuditedPart>(std::move(checked)));
+          }
+        });
   }
   return result;
 }

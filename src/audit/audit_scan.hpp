@@ -21,7 +21,17 @@ struct AuditRequest {
   std::int64_t from_ms = 0;  // parts whose minute folder overlaps [from_ms, to_ms) are audited
   std::int64_t to_ms = 0;
   bool deep = false;
+  // Threads reading and checking objects (manifests, and parts in deep mode); the report is the same
+  // for any number. 1 reads on the calling thread.
+  unsigned jobs = 1;
 };
+
+// audit --jobs: at most this many threads by default (a 2 MiB part takes ~4 ms of CPU to verify; more
+// threads than cores only help when the store's latency, not the CPU, is the limit: S3).
+inline constexpr unsigned kMaxDefaultAuditJobs = 4;
+
+// min(kMaxDefaultAuditJobs, the machine's hardware threads), at least 1.
+unsigned default_audit_jobs();
 
 enum class FindingKind {
   kOrphanPart,      // a part without its manifest: an upload that did not finish

@@ -18,6 +18,7 @@ struct StoredObject {
   friend bool operator==(const StoredObject&, const StoredObject&) = default;
 };
 
+// Thread-safe: the audit lists and reads from several threads at once (AuditRequest::jobs).
 class StoreReader {
  public:
   virtual ~StoreReader() = default;
@@ -29,6 +30,7 @@ class StoreReader {
 };
 
 // LOCAL_STORE_DIR: keys are paths under the root. The store's private ".incoming/" is never listed.
+// Thread-safe: every call opens its own files.
 class LocalStoreReader final : public StoreReader {
  public:
   explicit LocalStoreReader(const std::filesystem::path& root);

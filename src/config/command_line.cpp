@@ -161,7 +161,7 @@ Invocation parse_config_table(const Args& args, const Environment& /*env*/) {
 
 std::string audit_help_text() {
   return fmt::format(
-      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [SETTINGS]\n\n"
+      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [--jobs N] [SETTINGS]\n\n"
       "Lists the store (LOCAL_STORE_DIR, S3_PREFIX) for each SYMBOL over [from, to), pairs parts with manifests,\n"
       "checks keys and manifests, and reports the trade ids covered by the union of instances and by each one.\n"
       "Exit code: 0 clean, 1 ids missing or objects corrupt/orphaned, 2 bad usage.\n\n"
@@ -173,8 +173,9 @@ std::string audit_help_text() {
       "  --export DIR  also write the union of verified parts, each trade id once, as\n"
       "                DIR/symbol=S/dt=YYYY-MM-DD/HH/MM.jsonl.gz by trade time, and DIR/_export.json;\n"
       "                implies --deep; DIR must be missing or empty (docs/AUDIT.md)\n"
+      "  --jobs N    threads reading and checking objects (1-{}); default: cores, at most 4\n"
       "  Settings: every flag of `{} --help` (--local-store-dir, --s3-prefix, --symbol, --config, ...)\n",
-      kProgram, kProgram);
+      kProgram, kMaxAuditJobs, kProgram);
 }
 
 Invocation parse_audit(const Args& args, const Environment& env) {
@@ -191,6 +192,8 @@ Invocation parse_audit(const Args& args, const Environment& env) {
   CLI::Option* to_option = app.add_option("--to", to);
   std::string export_dir;
   CLI::Option* export_option = app.add_option("--export", export_dir);
+  std::string jobs;
+  CLI::Option* jobs_option = app.add_option("--jobs", jobs);
   const SettingFlags settings(app);
   parse_arguments(app, args);
   if (help) return {Invocation::Command::kHelp, Config{}, audit_help_text()};
@@ -198,6 +201,15 @@ Invocation parse_audit(const Args& args, const Environment& env) {
     if (export_dir.empty()) throw ConfigError("--export=\"\": expected a directory");
     invocation.audit.export_dir = export_dir;
     invocation.audit.deep = true;  // only parts that verify are exported
+  }
+  if (jobs_option->count() != 0) {
+    unsigned n = 0;
+    const auto [end, error] = std::from_chars(jobs.data(), jobs.data() + jobs.size(), n);
+    if (jobs.empty() || error != std::errc{} || end != jobs.data() + jobs.size() || n == 0 || n > kMaxAuditJobs) {
+      throw ConfigError(fmt::format("--jobs=\"{}\": expected a number of threads from 1 to {}", one_line(jobs),
+                                    kMaxAuditJobs));
+    }
+    invocation.audit.jobs = n;
   }
   const auto instant = [](CLI::Option* option, const std::string& text) -> std::optional<std::int64_t> {
     if (option->count() == 0) return std::nullopt;

@@ -19,7 +19,11 @@ struct AuditOptions {
   std::optional<std::int64_t> from_ms;  // --from: ISO 8601 UTC or epoch ms
   std::optional<std::int64_t> to_ms;    // --to
   std::optional<std::string> export_dir;  // --export DIR (implies deep)
+  std::optional<unsigned> jobs;  // --jobs N, 1..kMaxAuditJobs; default: the audit's (default_audit_jobs)
 };
+
+// The largest --jobs accepted: each audit thread may hold a few parts' lines and one S3 connection.
+inline constexpr unsigned kMaxAuditJobs = 64;
 
 struct Invocation {
   enum class Command {

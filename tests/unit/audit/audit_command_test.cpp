@@ -63,6 +63,16 @@ TEST_F(AuditCommandTest, ExportTakesADirectoryAndImpliesDeep) {
   EXPECT_NE(parse({"--help"}).text.find("--export DIR"), std::string::npos);
 }
 
+TEST_F(AuditCommandTest, JobsTakesAThreadCountWithinBounds) {
+  EXPECT_EQ(parse({"--jobs", "3"}).audit.jobs, 3u);
+  EXPECT_EQ(parse({"--jobs=64"}).audit.jobs, kMaxAuditJobs);
+  EXPECT_FALSE(parse({}).audit.jobs.has_value());
+  for (const std::string bad : {"0", "65", "-1", "2x", ""}) {
+    EXPECT_NE(error_of({"--jobs=" + bad}).find("--jobs=\"" + bad + "\""), std::string::npos) << bad;
+  }
+  EXPECT_NE(parse({"--help"}).text.find("--jobs N"), std::string::npos);
+}
+
 TEST_F(AuditCommandTest, BadValuesAreConfigErrors) {
   EXPECT_NE(error_of({"--from", "yesterday"}).find("--from=\"yesterday\""), std::string::npos);
   EXPECT_NE(error_of({"--from", "2026-11-25T06:00:00Z", "--to", "2026-11-25T05:00:00Z"}).find("must be before"),
