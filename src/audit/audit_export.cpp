@@ -13,6 +13,8 @@
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 
+#include "audit/report_json.hpp"
+
 namespace mc {
 namespace {
 
@@ -37,18 +39,8 @@ std::string minute_file(std::string_view symbol, std::int64_t minute_ms) {
                      hms.minutes().count());
 }
 
-Json ranges_json(const IdSet& set) {
-  Json out = Json::array();
-  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxListedRanges; ++i) {
-    out.push_back(Json::array({set.ranges()[i].first, set.ranges()[i].last}));
-  }
-  return out;
-}
-
-Json optional_id(const std::optional<IdRange>& span, bool first) {
-  if (!span) return nullptr;
-  return first ? span->first : span->last;
-}
+using report_json::span_id;
+using report_json::ranges;
 
 // What the exporter needs of a line.
 struct LineFacts {
@@ -205,11 +197,11 @@ Status AuditExporter::write_manifest(const AuditReport& report) const {
     std::uint64_t file_count = 0;
     for (const ExportedFile& file : files_) file_count += file.symbol == symbol.symbol ? 1 : 0;
     symbols.push_back({{"symbol", symbol.symbol},
-                       {"first_id", optional_id(span, true)},
-                       {"last_id", optional_id(span, false)},
+                       {"first_id", span_id(span, true)},
+                       {"last_id", span_id(span, false)},
                        {"ids", counts.lines_written},
                        {"missing_count", missing.count()},
-                       {"missing", ranges_json(missing)},
+                       {"missing", ranges(missing)},
                        {"missing_truncated", missing.ranges().size() > kMaxListedRanges},
                        {"lines_skipped", counts.lines_skipped},
                        {"files", file_count}});

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/report_json.hpp"
+
 namespace mc {
 namespace {
 
@@ -13,18 +15,8 @@ constexpr std::size_t kMaxTableRanges = 8;
 
 using Json = nlohmann::ordered_json;
 
-Json ranges_json(const IdSet& set) {
-  Json out = Json::array();
-  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxListedRanges; ++i) {
-    out.push_back(Json::array({set.ranges()[i].first, set.ranges()[i].last}));
-  }
-  return out;
-}
-
-Json optional_id(const std::optional<IdRange>& span, bool first) {
-  if (!span) return nullptr;
-  return first ? span->first : span->last;
-}
+using report_json::span_id;
+using report_json::ranges;
 
 std::string ranges_text(const IdSet& set) {
   std::string out;
@@ -118,28 +110,28 @@ std::string render_json(const AuditReport& report) {
       const std::optional<IdRange> own = instance.ids.span();
       instances.push_back({{"instance_id", instance_id},
                            {"parts", instance.parts},
-                           {"first_id", optional_id(own, true)},
-                           {"last_id", optional_id(own, false)},
+                           {"first_id", span_id(own, true)},
+                           {"last_id", span_id(own, false)},
                            {"ids", instance.ids.count()},
                            {"missing_count", gaps.count()},
-                           {"missing", ranges_json(gaps)},
+                           {"missing", ranges(gaps)},
                            {"missing_truncated", gaps.ranges().size() > kMaxListedRanges}});
     }
     symbols.push_back({{"symbol", symbol.symbol},
                        {"parts", symbol.parts},
-                       {"first_id", optional_id(span, true)},
-                       {"last_id", optional_id(span, false)},
+                       {"first_id", span_id(span, true)},
+                       {"last_id", span_id(span, false)},
                        {"ids", symbol.ids.count()},
                        {"copies", symbol.copies},
                        {"duplicates_ratio", symbol.duplicates_ratio()},
                        {"missing_count", missing.count()},
-                       {"missing", ranges_json(missing)},
+                       {"missing", ranges(missing)},
                        {"missing_truncated", missing.ranges().size() > kMaxListedRanges},
                        {"declared_gaps_count", symbol.declared_gaps.count()},
                        {"declared_gaps_filled", symbol.declared_gaps.count() - symbol.declared_gaps.subtract(symbol.ids).count()},
-                       {"declared_gaps_open", ranges_json(symbol.declared_open())},
+                       {"declared_gaps_open", ranges(symbol.declared_open())},
                        {"unrecoverable_count", symbol.unrecoverable.count()},
-                       {"unrecoverable", ranges_json(symbol.unrecoverable)},
+                       {"unrecoverable", ranges(symbol.unrecoverable)},
                        {"instances", std::move(instances)}});
   }
   Json findings = Json::array();
