@@ -212,8 +212,6 @@ int Collector::run() {
     log->critical("cannot read the trade ledger: {}", restored.message());
     return 1;
   }
-  // Saved before those files can be stored and deleted: a crash right after must not forget their ids.
-  ledger.checkpoint();
   for (const std::filesystem::path& open_file : plan->open_files) seal({open_file});
 
   SpoolWriterSettings writer_settings;

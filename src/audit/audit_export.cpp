@@ -206,10 +206,6 @@ Status AuditExporter::write_manifest(const AuditReport& report) const {
                        {"lines_skipped", counts.lines_skipped},
                        {"files", file_count}});
   }
-  Json findings = Json::array();
-  for (const Finding& finding : report.findings) {
-    findings.push_back({{"kind", to_string(finding.kind)}, {"key", finding.key}, {"reason", finding.reason}});
-  }
   Json files = Json::array();
   for (const ExportedFile& file : files_) {
     files.push_back({{"path", file.path},
@@ -230,7 +226,7 @@ Status AuditExporter::write_manifest(const AuditReport& report) const {
                       {"to_ms", report.to_ms},
                       {"audit_exit_code", report.exit_code()},
                       {"complete", report.exit_code() == 0},
-                      {"findings", std::move(findings)},
+                      {"findings", report_json::findings(report.findings)},
                       {"symbols", std::move(symbols)},
                       {"files", std::move(files)}};
   return write_file_atomic(dir_ / kExportManifestName, manifest.dump() + "\n").with_context("export");

@@ -134,10 +134,6 @@ std::string render_json(const AuditReport& report) {
                        {"unrecoverable", ranges(symbol.unrecoverable)},
                        {"instances", std::move(instances)}});
   }
-  Json findings = Json::array();
-  for (const Finding& finding : report.findings) {
-    findings.push_back({{"kind", to_string(finding.kind)}, {"key", finding.key}, {"reason", finding.reason}});
-  }
   const Json out = {{"mode", report.deep ? "deep" : "shallow"},
                     {"store", report.store},
                     {"prefix", report.prefix},
@@ -147,7 +143,7 @@ std::string render_json(const AuditReport& report) {
                     {"to_ms", report.to_ms},
                     {"exit_code", report.exit_code()},
                     {"symbols", std::move(symbols)},
-                    {"findings", std::move(findings)}};
+                    {"findings", report_json::findings(report.findings)}};
   return out.dump() + "\n";
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,15 @@ inline Json ranges(const IdSet& set) {
 inline Json span_id(const std::optional<IdRange>& span, bool first) {
   if (!span) return nullptr;
   return first ? span->first : span->last;
+}
+
+// [{"kind","key","reason"}, ...]
+inline Json findings(const std::vector<Finding>& list) {
+  Json out = Json::array();
+  for (const Finding& finding : list) {
+    out.push_back({{"kind", to_string(finding.kind)}, {"key", finding.key}, {"reason", finding.reason}});
+  }
+  return out;
 }
 
 }  // namespace mc::report_json

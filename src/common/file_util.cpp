@@ -1,6 +1,7 @@
 #include "common/file_util.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -85,6 +86,11 @@ Status ensure_writable_directory(const std::filesystem::path& dir) {
   if (written) written = fd.close(probe.string());
   ::unlink(probe.c_str());
   return written;
+}
+
+bool has_free_space(const std::filesystem::path& dir, std::uint64_t min_free_bytes) {
+  struct statvfs fs {};
+  return ::statvfs(dir.c_str(), &fs) != 0 || static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= min_free_bytes;
 }
 
 }  // namespace mc

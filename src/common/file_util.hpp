@@ -2,6 +2,7 @@
 // Durable file operations. Every state change on disk goes through write_file_atomic or
 // rename_durable: write to a temporary name, fsync, rename, fsync the directory.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -24,5 +25,8 @@ Status remove_file(const std::filesystem::path& path);  // missing is not an err
 Result<std::string> read_file(const std::filesystem::path& path);
 // Creates the directory (and parents) and checks a file can be created, written and removed in it.
 Status ensure_writable_directory(const std::filesystem::path& dir);
+// Whether the file system holding dir has at least min_free_bytes available to this user. True when
+// it cannot be asked (statvfs fails): then write(2) is left to judge.
+bool has_free_space(const std::filesystem::path& dir, std::uint64_t min_free_bytes);
 
 }  // namespace mc

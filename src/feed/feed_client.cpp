@@ -116,7 +116,6 @@ struct Connection {
   bool timed_out = false;
   bool finished = false;
   bool connected = false;
-  bool delivered = false;
   bool shutdown_announced = false;  // a serverShutdown event arrived on it
   bool retired = false;             // closed by the client after its replacement took over
 };
@@ -554,7 +553,6 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Ws& ws, Connection& conn
     const std::int64_t recv_us = clock.system_now_us();
     const auto data = buffer.cdata();
     const std::string_view payload(static_cast<const char*>(data.data()), data.size());
-    conn.delivered = true;
     bump(metrics.ws_messages);
     bump(metrics.ws_bytes, payload.size());
     const MessageSeen seen = handler.on_message(payload, ws.got_text(), recv_us);

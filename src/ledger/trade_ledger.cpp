@@ -44,7 +44,7 @@ TradeLedger::TradeLedger(std::vector<std::string> symbols, std::filesystem::path
 Status TradeLedger::restore(const std::vector<std::filesystem::path>& open_files) {
   Result<LedgerState> loaded = load_ledger_state(state_file_);
   if (!loaded && loaded.status().kind() != ErrorKind::kCorrupt) return loaded.status();
-  const std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   if (!loaded) {
     std::filesystem::path aside = state_file_;
     aside += ".corrupt-" + std::to_string(clock_.system_now_us() / 1000);
@@ -67,6 +67,9 @@ Status TradeLedger::restore(const std::vector<std::filesystem::path>& open_files
   }
   update_pending_gauge();
   dirty_ = true;
+  lock.unlock();
+  // Saved before the caller seals those open parts: once stored and deleted, a crash must not forget their ids.
+  checkpoint();
   return Status::ok();
 }
 
@@ -113,22 +116,9 @@ bool TradeLedger::admit(const Record& record) {
   const std::optional<std::size_t> symbol = symbol_of(record);
   if (!symbol) return true;
   const std::lock_guard lock(mutex_);
-  const SymbolLedger& ledger = state_[*symbol].ledger;
-  const std::int64_t id = record.trade_id;
-  if (id > ledger.last_written || ledger.pending.contains(id)) return true;
-  if (id < ledger.last_written - kIdResetDistance) return true;  // written() starts the symbol again
-  bump(metrics_.trade_ids_duplicate);
-  return false;
-}
-
-void TradeLedger::written(const Record& record) {
-  const std::optional<std::size_t> symbol = symbol_of(record);
-  if (!symbol) return;
-  const std::lock_guard lock(mutex_);
   Symbol& entry = state_[*symbol];
   SymbolLedger& ledger = entry.ledger;
   const std::int64_t id = record.trade_id;
-  dirty_ = true;
   if (id <= ledger.last_written) {
     if (ledger.pending.contains(id)) {
       ledger.pending.remove(id, id);
@@ -138,7 +128,12 @@ void TradeLedger::written(const Record& record) {
         bump(metrics_.trade_ids_backfilled);
       }
       metrics_.trade_ids_pending.fetch_sub(1, std::memory_order_relaxed);
-      return;
+      dirty_ = true;
+      return true;
+    }
+    if (id >= ledger.last_written - kIdResetDistance) {
+      bump(metrics_.trade_ids_duplicate);
+      return false;
     }
     log_->error("TRADE ID SEQUENCE RESTARTED symbol={} last_written={} id={}: the exchange's ids went back (or "
                 "BINANCE_WS_URL points at another exchange); the ledger starts again here, pending_ids={} dropped",
@@ -147,7 +142,8 @@ void TradeLedger::written(const Record& record) {
     entry.suspected = IdSet{};
     entry.suspects.clear();
     update_pending_gauge();
-    return;
+    dirty_ = true;
+    return true;
   }
   if (ledger.last_written >= 0 && id > ledger.last_written + 1) {
     const IdRange jump{ledger.last_written + 1, id - 1};
@@ -157,6 +153,8 @@ void TradeLedger::written(const Record& record) {
     metrics_.trade_ids_pending.fetch_add(static_cast<std::int64_t>(jump.count()), std::memory_order_relaxed);
   }
   ledger.last_written = id;
+  dirty_ = true;
+  return true;
 }
 
 void TradeLedger::tick() {

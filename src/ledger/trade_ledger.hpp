@@ -56,14 +56,14 @@ class TradeLedger final : public RecordGate {
 
   // Start-up, before the writer runs: loads the state file and raises it by the ids in the open
   // parts the previous run left (before they are sealed). A corrupt state file is moved aside and the
-  // ledger starts empty (the error names the file); other errors are returned.
+  // ledger starts empty (the error names the file); other errors are returned. Saves the result before
+  // returning, so the open parts may be sealed and stored right after.
   Status restore(const std::vector<std::filesystem::path>& open_files);
   // Sets where gaps go and hands it every gap restored as pending.
   void start(GapHandler on_gap);
 
   bool admit(const Record& record) override;
-  void written(const Record& record) override;
-  // The ids in lines a full disk dropped after written() saw them: missing again, handed to the backfill.
+  // The ids in lines a full disk dropped after admit() counted them: missing again, handed to the backfill.
   void unwritten(std::uint32_t route, std::string_view lines) override;
   PartNotes take_notes(std::uint32_t route) override;
   void checkpoint() override;

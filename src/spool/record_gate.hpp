@@ -15,11 +15,10 @@ namespace mc {
 class RecordGate {
  public:
   virtual ~RecordGate() = default;
-  // Before a record is appended: false drops it (the gate counts it).
+  // Before a record is appended: false drops it (the gate counts it); true counts it as written. A
+  // line the writer then drops comes back through unwritten().
   virtual bool admit(const Record& record) = 0;
-  // After a record was appended to its part.
-  virtual void written(const Record& record) = 0;
-  // Lines of a route that were appended but then could not be written (disk full): complete lines,
+  // Lines of a route that were admitted but then could not be written (disk full): complete lines,
   // each '\n'-terminated. What they held is missing again.
   virtual void unwritten(std::uint32_t route, std::string_view lines) = 0;
   // When the route's part closes: the notes for its manifest, handed over once.

@@ -1,6 +1,5 @@
 #include "spool/rotating_writer.hpp"
 
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -123,10 +122,7 @@ bool RotatingWriter::has_room() {
   const auto now = clock_.steady_now();
   if (now < next_space_check_) return has_room_;
   next_space_check_ = now + kFreeSpaceCheckInterval;
-  struct statvfs fs {};
-  // If the file system cannot be asked, write and let write(2) say whether there is room.
-  has_room_ = ::statvfs(layout_.open_dir().c_str(), &fs) != 0 ||
-              static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= settings_.min_free_bytes;
+  has_room_ = has_free_space(layout_.open_dir(), settings_.min_free_bytes);
   return has_room_;
 }
 

@@ -1,11 +1,10 @@
 #include "spool/spool_writer.hpp"
 
-#include <sys/statvfs.h>
-
 #include <algorithm>
 #include <system_error>
 #include <thread>
 
+#include "common/file_util.hpp"
 #include "common/log.hpp"
 
 namespace mc {
@@ -85,11 +84,7 @@ void SpoolWriter::write_batch(std::vector<Record>& batch) {
       ++unknown_routes;
       continue;
     }
-    if (gate_ != nullptr) {
-      if (!gate_->admit(record)) continue;
-      // Counted before it is appended: a line the writer then drops comes back through unwritten().
-      gate_->written(record);
-    }
+    if (gate_ != nullptr && !gate_->admit(record)) continue;
     static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
   }
   if (unknown_routes > 0) {
@@ -106,13 +101,7 @@ void SpoolWriter::hand_on_closed_parts(bool synced) {
   closed_.clear();
 }
 
-bool SpoolWriter::has_room() const {
-  if (min_free_bytes_ == 0) return true;
-  struct statvfs fs {};
-  // A file system that cannot be asked is left to write(2) to judge, as the writers do.
-  return ::statvfs(open_dir_.c_str(), &fs) != 0 ||
-         static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= min_free_bytes_;
-}
+bool SpoolWriter::has_room() const { return min_free_bytes_ == 0 || has_free_space(open_dir_, min_free_bytes_); }
 
 std::chrono::microseconds SpoolWriter::sleep_time(std::int64_t now_us,
                                                   std::chrono::steady_clock::time_point next_sync) const {

@@ -23,6 +23,7 @@ hashes, Content-MD5, checksums, clock skew, or STS expirations (see test_s3_supp
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
@@ -230,6 +231,27 @@ class MotoS3:
         resp = self._reader_s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         resp.pop("ResponseMetadata", None)
         return resp
+
+    def mirror(self, directory: str, prefix: str = "raw/") -> str:
+        """Downloads every data object under prefix (as the reader user; not the start-up probes under
+        <prefix>_collector/) into directory, laid out like the bucket, and returns directory. Raises
+        AssertionError naming the key of an object stored without SSE AES256 or whose ChecksumSHA256 is
+        not the SHA-256 of its bytes."""
+        for key in self.list_objects(prefix):
+            if key.startswith(prefix + "_collector/"):
+                continue
+            body = self.get_object(key)
+            head = self.head_object(key)
+            if head.get("ServerSideEncryption") != "AES256":
+                raise AssertionError(f"{key}: ServerSideEncryption={head.get('ServerSideEncryption')!r}")
+            want = base64.b64encode(hashlib.sha256(body).digest()).decode()
+            if head.get("ChecksumSHA256") != want:
+                raise AssertionError(f"{key}: ChecksumSHA256={head.get('ChecksumSHA256')!r}, sha256 of the bytes {want}")
+            path = os.path.join(directory, key)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(body)
+        return directory
 
     def assume_role(self, duration: int = 900, session_name: str = "collector") -> dict:
         """STS AssumeRole of collector-role: {AccessKeyId, SecretAccessKey, SessionToken, Expiration}."""

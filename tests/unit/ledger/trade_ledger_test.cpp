@@ -35,9 +35,7 @@ class TradeLedgerTest : public ::testing::Test {
   // What the writer thread does with one record; true when it was written.
   static bool offer(TradeLedger& ledger, std::size_t symbol, std::int64_t id) {
     const Record record{static_cast<std::uint32_t>(2 * symbol), 0, trade_line(kSymbols[symbol], id), id};
-    if (!ledger.admit(record)) return false;
-    ledger.written(record);
-    return true;
+    return ledger.admit(record);
   }
 
   // An open part the previous run left, holding these ids.
@@ -180,6 +178,11 @@ TEST_F(TradeLedgerTest, OpenPartsOfThePreviousRunRaiseTheSavedState) {
   EXPECT_EQ(state.pending, (IdSet{{101, 104}, {106, 109}, {114, 114}}));
   EXPECT_EQ(ledger->symbol_state(1).last_written, 8);
   EXPECT_TRUE(ledger->symbol_state(1).pending.empty());
+  // Already saved: the caller may seal, store and delete those parts at once.
+  Result<LedgerState> saved = load_ledger_state(layout_.ledger_file());
+  ASSERT_TRUE(saved) << saved.status().message();
+  EXPECT_EQ(saved->at("BTCUSDT"), state);
+  EXPECT_EQ(saved->at("ETHUSDT").last_written, 8);
 }
 
 TEST_F(TradeLedgerTest, ACorruptStateFileIsMovedAsideAndTheLedgerStartsEmpty) {
@@ -188,14 +191,15 @@ TEST_F(TradeLedgerTest, ACorruptStateFileIsMovedAsideAndTheLedgerStartsEmpty) {
   auto ledger = make();
   ASSERT_TRUE(ledger->restore({}));
   EXPECT_EQ(ledger->symbol_state(0).last_written, -1);
-  EXPECT_FALSE(std::filesystem::exists(layout_.ledger_file()));
   std::size_t aside = 0;
   for (const auto& entry : std::filesystem::directory_iterator(layout_.ledger_file().parent_path())) {
     if (entry.path().filename().string().starts_with("ledger.json.corrupt-")) ++aside;
   }
   EXPECT_EQ(aside, 1U);
-  ledger->checkpoint();
-  EXPECT_TRUE(std::filesystem::exists(layout_.ledger_file()));
+  // In its place, the fresh (empty) state restore() saved.
+  Result<LedgerState> saved = load_ledger_state(layout_.ledger_file());
+  ASSERT_TRUE(saved) << saved.status().message();
+  EXPECT_EQ(saved->at("BTCUSDT").last_written, -1);
 }
 
 TEST_F(TradeLedgerTest, LinesAFullDiskDroppedAreMissingAgainAndGoToTheBackfill) {

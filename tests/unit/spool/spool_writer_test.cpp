@@ -36,10 +36,11 @@ struct ClosedPart {
 // Drops trade id 2 as a duplicate, notes a gap for every data part, and counts checkpoints.
 class ScriptedGate final : public RecordGate {
  public:
-  bool admit(const Record& record) override { return record.trade_id != 2; }
-  void written(const Record& record) override {
+  bool admit(const Record& record) override {
+    if (record.trade_id == 2) return false;
     const std::lock_guard lock(mutex_);
     written_.push_back(record.trade_id);
+    return true;
   }
   void unwritten(std::uint32_t /*route*/, std::string_view /*lines*/) override {}
   void tick() override {}
