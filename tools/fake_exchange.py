@@ -26,7 +26,7 @@ One TCP port serves everything, plain or TLS (--tls-dir):
         --history trades per symbol are kept: a fromId older than that starts at the oldest kept.
   Control (JSON)         GET  /control/stats
                          POST /control/inject?kind=KIND[&symbol=S]
-                         POST /control/drop[?mode=fin|rst]
+                         POST /control/drop[?mode=fin|rst][&stream=NAME]
                          POST /control/close[?code=1001]
                          POST /control/silence?secs=S
                          POST /control/skip?count=N[&symbol=S]
@@ -60,6 +60,8 @@ Control API:
              the symbol's next id and a price string padded to 1 MiB, sent to its subscribers.
   drop      closes every WebSocket connection without a close frame; mode=fin (default: shutdown,
              queued bytes still arrive) or rst (SO_LINGER 0: reset, the kernel drops queued bytes).
+             stream=NAME (e.g. ethusdt@trade): only the connections subscribed to that stream (a
+             client that spreads its streams over several connections loses just one of them).
   close     sends a close frame (default 1001 going away) to every client, closes after the reply.
   silence   sends nothing at all (no data, no pings) for S seconds, the TCP connection staying open
              (a stall); trades produced meanwhile are never sent (REST still has them); secs=0 ends it.
@@ -1087,12 +1089,12 @@ class FakeExchange:
             session.enqueue(item, "force")
         return {"injected": kind, "clients": len(sessions)}
 
-    def drop_all(self, mode: str) -> int:
-        sessions = [s for s in self.all_sessions() if s.request(mode)]
+    def drop_all(self, mode: str, stream: str | None = None) -> int:
+        sessions = [s for s in self.all_sessions() if (stream is None or stream in s.streams) and s.request(mode)]
         for s in sessions:
             s.closed_event.wait(2.0)
         if sessions:
-            self.log.info(f"dropped {len(sessions)} connection(s) ({mode})")
+            self.log.info(f"dropped {len(sessions)} connection(s) ({mode})" + (f" carrying {stream}" if stream else ""))
         return len(sessions)
 
     def close_all(self) -> int:
@@ -1230,7 +1232,7 @@ class FakeExchange:
                 mode = q.get("mode", "fin")
                 if mode not in ("fin", "rst"):
                     raise ValueError("mode must be fin or rst")
-                result = {"dropped": self.drop_all(mode)}
+                result = {"dropped": self.drop_all(mode, q.get("stream", "").lower() or None)}
             elif action == "close":
                 self.close_code = int(q.get("code", "1001"))
                 result = {"closing": self.close_all(), "code": self.close_code}

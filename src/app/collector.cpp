@@ -3,24 +3,25 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 #include <optional>
 #include <random>
 #include <thread>
+#include <vector>
 
+#include "app/fd_limit.hpp"
+#include "app/feed_connections.hpp"
 #include "app/metrics_server.hpp"
 #include "app/seal_backlog.hpp"
 #include "app/systemd_notify.hpp"
 #include "common/clock.hpp"
 #include "common/log.hpp"
 #include "common/record.hpp"
-#include "feed/feed_client.hpp"
 #include "backfill/backfill_worker.hpp"
-#include "feed/record_router.hpp"
 #include "ledger/trade_ledger.hpp"
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"
@@ -29,33 +30,10 @@
 #include "spool/spool_writer.hpp"
 #include "spool/uploader.hpp"
 #include "app/object_store_setup.hpp"
+#include "app/worker_counts.hpp"
 
 namespace mc {
 namespace {
-
-// Two uploaders keep one slow PUT from holding the queue; more buys nothing at ≤ 3 MB/s per symbol.
-constexpr std::size_t kUploaderThreads = 2;
-
-std::vector<std::string> trade_streams(const std::vector<std::string>& symbols) {
-  std::vector<std::string> streams;
-  streams.reserve(symbols.size());
-  for (const std::string& symbol : symbols) {
-    std::string stream;
-    for (const char c : symbol) stream += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    streams.push_back(stream + "@trade");
-  }
-  return streams;
-}
-
-FeedOptions feed_options(const Config& config) {
-  FeedOptions options;
-  options.base_url = config.binance_ws_url;
-  options.streams = trade_streams(config.symbols);
-  options.ca_file = config.tls_ca_file;
-  options.idle_timeout = std::chrono::seconds(config.ws_idle_secs);
-  options.max_age = std::chrono::seconds(config.ws_max_age_secs);
-  return options;
-}
 
 BackfillOptions backfill_options(const Config& config) {
   return {.base_url = config.binance_rest_url,
@@ -80,14 +58,30 @@ class GiveUpInLedger final : public BackfillListener {
 // Beyond two parts' worth, the free space the writers leave for the sealer and for manifests.
 constexpr std::uint64_t kSealHeadroomBytes = 1U << 20U;
 
-// How long the shutdown waits for the feed thread before it seals anyway.
+// How long the shutdown waits for the feed threads before it seals anyway.
 constexpr std::chrono::milliseconds kFeedStopGrace{2000};
 
 // How often the main thread measures the spool against SPOOL_MAX_BYTES, retries the seal backlog
 // and reports to systemd (status line, watchdog): well under any sensible WatchdogSec / 2.
 constexpr std::chrono::seconds kTickInterval{5};
-// The feed's event loop counts as wedged when its once-a-second heartbeat is older than this.
+// A feed event loop counts as wedged when its once-a-second heartbeat is older than this.
 constexpr std::chrono::seconds kFeedHeartbeatStale{15};
+
+// Raises the open-file limit for the symbol count (fd_limit.hpp) and says what it is.
+void raise_open_file_limit(spdlog::logger& log, std::size_t symbols) {
+  const Result<FdLimit> limit = raise_fd_limit();
+  if (!limit) {
+    log.error("cannot raise the open-file limit: {}", limit.status().message());
+    return;
+  }
+  const std::uint64_t needed = fds_needed(symbols);
+  log.info("open-file limit soft={} hard={} needed={}", limit->soft, limit->hard, needed);
+  if (limit->hard < needed) {
+    log.error("OPEN-FILE LIMIT TOO LOW: hard limit {} is below the {} that {} symbols need (2 per symbol + 64); "
+              "raise LimitNOFILE= in the systemd unit (or ulimit -Hn), or part files will fail to open",
+              limit->hard, needed, symbols);
+  }
+}
 
 struct SpoolUsage {
   std::uint64_t bytes = 0;  // every file under the spool (parts, manifests, rejected files, state)
@@ -166,6 +160,7 @@ int Collector::run() {
   log->info("starting version={} {} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
             instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
             config_.rot_bytes, config_.rot_secs);
+  raise_open_file_limit(*log, config_.symbols.size());
   // Off the start-up path: a slow or refusing store must not delay the first frame. The parts it would
   // refuse wait in the spool either way.
   std::jthread store_check;
@@ -191,11 +186,12 @@ int Collector::run() {
 
   RetryPolicy retry;
   retry.seed = std::random_device{}();
-  Uploader uploader(store, kUploaderThreads, clock, metrics_, retry);
+  Uploader uploader(store, uploader_threads(config_.symbols.size()), clock, metrics_, retry);
   for (SealedPart& part : plan->sealed_parts) uploader.enqueue(std::move(part));
 
   SealerWorkerOptions sealer_options;
   sealer_options.gzip_level = config_.gzip_level;
+  sealer_options.threads = sealer_threads(config_.symbols.size());
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
   SealBacklog backlog;
@@ -236,26 +232,28 @@ int Collector::run() {
     ledger.start(nullptr);
   }
 
-  RecordRouter router(config_.symbols, routes, writer.sink(), metrics_, clock);
-  FeedClient feed(feed_options(config_), router, clock, metrics_);
-  std::promise<void> feed_stopped;
-  std::future<void> feed_stopped_future = feed_stopped.get_future();
-  std::jthread feed_thread([&feed, &feed_stopped](const std::stop_token& stop) {
-    feed.run(stop);
-    feed_stopped.set_value();
-  });
+  FeedConnections feeds(config_, routes, writer.sink(), clock, metrics_);
+  std::vector<std::size_t> group_sizes;
+  for (const SymbolGroup& group : feeds.groups()) group_sizes.push_back(group.count);
+  log->info("feed connections={} streams_per_connection={} streams={}", feeds.groups().size(),
+            config_.ws_streams_per_connection, fmt::join(group_sizes, ","));
 
   SystemdNotifier systemd = SystemdNotifier::from_environment();
   const auto report_to_systemd = [&] {
     if (!systemd.enabled()) return;
-    const bool feed_alive = clock.steady_now() - feed.last_heartbeat() < kFeedHeartbeatStale;
-    // No ping while the event loop is wedged: systemd then restarts the service (WatchdogSec=).
-    if (systemd.watchdog_interval() && feed_alive) static_cast<void>(systemd.watchdog());
+    // No ping while any event loop is wedged: systemd then restarts the service (WatchdogSec=).
+    if (const std::optional<std::size_t> wedged = feeds.wedged(clock.steady_now(), kFeedHeartbeatStale)) {
+      log->error("feed connection {} of {} is wedged (no heartbeat for {} s): withholding the watchdog ping",
+                 *wedged + 1, feeds.groups().size(), kFeedHeartbeatStale.count());
+    } else if (systemd.watchdog_interval()) {
+      static_cast<void>(systemd.watchdog());
+    }
+    // Up to one more than the groups while a connection is being replaced.
+    const std::uint64_t up = metrics_.ws_connects.load() - std::min(metrics_.ws_connects.load(), metrics_.ws_disconnects.load());
     static_cast<void>(systemd.status(fmt::format(
-        "connected={} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}",
-        metrics_.ws_connects.load() > metrics_.ws_disconnects.load() ? "yes" : "no", metrics_.ws_messages.load(),
-        metrics_.uploads_ok.load(), metrics_.spool_bytes.load(), metrics_.records_dropped.load(),
-        metrics_.trade_id_gaps.load())));
+        "connections={}/{} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}", up, feeds.groups().size(),
+        metrics_.ws_messages.load(), metrics_.uploads_ok.load(), metrics_.spool_bytes.load(),
+        metrics_.records_dropped.load(), metrics_.trade_id_gaps.load())));
   };
   if (Status ready = systemd.ready(); !ready) log->warn("systemd notification failed: {}", ready.message());
   report_to_systemd();
@@ -290,11 +288,11 @@ int Collector::run() {
 
   // Shutdown order: no new data, then every open part closed, sealed and uploaded.
   static_cast<void>(systemd.stopping());
-  feed_thread.request_stop();
   // A DNS lookup in progress cannot be cancelled; do not let it eat the drain budget. The queue
-  // refuses records once the writer stopped, and the thread is joined when this scope ends.
-  if (feed_stopped_future.wait_for(kFeedStopGrace) != std::future_status::ready) {
-    log->warn("feed still stopping after {} ms; sealing without waiting for it", kFeedStopGrace.count());
+  // refuses records once the writer stopped, and the threads are joined when this scope ends.
+  if (const std::size_t stopping = feeds.stop(kFeedStopGrace); stopping > 0) {
+    log->warn("{} of {} feed connections still stopping after {} ms; sealing without waiting for them", stopping,
+              feeds.groups().size(), kFeedStopGrace.count());
   }
   // Whatever the backfill has not fetched stays pending in the ledger: the next start asks again.
   if (backfill) backfill->stop();

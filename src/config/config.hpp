@@ -45,6 +45,7 @@ struct Config {
   std::string tls_ca_file;                // TLS_CA_FILE; empty: the system store
   std::uint32_t ws_idle_secs = 60;        // WS_IDLE_SECS
   std::uint32_t ws_max_age_secs = 85800;  // WS_MAX_AGE_SECS
+  std::uint32_t ws_streams_per_connection = 200;  // WS_STREAMS_PER_CONNECTION
   bool backfill_enabled = true;           // BACKFILL_ENABLED
   std::uint32_t backfill_weight_per_min = 2000;  // BACKFILL_WEIGHT_PER_MIN
 

@@ -15,6 +15,8 @@ namespace {
 constexpr std::uint64_t kSecondsPerDay = 86400;
 constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
+// Binance refuses a connection that asks for more streams.
+constexpr std::uint64_t kMaxStreamsPerConnection = 1024;
 
 template <typename Field>
 Status set_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max, Field& field) {
@@ -195,6 +197,14 @@ const std::array kTable{
         .default_value = "85800", .default_note = "",
         .help = "open a replacement connection before this age, minus up to 10 % jitter, and switch to it once both overlap (2 to 86400)",
         .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 2, kSecondsPerDay, c.ws_max_age_secs); }},
+    ConfigKey{
+        .env = "WS_STREAMS_PER_CONNECTION", .yaml = "ws_streams_per_connection", .flag = "--ws-streams-per-connection",
+        .type = ValueType::kInteger, .default_value = "200", .default_note = "",
+        .help = "most streams one WebSocket connection carries (1 to 1024, Binance's limit); the symbols are split "
+                "evenly, in `SYMBOL` order, over as many connections as that takes",
+        .apply = [](std::string_view v, Config& c) {
+          return set_unsigned(v, 1, kMaxStreamsPerConnection, c.ws_streams_per_connection);
+        }},
     ConfigKey{
         .env = "BACKFILL_ENABLED", .yaml = "backfill_enabled", .flag = "--backfill-enabled", .type = ValueType::kBoolean,
         .default_value = "true", .default_note = "",

@@ -1,11 +1,14 @@
 #pragma once
 // Connection attempts within a sliding window: Binance allows 300 per 5 minutes per IP, and an IP
 // over it is banned. The feed keeps to a third of that, so three instances behind one NAT address
-// together stay within the exchange's budget however often their connections fail.
+// together stay within the exchange's budget however often their connections fail. One budget
+// serves every connection of the process (the exchange counts per IP, not per connection), so it
+// is safe from any thread.
 
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <mutex>
 
 namespace mc {
 
@@ -20,18 +23,22 @@ class AttemptBudget {
                          std::chrono::steady_clock::duration window = kConnectAttemptWindow)
       : max_attempts_(max_attempts), window_(window) {}
 
-  // How long from now until one more attempt fits in the window; zero when it fits now.
-  std::chrono::steady_clock::duration wait(TimePoint now) {
+  // Takes one attempt from the budget when it fits in the window now, returning zero; otherwise
+  // takes nothing and returns how long from now until one would fit (ask again then: another
+  // connection may have taken it meanwhile).
+  std::chrono::steady_clock::duration take(TimePoint now) {
+    const std::lock_guard lock(mutex_);
     while (!attempts_.empty() && attempts_.front() + window_ <= now) attempts_.pop_front();
-    if (attempts_.size() < max_attempts_) return std::chrono::steady_clock::duration::zero();
-    return attempts_.front() + window_ - now;
+    if (attempts_.size() >= max_attempts_) return attempts_.front() + window_ - now;
+    attempts_.push_back(now);
+    return std::chrono::steady_clock::duration::zero();
   }
-  void record(TimePoint now) { attempts_.push_back(now); }
 
  private:
-  std::size_t max_attempts_;
-  std::chrono::steady_clock::duration window_;
-  std::deque<TimePoint> attempts_;  // at most max_attempts_: wait() is asked before every record()
+  const std::size_t max_attempts_;
+  const std::chrono::steady_clock::duration window_;
+  std::mutex mutex_;
+  std::deque<TimePoint> attempts_;  // at most max_attempts_: take() records only below it
 };
 
 }  // namespace mc

@@ -20,18 +20,23 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/http.hpp>
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <random>
+#include <span>
 #include <type_traits>
 #include <utility>
 
 #include "common/log.hpp"
 #include "feed/attempt_budget.hpp"
 #include "feed/backoff.hpp"
+#include "feed/ws_frame_reader.hpp"
+#include "feed/ws_protocol.hpp"
 #include "feed/ws_url.hpp"
 
 namespace mc {
@@ -39,23 +44,25 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
 // I/O errors come back as values; the coroutines throw only on resource exhaustion.
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-// A read limit of 0 lets Beast size each read from the frame header and the buffer.
-constexpr std::size_t kBeastChoosesReadSize = 0;
+// Body of a refused upgrade kept for the error message; a longer one ends the attempt as well.
+constexpr std::uint32_t kMaxRefusalBody = 64 * 1024;
 constexpr const char* kUserAgent = "market-collector/" MC_VERSION;
 // How long a stop request may take to wind the event loop down before it is ended regardless.
 constexpr std::chrono::milliseconds kStopDeadline{1000};
 // A connection up this long has proven the exchange reachable: the next failure starts the backoff over.
 constexpr std::chrono::seconds kStableConnection{60};
+// Longest URL a log line shows: two hundred streams make a 3 KB URL, its stream count says enough.
+constexpr std::size_t kMaxLoggedUrl = 160;
 
-using PlainWs = websocket::stream<beast::tcp_stream>;
-using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One connection attempt. The session coroutine, its watchdog and the stop request all run on the
 // io_context's only thread, so nothing here needs a lock.
@@ -171,6 +178,33 @@ Status failed(std::string_view phase, const boost::system::error_code& ec) {
   return Status::retryable(std::string(phase) + ": " + ec.message());
 }
 
+// True when dir holds OpenSSL's hash links ("<hash>.0"), which it can read one issuer at a time.
+bool is_hashed_cert_dir(const char* dir) {
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(dir, error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    if (it->path().extension() == ".0") return true;
+  }
+  return false;
+}
+
+// The system's trust anchors. OpenSSL's default paths load the whole bundle file (~140 certificates:
+// about 100 ms of start-up here, before the first frame); the hashed directory of the same
+// certificates is read lazily, the issuer a handshake needs. The default paths stay in use when the
+// environment names a file or directory (SSL_CERT_FILE, SSL_CERT_DIR) or there is no hashed directory.
+Status load_system_trust(ssl::context& context) {
+  const char* dir = X509_get_default_cert_dir();
+  const bool environment_chooses =
+      std::getenv(X509_get_default_cert_file_env()) != nullptr || std::getenv(X509_get_default_cert_dir_env()) != nullptr;
+  if (!environment_chooses && is_hashed_cert_dir(dir)) {
+    if (SSL_CTX_load_verify_dir(context.native_handle(), dir) == 1) return Status::ok();
+  }
+  boost::system::error_code ec;
+  context.set_default_verify_paths(ec);
+  if (ec) return failed("tls: set_default_verify_paths", ec);
+  return Status::ok();
+}
+
 Result<ssl::context> make_tls_context(const std::string& ca_file) {
   ssl::context context(ssl::context::tls_client);
   if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1) {
@@ -179,13 +213,20 @@ Result<ssl::context> make_tls_context(const std::string& ca_file) {
   boost::system::error_code ec;
   context.set_verify_mode(ssl::verify_peer, ec);
   if (ec) return failed("tls: set_verify_mode", ec);
-  context.set_default_verify_paths(ec);
-  if (ec) return failed("tls: set_default_verify_paths", ec);
+  if (Status trusted = load_system_trust(context); !trusted) return trusted;
   if (!ca_file.empty()) {
     context.load_verify_file(ca_file, ec);
     if (ec) return Status::fatal("tls: cannot load ca_file=" + ca_file + ": " + ec.message());
   }
   return Result<ssl::context>(std::move(context));
+}
+
+// The URL for logs: whole when short, else cut after a stream name and followed by the stream count.
+std::string logged_url(std::string url, std::size_t streams) {
+  if (url.size() <= kMaxLoggedUrl) return url;
+  const std::size_t cut = url.rfind('/', kMaxLoggedUrl);
+  url.resize(cut == std::string::npos ? kMaxLoggedUrl : cut);
+  return url + "/...(" + std::to_string(streams) + "_streams)";
 }
 
 }  // namespace
@@ -196,13 +237,14 @@ struct FeedClient::Impl {
         handler(handler_in),
         clock(clock_in),
         metrics(metrics_in),
-        log(make_logger("feed")),
+        log(make_logger(options.log_name)),
         url(parse_ws_url(options.base_url)),
+        attempt_budget(options.attempt_budget ? options.attempt_budget : std::make_shared<AttemptBudget>()),
         rng(std::random_device{}()),
         backoff(options.backoff_initial, options.backoff_max, [this] { return unit(rng); }) {
     if (url) {
       target = stream_target(*url, options.streams);
-      display_url = url->to_string() + target.substr(url->base_path.size());
+      display_url = logged_url(url->to_string() + target.substr(url->base_path.size()), options.streams.size());
     }
   }
 
@@ -218,12 +260,15 @@ struct FeedClient::Impl {
   asio::awaitable<void> run_connection(std::shared_ptr<Connection> conn);
   asio::awaitable<Status> attempt(const std::shared_ptr<Connection>& conn);
   asio::awaitable<Status> attempt_tls(Connection& conn);
-  template <class Ws>
-  asio::awaitable<Status> session(Ws& ws, Connection& conn);
+  template <class Stream>
+  asio::awaitable<Status> session(Stream& stream, Connection& conn);
   asio::awaitable<Status> connect_tcp(beast::tcp_stream& stream, Connection& conn);
   asio::awaitable<Status> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream, Connection& conn);
-  template <class Ws>
-  asio::awaitable<Status> read_messages(Ws& ws, Connection& conn);
+  template <class Stream>
+  asio::awaitable<Status> handshake_ws(Stream& stream, WsFrameReader& frames);
+  template <class Stream>
+  asio::awaitable<Status> read_messages(Stream& stream, WsFrameReader& frames, Connection& conn);
+  Status handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us, std::string& pongs);
   std::string describe_timeout(const Connection& conn) const;
 
   const FeedOptions options;
@@ -234,6 +279,7 @@ struct FeedClient::Impl {
   const Result<WsUrl> url;
   std::string target;
   std::string display_url;
+  const std::shared_ptr<AttemptBudget> attempt_budget;  // safe from any thread
   std::mt19937_64 rng;
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   Backoff backoff;
@@ -243,7 +289,6 @@ struct FeedClient::Impl {
   asio::steady_timer wake{ioc};  // the supervisor sleeps on it; cancel() wakes it
   asio::steady_timer heartbeat_timer{ioc};
   asio::steady_timer stop_deadline{ioc};
-  AttemptBudget attempt_budget;
   std::uint64_t attempts = 0;
   // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
   std::atomic<std::chrono::steady_clock::rep> heartbeat{std::chrono::steady_clock::now().time_since_epoch().count()};
@@ -338,14 +383,15 @@ asio::awaitable<void> FeedClient::Impl::wait_until(Predicate done, SteadyClock::
 
 // Starts an attempt once the attempt budget allows it; returns without waiting for its outcome.
 asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::start_connection() {
-  const auto budget_wait = attempt_budget.wait(SteadyClock::now());
-  if (budget_wait > SteadyClock::duration::zero()) {
+  // Another connection may take the slot this one waited for: ask again after every wait.
+  for (auto budget_wait = attempt_budget->take(SteadyClock::now()); budget_wait > SteadyClock::duration::zero();
+       budget_wait = attempt_budget->take(SteadyClock::now())) {
     log->warn("connection attempts at their budget ({} per {} s); next attempt in {} ms", kMaxConnectAttempts,
               std::chrono::duration_cast<std::chrono::seconds>(kConnectAttemptWindow).count(),
               std::chrono::duration_cast<std::chrono::milliseconds>(budget_wait).count());
     co_await wait_until([] { return false; }, SteadyClock::now() + budget_wait);
+    if (stopping) break;
   }
-  attempt_budget.record(SteadyClock::now());
   auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, ++attempts, options.streams.size(), wake);
   live.push_back(conn);
   asio::co_spawn(ioc, run_connection(conn), asio::detached);
@@ -413,8 +459,8 @@ asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connecti
     if (url->tls) {
       status = co_await attempt_tls(*conn);
     } else {
-      PlainWs ws(conn->resolver.get_executor());
-      status = co_await session(ws, *conn);
+      PlainStream stream(conn->resolver.get_executor());
+      status = co_await session(stream, *conn);
     }
   } catch (const std::exception& e) {
     status = Status::retryable(std::string("unexpected exception: ") + log_safe(e.what()));
@@ -442,8 +488,8 @@ asio::awaitable<Status> FeedClient::Impl::attempt_tls(Connection& conn) {
     if (!made) co_return made.status();
     tls_context.emplace(std::move(made).value());
   }
-  TlsWs ws(conn.resolver.get_executor(), *tls_context);
-  co_return co_await session(ws, conn);
+  TlsStream stream(conn.resolver.get_executor(), *tls_context);
+  co_return co_await session(stream, conn);
 }
 
 std::string FeedClient::Impl::describe_timeout(const Connection& conn) const {
@@ -452,30 +498,18 @@ std::string FeedClient::Impl::describe_timeout(const Connection& conn) const {
   return std::string(conn.phase) + ": timed out after " + std::to_string(seconds) + "s";
 }
 
-template <class Ws>
-asio::awaitable<Status> FeedClient::Impl::session(Ws& ws, Connection& conn) {
-  beast::tcp_stream& stream = beast::get_lowest_layer(ws);
-  conn.transport = &stream;
-  if (Status status = co_await connect_tcp(stream, conn); !status) co_return status;
-  if constexpr (std::is_same_v<Ws, TlsWs>) {
-    if (Status status = co_await handshake_tls(ws.next_layer(), conn); !status) co_return status;
+template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& conn) {
+  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
+  conn.transport = &tcp;
+  if (Status status = co_await connect_tcp(tcp, conn); !status) co_return status;
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    if (Status status = co_await handshake_tls(stream, conn); !status) co_return status;
   }
 
-  // The watchdog is the idle timer (see Connection); Beast's handshake timeout also bounds the close
-  // handshake, which the watchdog alone would leave to the idle budget.
-  ws.set_option(websocket::stream_base::timeout{options.connect_timeout, websocket::stream_base::none(), false});
-  ws.set_option(websocket::stream_base::decorator(
-      [](websocket::request_type& request) { request.set(beast::http::field::user_agent, kUserAgent); }));
-  ws.read_message_max(options.max_message_bytes);
-  // Beast answers pings with pongs inside its read operations; the callback only observes frames.
-  ws.control_callback([this, &conn](websocket::frame_type kind, beast::string_view /*payload*/) {
-    conn.touch();
-    if (kind == websocket::frame_type::ping) bump(metrics.ws_pings);
-  });
+  WsFrameReader frames(options.max_message_bytes);
   conn.enter("ws_handshake", options.connect_timeout);
-  if (auto [ec] = co_await ws.async_handshake(url->host_header(), target, kNoThrow); ec) {
-    co_return failed("ws_handshake", ec);
-  }
+  if (Status status = co_await handshake_ws(stream, frames); !status) co_return status;
 
   conn.connected = true;
   conn.connected_at = SteadyClock::now();
@@ -484,7 +518,7 @@ asio::awaitable<Status> FeedClient::Impl::session(Ws& ws, Connection& conn) {
   log->info("connected url={} conn={} tls={} streams={}", display_url, conn.number, url->tls ? "on" : "off",
             options.streams.size());
   handler.on_connected();
-  co_return co_await read_messages(ws, conn);
+  co_return co_await read_messages(stream, frames, conn);
 }
 
 asio::awaitable<Status> FeedClient::Impl::connect_tcp(beast::tcp_stream& stream, Connection& conn) {
@@ -530,36 +564,111 @@ asio::awaitable<Status> FeedClient::Impl::handshake_tls(beast::ssl_stream<beast:
   co_return Status::retryable(std::move(message));
 }
 
-template <class Ws>
-asio::awaitable<Status> FeedClient::Impl::read_messages(Ws& ws, Connection& conn) {
-  conn.enter("read", options.idle_timeout);
-  beast::flat_buffer buffer;
-  for (;;) {
-    buffer.clear();
-    // Frame by frame rather than one async_read, so each piece of a long fragmented message
-    // counts as a sign of life.
-    do {
-      auto [ec, bytes] = co_await ws.async_read_some(buffer, kBeastChoosesReadSize, kNoThrow);
-      if (ec == websocket::error::closed) {
-        const websocket::close_reason& reason = ws.reason();
-        conn.close_code = reason.code;
-        co_return Status::retryable("closed by server code=" + std::to_string(reason.code) +
-                                    " reason=" + log_safe(std::string_view(reason.reason.data(), reason.reason.size())));
-      }
-      if (ec) co_return failed("read", ec);
-      conn.touch();
-    } while (!ws.is_message_done());
+// The opening handshake (RFC 6455 4.1). Frames the server sent right behind its answer may have
+// been read with it: they go to the frame reader, not lost.
+template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::handshake_ws(Stream& stream, WsFrameReader& frames) {
+  Result<std::string> key = make_ws_key();
+  if (!key) co_return key.status();
+  http::request<http::empty_body> request{http::verb::get, target, 11};
+  request.set(http::field::host, url->host_header());
+  request.set(http::field::upgrade, "websocket");
+  request.set(http::field::connection, "Upgrade");
+  request.set(http::field::sec_websocket_key, *key);
+  request.set(http::field::sec_websocket_version, "13");
+  request.set(http::field::user_agent, kUserAgent);
+  if (auto [ec, bytes] = co_await http::async_write(stream, request, kNoThrow); ec) co_return failed("ws_handshake", ec);
 
-    const std::int64_t recv_us = clock.system_now_us();
-    const auto data = buffer.cdata();
-    const std::string_view payload(static_cast<const char*>(data.data()), data.size());
-    bump(metrics.ws_messages);
-    bump(metrics.ws_bytes, payload.size());
-    const MessageSeen seen = handler.on_message(payload, ws.got_text(), recv_us);
-    if (seen.stream) conn.saw_trade(*seen.stream, seen.trade_id);
-    if (seen.server_shutdown && !conn.shutdown_announced) {
-      conn.shutdown_announced = true;
-      conn.notify();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxRefusalBody);
+  if (auto [ec, bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow); ec) {
+    co_return failed("ws_handshake", ec);
+  }
+  const http::response<http::string_body>& answer = parser.get();
+  const auto header = [&answer](http::field field) {
+    const auto value = answer[field];
+    return std::string_view(value.data(), value.size());
+  };
+  if (Status checked = check_ws_upgrade({.status = static_cast<int>(answer.result_int()),
+                                         .upgrade = header(http::field::upgrade),
+                                         .connection = header(http::field::connection),
+                                         .accept = header(http::field::sec_websocket_accept),
+                                         .extensions = header(http::field::sec_websocket_extensions),
+                                         .body = answer.body()},
+                                        *key);
+      !checked) {
+    co_return checked;
+  }
+  const auto rest = buffer.cdata();
+  for (std::size_t copied = 0; copied < rest.size();) {
+    const std::span<char> room = frames.read_buffer();
+    const std::size_t n = std::min(room.size(), rest.size() - copied);
+    std::memcpy(room.data(), static_cast<const char*>(rest.data()) + copied, n);
+    frames.commit(n);
+    copied += n;
+  }
+  co_return Status::ok();
+}
+
+// Whatever the transport has is read at once and every complete frame in it handled before the
+// next read: one system call and one event-loop turn per read, not per message.
+template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameReader& frames, Connection& conn) {
+  conn.enter("read", options.idle_timeout);
+  std::int64_t recv_us = clock.system_now_us();
+  std::string pongs;
+  for (;;) {
+    if (Status handled = handle_frames(frames, conn, recv_us, pongs); !handled) co_return handled;
+    if (!pongs.empty()) {
+      if (auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(pongs), kNoThrow); ec) {
+        co_return failed("pong", ec);
+      }
+      pongs.clear();
+    }
+    const std::span<char> room = frames.read_buffer();
+    auto [ec, bytes] = co_await stream.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
+    if (ec) co_return failed("read", ec);
+    conn.touch();
+    frames.commit(bytes);
+    // The messages of one read came in with one system call: they share its receive time.
+    recv_us = clock.system_now_us();
+  }
+}
+
+// Delivers the complete messages in the reader, queues a pong for each ping; a close frame or a
+// protocol error ends the connection.
+Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us,
+                                       std::string& pongs) {
+  for (;;) {
+    Result<WsEvent> event = frames.next();
+    if (!event) return event.status().with_context("read");
+    switch (event->kind) {
+      case WsEventKind::kNeedMore: return Status::ok();
+      case WsEventKind::kMessage: {
+        bump(metrics.ws_messages);
+        bump(metrics.ws_bytes, event->payload.size());
+        const MessageSeen seen = handler.on_message(event->payload, event->text, recv_us);
+        if (seen.stream) conn.saw_trade(*seen.stream, seen.trade_id);
+        if (seen.server_shutdown && !conn.shutdown_announced) {
+          conn.shutdown_announced = true;
+          conn.notify();
+        }
+        break;
+      }
+      case WsEventKind::kPing: {
+        bump(metrics.ws_pings);
+        Result<std::string> pong = masked_pong(event->payload);
+        if (!pong) return pong.status();
+        pongs += *pong;
+        break;
+      }
+      case WsEventKind::kPong: break;
+      case WsEventKind::kClose:
+        // No close frame goes back: the socket is closed at once, which the server sees the same way.
+        conn.close_code = event->close_code;
+        return Status::retryable("closed by server code=" + std::to_string(event->close_code) +
+                                 " reason=" + log_safe(event->payload));
     }
   }
 }

@@ -15,6 +15,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "feed/attempt_budget.hpp"
 
 namespace mc {
 
@@ -32,6 +33,11 @@ struct FeedOptions {
   // every stream, an id the old one delivered too (or after overlap_timeout).
   std::chrono::seconds max_age{85800};
   std::chrono::seconds overlap_timeout{30};
+  // Shared by every connection of the process: Binance counts connection attempts per IP. Null: the
+  // client makes a budget of its own.
+  std::shared_ptr<AttemptBudget> attempt_budget;
+  // The log component of this client's lines: "feed-2" tells which of several connections speaks.
+  std::string log_name = "feed";
 };
 
 // What a message means for the connection that carried it.

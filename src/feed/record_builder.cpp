@@ -185,7 +185,11 @@ struct RecordBuilder::Parser {
 };
 
 RecordBuilder::RecordBuilder(std::vector<std::string> symbols)
-    : symbols_(std::move(symbols)), parser_(std::make_unique<Parser>()) {}
+    : symbols_(std::move(symbols)), parser_(std::make_unique<Parser>()) {
+  index_.reserve(symbols_.size());
+  // A name listed twice keeps its first index, as the linear search it replaces did.
+  for (std::size_t i = 0; i < symbols_.size(); ++i) index_.emplace(symbols_[i], i);
+}
 RecordBuilder::~RecordBuilder() = default;
 RecordBuilder::RecordBuilder(RecordBuilder&&) noexcept = default;
 RecordBuilder& RecordBuilder::operator=(RecordBuilder&&) noexcept = default;
@@ -283,26 +287,35 @@ MessageInfo RecordBuilder::classify(const std::string& line) {
   return info;
 }
 
-std::optional<std::size_t> RecordBuilder::find_symbol(std::string_view symbol) const {
-  for (std::size_t i = 0; i < symbols_.size(); ++i) {
-    if (symbols_[i] == symbol) return i;
+std::size_t RecordBuilder::CaselessHash::operator()(std::string_view text) const {
+  // FNV-1a over the upper-cased bytes.
+  std::size_t hash = 14695981039346656037ULL;
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(ascii_upper(c));
+    hash *= 1099511628211ULL;
   }
-  return std::nullopt;
+  return hash;
+}
+
+bool RecordBuilder::CaselessEqual::operator()(std::string_view a, std::string_view b) const {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_upper(x) == ascii_upper(y); });
+}
+
+// data.s must match a configured symbol exactly, case included.
+std::optional<std::size_t> RecordBuilder::find_symbol(std::string_view symbol) const {
+  const auto it = index_.find(symbol);
+  if (it == index_.end() || it->first != symbol) return std::nullopt;
+  return it->second;
 }
 
 // "btcusdt@trade" -> the index of "BTCUSDT".
 std::optional<std::size_t> RecordBuilder::find_stream_symbol(std::string_view stream) const {
   const std::size_t at = stream.find('@');
   if (at == std::string_view::npos) return std::nullopt;
-  const std::string_view prefix = stream.substr(0, at);
-  for (std::size_t i = 0; i < symbols_.size(); ++i) {
-    const std::string& symbol = symbols_[i];
-    if (symbol.size() == prefix.size() &&
-        std::equal(prefix.begin(), prefix.end(), symbol.begin(), [](char a, char b) { return ascii_upper(a) == b; })) {
-      return i;
-    }
-  }
-  return std::nullopt;
+  const auto it = index_.find(stream.substr(0, at));
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace mc

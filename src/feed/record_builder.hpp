@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace mc {
@@ -91,7 +92,19 @@ class RecordBuilder {
   std::optional<std::size_t> find_stream_symbol(std::string_view stream) const;
   MessageInfo classify(const std::string& line);
 
+  // ASCII case-insensitive, so a stream name's prefix ("btcusdt") finds its symbol without a copy.
+  struct CaselessHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const;
+  };
+  struct CaselessEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const;
+  };
+
   std::vector<std::string> symbols_;
+  // symbol -> its index: one lookup per message however many symbols are configured.
+  std::unordered_map<std::string, std::size_t, CaselessHash, CaselessEqual> index_;
   std::unique_ptr<Parser> parser_;
 };
 

@@ -34,9 +34,10 @@ std::string preview(std::string_view payload) {
 }  // namespace
 
 RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
-                           const Clock& clock)
+                           const Clock& clock, SymbolGroup carried)
     : builder_(std::move(symbols)),
       routes_(std::move(routes)),
+      carried_(carried),
       sink_(sink),
       metrics_(metrics),
       clock_(clock),
@@ -44,6 +45,7 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       drop_log_(kLogInterval),
       quarantine_log_(kLogInterval) {
   assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
+  assert(carried_.first + carried_.count <= builder_.symbols().size());
 }
 
 MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
@@ -68,7 +70,8 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
         symbol.lag_us.store(recv_us - info.event_time_ms * 1000, std::memory_order_relaxed);
       }
       push({routes_.data_route(*info.symbol_index), recv_us, std::move(line), info.trade_id}, metrics_.records_routed);
-      return {.stream = info.symbol_index, .trade_id = info.trade_id};
+      if (!carried_.contains(*info.symbol_index)) return {};
+      return {.stream = *info.symbol_index - carried_.first, .trade_id = info.trade_id};
     case RecordClass::kQuarantine:
       log_quarantine(info, payload, is_text);
       push({info.symbol_index ? routes_.quarantine_route(*info.symbol_index) : routes_.unroutable_quarantine_route(),

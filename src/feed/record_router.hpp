@@ -18,17 +18,25 @@
 #include "feed/feed_client.hpp"
 #include "common/log_limiter.hpp"
 #include "feed/record_builder.hpp"
+#include "feed/symbol_groups.hpp"
 
 namespace mc {
 
 // Every message ends in exactly one counter: records_routed (a trade the sink took),
 // records_quarantined (a quarantine record the sink took), records_dropped (the sink refused it) or
 // records_ignored (a control reply).
+//
+// One router per connection: it is used from that connection's thread only (its parser and log
+// limiters are not shared). What it shares with the other connections' routers is safe from any
+// thread: the sink (a locked queue) and the metrics (relaxed atomics).
 class RecordRouter final : public FeedHandler {
  public:
-  // routes must be RouteTable(symbols). clock paces the rate-limited logs.
+  // routes must be RouteTable(symbols). carried: the symbols whose streams this router's connection
+  // subscribes, in the order of its stream list; MessageSeen::stream is the index in that list. A
+  // trade of another configured symbol is still stored, but says nothing about the connection's
+  // streams. clock paces the rate-limited logs.
   RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
-               const Clock& clock);
+               const Clock& clock, SymbolGroup carried);
 
   MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
 
@@ -38,6 +46,7 @@ class RecordRouter final : public FeedHandler {
 
   RecordBuilder builder_;
   RouteTable routes_;
+  const SymbolGroup carried_;
   RecordSink& sink_;
   Metrics& metrics_;
   const Clock& clock_;

@@ -27,8 +27,11 @@ SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, cons
       clock_(clock),
       metrics_(metrics),
       on_sealed_(std::move(on_sealed)),
-      log_(make_logger("spool")),
-      thread_([this](const std::stop_token& stop) { run(stop); }) {}
+      log_(make_logger("spool")) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
+    threads_.emplace_back([this](const std::stop_token& stop) { run(stop); });
+  }
+}
 
 SealerWorker::~SealerWorker() = default;
 
@@ -60,8 +63,10 @@ bool SealerWorker::drain(std::chrono::steady_clock::time_point deadline) {
     }
     left = queue_.size() + in_flight_;
   }
-  thread_.request_stop();
-  if (thread_.joinable()) thread_.join();
+  for (std::jthread& thread : threads_) thread.request_stop();
+  for (std::jthread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
   if (left > 0) {
     log_->warn("sealer stopped at the deadline; files stay in open/ for the next start unsealed={}", left);
   }

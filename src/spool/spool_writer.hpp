@@ -38,7 +38,7 @@ inline constexpr std::chrono::milliseconds kMaxWriterSleep{100};
 // After a batch smaller than kLingerBelowBatch records the thread waits kBatchLinger before the next
 // drain, so a fast feed is written in batches instead of one write(2) and one wake-up per message.
 inline constexpr std::size_t kLingerBelowBatch = 256;
-inline constexpr std::chrono::milliseconds kBatchLinger{1};
+inline constexpr std::chrono::milliseconds kBatchLinger{10};
 
 struct SpoolWriterSettings {
   RotationSettings rotation;

@@ -156,8 +156,8 @@ class FakeExchange:
     def inject(self, kind: str, symbol: str | None = None) -> dict:
         return self._control("inject", kind=kind, symbol=symbol)
 
-    def drop(self, mode: str = "fin") -> dict:
-        return self._control("drop", mode=mode)
+    def drop(self, mode: str = "fin", stream: str | None = None) -> dict:
+        return self._control("drop", mode=mode, stream=stream)
 
     def close_clients(self, code: int | None = None) -> dict:
         return self._control("close", code=code)
@@ -233,7 +233,7 @@ def _flags(opts: dict) -> list[str]:
 
 
 def start_fake_exchange(tls: bool = False, tls_dir: str | None = None, host: str = "127.0.0.1",
-                        python: str | None = None, **opts) -> FakeExchange:
+                        python: str | None = None, start_timeout: float = START_TIMEOUT_SECS, **opts) -> FakeExchange:
     """Starts tools/fake_exchange.py on a free port and waits for its LISTENING line.
     Keyword options become flags (see the module doc); stderr goes to a log file (FakeExchange.log())."""
     workdir = tempfile.mkdtemp(prefix="mc-fake-exchange-")
@@ -247,7 +247,7 @@ def start_fake_exchange(tls: bool = False, tls_dir: str | None = None, host: str
         proc = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
     exchange = None
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECS
+        deadline = time.monotonic() + start_timeout
         port = None
         while port is None:
             with open(out_path, "rb") as f:

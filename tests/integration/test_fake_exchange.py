@@ -274,6 +274,22 @@ class FakeExchangeTest(unittest.TestCase):
                 harness.wait_until(lambda: ex.stats()["clients"] == 0, 5, "no clients")
                 self.assertGreater(trade_id(self.connect(ex).recv(5)), START_ID)   # reconnecting works
 
+    def test_drop_by_stream_closes_only_the_connections_carrying_it(self):
+        ex = self.start(rate=50, symbols=["BTCUSDT", "ETHUSDT"])
+        btc = self.connect(ex, ["BTCUSDT"])
+        eth = self.connect(ex, ["ETHUSDT"])
+        btc.recv(5)
+        eth.recv(5)
+        self.assertEqual(ex.drop(stream="ETHUSDT@trade")["dropped"], 1)
+        with self.assertRaises(ConnectionClosed):
+            while True:
+                eth.recv(5)
+        harness.wait_until(lambda: ex.stats()["clients"] == 1, 5, "one client left")
+        self.assertEqual(ex.stats()["clients_detail"][0]["streams"], ["btcusdt@trade"])
+        btc.recv(5)   # the other connection still delivers
+        self.assertEqual(ex.drop(stream="solusdt@trade")["dropped"], 0)
+        self.assertIn("dropped 1 connection(s) (fin) carrying ethusdt@trade", ex.log())
+
     def test_close_sends_going_away_and_completes_the_handshake(self):
         ex = self.start(rate=50)
         ws = self.connect(ex)

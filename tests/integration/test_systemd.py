@@ -22,6 +22,7 @@ class UnitFileTest(unittest.TestCase):
         with open(os.path.join(SOURCE_DIR, "systemd", "market-collector.service")) as f:
             unit = f.read()
         self.assertIn("ExecStart=/usr/bin/market-collector run", unit)
+        self.assertIn("\nLimitNOFILE=65536\n", unit)   # a thousand symbols' part files and sockets
         with tempfile.TemporaryDirectory(prefix="mc-unit-") as tmp:
             path = os.path.join(tmp, "market-collector.service")
             # verify checks that ExecStart exists: point it at the binary under test.
@@ -67,7 +68,7 @@ class NotifyTest(unittest.TestCase):
                     proc.kill()
                     proc.wait()
         self.assertEqual(messages[0], "READY=1", messages)
-        self.assertTrue(any(m.startswith("STATUS=connected=") for m in messages), messages)
+        self.assertTrue(any(m.startswith("STATUS=connections=") for m in messages), messages)
         self.assertIn("WATCHDOG=1", messages)
         self.assertIn("STOPPING=1", messages)
 

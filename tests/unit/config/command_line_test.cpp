@@ -174,6 +174,20 @@ TEST_F(CommandLineTest, EmptyValuesAreValuesNotAbsence) {
   EXPECT_THAT(error_of({}), HasSubstr("ROT_BYTES=\"\""));
 }
 
+TEST_F(CommandLineTest, StreamsPerConnectionAcceptsOneTo1024) {
+  EXPECT_EQ(parse({}).config.ws_streams_per_connection, 200u);
+  env_["WS_STREAMS_PER_CONNECTION"] = "1";
+  EXPECT_EQ(parse({}).config.ws_streams_per_connection, 1u);
+  EXPECT_EQ(parse({"--ws-streams-per-connection", "1024"}).config.ws_streams_per_connection, 1024u);
+  env_["WS_STREAMS_PER_CONNECTION"] = "1025";
+  EXPECT_THAT(error_of({}), HasSubstr("WS_STREAMS_PER_CONNECTION=\"1025\": expected an integer from 1 to 1024"));
+  EXPECT_THAT(error_of({"--ws-streams-per-connection=0"}),
+              HasSubstr("WS_STREAMS_PER_CONNECTION=\"1025\": expected an integer from 1 to 1024"));
+  env_.erase("WS_STREAMS_PER_CONNECTION");
+  EXPECT_THAT(error_of({"--ws-streams-per-connection=0"}),
+              HasSubstr("--ws-streams-per-connection=\"0\": expected an integer from 1 to 1024"));
+}
+
 TEST_F(CommandLineTest, ValuesOverriddenLaterAreStillValidated) {
   env_["GZIP_LEVEL"] = "99";
   EXPECT_THAT(error_of({"--gzip-level", "5"}), HasSubstr("GZIP_LEVEL=\"99\""));
@@ -309,7 +323,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"ROT_SECS", "86401"}, BadValue{"ROT_SECS", "5s"}, BadValue{"GZIP_LEVEL", "0"},
         BadValue{"GZIP_LEVEL", "10"}, BadValue{"FSYNC_SECS", "61"}, BadValue{"FSYNC_SECS", "-1"},
         BadValue{"WS_IDLE_SECS", "4"}, BadValue{"WS_IDLE_SECS", "3601"}, BadValue{"WS_MAX_AGE_SECS", "1"},
-        BadValue{"WS_MAX_AGE_SECS", "86401"}, BadValue{"BACKFILL_WEIGHT_PER_MIN", "24"},
+        BadValue{"WS_MAX_AGE_SECS", "86401"}, BadValue{"WS_STREAMS_PER_CONNECTION", "0"},
+        BadValue{"WS_STREAMS_PER_CONNECTION", "1025"}, BadValue{"WS_STREAMS_PER_CONNECTION", "two"}, BadValue{"BACKFILL_WEIGHT_PER_MIN", "24"},
         BadValue{"BACKFILL_WEIGHT_PER_MIN", "6001"}, BadValue{"BACKFILL_ENABLED", "sometimes"}, BadValue{"STOP_TIMEOUT_SECS", "0"},
         BadValue{"STOP_TIMEOUT_SECS", "601"}, BadValue{"SPOOL_MAX_BYTES", "1048575"},
         BadValue{"SPOOL_MAX_BYTES", "1GB"}, BadValue{"SYMBOL", ""}, BadValue{"SYMBOL", "BTCUSDT,,ETHUSDT"},

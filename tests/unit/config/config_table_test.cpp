@@ -35,6 +35,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"GZIP_LEVEL", "9"},
     {"WS_IDLE_SECS", "5"},
     {"WS_MAX_AGE_SECS", "3600"},
+    {"WS_STREAMS_PER_CONNECTION", "1024"},
     {"BACKFILL_ENABLED", "no"},
     {"BACKFILL_WEIGHT_PER_MIN", "500"},
     {"FSYNC_SECS", "0"},

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace mc {
@@ -66,14 +68,28 @@ TEST(AttemptBudgetTest, AnAttemptOverTheBudgetWaitsForTheOldestToLeaveTheWindow)
   using std::chrono::seconds;
   AttemptBudget budget(3, seconds(10));
   const auto t0 = std::chrono::steady_clock::time_point{} + seconds(100);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(budget.wait(t0 + seconds(i)), std::chrono::steady_clock::duration::zero());
-    budget.record(t0 + seconds(i));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(budget.take(t0 + seconds(i)), std::chrono::steady_clock::duration::zero());
+  EXPECT_EQ(budget.take(t0 + seconds(4)), seconds(6));  // the first leaves the window at t0 + 10 s
+  EXPECT_EQ(budget.take(t0 + seconds(5)), seconds(5));  // a refused attempt takes nothing
+  EXPECT_EQ(budget.take(t0 + seconds(10)), std::chrono::steady_clock::duration::zero());
+  EXPECT_EQ(budget.take(t0 + seconds(10)), seconds(1));
+}
+
+TEST(AttemptBudgetTest, ConnectionsOnSeveralThreadsShareOneBudget) {
+  AttemptBudget budget(100, std::chrono::minutes(5));
+  const auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  std::atomic<int> taken{0};
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 50; ++i) {
+          if (budget.take(now) == std::chrono::steady_clock::duration::zero()) ++taken;
+        }
+      });
+    }
   }
-  EXPECT_EQ(budget.wait(t0 + seconds(4)), seconds(6));  // the first leaves the window at t0 + 10 s
-  EXPECT_EQ(budget.wait(t0 + seconds(10)), std::chrono::steady_clock::duration::zero());
-  budget.record(t0 + seconds(10));
-  EXPECT_EQ(budget.wait(t0 + seconds(10)), seconds(1));
+  EXPECT_EQ(taken.load(), 100);
 }
 
 }  // namespace

@@ -213,6 +213,26 @@ TEST_P(BadInputTest, IsQuarantinedWithItsReasonAndExactBytes) {
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputTest, ::testing::ValuesIn(bad_cases()),
                          [](const ::testing::TestParamInfo<BadCase>& param) { return param.param.name; });
 
+TEST(RecordBuilderSymbolsTest, EachOfAThousandSymbolsFindsItsOwnIndex) {
+  std::vector<std::string> symbols;
+  for (int i = 0; i < 1000; ++i) symbols.push_back("S" + std::to_string(i) + "USDT");
+  RecordBuilder builder(symbols);
+  std::string line;
+  for (std::size_t i = 0; i < symbols.size(); i += 37) {
+    std::string stream = symbols[i];
+    for (char& c : stream) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string fields = R"("e":"trade","E":1,"s":")" + symbols[i] + R"(","t":2)";
+    const MessageInfo info = builder.build(trade_with(fields, stream + "@trade"), Frame::kText, kRecvUs, line);
+    EXPECT_EQ(info.kind, RecordClass::kTrade) << symbols[i];
+    EXPECT_EQ(info.symbol_index, i);
+  }
+  // An unconfigured stream's quarantine: unroutable, whatever its hash collides with.
+  const MessageInfo unknown = builder.build(trade_with(R"("e":"trade","E":1,"s":"S1000USDT","t":2)", "s1000usdt@trade"),
+                                            Frame::kText, kRecvUs, line);
+  EXPECT_EQ(unknown.reason, QuarantineReason::kUnknownSymbol);
+  EXPECT_FALSE(unknown.symbol_index);
+}
+
 TEST_F(RecordBuilderTest, ValidJsonBeyondDoublePrecisionIsStillATrade) {
   const MessageInfo info =
       build(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":2,"x":123456789012345678901234567890,"y":1e400,)"

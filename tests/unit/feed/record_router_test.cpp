@@ -77,7 +77,7 @@ class RecordRouterTest : public ::testing::Test {
   Metrics metrics_;
   testing::FakeClock clock_;
   CapturedLog log_;  // before the router, whose logger copies the sinks when it is made
-  RecordRouter router_{symbols_, routes_, sink_, metrics_, clock_};
+  RecordRouter router_{symbols_, routes_, sink_, metrics_, clock_, SymbolGroup{0, 2}};
 };
 
 TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
@@ -153,6 +153,28 @@ TEST_F(RecordRouterTest, QuarantineLogIsRateLimitedAndShowsAnEscapedHead) {
   EXPECT_EQ(lines[0].find(std::string(108, 'z')), std::string::npos);  // 120 bytes of payload at most
   EXPECT_NE(lines[0].find(std::string(107, 'z')), std::string::npos);
   EXPECT_EQ(metrics_.records_quarantined, 11U);
+}
+
+TEST_F(RecordRouterTest, StreamIndexIsThePositionInTheConnectionsOwnStreamList) {
+  // A second connection that carries symbols 2..3 of four: its stream 0 is SOLUSDT, stream 1 XRPUSDT.
+  const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"};
+  Metrics metrics;
+  metrics.add_symbols(symbols);
+  const RouteTable routes(symbols);
+  RecordRouter second(symbols, routes, sink_, metrics, clock_, SymbolGroup{2, 2});
+  const MessageSeen xrp = second.on_message(trade("xrpusdt", "XRPUSDT", 7), true, kRecvUs);
+  const MessageSeen sol = second.on_message(trade("solusdt", "SOLUSDT", 3), true, kRecvUs);
+  EXPECT_EQ(xrp.stream, 1U);
+  EXPECT_EQ(xrp.trade_id, 7);
+  EXPECT_EQ(sol.stream, 0U);
+  // A configured symbol the connection does not carry is stored, but is none of its streams.
+  const MessageSeen btc = second.on_message(trade("btcusdt", "BTCUSDT", 9), true, kRecvUs);
+  EXPECT_FALSE(btc.stream);
+  ASSERT_EQ(sink_.records.size(), 3U);
+  EXPECT_EQ(sink_.records[0].route, routes.data_route(3));
+  EXPECT_EQ(sink_.records[1].route, routes.data_route(2));
+  EXPECT_EQ(sink_.records[2].route, routes.data_route(0));
+  EXPECT_EQ(metrics.symbols[3].last_trade_id.load(), 7);
 }
 
 TEST_F(RecordRouterTest, ServerShutdownIsReportedNotStored) {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <vector>
 
@@ -57,8 +60,11 @@ TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
 
   ASSERT_TRUE(eventually([&] { return sealed_count() == epochs.size(); }));
   std::lock_guard lock(mutex);
+  // Several threads seal: the order they finish in is theirs.
+  std::sort(sealed.begin(), sealed.end(),
+            [](const SealedPart& a, const SealedPart& b) { return a.name.epoch_ms < b.name.epoch_ms; });
   for (std::size_t i = 0; i < epochs.size(); ++i) {
-    EXPECT_EQ(sealed[i].name, part_name(epochs[i]));  // in the order given
+    EXPECT_EQ(sealed[i].name, part_name(epochs[i]));
     EXPECT_TRUE(std::filesystem::exists(sealed[i].part_file));
     EXPECT_TRUE(std::filesystem::exists(sealed[i].manifest_file));
     EXPECT_FALSE(std::filesystem::exists(layout.open_file(part_name(epochs[i]))));
@@ -145,6 +151,29 @@ TEST_F(SealerWorkerTest, RefusesFilesBeyondItsCapacity) {
   EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
   EXPECT_EQ(calls.load(), 2);
   EXPECT_TRUE(std::filesystem::exists(refused));  // left for the next start's recovery
+}
+
+TEST_F(SealerWorkerTest, SealsOnSeveralThreadsAtOnce) {
+  options.threads = 3;
+  std::mutex gate;
+  std::condition_variable opened;
+  bool release = false;
+  std::atomic<int> inside{0};
+  SealerWorker worker(layout, options, clock, metrics, [&](SealedPart) {
+    ++inside;
+    std::unique_lock lock(gate);
+    opened.wait_for(lock, 10s, [&] { return release; });
+  });
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(worker.enqueue({open_file(1739141034000 + i)}));
+  // One thread would hold the first file in its callback and never reach the other two.
+  EXPECT_TRUE(eventually([&] { return inside.load() == 3; }));
+  {
+    std::lock_guard lock(gate);
+    release = true;
+  }
+  opened.notify_all();
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(metrics.parts_sealed.load(), 3u);
 }
 
 TEST_F(SealerWorkerTest, DrainSealsEverythingQueuedThenRefusesMore) {

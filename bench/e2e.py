@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark of the collector against the fake exchange over loopback TLS, into the local
+store at the default rotation (2 MiB / 5 s) and gzip level 6. Prints the targets table of
+docs/PERFORMANCE.md; --json FILE also writes every figure.
+
+  python3 bench/e2e.py --collector build/release/src/app/market-collector --floor build/release/bench/mc_floor
+
+Scenarios (--scenarios, default all, in this order):
+  throughput  a blast of --trades trades of one symbol: CPU seconds of the collector (wait4 rusage),
+              MB of lines stored per CPU second, wall MB/s, peak RSS; then mc_floor: CPU seconds of
+              gzip level 6 + SHA-256 alone over the same stored lines. The ratio is the headline.
+  steady      one symbol at --steady-mbps MB/s of lines for --steady-secs: CPU share of one core
+              (from /proc/PID/stat after a warm-up), peak RSS, and for every record stored during the
+              run: receive -> stored (the manifest's mtime) and how long after its window ended.
+  many        --many-symbols symbols at --many-rate trades/s each: peak RSS and CPU share.
+  startup     --startup-runs starts: from exec to the receive time of the first stored line (the
+              exchange is already producing, so the first frame waits at most 1/rate for a trade).
+"""
+import argparse
+import gzip
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+import harness  # noqa: E402
+
+ROT_BYTES = 2 * 1024 * 1024
+ROT_SECS = 5
+# A part this close to ROT_BYTES was closed because the next line did not fit, not by its window.
+SIZE_CLOSED_SLACK = 4096
+LINE_BYTES_ESTIMATE = 193      # a BTCUSDT trade line as stored (recv_us + the exchange's message)
+RECV_US = re.compile(rb'^\{"recv_us":(\d+)', re.M)
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(market_collector_\w+) (\d+)$", text, re.M)}
+
+
+def percentile(values, q):
+    """values: list of (value, weight); the smallest value with at least q of the weight at or below it."""
+    values = sorted(values)
+    total = sum(w for _v, w in values)
+    seen = 0
+    for v, w in values:
+        seen += w
+        if seen >= q * total:
+            return v
+    return values[-1][0] if values else None
+
+
+def rate(before, after, name, seconds):
+    return (after.get(name, 0) - before.get(name, 0)) / seconds
+
+
+def proc_cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024  # MiB
+    return None
+
+
+class Run:
+    """One collector process on a fresh spool and store, against an exchange."""
+
+    def __init__(self, collector, exchange, symbols, tmp, name):
+        self.store = os.path.join(tmp, name, "store")
+        self.metrics_port = harness.free_port()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "BINANCE_WS_URL": exchange.url,
+            "SYMBOL": ",".join(symbols),
+            "LOCAL_DIR": os.path.join(tmp, name, "spool"),
+            "LOCAL_STORE_DIR": self.store,
+            "INSTANCE_ID": "bench",
+            "METRICS_ADDR": f"127.0.0.1:{self.metrics_port}",
+            "LOG_LEVEL": "warn",
+            # The bench measures the live path: a backfill of a start-up gap would add REST work.
+            "BACKFILL_ENABLED": "false",
+        }
+        if exchange.ca_file:
+            env["TLS_CA_FILE"] = exchange.ca_file
+        self.started_us = time.time_ns() // 1000
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen([collector], env=env)
+        self.usage = None
+        self.stop_sent_ns = None
+
+    def metrics(self):
+        return scrape(self.metrics_port)
+
+    def wait_metric(self, name, at_least, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = self.metrics().get(name, 0)
+            except OSError:
+                value = 0
+            if value >= at_least:
+                return value
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise SystemExit(f"{name} stalled at {value} of {at_least}")
+            time.sleep(0.05)
+
+    def stop(self):
+        self.stop_sent_ns = time.time_ns()
+        self.proc.send_signal(signal.SIGTERM)
+        # wait4 gives the collector's own rusage (RUSAGE_CHILDREN would add the fake exchange).
+        _pid, status, self.usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        if self.proc.returncode != 0:
+            raise SystemExit(f"the collector exited {self.proc.returncode}")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cpu_seconds(self):
+        return self.usage.ru_utime + self.usage.ru_stime
+
+    def peak_rss_mib(self):
+        return self.usage.ru_maxrss / 1024
+
+
+def stored_parts(store):
+    """[(manifest payload, manifest extra, manifest mtime ns, part path)] of every data part."""
+    parts = []
+    for root, _dirs, files in os.walk(store):
+        if "_quarantine" in root or ".incoming" in root:
+            continue
+        for name in files:
+            if not name.startswith("manifest-"):
+                continue
+            path = os.path.join(root, name)
+            with open(path) as f:
+                manifest = json.load(f)
+            part = os.path.join(root, "part-" + name[len("manifest-"):-len(".json")] + ".jsonl.gz")
+            parts.append((manifest["payload"], manifest.get("extra", {}), os.stat(path).st_mtime_ns, part))
+    return parts
+
+
+def run_floor(floor, store):
+    out = subprocess.run([floor, store, "6"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def scenario_throughput(args, tmp):
+    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=0, total=args.trades,
+                                     start_paused=True) as exchange:
+        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "throughput")
+        try:
+            harness.wait_until(lambda: exchange.stats()["clients"] >= 1, 20, "the collector to connect")
+            started = time.monotonic()
+            exchange.resume()
+            run.wait_metric("market_collector_records_routed_total", args.trades, 900)
+            routed_at = time.monotonic()
+            run.stop()
+            drained_at = time.monotonic()
+        finally:
+            run.kill()
+    parts = stored_parts(run.store)
+    raw = sum(p["bytes_uncompressed"] for p, *_ in parts)
+    records = sum(p["record_count"] for p, *_ in parts)
+    cpu = run.cpu_seconds()
+    floor = run_floor(args.floor, run.store)
+    return {
+        "trades": args.trades, "records_stored": records, "parts": len(parts),
+        "bytes_uncompressed": raw, "bytes_gzip": sum(p["bytes_gzip"] for p, *_ in parts),
+        "collector_cpu_seconds": round(cpu, 3),
+        "wall_seconds_to_routed": round(routed_at - started, 3),
+        "wall_seconds_to_stored": round(drained_at - started, 3),
+        "mb_per_cpu_second": round(raw / 1e6 / cpu, 1),
+        "wall_mb_per_second": round(raw / 1e6 / (drained_at - started), 1),
+        "peak_rss_mib": round(run.peak_rss_mib(), 1),
+        "floor": floor,
+        "cpu_over_floor": round(cpu / floor["cpu_seconds"], 2),
+    }
+
+
+def latencies(parts, stop_sent_ns):
+    """Per record: receive -> stored, and stored - the end of the record's window, in ms, weighted."""
+    after_window, recv_to_stored = [], []
+    for payload, extra, mtime_ns, part_path in parts:
+        if mtime_ns >= stop_sent_ns:  # stored by the drain at SIGTERM, not by rotation
+            continue
+        stored_us = mtime_ns // 1000
+        if payload["bytes_uncompressed"] >= ROT_BYTES - SIZE_CLOSED_SLACK:
+            end_us = extra["recv_max_us"]
+        else:
+            length = ROT_SECS * 1_000_000
+            end_us = (extra["recv_min_us"] // length + 1) * length
+        after_window.append(((stored_us - end_us) / 1000, payload["record_count"]))
+        with open(part_path, "rb") as f:
+            for m in RECV_US.finditer(gzip.decompress(f.read())):
+                recv_to_stored.append(((stored_us - int(m.group(1))) / 1000, 1))
+    return after_window, recv_to_stored
+
+
+def scenario_steady(args, tmp):
+    rate = int(args.steady_mbps * 1e6 / LINE_BYTES_ESTIMATE)
+    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=rate) as exchange:
+        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "steady")
+        try:
+            run.wait_metric("market_collector_records_routed_total", 1, 20)
+            time.sleep(args.warmup_secs)
+            cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            time.sleep(args.steady_secs)
+            cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            run.stop()
+        finally:
+            run.kill()
+    parts = stored_parts(run.store)
+    raw = sum(p["bytes_uncompressed"] for p, *_ in parts)
+    after_window, recv_to_stored = latencies(parts, run.stop_sent_ns)
+    wall = time.monotonic() - run.started
+    return {
+        "trades_per_second": rate, "mb_per_second_stored": round(raw / 1e6 / wall, 2),
+        "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
+        "measured_secs": round(t1 - t0, 1),
+        "peak_rss_mib": round(run.peak_rss_mib(), 1),
+        "parts_measured": len(after_window), "records_measured": len(recv_to_stored),
+        "recv_to_stored_ms": {"p50": percentile(recv_to_stored, 0.5), "p99": percentile(recv_to_stored, 0.99)},
+        "after_window_end_ms": {"p50": percentile(after_window, 0.5), "p99": percentile(after_window, 0.99),
+                                "max": max(v for v, _ in after_window) if after_window else None},
+    }
+
+
+def scenario_many(args, tmp):
+    symbols = [f"S{i:04d}USDT" for i in range(args.many_symbols)]
+    # A thousand symbols' price pools take the fake exchange a while to build.
+    with harness.start_fake_exchange(tls=True, symbols=symbols, rate=args.many_rate, start_timeout=120) as exchange:
+        run = Run(args.collector, exchange, symbols, tmp, "many")
+        try:
+            run.wait_metric("market_collector_records_routed_total", args.many_symbols, 60)
+            time.sleep(args.warmup_secs)
+            cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            before = run.metrics()
+            time.sleep(args.steady_secs)
+            cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            after = run.metrics()
+            connections = exchange.stats()["clients"]
+            run.stop()
+        finally:
+            run.kill()
+    parts = stored_parts(run.store)
+    return {
+        "symbols": args.many_symbols, "rate_per_symbol": args.many_rate, "connections": connections,
+        "records_per_second": round(rate(before, after, "market_collector_records_routed_total", t1 - t0)),
+        # Whether sealing and storing keep up: the writers close one part per symbol and window.
+        "parts_closed_per_second_expected": round(args.many_symbols / ROT_SECS),
+        "parts_sealed_per_second": round(rate(before, after, "market_collector_parts_sealed_total", t1 - t0)),
+        "parts_stored_per_second": round(rate(before, after, "market_collector_uploads_total", t1 - t0)),
+        "spool_files_at_end": after.get("market_collector_spool_files"),
+        "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
+        "peak_rss_mib": round(run.peak_rss_mib(), 1),
+        "parts": len(parts), "records_stored": sum(p["record_count"] for p, *_ in parts),
+    }
+
+
+def scenario_startup(args, tmp):
+    delays = []
+    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=2000) as exchange:
+        for i in range(args.startup_runs):
+            run = Run(args.collector, exchange, ["BTCUSDT"], tmp, f"startup-{i}")
+            try:
+                run.wait_metric("market_collector_records_routed_total", 1, 20)
+                run.stop()
+            finally:
+                run.kill()
+            first = min(extra["recv_min_us"] for _p, extra, *_ in stored_parts(run.store))
+            delays.append((first - run.started_us) / 1000)
+    return {"runs": len(delays), "ms": [round(d, 1) for d in delays], "median_ms": round(statistics.median(delays), 1),
+            "max_ms": round(max(delays), 1)}
+
+
+def table(results):
+    rows = []
+
+    def row(figure, target, value, ok):
+        rows.append((figure, target, value, "yes" if ok else "NO"))
+
+    t = results.get("throughput")
+    if t:
+        row("collector CPU / floor CPU (gzip-6 + SHA-256 of the same bytes)", "≤ 1.5",
+            f"{t['cpu_over_floor']} ({t['collector_cpu_seconds']} s / {t['floor']['cpu_seconds']:.2f} s; "
+            f"{t['mb_per_cpu_second']} MB per CPU-s)", t["cpu_over_floor"] <= 1.5)
+    s = results.get("steady")
+    if s:
+        row(f"CPU at {s['mb_per_second_stored']} MB/s of trades, one symbol", "≤ 2 % of one core",
+            f"{s['cpu_share_of_one_core'] * 100:.1f} %", s["cpu_share_of_one_core"] <= 0.02)
+        row("peak RSS, one symbol at 3 MB/s", "≤ 32 MB", f"{s['peak_rss_mib']} MiB", s["peak_rss_mib"] <= 32)
+    m = results.get("many")
+    if m:
+        row(f"peak RSS, {m['symbols']} symbols at {m['rate_per_symbol']} trades/s each", "≤ 256 MB",
+            f"{m['peak_rss_mib']} MiB ({m['cpu_share_of_one_core'] * 100:.1f} % of a core, "
+            f"{m['connections']} connections; parts sealed {m['parts_sealed_per_second']}/s, stored "
+            f"{m['parts_stored_per_second']}/s of {m['parts_closed_per_second_expected']}/s)",
+            m["peak_rss_mib"] <= 256)
+    if s:
+        p99 = s["after_window_end_ms"]["p99"]
+        row("receive → stored, local store", "p99 ≤ window end + 100 ms",
+            f"window end + {p99:.0f} ms (p50 +{s['after_window_end_ms']['p50']:.0f} ms; receive → stored "
+            f"p50 {s['recv_to_stored_ms']['p50']:.0f} ms, p99 {s['recv_to_stored_ms']['p99']:.0f} ms)",
+            p99 is not None and p99 <= 100)
+    u = results.get("startup")
+    if u:
+        row("start-up to first frame read", "≤ 200 ms", f"median {u['median_ms']} ms, max {u['max_ms']} ms "
+            f"({u['runs']} runs)", u["max_ms"] <= 200)
+    lines = ["| figure | target | measured | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--collector", required=True)
+    parser.add_argument("--floor", help="mc_floor (needed by the throughput scenario)")
+    parser.add_argument("--scenarios", default="throughput,steady,many,startup")
+    parser.add_argument("--trades", type=int, default=2_000_000)
+    parser.add_argument("--steady-mbps", type=float, default=3.0)
+    parser.add_argument("--steady-secs", type=float, default=30)
+    parser.add_argument("--warmup-secs", type=float, default=5)
+    parser.add_argument("--many-symbols", type=int, default=1000)
+    parser.add_argument("--many-rate", type=float, default=20)
+    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--json", help="also write every figure to this file")
+    args = parser.parse_args()
+    scenarios = args.scenarios.split(",")
+    known = {"throughput": scenario_throughput, "steady": scenario_steady, "many": scenario_many,
+             "startup": scenario_startup}
+    for name in scenarios:
+        if name not in known:
+            parser.error(f"unknown scenario {name!r}; known: {','.join(known)}")
+    if "throughput" in scenarios and not args.floor:
+        parser.error("the throughput scenario needs --floor (build/release/bench/mc_floor)")
+
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": os.uname().nodename,
+               "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
+        for name in scenarios:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            results[name] = known[name](args, tmp)
+            print(json.dumps(results[name]), file=sys.stderr, flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

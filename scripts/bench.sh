@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up, builds (release preset) and runs the end-to-end benchmark: prints the performance
+# targets table of docs/PERFORMANCE.md with what this machine measured.
+#   ./scripts/bench.sh                         every scenario (about 3 minutes)
+#   ./scripts/bench.sh --scenarios throughput  one of throughput,steady,many,startup
+# Other options: python3 bench/e2e.py --help. Figures also go to build/release/bench-e2e.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target market-collector mc_floor
+exec /usr/bin/python3 bench/e2e.py --collector build/release/src/app/market-collector \
+  --floor build/release/bench/mc_floor --json build/release/bench-e2e.json "$@"

@@ -1,0 +1,32 @@
+#pragma once
+// How many sealer and uploader threads the collector runs, from the number of symbols. Every symbol
+// closes a part per ROT_SECS window (200 a second for 1,000 symbols at 5 s), and both stages spend
+// most of a part's time waiting (fsyncs when sealing; a PUT's round trip, or the local store's fsyncs,
+// when storing), so threads, not cores, set how many parts a second they carry. A few symbols need
+// no more than the minimum; idle threads cost a stack each.
+
+#include <algorithm>
+#include <cstddef>
+
+namespace mc {
+
+inline constexpr std::size_t kMinSealerThreads = 2;
+inline constexpr std::size_t kMaxSealerThreads = 4;
+inline constexpr std::size_t kMinUploaderThreads = 2;
+inline constexpr std::size_t kMaxUploaderThreads = 16;
+// One more thread per this many symbols: measured on the benchmark VM (docs/PERFORMANCE.md), a
+// sealer thread seals ~50 small parts a second and an uploader thread stores ~45 parts (two
+// objects each) a second in the local store; S3 PUTs take longer still.
+inline constexpr std::size_t kSymbolsPerSealerThread = 128;
+inline constexpr std::size_t kSymbolsPerUploaderThread = 64;
+
+constexpr std::size_t sealer_threads(std::size_t symbols) {
+  return std::clamp(kMinSealerThreads + symbols / kSymbolsPerSealerThread, kMinSealerThreads, kMaxSealerThreads);
+}
+
+constexpr std::size_t uploader_threads(std::size_t symbols) {
+  return std::clamp(kMinUploaderThreads + symbols / kSymbolsPerUploaderThread, kMinUploaderThreads,
+                    kMaxUploaderThreads);
+}
+
+}  // namespace mc

@@ -1,0 +1,25 @@
+#include "app/worker_counts.hpp"
+
+#include <gtest/gtest.h>
+
+namespace mc {
+namespace {
+
+TEST(WorkerCounts, AFewSymbolsGetTheMinimum) {
+  EXPECT_EQ(sealer_threads(1), 2U);
+  EXPECT_EQ(uploader_threads(1), 2U);
+  EXPECT_EQ(sealer_threads(60), 2U);
+  EXPECT_EQ(uploader_threads(60), 2U);
+}
+
+TEST(WorkerCounts, GrowWithTheSymbolsUpToACap) {
+  EXPECT_EQ(sealer_threads(200), 3U);
+  EXPECT_EQ(uploader_threads(200), 5U);
+  EXPECT_EQ(sealer_threads(1000), kMaxSealerThreads);
+  EXPECT_EQ(uploader_threads(1000), kMaxUploaderThreads);
+  EXPECT_EQ(sealer_threads(100000), kMaxSealerThreads);
+  EXPECT_EQ(uploader_threads(100000), kMaxUploaderThreads);
+}
+
+}  // namespace
+}  // namespace mc
