@@ -31,6 +31,7 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
                      .to_ms = request.to_ms, .deep = request.deep, .findings = std::move(scan->findings)};
   for (const std::string& symbol : request.symbols) report.symbols.push_back({.symbol = symbol});
 
+  if (sink != nullptr) sink->start(request);
   const std::vector<AuditedPart>& parts = scan->parts;
   if (!request.deep) {
     for (const AuditedPart& part : parts) count_part(report, part, part.manifest.ids, part.manifest.ids.count());
@@ -46,7 +47,7 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
           return;
         }
         count_part(report, parts[i], check.ids, check.id_count);
-        if (sink != nullptr) sink->add_part(parts[i], check.lines);
+        if (sink != nullptr) sink->add_part(parts[i], check);
       });
   return report;
 }

@@ -2,8 +2,7 @@
 // `market-collector audit`: the shallow scan, the deep check of each part when asked, and the
 // coverage of each symbol by the union of instances and by each instance.
 
-#include <string_view>
-
+#include "audit/audit_deep.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/audit_scan.hpp"
 #include "audit/store_reader.hpp"
@@ -11,12 +10,15 @@
 
 namespace mc {
 
-// Takes the JSON lines of each part the deep audit verified (audit --export). run_audit hands over
-// the parts of one symbol one after another, symbols in the request's order.
+// Takes each part the deep audit verified, with its lines and where its trades are in them (audit
+// --export). run_audit hands over the parts of one symbol one after another, symbols in the request's
+// order, all on its caller's thread.
 class VerifiedPartSink {
  public:
   virtual ~VerifiedPartSink() = default;
-  virtual void add_part(const AuditedPart& part, std::string_view lines) = 0;
+  // Before the first part: the request being audited (its jobs are the threads the sink may use too).
+  virtual void start(const AuditRequest& request) = 0;
+  virtual void add_part(const AuditedPart& part, const DeepCheck& check) = 0;
 };
 
 // Fails only when the store cannot be listed; everything wrong with the data is in the report.

@@ -5,39 +5,19 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
-#include "spool/part_stats.hpp"
 
 namespace mc {
 namespace {
-
-// data.t of each line that has one; lines without (bad lines) are counted by scan_part.
-void collect_ids(std::string_view content, DeepCheck& check) {
-  simdjson::dom::parser parser;
-  std::size_t start = 0;
-  while (start < content.size()) {
-    std::size_t end = content.find('\n', start);
-    if (end == std::string_view::npos) end = content.size();
-    const std::string_view line = content.substr(start, end - start);
-    start = end + 1;
-    simdjson::dom::element doc;
-    if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS) continue;
-    std::int64_t id = 0;
-    if (doc.at_key("data").at_key("t").get_int64().get(id) != simdjson::SUCCESS) continue;
-    check.ids.add(id);
-    ++check.id_count;
-  }
-}
 
 std::string optional_text(const std::optional<std::int64_t>& value) {
   return value ? std::to_string(*value) : std::string("none");
 }
 
 // Names each manifest number the part contradicts; empty when all agree.
-std::string compare(const ManifestFacts& manifest, const PartStats& stats) {
+std::string compare(const ManifestFacts& manifest, const DeepScan& stats) {
   std::vector<std::string> problems;
   if (stats.record_count != manifest.record_count) {
     problems.push_back(fmt::format("record_count {} != {} lines", manifest.record_count, stats.record_count));
@@ -73,15 +53,19 @@ DeepCheck verify_part(const StoreReader& store, const AuditedPart& part, bool ke
   }
   Result<std::string> content = gunzip(*object);
   if (!content) return fail(FindingKind::kCorruptPart, content.status().message());
-  const simdjson::padded_string padded(*content);
-  const PartStats stats = scan_part(padded, PartKind::kData);
-  std::string problems = compare(part.manifest, stats);
-  if (stats.trimmed_bytes != 0) {
-    problems += fmt::format("{}{} bytes after the last newline", problems.empty() ? "" : "; ", stats.trimmed_bytes);
+  DeepScan scan = scan_deep(*content, /*with_trades=*/keep_lines);
+  std::string problems = compare(part.manifest, scan);
+  if (scan.trimmed_bytes != 0) {
+    problems += fmt::format("{}{} bytes after the last newline", problems.empty() ? "" : "; ", scan.trimmed_bytes);
   }
   if (!problems.empty()) return fail(FindingKind::kStatsMismatch, std::move(problems));
-  collect_ids(*content, check);
-  if (keep_lines) check.lines = std::move(content).value();
+  check.ids = std::move(scan.ids);
+  check.id_count = scan.id_count;
+  if (keep_lines) {
+    check.lines = std::move(content).value();
+    check.trades = std::move(scan.trades);
+    check.lines_without_trade = scan.lines_without_trade;
+  }
   return check;
 }
 

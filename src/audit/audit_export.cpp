@@ -1,18 +1,20 @@
 #include "audit/audit_export.hpp"
 
+#include <atomic>
 #include <chrono>
-#include <limits>
+#include <iterator>
+#include <set>
 #include <system_error>
 #include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <simdjson.h>
 
 #include "common/file_util.hpp"
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 
+#include "audit/ordered_pool.hpp"
 #include "audit/report_json.hpp"
 
 namespace mc {
@@ -42,31 +44,6 @@ std::string minute_file(std::string_view symbol, std::int64_t minute_ms) {
 using report_json::span_id;
 using report_json::ranges;
 
-// What the exporter needs of a line.
-struct LineFacts {
-  std::int64_t id = 0;        // data.t
-  std::int64_t trade_ms = 0;  // data.T, else data.E
-  std::int64_t recv_us = 0;   // absent: after every line that has one
-  bool rest = false;          // "src":"rest"
-};
-
-std::optional<LineFacts> read_line(simdjson::dom::parser& parser, std::string_view line) {
-  simdjson::dom::element doc;
-  LineFacts facts;
-  if (parser.parse(line.data(), line.size(), /*realloc_if_needed=*/true).get(doc) != simdjson::SUCCESS ||
-      doc.at_key("data").at_key("t").get_int64().get(facts.id) != simdjson::SUCCESS ||
-      (doc.at_key("data").at_key("T").get_int64().get(facts.trade_ms) != simdjson::SUCCESS &&
-       doc.at_key("data").at_key("E").get_int64().get(facts.trade_ms) != simdjson::SUCCESS)) {
-    return std::nullopt;
-  }
-  if (doc.at_key("recv_us").get_int64().get(facts.recv_us) != simdjson::SUCCESS) {
-    facts.recv_us = std::numeric_limits<std::int64_t>::max();
-  }
-  std::string_view src;
-  facts.rest = doc.at_key("src").get_string().get(src) == simdjson::SUCCESS && src == "rest";
-  return facts;
-}
-
 }  // namespace
 
 Result<AuditExporter> AuditExporter::open(const std::filesystem::path& dir, std::uint64_t memory_limit) {
@@ -89,7 +66,7 @@ Result<AuditExporter> AuditExporter::open(const std::filesystem::path& dir, std:
   return AuditExporter(dir, memory_limit);
 }
 
-void AuditExporter::add_part(const AuditedPart& part, std::string_view lines) {
+void AuditExporter::add_part(const AuditedPart& part, const DeepCheck& check) {
   if (!error_) return;
   if (symbol_ != part.symbol) {
     if (symbol_) error_ = flush();
@@ -102,21 +79,13 @@ void AuditExporter::add_part(const AuditedPart& part, std::string_view lines) {
     symbol_ = part.symbol;
     tallies_[part.symbol];
   }
-  simdjson::dom::parser parser;
-  std::size_t start = 0;
-  while (start < lines.size() && error_) {
-    std::size_t end = lines.find('\n', start);
-    if (end == std::string_view::npos) end = lines.size();
-    const std::string_view line = lines.substr(start, end - start);
-    start = end + 1;
-    const std::optional<LineFacts> facts = read_line(parser, line);
-    if (!facts) {
-      ++tallies_[part.symbol].lines_skipped;
-      continue;
-    }
-    hold(part.symbol, facts->id,
-         {.bytes = std::string(line), .minute_ms = floor_minute(facts->trade_ms), .recv_us = facts->recv_us,
-          .rest = facts->rest});
+  tallies_[part.symbol].lines_skipped += check.lines_without_trade;
+  const std::string_view lines = check.lines;
+  for (const TradeLine& trade : check.trades) {
+    hold(part.symbol, trade.id,
+         {.bytes = std::string(lines.substr(trade.offset, trade.length)), .minute_ms = floor_minute(trade.trade_ms),
+          .recv_us = trade.recv_us, .rest = trade.rest});
+    if (!error_) return;
   }
 }
 
@@ -144,22 +113,54 @@ void AuditExporter::hold(std::string_view symbol, std::int64_t id, HeldLine line
 
 Status AuditExporter::flush() {
   // Ids ascending, so each minute's list is in id order.
-  std::map<std::int64_t, std::vector<std::pair<std::int64_t, const HeldLine*>>> minutes;
-  for (const auto& [id, line] : held_) minutes[line.minute_ms].emplace_back(id, &line);
-  Status status;
+  std::map<std::int64_t, MinuteLines> by_minute;
+  for (const auto& [id, line] : held_) by_minute[line.minute_ms].emplace_back(id, &line);
+  std::vector<std::pair<std::int64_t, MinuteLines>> minutes(std::make_move_iterator(by_minute.begin()),
+                                                            std::make_move_iterator(by_minute.end()));
+  // The folders first, so that no two threads race to create one.
+  std::set<std::filesystem::path> folders;
   for (const auto& [minute_ms, lines] : minutes) {
-    status = write_minute(minute_ms, lines);
-    if (!status) break;
-    tallies_[*symbol_].lines_written += lines.size();
+    folders.insert((dir_ / minute_file(*symbol_, minute_ms)).parent_path());
   }
+  Status status;
+  for (const std::filesystem::path& folder : folders) {
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec) {
+      status = Status::fatal(fmt::format("export: create {}: {}", folder.string(), ec.message()));
+      break;
+    }
+  }
+  // Minutes are written on jobs_ threads and recorded in minute order; after a failure the minutes
+  // not yet started are skipped, and the first failure in minute order is the export's.
+  std::atomic<bool> failed{!status};
+  run_ordered(
+      minutes.size(), jobs_,
+      [this, &minutes, &failed](std::size_t i) -> Result<ExportedFile> {
+        if (failed.load()) return Status::fatal("export: not written after an earlier failure");
+        Result<ExportedFile> file = write_minute(minutes[i].first, minutes[i].second);
+        if (!file) failed.store(true);
+        return file;
+      },
+      [this, &status](std::size_t, Result<ExportedFile> file) {
+        if (!status) return;
+        if (!file) {
+          status = file.status();
+          return;
+        }
+        tallies_[*symbol_].lines_written += file->lines;
+        files_.push_back(std::move(file).value());
+      });
   held_.clear();
   held_bytes_ = 0;
   return status;
 }
 
-Status AuditExporter::write_minute(std::int64_t minute_ms,
-                                   const std::vector<std::pair<std::int64_t, const HeldLine*>>& lines) {
+Result<ExportedFile> AuditExporter::write_minute(std::int64_t minute_ms, const MinuteLines& lines) const {
+  std::size_t size = 0;
+  for (const auto& [id, line] : lines) size += line->bytes.size() + 1;
   std::string content;
+  content.reserve(size);
   for (const auto& [id, line] : lines) {
     content += line->bytes;
     content += '\n';
@@ -169,15 +170,10 @@ Status AuditExporter::write_minute(std::int64_t minute_ms,
   if (!gz) return gz.status().with_context("export: gzip " + relative);
   Result<std::string> sha = sha256_hex(*gz);
   if (!sha) return sha.status().with_context("export: sha256 " + relative);
-  const std::filesystem::path path = dir_ / relative;
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return Status::fatal(fmt::format("export: create {}: {}", path.parent_path().string(), ec.message()));
-  if (Status written = write_file_atomic(path, *gz); !written) return written.with_context("export");
-  files_.push_back({.path = relative, .symbol = *symbol_, .minute_ms = minute_ms, .lines = lines.size(),
-                    .first_id = lines.front().first, .last_id = lines.back().first, .bytes = gz->size(),
-                    .sha256 = std::move(sha).value()});
-  return Status::ok();
+  if (Status written = write_file_atomic(dir_ / relative, *gz); !written) return written.with_context("export");
+  return ExportedFile{.path = relative, .symbol = *symbol_, .minute_ms = minute_ms, .lines = lines.size(),
+                      .first_id = lines.front().first, .last_id = lines.back().first, .bytes = gz->size(),
+                      .sha256 = std::move(sha).value()};
 }
 
 Status AuditExporter::finish(const AuditReport& report) {

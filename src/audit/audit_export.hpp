@@ -2,10 +2,13 @@
 // `audit --export DIR`: the deduplicated, id-ordered union of the audited range as gzip JSON lines,
 // one file per symbol and UTC minute of the trade time (docs/AUDIT.md, "Export").
 //
-// The exporter is fed the lines of every part the deep audit verified, keeps one line per trade id
+// The exporter is fed the lines of every part the deep audit verified, with where each trade is in
+// them (read by the deep audit's own pass, so the export holds exactly the ids it counts), keeps one line per trade id
 // (a live line before a "src":"rest" one, then the earliest recv_us, then the first seen) for the
 // symbol at hand, and writes that symbol's minute files when the next symbol starts. finish() writes
 // the last symbol's files and then _export.json, so a DIR without _export.json is an unfinished export.
+// A symbol's minute files are built, compressed and written on the audit's --jobs threads; the
+// files and _export.json are the same for any number of threads.
 
 #include <cstdint>
 #include <filesystem>
@@ -49,7 +52,8 @@ class AuditExporter final : public VerifiedPartSink {
   static Result<AuditExporter> open(const std::filesystem::path& dir,
                                     std::uint64_t memory_limit = kDefaultExportMemoryLimit);
 
-  void add_part(const AuditedPart& part, std::string_view lines) override;
+  void start(const AuditRequest& request) override { jobs_ = request.jobs; }
+  void add_part(const AuditedPart& part, const DeepCheck& check) override;
 
   // Writes the last symbol's files, then _export.json (the report's range, findings, per-symbol
   // union and missing ranges, and every file). The first error of the whole export, if any; after
@@ -74,13 +78,17 @@ class AuditExporter final : public VerifiedPartSink {
 
   // Keeps line for id unless the line held for it is preferred; symbol names the guard's error.
   void hold(std::string_view symbol, std::int64_t id, HeldLine line);
+  using MinuteLines = std::vector<std::pair<std::int64_t, const HeldLine*>>;  // by id
+
   // Writes the held symbol's minute files and forgets its lines.
   Status flush();
-  Status write_minute(std::int64_t minute_ms, const std::vector<std::pair<std::int64_t, const HeldLine*>>& lines);
+  // Writes one minute file; thread-safe (it touches only its own file).
+  Result<ExportedFile> write_minute(std::int64_t minute_ms, const MinuteLines& lines) const;
   Status write_manifest(const AuditReport& report) const;
 
   std::filesystem::path dir_;
   std::uint64_t limit_;
+  unsigned jobs_ = 1;  // the audit's, from start()
   std::optional<std::string> symbol_;  // the symbol whose lines are held
   std::map<std::int64_t, HeldLine> held_;  // by trade id
   std::uint64_t held_bytes_ = 0;

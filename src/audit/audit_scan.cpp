@@ -1,8 +1,9 @@
 #include "audit/audit_scan.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <atomic>
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <utility>
 #include <variant>
@@ -10,25 +11,17 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "audit/listing_plan.hpp"
 #include "audit/ordered_pool.hpp"
 #include "spool/part_name.hpp"
 
 namespace mc {
 namespace {
 
-constexpr std::int64_t kMsPerMinute = 60'000;
-constexpr std::int64_t kMsPerDay = 86'400'000;
+constexpr std::size_t kDayFolderLength = 14;  // "dt=YYYY-MM-DD/"
 constexpr std::size_t kSha256HexLength = 64;
 
 using Json = nlohmann::json;
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-std::string day_folder(std::int64_t day_index) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day_index}}};
-  return fmt::format("dt={:04}-{:02}-{:02}/", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
-}
 
 bool is_instance_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -42,7 +35,7 @@ std::optional<int> two_digits(std::string_view text, int max) {
   return value;
 }
 
-// A listed object of a day folder: "HH/MM/part-<instance>-<epoch_ms>.jsonl.gz" or the manifest.
+// A listed object's file name: "part-<instance>-<epoch_ms>.jsonl.gz" or the manifest's.
 struct ListedName {
   bool is_part = false;
   std::string instance_id;
@@ -180,6 +173,48 @@ std::variant<Finding, AuditedPart> check_pair(const StoreReader& store, const st
                      std::move(facts).value()};
 }
 
+// What a symbol's listings hold: its objects paired by name, and the keys that break the layout.
+struct ListedSymbol {
+  std::map<PairId, Pair> pairs;
+  std::vector<Finding> bad_keys;
+};
+
+// "<prefix>exchange=binance/stream=trade/symbol=<SYMBOL>/"
+std::string symbol_folder(const AuditRequest& request, std::size_t symbol) {
+  return fmt::format("{}exchange=binance/stream=trade/symbol={}/", request.prefix, request.symbols[symbol]);
+}
+
+// Files each listed object of a symbol's folder as a part or a manifest of its pair, or as a bad key.
+void file_listing(const AuditRequest& request, const std::string& symbol, std::string_view symbol_key,
+                  std::vector<StoredObject> objects, ListedSymbol& listed) {
+  for (StoredObject& object : objects) {
+    // "dt=YYYY-MM-DD/HH/MM/<file>": every folder of the plan is a day folder or lies in one.
+    const std::string_view rest = std::string_view(object.key).substr(symbol_key.size() + kDayFolderLength);
+    const std::optional<int> hour = two_digits(rest.substr(0, 2), 23);
+    const std::optional<int> minute = rest.size() > 6 ? two_digits(rest.substr(3, 2), 59) : std::nullopt;
+    if (!hour || !minute || rest[2] != '/' || rest[5] != '/' || rest.find('/', 6) != std::string_view::npos) {
+      listed.bad_keys.push_back({FindingKind::kBadKey, object.key, "not under a dt=YYYY-MM-DD/HH/MM/ folder"});
+      continue;
+    }
+    Result<ListedName> name = parse_file_name(rest.substr(6));
+    if (!name) {
+      listed.bad_keys.push_back({FindingKind::kBadKey, object.key, name.status().message()});
+      continue;
+    }
+    const PartName expected{.prefix = request.prefix, .stream = "trade", .symbol = symbol,
+                            .instance_id = name->instance_id, .epoch_ms = name->epoch_ms};
+    const std::string expected_key = name->is_part ? expected.part_key() : expected.manifest_key();
+    if (expected_key != object.key) {
+      listed.bad_keys.push_back(
+          {FindingKind::kBadKey, object.key,
+           fmt::format("folder does not match epoch_ms {}: expected {}", name->epoch_ms, expected.directory_key())});
+      continue;
+    }
+    Pair& pair = listed.pairs[{name->instance_id, name->epoch_ms}];
+    (name->is_part ? pair.part : pair.manifest) = std::move(object);
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(FindingKind kind) {
@@ -284,53 +319,54 @@ Result<ManifestFacts> check_manifest(std::string_view text, std::string_view par
 }
 
 Result<ScanResult> scan_store(const StoreReader& store, const AuditRequest& request) {
+  const std::vector<std::string> folders = listing_plan(request.from_ms, request.to_ms);
+  struct Listing {
+    std::size_t symbol = 0;  // index in request.symbols
+    std::string prefix;
+  };
+  std::vector<Listing> listings;
+  listings.reserve(request.symbols.size() * folders.size());
+  for (std::size_t s = 0; s < request.symbols.size(); ++s) {
+    for (const std::string& folder : folders) listings.push_back({s, symbol_folder(request, s) + folder});
+  }
+
+  // Every folder is listed on request.jobs threads and filed in plan order, which is key order, so the
+  // bad keys come out sorted whatever the number of threads. After a failure the folders not yet
+  // started are skipped: the audit fails on the first failing folder of the plan.
+  std::vector<ListedSymbol> listed(request.symbols.size());
+  std::atomic<bool> failed{false};
+  Status failure;
+  run_ordered(
+      listings.size(), request.jobs,
+      [&store, &listings, &failed](std::size_t i) -> Result<std::vector<StoredObject>> {
+        if (failed.load()) return Status::retryable("not listed after an earlier folder failed");
+        Result<std::vector<StoredObject>> objects = store.list(listings[i].prefix);
+        if (!objects) failed.store(true);
+        return objects;
+      },
+      [&](std::size_t i, Result<std::vector<StoredObject>> objects) {
+        if (!failure) return;
+        if (!objects) {
+          failure = objects.status().with_context(fmt::format("listing {}", listings[i].prefix));
+          return;
+        }
+        const std::size_t s = listings[i].symbol;
+        file_listing(request, request.symbols[s], symbol_folder(request, s), std::move(objects).value(), listed[s]);
+      });
+  if (!failure) return failure;
+
   ScanResult result;
-  const std::int64_t first_minute = floor_div(request.from_ms, kMsPerMinute) * kMsPerMinute;
-  for (const std::string& symbol : request.symbols) {
-    const std::string symbol_key = fmt::format("{}exchange=binance/stream=trade/symbol={}/", request.prefix, symbol);
-    std::map<PairId, Pair> pairs;
-    for (std::int64_t day = floor_div(request.from_ms, kMsPerDay); day <= floor_div(request.to_ms - 1, kMsPerDay);
-         ++day) {
-      const std::string day_key = symbol_key + day_folder(day);
-      Result<std::vector<StoredObject>> listed = store.list(day_key);
-      if (!listed) return listed.status().with_context(fmt::format("listing {}", day_key));
-      for (StoredObject& object : *listed) {
-        const std::string_view rest = std::string_view(object.key).substr(day_key.size());
-        // "HH/MM/<file>"
-        const std::optional<int> hour = two_digits(rest.substr(0, 2), 23);
-        const std::optional<int> minute = rest.size() > 6 ? two_digits(rest.substr(3, 2), 59) : std::nullopt;
-        if (!hour || !minute || rest[2] != '/' || rest[5] != '/' || rest.find('/', 6) != std::string_view::npos) {
-          result.findings.push_back({FindingKind::kBadKey, object.key, "not under a dt=YYYY-MM-DD/HH/MM/ folder"});
-          continue;
-        }
-        const std::int64_t folder_ms = day * kMsPerDay + *hour * 3'600'000LL + *minute * kMsPerMinute;
-        if (folder_ms < first_minute || folder_ms >= request.to_ms) continue;
-        Result<ListedName> name = parse_file_name(rest.substr(6));
-        if (!name) {
-          result.findings.push_back({FindingKind::kBadKey, object.key, name.status().message()});
-          continue;
-        }
-        const PartName expected{.prefix = request.prefix, .stream = "trade", .symbol = symbol,
-                                .instance_id = name->instance_id, .epoch_ms = name->epoch_ms};
-        const std::string expected_key = name->is_part ? expected.part_key() : expected.manifest_key();
-        if (expected_key != object.key) {
-          result.findings.push_back(
-              {FindingKind::kBadKey, object.key,
-               fmt::format("folder does not match epoch_ms {}: expected {}", name->epoch_ms, expected.directory_key())});
-          continue;
-        }
-        Pair& pair = pairs[{name->instance_id, name->epoch_ms}];
-        (name->is_part ? pair.part : pair.manifest) = std::move(object);
-      }
-    }
+  for (std::size_t s = 0; s < request.symbols.size(); ++s) {
+    const std::string& symbol = request.symbols[s];
+    std::move(listed[s].bad_keys.begin(), listed[s].bad_keys.end(), std::back_inserter(result.findings));
     // Manifests are read on request.jobs threads and checked there; results are kept in key order.
-    std::vector<std::pair<const PairId*, const Pair*>> listed;
-    listed.reserve(pairs.size());
-    for (const auto& [id, pair] : pairs) listed.emplace_back(&id, &pair);
+    std::vector<std::pair<const PairId*, const Pair*>> pairs;
+    pairs.reserve(listed[s].pairs.size());
+    for (const auto& [id, pair] : listed[s].pairs) pairs.emplace_back(&id, &pair);
     run_ordered(
-        listed.size(), request.jobs,
-        [&store, &listed, &symbol](std::size_t i) {
-          return check_pair(store, symbol, *listed[i].first, *listed[i].second);
+        pairs.size(), request.jobs,
+        [&store, &pairs, &symbol](std::size_t i) {
+          return check_pair(store, symbol, *pairs[i].first, *pairs[i].second);
         },
         [&result](std::size_t, std::variant<Finding, AuditedPart> checked) {
           if (Finding* finding = std::get_if<Finding>(&checked)) {

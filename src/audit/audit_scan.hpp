@@ -1,5 +1,5 @@
 #pragma once
-// The shallow audit: list the minute folders of a time range, pair each part with its manifest,
+// The shallow audit: list the folders of a time range (listing_plan.hpp), pair each part with its manifest,
 // check every key's layout and every manifest's required fields against its key and its listing.
 // Reads manifests only; parts are read by the deep audit (audit_deep.hpp).
 
@@ -21,8 +21,8 @@ struct AuditRequest {
   std::int64_t from_ms = 0;  // parts whose minute folder overlaps [from_ms, to_ms) are audited
   std::int64_t to_ms = 0;
   bool deep = false;
-  // Threads reading and checking objects (manifests, and parts in deep mode); the report is the same
-  // for any number. 1 reads on the calling thread.
+  // Threads listing folders, reading and checking objects (manifests, and parts in deep mode), and
+  // writing --export files; the report and the export are the same for any number. 1: the calling thread.
   unsigned jobs = 1;
 };
 

@@ -61,15 +61,20 @@ class AuditExportTest : public ::testing::Test {
     Result<AuditExporter> exporter = AuditExporter::open(out_, memory_limit);
     EXPECT_TRUE(exporter.is_ok()) << exporter.status().message();
     if (!exporter) return exporter.status();
+    return export_with(*exporter, std::move(symbols), 1, kBaseMs + 600'000);
+  }
+
+  // Runs the deep audit of [kBaseMs, to_ms) on jobs threads, feeding exporter; the export's status.
+  Status export_with(AuditExporter& exporter, std::vector<std::string> symbols, unsigned jobs, std::int64_t to_ms) {
     const LocalStoreReader reader(store_.path());
     Result<AuditReport> report = run_audit(reader,
                                            {.prefix = "raw/", .symbols = std::move(symbols), .from_ms = kBaseMs,
-                                            .to_ms = kBaseMs + 600'000, .deep = true},
-                                           &*exporter);
+                                            .to_ms = to_ms, .deep = true, .jobs = jobs},
+                                           &exporter);
     EXPECT_TRUE(report.is_ok()) << report.status().message();
     if (!report) return report.status();
     report_ = std::move(report).value();
-    return exporter->finish(report_);
+    return exporter.finish(report_);
   }
 
   Json manifest() const {
@@ -269,6 +274,66 @@ TEST_F(AuditExportTest, MemoryGuardFailsTheExportWithoutAManifest) {
   EXPECT_NE(status.message().find("shorter --from/--to range"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(out_ / "_export.json"));
   EXPECT_FALSE(std::filesystem::exists(out_ / "symbol=BTCUSDT"));
+}
+
+// Every file under dir, by relative path, with its bytes.
+std::map<std::string, std::string> tree(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    Result<std::string> bytes = read_file(entry.path());
+    EXPECT_TRUE(bytes.is_ok()) << entry.path();
+    files[std::filesystem::relative(entry.path(), dir).string()] = bytes ? *bytes : "";
+  }
+  return files;
+}
+
+// Three instances, two symbols, three hours: many minute files, each id in several parts.
+void three_hours(AuditStoreBuilder& builder) {
+  for (const std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
+    for (const std::string instance : {"i-a", "i-b", "i-c"}) {
+      for (std::int64_t part = 0; part < 36; ++part) {
+        if (instance == "i-b" && part % 7 == 3) continue;
+        const std::int64_t first = 1 + part * 40;
+        builder.add_part(instance, kBaseMs + part * 300'000 + (instance == "i-c" ? 11 : 0), id_run(first, first + 39),
+                         symbol);
+      }
+    }
+  }
+}
+
+TEST_F(AuditExportTest, OneAndFourThreadsWriteTheSameTreeAndManifest) {
+  three_hours(builder_);
+  const std::int64_t to_ms = kBaseMs + 3 * 3'600'000;
+  std::map<unsigned, std::map<std::string, std::string>> trees;
+  for (const unsigned jobs : {1U, 4U}) {
+    const std::filesystem::path out = out_parent_.path() / fmt::format("jobs-{}", jobs);
+    Result<AuditExporter> exporter = AuditExporter::open(out);
+    ASSERT_TRUE(exporter.is_ok());
+    ASSERT_TRUE(export_with(*exporter, {"BTCUSDT", "ETHUSDT"}, jobs, to_ms).is_ok()) << jobs;
+    EXPECT_EQ(exporter->files().size(), 2u * 36);  // each part's 40 trades fall in its own minute
+    trees[jobs] = tree(out);
+  }
+  ASSERT_TRUE(trees[1].contains("_export.json"));
+  EXPECT_EQ(trees[1].size(), 2u * 36 + 1);
+  EXPECT_EQ(trees[4], trees[1]);
+}
+
+TEST_F(AuditExportTest, AMinuteThatCannotBeWrittenFailsTheExportWithTheFirstFailureInMinuteOrder) {
+  three_hours(builder_);
+  Result<AuditExporter> exporter = AuditExporter::open(out_);
+  ASSERT_TRUE(exporter.is_ok());
+  // A directory where two minute files go: their rename fails.
+  for (const char* minute : {"05/15.jsonl.gz", "06/40.jsonl.gz"}) {
+    std::filesystem::create_directories(out_ / "symbol=BTCUSDT/dt=2026-11-25" / minute / "x");
+  }
+  const Status status = export_with(*exporter, {"BTCUSDT", "ETHUSDT"}, 4, kBaseMs + 3 * 3'600'000);
+  ASSERT_FALSE(status.is_ok());
+  EXPECT_NE(status.message().find("05/15.jsonl.gz"), std::string::npos) << status.message();
+  EXPECT_FALSE(std::filesystem::exists(out_ / "_export.json"));
+  ASSERT_EQ(exporter->files().size(), 3u);  // 05:00, 05:05 and 05:10, recorded in order
+  EXPECT_EQ(exporter->files().back().path, "symbol=BTCUSDT/dt=2026-11-25/05/10.jsonl.gz");
+  EXPECT_FALSE(std::filesystem::exists(out_ / "symbol=ETHUSDT"));  // the next symbol is not started
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The audit on several threads (AuditRequest::jobs, src/audit/ordered_pool.hpp) gives exactly the
 // one-thread report and export, over a store with a fault of every kind.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -138,8 +139,10 @@ class AuditParallelTest : public ::testing::Test {
   }
 
   // The JSON report and, when exporting, every exported file's bytes by relative path.
-  std::pair<std::string, std::map<std::string, std::string>> audit(unsigned jobs, bool deep, bool with_export) {
-    const std::filesystem::path out = out_.path() / fmt::format("export-{}-{}", jobs, deep);
+  std::pair<std::string, std::map<std::string, std::string>> audit(unsigned jobs, bool deep, bool with_export,
+                                                                   std::int64_t from_ms = kBaseMs,
+                                                                   std::int64_t to_ms = kBaseMs + 600'000) {
+    const std::filesystem::path out = out_.path() / fmt::format("export-{}-{}-{}-{}", jobs, deep, from_ms, to_ms);
     std::optional<AuditExporter> exporter;
     if (with_export) {
       Result<AuditExporter> opened = AuditExporter::open(out);
@@ -149,8 +152,8 @@ class AuditParallelTest : public ::testing::Test {
     const LocalStoreReader reader(store_.path());
     Result<AuditReport> report =
         run_audit(reader,
-                  {.prefix = "raw/", .symbols = {"BTCUSDT", "ETHUSDT"}, .from_ms = kBaseMs,
-                   .to_ms = kBaseMs + 600'000, .deep = deep, .jobs = jobs},
+                  {.prefix = "raw/", .symbols = {"BTCUSDT", "ETHUSDT"}, .from_ms = from_ms, .to_ms = to_ms,
+                   .deep = deep, .jobs = jobs},
                   exporter ? &*exporter : nullptr);
     EXPECT_TRUE(report.is_ok()) << report.status().message();
     if (!report) return {};
@@ -193,6 +196,28 @@ class AuditParallelTest : public ::testing::Test {
     });
   }
 
+  // Parts every 20 minutes from 05:20 to 09:20, a hole, faults, and keys outside the minute folders at
+  // every level: a range from 04:59:30 to 09:41:10 lists a minute, four hours and 42 minutes per symbol.
+  void add_hours() {
+    for (const std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
+      for (const std::string instance : {"i-a", "i-b"}) {
+        for (std::int64_t part = 1; part <= 13; ++part) {
+          if (instance == "i-a" && part == 8) continue;
+          const std::int64_t first = 2000 + part * 100;
+          names_[symbol + instance + "h" + std::to_string(part)] = builder_.add_part(
+              instance, kBaseMs + part * 1'200'000 + (instance == "i-b" ? 3 : 0), id_run(first, first + 99), symbol);
+        }
+      }
+      const std::string day = fmt::format("raw/exchange=binance/stream=trade/symbol={}/dt=2026-11-25/", symbol);
+      builder_.put(day + "stray.json", "x");           // not listed: the day is not wholly in range
+      builder_.put(day + "06/stray.json", "x");        // bad_key, from hour 06's listing
+      builder_.put(day + "09/41/notes.txt", "x");      // bad_key, from minute 09:41's listing
+      builder_.put(day + "09/42/notes.txt", "x");      // after the range
+    }
+    flip_byte(names_.at("ETHUSDTi-bh5").part_key(), 30);
+    std::filesystem::remove(builder_.path_of(names_.at("BTCUSDTi-bh9").part_key()));
+  }
+
   testing::TempDir store_;
   testing::TempDir out_;
   AuditStoreBuilder builder_{store_.path()};
@@ -229,6 +254,82 @@ TEST_F(AuditParallelTest, DeepReportAndExportAreTheSequentialOnes) {
     const auto [parallel, parallel_files] = audit(jobs, true, true);
     EXPECT_EQ(parallel, sequential) << jobs;
     EXPECT_EQ(parallel_files, sequential_files) << jobs;  // _export.json included: same findings, same order
+  }
+}
+
+constexpr std::int64_t kHoursFromMs = kBaseMs - 30'000;                 // 04:59:30
+constexpr std::int64_t kHoursToMs = kBaseMs + 4 * 3'600'000 + 2'470'000;  // 09:41:10
+
+TEST_F(AuditParallelTest, ReportsOverSeveralHoursAreTheSequentialOneForAnyJobs) {
+  add_hours();
+  const auto [shallow, none] = audit(1, /*deep=*/false, /*with_export=*/false, kHoursFromMs, kHoursToMs);
+  const auto [deep, files] = audit(1, /*deep=*/true, /*with_export=*/true, kHoursFromMs, kHoursToMs);
+  const Json report = Json::parse(deep);
+  std::vector<std::string> bad_keys;
+  for (const Json& finding : report["findings"]) {
+    if (finding["kind"] == "bad_key") bad_keys.push_back(finding["key"].get<std::string>().substr(49));
+  }
+  // In key order, each symbol's listing findings before its manifests' and parts' findings.
+  EXPECT_EQ(bad_keys, (std::vector<std::string>{"dt=2026-11-25/06/stray.json", "dt=2026-11-25/09/41/notes.txt",
+                                                 "dt=2026-11-25/06/stray.json", "dt=2026-11-25/09/41/notes.txt"}));
+  // SetUp's 35 parts that verify (36, less a hole, three faults, plus three), and 24 of the added hours'.
+  EXPECT_EQ(report["symbols"][0]["parts"], 59);
+  for (const unsigned jobs : {2U, 8U}) {
+    EXPECT_EQ(audit(jobs, false, false, kHoursFromMs, kHoursToMs).first, shallow) << jobs;
+    const auto [parallel, parallel_files] = audit(jobs, true, true, kHoursFromMs, kHoursToMs);
+    EXPECT_EQ(parallel, deep) << jobs;
+    EXPECT_EQ(parallel_files, files) << jobs;
+  }
+}
+
+// Lists through a local store, recording every prefix, and fails one.
+class ListingSpy final : public StoreReader {
+ public:
+  ListingSpy(const StoreReader& store, std::string failing) : store_(store), failing_(std::move(failing)) {}
+  Result<std::vector<StoredObject>> list(std::string_view prefix) const override {
+    {
+      const std::lock_guard lock(mutex_);
+      listed_.emplace_back(prefix);
+    }
+    if (prefix == failing_) return Status::retryable("503 SlowDown");
+    return store_.list(prefix);
+  }
+  Result<std::string> get(std::string_view key) const override { return store_.get(key); }
+  std::string describe() const override { return store_.describe(); }
+  std::vector<std::string> listed() const {
+    const std::lock_guard lock(mutex_);
+    return listed_;
+  }
+
+ private:
+  const StoreReader& store_;
+  std::string failing_;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::string> listed_;
+};
+
+TEST_F(AuditParallelTest, ListsThePlansFoldersOnceEachAndFailsWhenAnyFolderCannotBeListed) {
+  add_hours();
+  const LocalStoreReader local(store_.path());
+  const AuditRequest request{.prefix = "raw/", .symbols = {"BTCUSDT", "ETHUSDT"}, .from_ms = kHoursFromMs,
+                             .to_ms = kHoursToMs, .deep = false, .jobs = 8};
+  const ListingSpy spy(local, "");
+  ASSERT_TRUE(run_audit(spy, request).is_ok());
+  std::vector<std::string> listed = spy.listed();
+  std::sort(listed.begin(), listed.end());
+  ASSERT_EQ(listed.size(), 2u * (1 + 4 + 42));
+  EXPECT_EQ(listed[0], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/04/59/");
+  EXPECT_EQ(listed[1], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/05/");
+  EXPECT_EQ(std::adjacent_find(listed.begin(), listed.end()), listed.end());
+
+  const std::string failing = "raw/exchange=binance/stream=trade/symbol=ETHUSDT/dt=2026-11-25/07/";
+  for (const unsigned jobs : {1U, 8U}) {
+    const ListingSpy broken(local, failing);
+    AuditRequest with_jobs = request;
+    with_jobs.jobs = jobs;
+    Result<AuditReport> report = run_audit(broken, with_jobs);
+    ASSERT_FALSE(report.is_ok()) << jobs;
+    EXPECT_EQ(report.status().message(), "listing " + failing + ": 503 SlowDown") << jobs;
   }
 }
 

@@ -88,11 +88,33 @@ TEST_F(AuditScanTest, StrangeNamesAndInstanceIdsAreBadKeys) {
   const std::string day = "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/";
   builder_.put(day + "05/00/notes.txt", "x");
   builder_.put(day + "05/00/part-i!a-1795582801000.jsonl.gz", "x");
-  builder_.put(day + "stray.json", "x");
+  builder_.put(day + "05/stray.json", "x");
   const ScanResult result = scan();
   ASSERT_EQ(result.findings.size(), 3u);
   for (const Finding& finding : result.findings) EXPECT_EQ(finding.kind, FindingKind::kBadKey) << finding.key;
   EXPECT_NE(result.findings[1].reason.find("instance id"), std::string::npos) << result.findings[1].reason;
+}
+
+TEST_F(AuditScanTest, AFolderIsListedOnlyWhenTheRangeHoldsAllOfIt) {
+  const std::string day = "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/";
+  builder_.put(day + "stray.json", "x");     // in the day folder, not in an hour's
+  builder_.put(day + "05/stray.json", "x");  // in hour 05's folder, not in a minute's
+  builder_.add_part("i-a", kBaseMs + 1000, id_run(1, 10));
+  const LocalStoreReader reader(dir_.path());
+  const auto bad_keys = [&reader, &day](std::int64_t from_ms, std::int64_t to_ms) {
+    AuditRequest request{.prefix = "raw/", .symbols = {"BTCUSDT"}, .from_ms = from_ms, .to_ms = to_ms};
+    Result<ScanResult> result = scan_store(reader, request);
+    EXPECT_TRUE(result.is_ok()) << result.status().message();
+    std::vector<std::string> keys;
+    if (!result) return keys;
+    EXPECT_EQ(result->parts.size(), 1u);
+    for (const Finding& finding : result->findings) keys.push_back(finding.key.substr(day.size()));
+    return keys;
+  };
+  const std::int64_t midnight = kBaseMs - 5 * 3'600'000;
+  EXPECT_EQ(bad_keys(midnight, midnight + 86'400'000), (std::vector<std::string>{"05/stray.json", "stray.json"}));
+  EXPECT_EQ(bad_keys(kBaseMs, kBaseMs + 3'600'000), (std::vector<std::string>{"05/stray.json"}));
+  EXPECT_EQ(bad_keys(kBaseMs, kBaseMs + 60'000), (std::vector<std::string>{}));
 }
 
 TEST(CheckManifestTest, RefusesMissingOrContradictoryFields) {
