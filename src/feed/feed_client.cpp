@@ -194,8 +194,10 @@ bool is_hashed_cert_dir(const char* dir) {
 // environment names a file or directory (SSL_CERT_FILE, SSL_CERT_DIR) or there is no hashed directory.
 Status load_system_trust(ssl::context& context) {
   const char* dir = X509_get_default_cert_dir();
+  // getenv from several feed threads is safe: nothing in the process calls setenv.
   const bool environment_chooses =
-      std::getenv(X509_get_default_cert_file_env()) != nullptr || std::getenv(X509_get_default_cert_dir_env()) != nullptr;
+      std::getenv(X509_get_default_cert_file_env()) != nullptr ||  // NOLINT(concurrency-mt-unsafe)
+      std::getenv(X509_get_default_cert_dir_env()) != nullptr;     // NOLINT(concurrency-mt-unsafe)
   if (!environment_chooses && is_hashed_cert_dir(dir)) {
     if (SSL_CTX_load_verify_dir(context.native_handle(), dir) == 1) return Status::ok();
   }

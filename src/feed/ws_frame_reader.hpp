@@ -36,7 +36,7 @@ struct WsEvent {
 class WsFrameReader {
  public:
   // Bytes asked of the transport per read; a TLS read returns at most one record (16 KiB).
-  static constexpr std::size_t kReadChunk = 64 * 1024;
+  static constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
   // A message longer than max_message_bytes (all fragments together) is a protocol error.
   explicit WsFrameReader(std::size_t max_message_bytes);
