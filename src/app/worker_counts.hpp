@@ -3,14 +3,15 @@
 // closes a part per ROT_SECS window (200 a second for 1,000 symbols at 5 s), and both stages spend
 // most of a part's time waiting (fsyncs when sealing; a PUT's round trip, or the local store's fsyncs,
 // when storing), so threads, not cores, set how many parts a second they carry. A few symbols need
-// no more than the minimum; idle threads cost a stack each.
+// no more than the minimum: one sealer, whose 2 MiB part in memory is a sixth of the collector's RSS
+// at one busy symbol; two uploaders, so one slow PUT does not hold the queue.
 
 #include <algorithm>
 #include <cstddef>
 
 namespace mc {
 
-inline constexpr std::size_t kMinSealerThreads = 2;
+inline constexpr std::size_t kMinSealerThreads = 1;
 inline constexpr std::size_t kMaxSealerThreads = 4;
 inline constexpr std::size_t kMinUploaderThreads = 2;
 inline constexpr std::size_t kMaxUploaderThreads = 16;

@@ -6,14 +6,14 @@ namespace mc {
 namespace {
 
 TEST(WorkerCounts, AFewSymbolsGetTheMinimum) {
-  EXPECT_EQ(sealer_threads(1), 2U);
+  EXPECT_EQ(sealer_threads(1), 1U);
   EXPECT_EQ(uploader_threads(1), 2U);
-  EXPECT_EQ(sealer_threads(60), 2U);
+  EXPECT_EQ(sealer_threads(60), 1U);
   EXPECT_EQ(uploader_threads(60), 2U);
 }
 
 TEST(WorkerCounts, GrowWithTheSymbolsUpToACap) {
-  EXPECT_EQ(sealer_threads(200), 3U);
+  EXPECT_EQ(sealer_threads(200), 2U);
   EXPECT_EQ(uploader_threads(200), 5U);
   EXPECT_EQ(sealer_threads(1000), kMaxSealerThreads);
   EXPECT_EQ(uploader_threads(1000), kMaxUploaderThreads);
