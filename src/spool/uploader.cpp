@@ -179,9 +179,11 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     return Outcome::kFailed;
   }
 
-  const auto put = [&](const std::string& key, const std::string& body, const char* content_type) -> bool {
+  // The sealer fsynced both files: a local store on the same file system links them.
+  const auto put = [&](const std::string& key, const std::string& body, const char* content_type,
+                       const std::filesystem::path& file) -> bool {
     Result<std::string> sha = sha256_hex(body);
-    Status stored = sha ? store_.put(PutRequest{key, body, content_type, *sha}) : sha.status();
+    Status stored = sha ? store_.put(PutRequest{key, body, content_type, *sha, file}) : sha.status();
     if (!stored) {
       failure = {key, stored.with_context(store_.describe())};
       return false;
@@ -190,11 +192,11 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     return true;
   };
   if (!entry.part_stored) {
-    if (!put(part_key, *part_bytes, "application/gzip")) return Outcome::kFailed;
+    if (!put(part_key, *part_bytes, "application/gzip", part.part_file)) return Outcome::kFailed;
     // A later try only needs the manifest: the part is not sent twice.
     entry.part_stored = true;
   }
-  if (!put(manifest_key, *manifest_bytes, "application/json")) return Outcome::kFailed;
+  if (!put(manifest_key, *manifest_bytes, "application/json", part.manifest_file)) return Outcome::kFailed;
 
   bump(metrics_.uploads_ok);
   // The mark first: once the files are gone, it is all that keeps a later part from this key.

@@ -67,6 +67,25 @@ Status write_then_rename(const fs::path& incoming, const fs::path& target, std::
   return written;
 }
 
+// Links source (a durable file holding the object's bytes) under a temporary name and renames that
+// over target: no bytes written, no data fsync, no new inode. False when the link is refused (another
+// file system, a file system without hard links, the file gone): the caller writes the bytes instead.
+bool link_then_rename(const fs::path& incoming, const fs::path& source, const fs::path& target, Status& result) {
+  std::error_code ec;
+  fs::create_directories(incoming, ec);
+  if (ec) return false;
+  std::string temp = (incoming / "link").string();
+  temp += kTempTemplate;
+  // mkstemp only to reserve a fresh name: link() cannot replace it, so it is removed first.
+  UniqueFd reserved(::mkostemp(temp.data(), O_CLOEXEC));
+  if (!reserved.valid()) return false;
+  ::unlink(temp.c_str());
+  if (::link(source.c_str(), temp.c_str()) != 0) return false;
+  result = rename_durable(temp, target);
+  if (!result) ::unlink(temp.c_str());
+  return true;
+}
+
 // Best effort: a file that cannot be removed now is tried again at the next start.
 void remove_stale_incoming(const fs::path& incoming) {
   std::error_code ec;
@@ -121,6 +140,12 @@ Status LocalStore::put(const PutRequest& request) {
   }
   if (Status created = create_key_directories(root_, request.key); !created) {
     return created.with_context("put " + request.key);
+  }
+  if (!request.source_file.empty()) {
+    Status linked = Status::ok();
+    if (link_then_rename(root_ / kIncomingDir, request.source_file, path_of(request.key), linked)) {
+      return linked.with_context("put " + request.key);
+    }
   }
   return write_then_rename(root_ / kIncomingDir, path_of(request.key), request.body).with_context("put " + request.key);
 }

@@ -3,6 +3,7 @@
 // default) and S3. A put either stores the whole object under the key or fails; it never leaves a
 // partial object visible under the key.
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,9 @@ struct PutRequest {
   std::string_view body;      // the object's bytes; must outlive the call
   std::string content_type;   // "application/gzip" or "application/json"
   std::string sha256_hex;     // SHA-256 of body, lower-case hex (stores may verify or send it)
+  // A durable file (written and fsynced) that holds exactly body, or empty. A store on the same
+  // file system may link it instead of writing and fsyncing the bytes again.
+  std::filesystem::path source_file;
 };
 
 class ObjectStore {

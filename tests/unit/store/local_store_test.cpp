@@ -53,6 +53,41 @@ TEST(LocalStore, PutWritesTheExactBytesUnderTheKeyAndNoTempFile) {
   EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
 }
 
+TEST(LocalStore, ADurableSourceFileIsLinkedNotCopied) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "store");
+  const fs::path sealed = dir.path() / "sealed.gz";
+  ASSERT_TRUE(write_file_atomic(sealed, "sealed bytes"));
+  PutRequest linked = request(kKey, "sealed bytes");
+  linked.source_file = sealed;
+  ASSERT_TRUE(store.put(linked));
+
+  struct stat source_stat {};
+  struct stat stored_stat {};
+  ASSERT_EQ(::stat(sealed.c_str(), &source_stat), 0);
+  ASSERT_EQ(::stat((dir.path() / "store" / kKey).c_str(), &stored_stat), 0);
+  EXPECT_EQ(stored_stat.st_ino, source_stat.st_ino);  // one inode, no second copy of the bytes
+  EXPECT_EQ(source_stat.st_nlink, 2u);
+  // The spool's name goes after the upload; the object stays whole, and nothing is left in .incoming.
+  ASSERT_TRUE(remove_file(sealed));
+  EXPECT_EQ(*read_file(dir.path() / "store" / kKey), "sealed bytes");
+  EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
+  // A retried upload links over the stored object.
+  ASSERT_TRUE(write_file_atomic(sealed, "sealed bytes"));
+  ASSERT_TRUE(store.put(linked));
+  EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
+}
+
+TEST(LocalStore, AnUnlinkableSourceFileFallsBackToWritingTheBody) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "store");
+  PutRequest gone = request(kKey, "the body");
+  gone.source_file = dir.path() / "vanished.gz";
+  ASSERT_TRUE(store.put(gone));
+  EXPECT_EQ(*read_file(dir.path() / "store" / kKey), "the body");
+  EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
+}
+
 TEST(LocalStore, PutReplacesAnExistingObjectWhole) {
   testing::TempDir dir;
   LocalStore store(dir.path());
