@@ -141,4 +141,12 @@ std::shared_ptr<spdlog::logger> make_logger(std::string_view component) {
   return base->clone(std::string(component));
 }
 
+std::string log_safe(std::string_view text, std::size_t max_bytes) {
+  std::string safe(text.substr(0, max_bytes));
+  for (char& c : safe) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '_';
+  }
+  return safe;
+}
+
 }  // namespace mc

@@ -2,7 +2,9 @@
 // Logging: spdlog loggers named by component ("feed", "spool", "store", ...). Text for people,
 // JSON lines for machines. Messages carry key=value fields and never secrets.
 
+#include <cstddef>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <spdlog/spdlog.h>
@@ -18,5 +20,9 @@ bool init_logging(std::string_view level, LogFormat format);
 // A logger for one component, sharing the process-wide sink set up by init_logging. Safe to call
 // before init_logging (then it logs text at info to stderr).
 std::shared_ptr<spdlog::logger> make_logger(std::string_view component);
+
+// Text from outside (a server's reason, an error body) made safe inside a quoted log field: quotes,
+// backslashes and control bytes become '_'; at most max_bytes of it.
+std::string log_safe(std::string_view text, std::size_t max_bytes = std::string_view::npos);
 
 }  // namespace mc

@@ -166,14 +166,6 @@ bool is_ip_literal(const std::string& host) {
 }
 
 // Text the server chose goes into a quoted log field: keep it from closing the quotes or breaking the line.
-std::string log_safe(std::string_view text) {
-  std::string safe(text);
-  for (char& c : safe) {
-    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '_';
-  }
-  return safe;
-}
-
 Status failed(std::string_view phase, const boost::system::error_code& ec) {
   return Status::retryable(std::string(phase) + ": " + ec.message());
 }

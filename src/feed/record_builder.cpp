@@ -81,7 +81,7 @@ simdjson::error_code validate_value(od::value value, int depth) {
       if (auto error = value.get_array().get(array)) return error;
       for (auto element : array) {
         od::value item;
-        if (auto error = std::move(element).get(item)) return error;
+        if (auto error = element.get(item)) return error;
         if (auto error = validate_value(item, depth + 1)) return error;
       }
       return simdjson::SUCCESS;

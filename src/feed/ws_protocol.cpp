@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "common/base64.hpp"
+#include "common/log.hpp"
 
 namespace mc {
 namespace {
@@ -41,12 +42,6 @@ bool contains_token(std::string_view header, std::string_view token) {
   return false;
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  for (const char c : text.substr(0, kMaxBodyInError)) out += (c >= 0x20 && c < 0x7F) ? c : '?';
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> make_ws_key() {
@@ -71,22 +66,22 @@ std::string ws_accept_for(std::string_view key) {
 Status check_ws_upgrade(const WsUpgradeAnswer& answer, std::string_view key) {
   if (answer.status != kSwitchingProtocols) {
     return Status::retryable(
-        fmt::format("ws_handshake: HTTP {} instead of 101: {}", answer.status, printable(answer.body)));
+        fmt::format("ws_handshake: HTTP {} instead of 101: {}", answer.status, log_safe(answer.body, kMaxBodyInError)));
   }
   if (!contains_token(answer.upgrade, "websocket")) {
-    return Status::retryable(fmt::format("ws_handshake: Upgrade header is '{}', not websocket", printable(answer.upgrade)));
+    return Status::retryable(fmt::format("ws_handshake: Upgrade header is '{}', not websocket", log_safe(answer.upgrade, kMaxBodyInError)));
   }
   if (!contains_token(answer.connection, "upgrade")) {
     return Status::retryable(
-        fmt::format("ws_handshake: Connection header is '{}', not upgrade", printable(answer.connection)));
+        fmt::format("ws_handshake: Connection header is '{}', not upgrade", log_safe(answer.connection, kMaxBodyInError)));
   }
   if (answer.accept != ws_accept_for(key)) {
     return Status::retryable(
-        fmt::format("ws_handshake: Sec-WebSocket-Accept '{}' does not answer our key", printable(answer.accept)));
+        fmt::format("ws_handshake: Sec-WebSocket-Accept '{}' does not answer our key", log_safe(answer.accept, kMaxBodyInError)));
   }
   if (!answer.extensions.empty()) {
     return Status::retryable(
-        fmt::format("ws_handshake: the server chose extensions '{}' that were not offered", printable(answer.extensions)));
+        fmt::format("ws_handshake: the server chose extensions '{}' that were not offered", log_safe(answer.extensions, kMaxBodyInError)));
   }
   return Status::ok();
 }

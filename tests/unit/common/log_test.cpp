@@ -114,5 +114,11 @@ TEST(LogTest, MakeLoggerIsSafeFromManyThreadsWithTheSameName) {
   EXPECT_EQ(made.load(), kThreads * kCalls);
 }
 
+TEST(LogSafe, QuotesBackslashesAndControlBytesBecomeUnderscoresWithinTheLimit) {
+  EXPECT_EQ(log_safe("say \"hi\"\\\n\tok"), "say _hi____ok");
+  EXPECT_EQ(log_safe("abcdef", 3), "abc");
+  EXPECT_EQ(log_safe(""), "");
+}
+
 }  // namespace
 }  // namespace mc
