@@ -12,6 +12,7 @@ void BM_BuildTradeLine(benchmark::State& state) {
   std::string line;
   std::int64_t recv_us = 1'739'141'030'001'517;
   for (auto _ : state) {
+    line.clear();
     const mc::MessageInfo info = builder.build(message, mc::Frame::kText, recv_us++, line);
     benchmark::DoNotOptimize(info);
     benchmark::DoNotOptimize(line.data());
@@ -42,6 +43,7 @@ void BM_QuarantineNotJson(benchmark::State& state) {
   const std::string message(300, 'x');
   std::string line;
   for (auto _ : state) {
+    line.clear();
     benchmark::DoNotOptimize(builder.build(message, mc::Frame::kText, 1, line));
   }
   state.SetItemsProcessed(state.iterations());

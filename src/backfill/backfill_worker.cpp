@@ -194,10 +194,14 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector
       lost.push_back({done_to + 1, trade.id - 1});
       done_to = trade.id - 1;
     }
-    std::string line;
-    append_rest_trade_line(line, trade, symbols_[index], recv_us);
-    if (!sink_.push(Record{.route = routes_.data_route(index), .recv_us = recv_us, .line = std::move(line),
-                           .trade_id = trade.id})) {
+    // One record per push: a refusal then stops the page exactly at the record refused.
+    batch_.clear();
+    const std::size_t line_start = batch_.lines.size();
+    append_rest_trade_line(batch_.lines, trade, symbols_[index], recv_us);
+    batch_.commit({.route = routes_.data_route(index), .recv_us = recv_us, .trade_id = trade.id,
+                   .event_time_ms = trade.time_ms},
+                  line_start);
+    if (!sink_.push(batch_)) {
       state.not_before = clock_.steady_now() + kSinkRetryDelay;
       if (const std::uint64_t events = refused_log_.admit(clock_.steady_now())) {
         logger_->warn("backfill paused: the record queue refused a record symbol={} trade_id={} events={} "

@@ -120,6 +120,7 @@ class BackfillWorker {
   const std::vector<std::string> symbols_;
   const RouteTable& routes_;
   RecordSink& sink_;
+  RecordBatch batch_;  // the record being pushed; kept for its buffers
   HttpClientFactory make_client_;
   const Clock& clock_;
   Metrics& metrics_;

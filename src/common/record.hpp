@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mc {
@@ -17,11 +18,43 @@ struct Route {
   std::string symbol;  // upper case: "BTCUSDT"; "UNKNOWN" for unroutable quarantine
 };
 
-struct Record {
-  std::uint32_t route = 0;   // index into the route table
-  std::int64_t recv_us = 0;  // local receive time, UTC epoch microseconds: decides the window
-  std::string line;          // one complete line, '\n'-terminated
-  std::int64_t trade_id = -1;  // data.t of a trade line (live or REST); -1 for quarantine lines
+// What the writer needs to know of one record besides its line.
+struct RecordMeta {
+  std::uint32_t route = 0;       // index into the route table
+  std::uint32_t line_bytes = 0;  // its line's length in RecordBatch::lines, '\n' included
+  std::int64_t recv_us = 0;      // local receive time, UTC epoch microseconds: decides the window
+  std::int64_t trade_id = -1;    // data.t of a trade line (live or REST); -1 for quarantine lines
+  std::int64_t event_time_ms = 0;  // data.E of a trade line
+};
+
+// Records handed from a producer to the writer thread in bulk: their lines back to back in one
+// buffer, so a message costs one copy into it and no allocation of its own, and a whole read of the
+// feed crosses the queue's lock once.
+struct RecordBatch {
+  std::string lines;                // every record's line in order, each '\n'-terminated
+  std::vector<RecordMeta> records;  // one per line, same order
+
+  bool empty() const { return records.empty(); }
+  void clear() {
+    lines.clear();
+    records.clear();
+  }
+  // Appends one record; a '\n' is added to its line when missing. meta.line_bytes is set here.
+  void add(RecordMeta meta, std::string_view line);
+  // Makes the bytes appended to `lines` since line_start one record (a producer that writes its line
+  // straight into `lines`); they must end with '\n'.
+  void commit(RecordMeta meta, std::size_t line_start);
+  void append(const RecordBatch& other);
+
+  // visit(const RecordMeta&, std::string_view line) for each record, in order.
+  template <typename Visit>
+  void for_each(const Visit& visit) const {
+    std::size_t offset = 0;
+    for (const RecordMeta& meta : records) {
+      visit(meta, std::string_view(lines.data() + offset, meta.line_bytes));
+      offset += meta.line_bytes;
+    }
+  }
 };
 
 // The route table for a symbol list: for each symbol i, index 2*i is its trade writer and 2*i+1 its
@@ -45,12 +78,14 @@ class RouteTable {
 
 namespace mc {
 
-// Where the feed puts records. push never blocks: it returns false when the record could not be
-// queued (the queue is full or closed), and the caller counts the loss.
+// Where the feed puts records. push never blocks. It takes every record of the batch, leaving the
+// batch empty (its buffers may be exchanged for the sink's spare ones, so steady state allocates
+// nothing), or none of them: false when they could not be queued (the queue is full or closed), the
+// batch left as it was, and the caller counts the loss.
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  virtual bool push(Record&& record) = 0;
+  virtual bool push(RecordBatch& batch) = 0;
 };
 
 }  // namespace mc

@@ -613,7 +613,9 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
   std::int64_t recv_us = clock.system_now_us();
   std::string pongs;
   for (;;) {
-    if (Status handled = handle_frames(frames, conn, recv_us, pongs); !handled) co_return handled;
+    Status handled = handle_frames(frames, conn, recv_us, pongs);
+    handler.on_read_end();
+    if (!handled) co_return handled;
     if (!pongs.empty()) {
       if (auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(pongs), kNoThrow); ec) {
         co_return failed("pong", ec);

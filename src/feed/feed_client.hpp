@@ -53,6 +53,9 @@ class FeedHandler {
   virtual ~FeedHandler() = default;
   // A complete text or binary message; recv_us is the local UTC receive time in microseconds.
   virtual MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) = 0;
+  // Every message of one transport read was delivered (also when that read ended the connection): a
+  // handler that collects messages hands them on now, so they wait no longer than the read.
+  virtual void on_read_end() {}
   virtual void on_connected() {}
   virtual void on_disconnected(std::string_view /*reason*/) {}
 };

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <utility>
 
 #include <simdjson.h>
 
 #include "common/base64.hpp"
+#include "feed/plain_trade_scan.hpp"
 
 namespace mc {
 namespace {
@@ -117,33 +119,34 @@ bool has_field(od::document& doc, std::string_view key) {
   return doc.find_field_unordered(key).error() != simdjson::NO_SUCH_FIELD;
 }
 
-// body: the payload after its first '{'.
-void write_trade_line(std::string_view body, std::int64_t recv_us, std::string& line) {
-  line.reserve(kRecvUsKey.size() + kMaxInt64Digits + 1 + body.size() + 1 + simdjson::SIMDJSON_PADDING);
-  line.append(kRecvUsKey);
+// body: the payload after its first '{'. The line is appended to `out`.
+void write_trade_line(std::string_view body, std::int64_t recv_us, std::string& out) {
+  out.reserve(out.size() + kRecvUsKey.size() + kMaxInt64Digits + 1 + body.size() + 1 + simdjson::SIMDJSON_PADDING);
+  out.append(kRecvUsKey);
   char digits[kMaxInt64Digits];
-  line.append(digits, std::to_chars(digits, digits + sizeof digits, recv_us).ptr);
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, recv_us).ptr);
   // An empty object has no member to put a comma in front of.
   const std::size_t first = body.find_first_not_of(kJsonSpace);
-  if (first == std::string_view::npos || body[first] != '}') line.push_back(',');
-  const std::size_t body_start = line.size();
-  line.append(body);
+  if (first == std::string_view::npos || body[first] != '}') out.push_back(',');
+  const std::size_t body_start = out.size();
+  out.append(body);
   // One event per line needs a line free of CR/LF. In valid JSON they can only be whitespace between
   // tokens (inside strings they must be escaped), so turning them into tabs keeps the message's
   // meaning. A tab, not a space: like CR/LF it is whitespace outside strings and forbidden raw inside
   // them, so a payload with a raw newline inside a string stays invalid and goes to quarantine (with
-  // its exact bytes) instead of being silently repaired.
-  for (std::size_t i = body_start; i < line.size(); ++i) {
-    if (line[i] == '\n' || line[i] == '\r') line[i] = '\t';
+  // its exact bytes) instead of being silently repaired. memchr first: the exchange sends none.
+  if (std::memchr(body.data(), '\n', body.size()) != nullptr || std::memchr(body.data(), '\r', body.size()) != nullptr) {
+    for (std::size_t i = body_start; i < out.size(); ++i) {
+      if (out[i] == '\n' || out[i] == '\r') out[i] = '\t';
+    }
   }
-  line.push_back('\n');
+  out.push_back('\n');
 }
 
 void write_quarantine_line(QuarantineReason reason, std::string_view payload, Frame frame, std::int64_t recv_us,
                            std::string& line) {
   constexpr std::size_t kFixedBytes = 128;  // keys, reason, frame, numbers
-  line.clear();
-  line.reserve(kFixedBytes + base64_encoded_size(payload.size()));
+  line.reserve(line.size() + kFixedBytes + base64_encoded_size(payload.size()));
   char digits[kMaxInt64Digits];
   line.append(kRecvUsKey);
   line.append(digits, std::to_chars(digits, digits + sizeof digits, recv_us).ptr);
@@ -194,8 +197,13 @@ RecordBuilder::~RecordBuilder() = default;
 RecordBuilder::RecordBuilder(RecordBuilder&&) noexcept = default;
 RecordBuilder& RecordBuilder::operator=(RecordBuilder&&) noexcept = default;
 
-MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& line) {
-  line.clear();
+MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& out) {
+  if (frame == Frame::kText && payload.size() <= kMaxRecordBytes && payload.starts_with('{')) {
+    if (const std::optional<MessageInfo> trade = classify_plain(payload)) {
+      write_trade_line(payload.substr(1), recv_us, out);
+      return *trade;
+    }
+  }
   MessageInfo info;
   if (frame == Frame::kBinary) {
     info.reason = QuarantineReason::kBinaryFrame;
@@ -206,12 +214,31 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
   } else if (payload[brace] != '{') {
     info.reason = QuarantineReason::kNotObject;
   } else {
-    write_trade_line(payload.substr(brace + 1), recv_us, line);
-    info = classify(line);
+    scratch_.clear();
+    write_trade_line(payload.substr(brace + 1), recv_us, scratch_);
+    info = classify(scratch_);
+    if (info.kind == RecordClass::kTrade) out.append(scratch_);
   }
-  if (info.kind == RecordClass::kQuarantine) write_quarantine_line(info.reason, payload, frame, recv_us, line);
-  if (info.kind == RecordClass::kControl || info.kind == RecordClass::kServerShutdown) line.clear();
+  if (info.kind == RecordClass::kQuarantine) write_quarantine_line(info.reason, payload, frame, recv_us, out);
   return info;
+}
+
+// The fast path: a plain trade (see plain_trade_scan.hpp) of a configured symbol. nullopt sends the
+// message down the general path, which reaches the same verdict for every message this accepts.
+std::optional<MessageInfo> RecordBuilder::classify_plain(std::string_view payload) {
+  const std::optional<PlainTrade> trade = scan_plain_trade(payload);
+  if (!trade || trade->event != "trade" || !trade->stream.ends_with(kTradeSuffix) || trade->trade_id < 0 ||
+      trade->symbol.empty()) {
+    return std::nullopt;
+  }
+  const std::string_view stream_symbol = trade->stream.substr(0, trade->stream.size() - kTradeSuffix.size());
+  if (!CaselessEqual{}(stream_symbol, trade->symbol)) return std::nullopt;
+  const std::optional<std::size_t> index = find_symbol(trade->symbol);
+  if (!index) return std::nullopt;
+  return MessageInfo{.kind = RecordClass::kTrade,
+                     .symbol_index = index,
+                     .trade_id = trade->trade_id,
+                     .event_time_ms = trade->event_time_ms};
 }
 
 // Parses the line in place (it carries the padding) and decides what the message is.
@@ -302,10 +329,13 @@ bool RecordBuilder::CaselessEqual::operator()(std::string_view a, std::string_vi
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_upper(x) == ascii_upper(y); });
 }
 
-// data.s must match a configured symbol exactly, case included.
-std::optional<std::size_t> RecordBuilder::find_symbol(std::string_view symbol) const {
+// data.s must match a configured symbol exactly, case included. Consecutive trades are mostly of one
+// symbol: the previous hit is tried before the hash.
+std::optional<std::size_t> RecordBuilder::find_symbol(std::string_view symbol) {
+  if (last_symbol_ < symbols_.size() && symbols_[last_symbol_] == symbol) return last_symbol_;
   const auto it = index_.find(symbol);
   if (it == index_.end() || it->first != symbol) return std::nullopt;
+  last_symbol_ = it->second;
   return it->second;
 }
 

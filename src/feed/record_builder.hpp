@@ -77,19 +77,21 @@ class RecordBuilder {
   RecordBuilder(const RecordBuilder&) = delete;
   RecordBuilder& operator=(const RecordBuilder&) = delete;
 
-  // Classifies one message and writes its line into `line` (cleared first): the trade line for
-  // kTrade, the quarantine line for kQuarantine, nothing for kControl and kServerShutdown. The payload is copied once,
-  // into `line`, which is given simdjson's padding as spare capacity and parsed in place; reusing
-  // the same string across calls (as a benchmark does) then costs no allocation at all.
-  MessageInfo build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& line);
+  // Classifies one message and appends its line to `out`: the trade line for kTrade, the quarantine
+  // line for kQuarantine, nothing for kControl and kServerShutdown. A plain trade (the exchange's usual
+  // message, see plain_trade_scan.hpp) is read in one pass and copied once, straight into `out`;
+  // anything else is copied into a scratch line with simdjson's padding and parsed there. In steady
+  // state a message costs no allocation beyond the growth of `out`.
+  MessageInfo build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& out);
 
   const std::vector<std::string>& symbols() const { return symbols_; }
 
  private:
   struct Parser;  // the simdjson ondemand parser
 
-  std::optional<std::size_t> find_symbol(std::string_view symbol) const;
+  std::optional<std::size_t> find_symbol(std::string_view symbol);
   std::optional<std::size_t> find_stream_symbol(std::string_view stream) const;
+  std::optional<MessageInfo> classify_plain(std::string_view payload);
   MessageInfo classify(const std::string& line);
 
   // ASCII case-insensitive, so a stream name's prefix ("btcusdt") finds its symbol without a copy.
@@ -105,7 +107,9 @@ class RecordBuilder {
   std::vector<std::string> symbols_;
   // symbol -> its index: one lookup per message however many symbols are configured.
   std::unordered_map<std::string, std::size_t, CaselessHash, CaselessEqual> index_;
+  std::size_t last_symbol_ = 0;  // index of the symbol find_symbol found last
   std::unique_ptr<Parser> parser_;
+  std::string scratch_;  // the general path's line, parsed in place
 };
 
 }  // namespace mc

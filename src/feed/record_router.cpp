@@ -49,8 +49,9 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
 }
 
 MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
-  std::string line;
-  const MessageInfo info = builder_.build(payload, is_text ? Frame::kText : Frame::kBinary, recv_us, line);
+  const std::size_t line_start = batch_.lines.size();
+  const MessageInfo info = builder_.build(payload, is_text ? Frame::kText : Frame::kBinary, recv_us, batch_.lines);
+  MessageSeen seen;
   switch (info.kind) {
     case RecordClass::kControl:
       bump(metrics_.records_ignored);
@@ -69,18 +70,51 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
         symbol.last_trade_id.store(info.trade_id, std::memory_order_relaxed);
         symbol.lag_us.store(recv_us - info.event_time_ms * 1000, std::memory_order_relaxed);
       }
-      push({routes_.data_route(*info.symbol_index), recv_us, std::move(line), info.trade_id}, metrics_.records_routed);
-      if (!carried_.contains(*info.symbol_index)) return {};
-      return {.stream = *info.symbol_index - carried_.first, .trade_id = info.trade_id};
+      batch_.commit({.route = routes_.data_route(*info.symbol_index),
+                     .recv_us = recv_us,
+                     .trade_id = info.trade_id,
+                     .event_time_ms = info.event_time_ms},
+                    line_start);
+      ++batch_trades_;
+      if (carried_.contains(*info.symbol_index)) {
+        seen = {.stream = *info.symbol_index - carried_.first, .trade_id = info.trade_id};
+      }
+      break;
     case RecordClass::kQuarantine:
       log_quarantine(info, payload, is_text);
-      push({info.symbol_index ? routes_.quarantine_route(*info.symbol_index) : routes_.unroutable_quarantine_route(),
-            recv_us, std::move(line)},
-           metrics_.records_quarantined);
-      return {};
+      batch_.commit({.route = info.symbol_index ? routes_.quarantine_route(*info.symbol_index)
+                                                : routes_.unroutable_quarantine_route(),
+                     .recv_us = recv_us},
+                    line_start);
+      break;
   }
-  return {};
+  if (batch_.lines.size() >= kMaxRouterBatchBytes) on_read_end();
+  return seen;
 }
+
+void RecordRouter::on_read_end() {
+  if (batch_.empty()) return;
+  const std::uint64_t trades = batch_trades_;
+  const std::uint64_t quarantined = batch_.records.size() - trades;
+  const std::uint32_t last_route = batch_.records.back().route;
+  batch_trades_ = 0;
+  if (sink_.push(batch_)) {
+    if (trades > 0) bump(metrics_.records_routed, trades);
+    if (quarantined > 0) bump(metrics_.records_quarantined, quarantined);
+    return;
+  }
+  const std::uint64_t dropped = trades + quarantined;
+  batch_.clear();
+  count_drop(metrics_, DropReason::kQueueFull, dropped);
+  if (const std::uint64_t events = drop_log_.admit(clock_.steady_now())) {
+    const Route& target = routes_.routes()[last_route];
+    logger_->error("sink refused records, data lost dropped={} refusals_in_line={} dropped_total={} last_route={}/{}",
+                   dropped, events, metrics_.records_dropped.load(std::memory_order_relaxed), target.stream,
+                   target.symbol);
+  }
+}
+
+void RecordRouter::on_disconnected(std::string_view /*reason*/) { on_read_end(); }
 
 void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text) {
   const std::uint64_t events = quarantine_log_.admit(clock_.steady_now());
@@ -88,20 +122,6 @@ void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payl
   logger_->warn("quarantined message reason={} symbol={} frame={} bytes={} quarantined_in_line={} head={}",
                 to_string(info.reason), info.symbol_index ? std::string_view(builder_.symbols()[*info.symbol_index]) : std::string_view("UNKNOWN"),
                 is_text ? "text" : "binary", payload.size(), events, preview(payload));
-}
-
-void RecordRouter::push(Record&& record, Counter& on_success) {
-  const std::uint32_t route = record.route;
-  if (sink_.push(std::move(record))) {
-    bump(on_success);
-    return;
-  }
-  count_drop(metrics_, DropReason::kQueueFull);
-  if (const std::uint64_t events = drop_log_.admit(clock_.steady_now())) {
-    const Route& target = routes_.routes()[route];
-    logger_->error("sink refused records, data lost dropped_in_line={} dropped_total={} last_route={}/{}", events,
-                   metrics_.records_dropped.load(std::memory_order_relaxed), target.stream, target.symbol);
-  }
 }
 
 }  // namespace mc

@@ -22,9 +22,13 @@
 
 namespace mc {
 
+// A batch this large is handed on without waiting for the end of the read.
+inline constexpr std::size_t kMaxRouterBatchBytes = std::size_t{1} << 20;
+
 // Every message ends in exactly one counter: records_routed (a trade the sink took),
 // records_quarantined (a quarantine record the sink took), records_dropped (the sink refused it) or
-// records_ignored (a control reply).
+// records_ignored (a control reply). Records go to the sink in one batch per transport read
+// (on_read_end), or sooner when a batch reaches kMaxRouterBatchBytes.
 //
 // One router per connection: it is used from that connection's thread only (its parser and log
 // limiters are not shared). What it shares with the other connections' routers is safe from any
@@ -38,11 +42,14 @@ class RecordRouter final : public FeedHandler {
   RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
                const Clock& clock, SymbolGroup carried);
 
+  // Builds the message's line into the batch of the current read.
   MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
+  // Hands the read's batch to the sink.
+  void on_read_end() override;
+  void on_disconnected(std::string_view reason) override;
 
  private:
   void log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text);
-  void push(Record&& record, Counter& on_success);
 
   RecordBuilder builder_;
   RouteTable routes_;
@@ -53,6 +60,8 @@ class RecordRouter final : public FeedHandler {
   std::shared_ptr<spdlog::logger> logger_;
   LogLimiter drop_log_;
   LogLimiter quarantine_log_;
+  RecordBatch batch_;             // the current read's records
+  std::uint64_t batch_trades_ = 0;  // of which trades; the rest are quarantine records
 };
 
 }  // namespace mc

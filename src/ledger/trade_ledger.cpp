@@ -105,14 +105,14 @@ void TradeLedger::start(GapHandler on_gap) {
   for (const auto& [symbol, range] : restored) on_gap_(symbol, range);
 }
 
-std::optional<std::size_t> TradeLedger::symbol_of(const Record& record) const {
+std::optional<std::size_t> TradeLedger::symbol_of(const RecordMeta& record) const {
   if (record.trade_id < 0 || record.route % 2 != 0) return std::nullopt;
   const std::size_t symbol = record.route / 2;
   if (symbol >= state_.size()) return std::nullopt;
   return symbol;
 }
 
-bool TradeLedger::admit(const Record& record) {
+bool TradeLedger::admit(const RecordMeta& record) {
   const std::optional<std::size_t> symbol = symbol_of(record);
   if (!symbol) return true;
   const std::lock_guard lock(mutex_);

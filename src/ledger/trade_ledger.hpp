@@ -62,7 +62,7 @@ class TradeLedger final : public RecordGate {
   // Sets where gaps go and hands it every gap restored as pending.
   void start(GapHandler on_gap);
 
-  bool admit(const Record& record) override;
+  bool admit(const RecordMeta& record) override;
   // The ids in lines a full disk dropped after admit() counted them: missing again, handed to the backfill.
   void unwritten(std::uint32_t route, std::string_view lines) override;
   PartNotes take_notes(std::uint32_t route) override;
@@ -89,7 +89,7 @@ class TradeLedger final : public RecordGate {
     LogLimiter unwritten_log{std::chrono::seconds(1)};
   };
 
-  std::optional<std::size_t> symbol_of(const Record& record) const;
+  std::optional<std::size_t> symbol_of(const RecordMeta& record) const;
   void raise_by_open_part(const std::filesystem::path& file);
   // Under the lock: the part of range still missing becomes a gap. Returns it.
   IdSet confirm(std::size_t symbol, IdRange range);

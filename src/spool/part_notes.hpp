@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "common/id_ranges.hpp"
+#include "spool/part_stats.hpp"
 
 namespace mc {
 
@@ -38,6 +40,9 @@ struct PartNotes {
 struct SealJob {
   std::filesystem::path open_file;
   PartNotes notes;
+  // The manifest's numbers as the writer counted them; nullopt (start-up recovery, dropped lines):
+  // the sealer parses the file for them.
+  std::optional<PartStats> stats;
 };
 
 }  // namespace mc

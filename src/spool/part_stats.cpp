@@ -67,7 +67,7 @@ void widen(std::optional<std::int64_t>& min, std::optional<std::int64_t>& max, s
 }
 
 void find_gaps(std::vector<std::int64_t> ids, PartStats& stats) {
-  std::sort(ids.begin(), ids.end());
+  if (!std::is_sorted(ids.begin(), ids.end())) std::sort(ids.begin(), ids.end());  // live parts are sorted
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   for (std::size_t i = 1; i < ids.size(); ++i) {
     if (ids[i] == ids[i - 1] + 1) continue;
@@ -79,7 +79,8 @@ void find_gaps(std::vector<std::int64_t> ids, PartStats& stats) {
   }
 }
 
-// Calls on_line(fields or nullopt) for each complete line of content; returns the bytes of those lines.
+// Calls on_line(line bytes with its '\n', fields or nullopt) for each complete line of content;
+// returns the bytes of those lines.
 template <typename OnLine>
 std::size_t for_each_line(const simdjson::padded_string& content, PartKind kind, const OnLine& on_line) {
   const std::string_view text(content.data(), content.size());
@@ -92,36 +93,54 @@ std::size_t for_each_line(const simdjson::padded_string& content, PartKind kind,
     // The padded string keeps SIMDJSON_PADDING readable bytes past its end, so past every line.
     const std::size_t capacity = text.size() - start + simdjson::SIMDJSON_PADDING;
     start = end + 1;
-    on_line(parse_line(parser, line, capacity, kind));
+    on_line(line.size() + 1, parse_line(parser, line, capacity, kind));
   }
   return kept;
 }
 
 }  // namespace
 
+void PartTally::add_line(std::uint64_t line_bytes, std::int64_t recv_us, const std::optional<TradeFacts>& trade) {
+  ++stats_.record_count;
+  stats_.bytes += line_bytes;
+  widen(stats_.recv_min_us, stats_.recv_max_us, recv_us);
+  if (kind_ != PartKind::kData || !trade) return;
+  widen(stats_.time_min_ms, stats_.time_max_ms, trade->event_time_ms);
+  widen(stats_.id_first, stats_.id_last, trade->id);
+  ids_.push_back(trade->id);
+}
+
+void PartTally::add_bad_line(std::uint64_t line_bytes) {
+  ++stats_.record_count;
+  ++stats_.bad_lines;
+  stats_.bytes += line_bytes;
+}
+
+PartStats PartTally::finish() && {
+  find_gaps(std::move(ids_), stats_);
+  return std::move(stats_);
+}
+
 PartStats scan_part(const simdjson::padded_string& content, PartKind kind) {
-  PartStats stats;
-  std::vector<std::int64_t> ids;
-  stats.bytes = for_each_line(content, kind, [&](const std::optional<LineFields>& fields) {
-    ++stats.record_count;
-    if (!fields) {
-      ++stats.bad_lines;
-      return;
-    }
-    widen(stats.recv_min_us, stats.recv_max_us, fields->recv_us);
-    if (kind != PartKind::kData) return;
-    widen(stats.time_min_ms, stats.time_max_ms, *fields->event_ms);
-    widen(stats.id_first, stats.id_last, *fields->id);
-    ids.push_back(*fields->id);
-  });
-  stats.trimmed_bytes = content.size() - stats.bytes;
-  find_gaps(std::move(ids), stats);
+  PartTally tally(kind);
+  const std::size_t kept =
+      for_each_line(content, kind, [&](std::size_t line_bytes, const std::optional<LineFields>& fields) {
+        if (!fields) {
+          tally.add_bad_line(line_bytes);
+          return;
+        }
+        std::optional<TradeFacts> trade;
+        if (kind == PartKind::kData) trade = TradeFacts{*fields->id, *fields->event_ms};
+        tally.add_line(line_bytes, fields->recv_us, trade);
+      });
+  PartStats stats = std::move(tally).finish();
+  stats.trimmed_bytes = content.size() - kept;
   return stats;
 }
 
 IdSet scan_trade_ids(const simdjson::padded_string& content) {
   std::vector<std::int64_t> ids;
-  for_each_line(content, PartKind::kData, [&ids](const std::optional<LineFields>& fields) {
+  for_each_line(content, PartKind::kData, [&ids](std::size_t /*line_bytes*/, const std::optional<LineFields>& fields) {
     if (fields) ids.push_back(*fields->id);
   });
   std::sort(ids.begin(), ids.end());

@@ -50,6 +50,30 @@ struct PartStats {
   bool id_gaps_truncated = false;
 };
 
+// A trade line's numbers, known to whoever built the line.
+struct TradeFacts {
+  std::int64_t id = 0;             // data.t
+  std::int64_t event_time_ms = 0;  // data.E
+};
+
+// PartStats gathered line by line: by the writer as it appends (so sealing need not parse the part
+// again) and by scan_part as it parses one.
+class PartTally {
+ public:
+  explicit PartTally(PartKind kind) : kind_(kind) {}
+  // One complete line of line_bytes bytes ('\n' included) that is what its kind requires. A data
+  // line has its trade's facts; a quarantine line has none.
+  void add_line(std::uint64_t line_bytes, std::int64_t recv_us, const std::optional<TradeFacts>& trade);
+  // One complete line that is not.
+  void add_bad_line(std::uint64_t line_bytes);
+  PartStats finish() &&;
+
+ private:
+  PartKind kind_;
+  PartStats stats_;
+  std::vector<std::int64_t> ids_;
+};
+
 // Scans the lines of an open (uncompressed) part. content is the whole file; bytes after its last
 // '\n' are a torn line: counted in trimmed_bytes and left out of every other number, so the part
 // is content's first `bytes` bytes. Never fails: lines that do not parse are counted in bad_lines.

@@ -17,7 +17,7 @@ class RecordGate {
   virtual ~RecordGate() = default;
   // Before a record is appended: false drops it (the gate counts it); true counts it as written. A
   // line the writer then drops comes back through unwritten().
-  virtual bool admit(const Record& record) = 0;
+  virtual bool admit(const RecordMeta& record) = 0;
   // Lines of a route that were admitted but then could not be written (disk full): complete lines,
   // each '\n'-terminated. What they held is missing again.
   virtual void unwritten(std::uint32_t route, std::string_view lines) = 0;

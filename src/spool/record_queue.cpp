@@ -4,30 +4,38 @@
 
 namespace mc {
 
-bool RecordQueue::push(Record&& record) {
-  const std::size_t size = cost(record);
+bool RecordQueue::push(RecordBatch& batch) {
+  if (batch.empty()) return true;
+  const std::size_t size = cost(batch);
   bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_ || size > max_bytes_ - bytes_) {
-      ++refused_;
+      refused_ += batch.records.size();
       return false;
     }
-    was_empty = records_.empty();
+    was_empty = queued_.empty();
     bytes_ += size;
-    records_.push_back(std::move(record));
+    // Into an empty queue the batch is swapped, not copied: the producer gets the consumer's drained
+    // buffers back, so steady state allocates nothing.
+    if (was_empty) {
+      std::swap(queued_, batch);
+    } else {
+      queued_.append(batch);
+    }
   }
+  batch.clear();
   // The consumer only ever waits on an empty queue.
   if (was_empty) not_empty_.notify_one();
   return true;
 }
 
-bool RecordQueue::pop_batch(std::vector<Record>& out, std::chrono::steady_clock::time_point deadline) {
+bool RecordQueue::pop(RecordBatch& out, std::chrono::steady_clock::time_point deadline) {
+  if (out.lines.capacity() > kMaxKeptBatchBytes) out = RecordBatch{};
   out.clear();
   std::unique_lock lock(mutex_);
-  not_empty_.wait_until(lock, deadline, [this] { return closed_ || !records_.empty(); });
-  // Swapping hands the consumer's old buffer back to the producers, so steady state allocates nothing.
-  std::swap(out, records_);
+  not_empty_.wait_until(lock, deadline, [this] { return closed_ || !queued_.empty(); });
+  std::swap(out, queued_);
   bytes_ = 0;
   return !closed_ || !out.empty();
 }

@@ -17,33 +17,39 @@ namespace mc {
 // Bound on the memory the queue may hold: ~2 minutes of a busy symbol set at 2 MB/s.
 inline constexpr std::size_t kMaxQueuedBytes = std::size_t{256} << 20;
 
+// Buffers larger than this are not kept for reuse once drained: a backlog after a stall must not
+// hold its memory for good.
+inline constexpr std::size_t kMaxKeptBatchBytes = std::size_t{8} << 20;
+
 class RecordQueue final : public RecordSink {
  public:
   explicit RecordQueue(std::size_t max_bytes = kMaxQueuedBytes) : max_bytes_(max_bytes) {}
 
-  // Refuses (returns false, record untouched) when closed or when the record would take the queued
-  // bytes (line size plus per-record overhead) over the bound.
-  bool push(Record&& record) override;
+  // Refuses (returns false, batch untouched) when closed or when the batch would take the queued
+  // bytes (lines plus per-record overhead) over the bound.
+  bool push(RecordBatch& batch) override;
 
   // Replaces out's content with everything queued, in push order. Waits until something is queued,
   // the deadline passes or the queue is closed. Returns false once the queue is closed and
   // everything pushed before has been handed out: the consumer is done.
-  bool pop_batch(std::vector<Record>& out, std::chrono::steady_clock::time_point deadline);
+  bool pop(RecordBatch& out, std::chrono::steady_clock::time_point deadline);
 
   // Refuses further pushes and wakes the consumer; what is queued can still be popped.
   void close();
 
   std::size_t queued_bytes() const;
-  std::uint64_t refused() const;  // pushes refused since construction
+  std::uint64_t refused() const;  // records refused since construction
 
-  // What one record costs against the bound.
-  static std::size_t cost(const Record& record) { return sizeof(Record) + record.line.size(); }
+  // What a batch costs against the bound.
+  static std::size_t cost(const RecordBatch& batch) {
+    return batch.lines.size() + batch.records.size() * sizeof(RecordMeta);
+  }
 
  private:
   const std::size_t max_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable not_empty_;
-  std::vector<Record> records_;
+  RecordBatch queued_;
   std::size_t bytes_ = 0;
   std::uint64_t refused_ = 0;
   bool closed_ = false;

@@ -58,7 +58,7 @@ RotatingWriter::RotatingWriter(SpoolLayout layout, Route route, RotationSettings
 
 RotatingWriter::~RotatingWriter() { static_cast<void>(write_buffer()); }
 
-Status RotatingWriter::append(std::int64_t recv_us, std::string_view line) {
+Status RotatingWriter::append(std::int64_t recv_us, std::string_view line, const std::optional<TradeFacts>& trade) {
   const std::int64_t window = window_index(recv_us, settings_.rot_secs);
   if (part_ && window != part_->window) {
     // Failures while closing are counted and logged there; this line goes on regardless.
@@ -79,6 +79,8 @@ Status RotatingWriter::append(std::int64_t recv_us, std::string_view line) {
   }
   part_->bytes += size;
   ++part_->lines;
+  if (route_.kind == PartKind::kData && !trade) part_->tally_exact = false;
+  part_->tally.add_line(size, recv_us, trade);
   if (part_->bytes >= settings_.rot_bytes) return close_part(CloseReason::kSize);
   if (buffer_.size() >= kWriteBufferBytes) return flush();
   return Status::ok();
@@ -100,7 +102,8 @@ Status RotatingWriter::open_new_part(std::int64_t recv_us, std::int64_t window) 
     bump(metrics_.parts_opened);
     log_->debug("part opened stream={} symbol={} kind={} epoch_ms={} file={}", name.stream, name.symbol,
                 kind_name(name.kind), name.epoch_ms, path.string());
-    part_ = OpenPart{std::move(name), std::move(path), std::move(*fd), window};
+    part_ = OpenPart{.name = std::move(name), .path = std::move(path), .fd = std::move(*fd), .window = window,
+                     .tally = PartTally(route_.kind)};
     return Status::ok();
   }
   return Status::retryable("no free part name near epoch_ms " + std::to_string(name.epoch_ms));
@@ -166,6 +169,7 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
   part_->file_bytes += kept;
   part_->bytes -= buffer_.size() - kept;
   part_->lines -= dropped_lines;
+  part_->tally_exact = false;  // it counted the dropped lines
   bump(metrics_.bytes_written, kept);
   if (on_dropped_lines_ && !dropped.empty()) on_dropped_lines_(dropped);
   buffer_.clear();
@@ -232,7 +236,9 @@ Status RotatingWriter::close_part(CloseReason reason) {
   log_->debug("part closed reason={} stream={} symbol={} kind={} epoch_ms={} lines={} bytes={} file={}",
               to_string(reason), part.name.stream, part.name.symbol, kind_name(part.name.kind), part.name.epoch_ms,
               part.lines, part.file_bytes, part.path.string());
-  on_closed_(part.name, part.path);
+  std::optional<PartStats> stats;
+  if (part.tally_exact && !part.torn) stats = std::move(part.tally).finish();
+  on_closed_(part.name, part.path, std::move(stats));
   return status;
 }
 

@@ -32,6 +32,7 @@
 #include "common/record.hpp"
 #include "common/status.hpp"
 #include "spool/part_name.hpp"
+#include "spool/part_stats.hpp"
 #include "spool/spool_layout.hpp"
 #include "spool/writer_file.hpp"
 
@@ -40,9 +41,12 @@ namespace mc {
 enum class CloseReason { kWindow, kSize, kClockStep, kShutdown, kWriteError };
 const char* to_string(CloseReason reason);
 
-// Receives every closed, non-empty part: its name and its file in open/. Runs on the writer thread,
-// so it must return quickly (queue the part, do not seal it here).
-using PartClosedCallback = std::function<void(const PartName& name, const std::filesystem::path& file)>;
+// Receives every closed, non-empty part: its name, its file in open/ and what the writer counted of
+// its lines (nullopt when that is not exact: lines were dropped, or a data line came without its
+// trade's facts; the sealer then scans the file). Runs on the writer thread, so it must return
+// quickly (queue the part, do not seal it here).
+using PartClosedCallback = std::function<void(const PartName& name, const std::filesystem::path& file,
+                                              std::optional<PartStats> stats)>;
 
 struct RotationSettings {
   std::string prefix = "raw/";     // S3_PREFIX
@@ -74,8 +78,9 @@ class RotatingWriter {
   RotatingWriter& operator=(const RotatingWriter&) = delete;
 
   // Appends one line ('\n' added if missing) received at recv_us (UTC epoch µs), opening and
-  // closing parts as the rotation rule says. An error means the line was dropped and counted.
-  Status append(std::int64_t recv_us, std::string_view line);
+  // closing parts as the rotation rule says. An error means the line was dropped and counted. A
+  // trade line's facts let the part's manifest numbers be counted here instead of parsed at sealing.
+  Status append(std::int64_t recv_us, std::string_view line, const std::optional<TradeFacts>& trade = std::nullopt);
   // write(2)s the buffered lines.
   Status flush();
   // Called with every line dropped after append() was called with it (no part could be opened, or
@@ -104,6 +109,8 @@ class RotatingWriter {
     std::uint64_t synced_bytes = 0;  // of which fdatasynced
     bool directory_synced = false;
     bool torn = false;  // a torn line could not be truncated away: the part must end here
+    PartTally tally;
+    bool tally_exact = true;  // the tally describes the file's lines exactly
   };
 
   Status open_new_part(std::int64_t recv_us, std::int64_t window);

@@ -24,6 +24,15 @@ std::optional<PartName> open_part_name(const std::filesystem::path& open_file) {
   return name;
 }
 
+// What the writer counted, when it describes this very file (every line complete, none missing);
+// otherwise the file's lines are parsed for it.
+PartStats part_stats(const std::string& content, PartKind kind, const std::optional<PartStats>& counted) {
+  if (counted && counted->bytes == content.size() && counted->trimmed_bytes == 0 && content.ends_with('\n')) {
+    return *counted;
+  }
+  return scan_part(simdjson::padded_string(content), kind);
+}
+
 Status remove_open_file(const std::filesystem::path& open_file) {
   if (Status removed = remove_file(open_file); !removed) return removed;
   return fsync_directory(open_file.parent_path());
@@ -32,7 +41,8 @@ Status remove_open_file(const std::filesystem::path& open_file) {
 }  // namespace
 
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock, const PartNotes& notes) {
+                                                 int gzip_level, const Clock& clock, const PartNotes& notes,
+                                                 const std::optional<PartStats>& counted) {
   const auto log = make_logger("spool");
   const std::optional<PartName> name = open_part_name(open_file);
   if (!name) return Status::corrupt("not an open part's file name: " + open_file.string());
@@ -44,12 +54,7 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
   }
   Result<std::string> raw = read_file(open_file);
   if (!raw) return raw.status().with_context("sealing");
-  // simdjson needs padding after each line; the padded copy is all we use from here on.
-  const simdjson::padded_string content(raw.value());
-  raw.value().clear();
-  raw.value().shrink_to_fit();
-
-  const PartStats stats = scan_part(content, name->kind);
+  const PartStats stats = part_stats(*raw, name->kind, counted);
   if (stats.trimmed_bytes > 0) {
     log->warn("torn last line trimmed file={} trimmed_bytes={}", open_file.string(), stats.trimmed_bytes);
   }
@@ -64,7 +69,7 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
     return std::optional<SealedPart>{};
   }
 
-  Result<std::string> gz = gzip_compress(std::string_view(content.data(), stats.bytes), gzip_level);
+  Result<std::string> gz = gzip_compress(std::string_view(raw->data(), stats.bytes), gzip_level);
   if (!gz) return gz.status().with_context("sealing " + open_file.string());
   Result<std::string> digest = sha256_hex(gz.value());
   if (!digest) return digest.status().with_context("sealing " + open_file.string());

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/status.hpp"
 #include "spool/part_notes.hpp"
+#include "spool/part_stats.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace mc {
@@ -22,9 +23,11 @@ namespace mc {
 // (a crash right after it was created; it is removed) or it no longer exists (already sealed).
 // kCorrupt when the file's name is not an open part key: the caller moves it to rejected/.
 // kNoSpace when the disk is full; other kinds as the file system reports them.
-// notes go into the manifest as they are (start-up recovery has none).
+// notes go into the manifest as they are (start-up recovery has none). counted: the part's numbers as
+// its writer counted them; used when they match the file (its size, every line complete), else the
+// file is parsed for them.
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock,
-                                                 const PartNotes& notes = {});
+                                                 int gzip_level, const Clock& clock, const PartNotes& notes = {},
+                                                 const std::optional<PartStats>& counted = std::nullopt);
 
 }  // namespace mc

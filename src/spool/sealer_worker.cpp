@@ -104,7 +104,8 @@ void SealerWorker::run(const std::stop_token& stop) {
 }
 
 std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_, item.job.notes);
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_, item.job.notes,
+                                                                  item.job.stats);
   if (sealed) {
     if (sealed.value()) {
       bump(metrics_.parts_sealed);

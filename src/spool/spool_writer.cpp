@@ -26,8 +26,9 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
   if (ec) log_->error("cannot create the open-part directory dir={} error=\"{}\"", layout.open_dir().string(), ec.message());
   writers_.reserve(routes.routes().size());
   for (std::uint32_t index = 0; index < routes.routes().size(); ++index) {
-    auto collect = [this, index](const PartName& name, const std::filesystem::path& file) {
-      closed_.push_back({name, {file, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}}});
+    auto collect = [this, index](const PartName& name, const std::filesystem::path& file,
+                                 std::optional<PartStats> stats) {
+      closed_.push_back({name, {file, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)}});
     };
     writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
                                                         metrics, std::move(collect), opener));
@@ -48,7 +49,7 @@ void SpoolWriter::stop() {
 // Errors of the writers are ignored here on purpose: each writer has already counted and logged
 // them, and the thread must go on writing the other routes.
 void SpoolWriter::run() {
-  std::vector<Record> batch;
+  RecordBatch batch;
   auto next_sync = clock_.steady_now() + fsync_interval_;
   bool more = true;
   while (more) {
@@ -56,7 +57,7 @@ void SpoolWriter::run() {
     // may close its window.
     const std::int64_t now_us = clock_.system_now_us();
     // The queue waits on real time; the clock (fake in tests) only decides how long.
-    more = queue_.pop_batch(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
+    more = queue_.pop(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
 
     write_batch(batch);
     if (gate_ != nullptr) gate_->tick();
@@ -71,22 +72,24 @@ void SpoolWriter::run() {
     hand_on_closed_parts(sync_due);
     // A small batch means the thread would otherwise wake, and write(2), once per message: let a
     // few more arrive. Costs at most kBatchLinger of latency to the page cache.
-    if (more && !batch.empty() && batch.size() < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
+    if (more && !batch.empty() && batch.records.size() < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
   }
   for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
   hand_on_closed_parts(true);
 }
 
-void SpoolWriter::write_batch(std::vector<Record>& batch) {
+void SpoolWriter::write_batch(const RecordBatch& batch) {
   std::uint64_t unknown_routes = 0;
-  for (Record& record : batch) {
+  batch.for_each([&](const RecordMeta& record, std::string_view line) {
     if (record.route >= writers_.size()) {
       ++unknown_routes;
-      continue;
+      return;
     }
-    if (gate_ != nullptr && !gate_->admit(record)) continue;
-    static_cast<void>(writers_[record.route]->append(record.recv_us, record.line));
-  }
+    if (gate_ != nullptr && !gate_->admit(record)) return;
+    std::optional<TradeFacts> trade;
+    if (record.trade_id >= 0) trade = TradeFacts{record.trade_id, record.event_time_ms};
+    static_cast<void>(writers_[record.route]->append(record.recv_us, line, trade));
+  });
   if (unknown_routes > 0) {
     count_drop(metrics_, DropReason::kUnknownRoute, unknown_routes);
     log_->error("records with an unknown route dropped count={}", unknown_routes);

@@ -78,7 +78,7 @@ class SpoolWriter {
   };
 
   void run();
-  void write_batch(std::vector<Record>& batch);
+  void write_batch(const RecordBatch& batch);
   void hand_on_closed_parts(bool synced);
   std::chrono::microseconds sleep_time(std::int64_t now_us, std::chrono::steady_clock::time_point next_sync) const;
 

@@ -11,6 +11,7 @@
 #include "../feed/test_certs.hpp"
 #include "backfill/rest_trade_line.hpp"
 #include "fake_exchange.hpp"
+#include "support/record_batches.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,16 +29,17 @@ using testing::ScriptedResponse;
 class CollectingSink final : public RecordSink {
  public:
   explicit CollectingSink(std::size_t refuse_at = SIZE_MAX) : refuse_at_(refuse_at) {}
-  bool push(Record&& record) override {
+  bool push(RecordBatch& batch) override {
     std::lock_guard lock(mutex_);
     if (records_.size() == refuse_at_ && !refused_) {
       refused_ = true;
       return false;
     }
-    records_.push_back(std::move(record));
+    testing::take_records(batch, records_);
+    batch.clear();
     return true;
   }
-  std::vector<Record> records() const {
+  std::vector<testing::TakenRecord> records() const {
     std::lock_guard lock(mutex_);
     return records_;
   }
@@ -50,7 +52,7 @@ class CollectingSink final : public RecordSink {
   mutable std::mutex mutex_;
   std::size_t refuse_at_;
   bool refused_ = false;
-  std::vector<Record> records_;
+  std::vector<testing::TakenRecord> records_;
 };
 
 using Lost = std::tuple<std::size_t, std::int64_t, std::int64_t>;
@@ -127,7 +129,7 @@ TEST_F(BackfillWorkerTest, Fills2500IdGapInThreePagesWithExactRecords) {
   EXPECT_THAT(targets(), ElementsAre("/api/v3/historicalTrades?symbol=ETHUSDT&fromId=1001&limit=1000",
                                      "/api/v3/historicalTrades?symbol=ETHUSDT&fromId=2001&limit=1000",
                                      "/api/v3/historicalTrades?symbol=ETHUSDT&fromId=3001&limit=500"));
-  const std::vector<Record> records = sink_.records();
+  const std::vector<testing::TakenRecord> records = sink_.records();
   ASSERT_EQ(records.size(), 2500U);
   for (std::size_t i = 0; i < records.size(); ++i) {
     const std::int64_t id = 1001 + static_cast<std::int64_t>(i);
@@ -184,7 +186,7 @@ TEST_F(BackfillWorkerTest, ReportsTheUnrecoverablePrefixWhenHistoryStartsLater) 
   ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }));
   backfill->stop();
   EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 4000, 4999}));
-  const std::vector<Record> records = sink_.records();
+  const std::vector<testing::TakenRecord> records = sink_.records();
   ASSERT_EQ(records.size(), 501U);
   EXPECT_EQ(records.front().trade_id, 5000);
   EXPECT_EQ(records.back().trade_id, 5500);
@@ -222,7 +224,7 @@ TEST_F(BackfillWorkerTest, RefusedRecordIsFetchedAgainLater) {
   ASSERT_TRUE(eventually([&] { return backfill.pending_ids() == 0; }));
   backfill.stop();
   std::vector<std::int64_t> ids;
-  for (const Record& record : refusing.records()) ids.push_back(record.trade_id);
+  for (const testing::TakenRecord& record : refusing.records()) ids.push_back(record.trade_id);
   EXPECT_THAT(ids, ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
   EXPECT_THAT(targets(), ElementsAre("/api/v3/historicalTrades?symbol=BTCUSDT&fromId=1&limit=10",
                                      "/api/v3/historicalTrades?symbol=BTCUSDT&fromId=3&limit=8"));

@@ -32,6 +32,7 @@ std::string trade_with(std::string_view data_fields, std::string_view stream = "
 class RecordBuilderTest : public ::testing::Test {
  protected:
   MessageInfo build(std::string_view payload, Frame frame = Frame::kText) {
+    line_.clear();
     return builder_.build(payload, frame, kRecvUs, line_);
   }
 
@@ -222,6 +223,7 @@ TEST(RecordBuilderSymbolsTest, EachOfAThousandSymbolsFindsItsOwnIndex) {
     std::string stream = symbols[i];
     for (char& c : stream) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const std::string fields = R"("e":"trade","E":1,"s":")" + symbols[i] + R"(","t":2)";
+    line.clear();
     const MessageInfo info = builder.build(trade_with(fields, stream + "@trade"), Frame::kText, kRecvUs, line);
     EXPECT_EQ(info.kind, RecordClass::kTrade) << symbols[i];
     EXPECT_EQ(info.symbol_index, i);
@@ -231,6 +233,40 @@ TEST(RecordBuilderSymbolsTest, EachOfAThousandSymbolsFindsItsOwnIndex) {
                                             Frame::kText, kRecvUs, line);
   EXPECT_EQ(unknown.reason, QuarantineReason::kUnknownSymbol);
   EXPECT_FALSE(unknown.symbol_index);
+}
+
+TEST_F(RecordBuilderTest, LinesAreAppendedAfterWhatTheBufferHolds) {
+  std::string out = "earlier\n";
+  builder_.build(kTrade, Frame::kText, kRecvUs, out);
+  builder_.build("junk", Frame::kText, kRecvUs, out);
+  builder_.build(R"({"result":null,"id":1})", Frame::kText, kRecvUs, out);  // control: nothing
+  const std::string trade_line = R"({"recv_us":1739141034567123,)" + std::string(kTrade.substr(1)) + "\n";
+  ASSERT_TRUE(out.starts_with("earlier\n" + trade_line)) << out;
+  const std::string_view rest = std::string_view(out).substr(8 + trade_line.size());
+  EXPECT_TRUE(rest.starts_with(R"({"recv_us":1739141034567123,"reason":"not_object")")) << rest;
+  EXPECT_EQ(rest.find('\n'), rest.size() - 1);
+}
+
+// The fast path (plain trades) and the general path give the same line and verdict: a trade with a
+// CR/LF between tokens, an escape, a non-ASCII byte or a duplicated member takes the general path.
+TEST_F(RecordBuilderTest, PlainAndGeneralTradesGiveTheSameKindOfLine) {
+  const std::vector<std::string> variants = {
+      std::string(kTrade),
+      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"p":"97\u0030.0")"),
+      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"x":"\u00e9é")"),
+      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"t":4567890123)"),
+      trade_with("\"e\":\"trade\",\r\n\"E\":1739141034567,\"s\":\"BTCUSDT\",\"t\":4567890123"),
+  };
+  for (const std::string& message : variants) {
+    const MessageInfo info = build(message);
+    EXPECT_EQ(info.kind, RecordClass::kTrade) << message;
+    EXPECT_EQ(info.trade_id, 4567890123) << message;
+    EXPECT_EQ(info.event_time_ms, 1739141034567) << message;
+    EXPECT_EQ(info.symbol_index, 0U) << message;
+    EXPECT_TRUE(line_.starts_with(R"({"recv_us":1739141034567123,"stream")")) << line_;
+    EXPECT_EQ(line_.find('\n'), line_.size() - 1) << line_;
+    EXPECT_EQ(line_.find('\r'), std::string::npos) << line_;
+  }
 }
 
 TEST_F(RecordBuilderTest, ValidJsonBeyondDoublePrecisionIsStillATrade) {

@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "config/config.hpp"
 #include "support/fake_clock.hpp"
+#include "support/record_batches.hpp"
 
 namespace mc {
 namespace {
@@ -29,13 +30,16 @@ std::string trade(std::string_view symbol_lower, std::string_view symbol, std::i
 // Takes records until told to refuse them, like a full queue.
 class FakeSink final : public RecordSink {
  public:
-  bool push(Record&& record) override {
+  bool push(RecordBatch& batch) override {
+    ++pushes;
     if (refuse) return false;
-    records.push_back(std::move(record));
+    testing::take_records(batch, records);
+    batch.clear();
     return true;
   }
   bool refuse = false;
-  std::vector<Record> records;
+  int pushes = 0;
+  std::vector<testing::TakenRecord> records;
 };
 
 // Keeps the lines of every logger made while it lives (make_logger clones the default logger, sinks
@@ -70,6 +74,12 @@ class RecordRouterTest : public ::testing::Test {
            metrics_.records_ignored;
   }
   std::vector<std::string> logged(std::string_view needle) const { return log_.lines_with(needle); }
+  // One message as the only one of a transport read.
+  MessageSeen deliver(std::string_view payload, bool is_text, std::int64_t recv_us) {
+    const MessageSeen seen = router_.on_message(payload, is_text, recv_us);
+    router_.on_read_end();
+    return seen;
+  }
 
   const std::vector<std::string> symbols_{"BTCUSDT", "ETHUSDT"};
   const RouteTable routes_{symbols_};
@@ -81,8 +91,8 @@ class RecordRouterTest : public ::testing::Test {
 };
 
 TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
-  const MessageSeen eth = router_.on_message(trade("ethusdt", "ETHUSDT", 5), true, kRecvUs);
-  const MessageSeen btc = router_.on_message(trade("btcusdt", "BTCUSDT", 9), true, kRecvUs + 1);
+  const MessageSeen eth = deliver(trade("ethusdt", "ETHUSDT", 5), true, kRecvUs);
+  const MessageSeen btc = deliver(trade("btcusdt", "BTCUSDT", 9), true, kRecvUs + 1);
   ASSERT_EQ(sink_.records.size(), 2U);
   EXPECT_EQ(sink_.records[0].route, routes_.data_route(1));
   EXPECT_EQ(sink_.records[0].recv_us, kRecvUs);
@@ -105,9 +115,9 @@ TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
 }
 
 TEST_F(RecordRouterTest, BadInputGoesToItsSymbolsQuarantineOrTheUnroutableOne) {
-  router_.on_message(R"({"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT"}})", true, kRecvUs);
-  router_.on_message("garbage", true, kRecvUs);
-  router_.on_message(trade("btcusdt", "BTCUSDT", 1), false, kRecvUs);  // binary: no symbol is trusted
+  deliver(R"({"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT"}})", true, kRecvUs);
+  deliver("garbage", true, kRecvUs);
+  deliver(trade("btcusdt", "BTCUSDT", 1), false, kRecvUs);  // binary: no symbol is trusted
   ASSERT_EQ(sink_.records.size(), 3U);
   EXPECT_EQ(sink_.records[0].route, routes_.quarantine_route(1));
   EXPECT_NE(sink_.records[0].line.find(R"("reason":"bad_trade_id")"), std::string::npos);
@@ -115,35 +125,70 @@ TEST_F(RecordRouterTest, BadInputGoesToItsSymbolsQuarantineOrTheUnroutableOne) {
   EXPECT_EQ(sink_.records[2].route, routes_.unroutable_quarantine_route());
   EXPECT_EQ(metrics_.records_quarantined, 3U);
   EXPECT_EQ(metrics_.records_routed, 0U);
-  for (const Record& record : sink_.records) EXPECT_EQ(record.trade_id, -1);
+  for (const testing::TakenRecord& record : sink_.records) EXPECT_EQ(record.trade_id, -1);
 }
 
 TEST_F(RecordRouterTest, ControlRepliesAreDroppedAndCounted) {
-  router_.on_message(R"({"result":null,"id":1})", true, kRecvUs);
+  deliver(R"({"result":null,"id":1})", true, kRecvUs);
   EXPECT_TRUE(sink_.records.empty());
   EXPECT_EQ(metrics_.records_ignored, 1U);
   EXPECT_EQ(outcomes(), 1U);
 }
 
+TEST_F(RecordRouterTest, AReadsMessagesReachTheSinkInOneBatchAtTheEndOfTheRead) {
+  router_.on_message(trade("btcusdt", "BTCUSDT", 1), true, kRecvUs);
+  router_.on_message("junk", true, kRecvUs);
+  router_.on_message(trade("ethusdt", "ETHUSDT", 2), true, kRecvUs);
+  EXPECT_EQ(sink_.pushes, 0);
+  EXPECT_EQ(metrics_.records_routed, 0U);  // counted when the sink took them
+  router_.on_read_end();
+  EXPECT_EQ(sink_.pushes, 1);
+  ASSERT_EQ(sink_.records.size(), 3U);
+  EXPECT_EQ(sink_.records[0].trade_id, 1);
+  EXPECT_EQ(sink_.records[1].route, routes_.unroutable_quarantine_route());
+  EXPECT_EQ(sink_.records[2].trade_id, 2);
+  EXPECT_EQ(sink_.records[2].event_time_ms, 1739141034567);
+  EXPECT_EQ(metrics_.records_routed, 2U);
+  EXPECT_EQ(metrics_.records_quarantined, 1U);
+  router_.on_read_end();  // nothing new: no push
+  EXPECT_EQ(sink_.pushes, 1);
+}
+
+TEST_F(RecordRouterTest, ABigReadIsHandedOnBeforeItEnds) {
+  int messages = 0;
+  while (sink_.pushes == 0) {
+    ASSERT_LT(messages, 100000);
+    router_.on_message(trade("btcusdt", "BTCUSDT", messages++), true, kRecvUs);
+  }
+  EXPECT_GE(sink_.records.size() * trade("btcusdt", "BTCUSDT", 0).size(), kMaxRouterBatchBytes / 2);
+  EXPECT_EQ(sink_.records.size(), static_cast<std::size_t>(messages));
+}
+
+TEST_F(RecordRouterTest, ADisconnectHandsOnWhatTheReadHeld) {
+  router_.on_message(trade("btcusdt", "BTCUSDT", 1), true, kRecvUs);
+  router_.on_disconnected("reset");
+  EXPECT_EQ(sink_.records.size(), 1U);
+}
+
 TEST_F(RecordRouterTest, RefusedRecordsAreCountedAndLoggedOncePerSecond) {
   sink_.refuse = true;
-  for (int i = 0; i < 100; ++i) router_.on_message(trade("btcusdt", "BTCUSDT", i), true, kRecvUs);
+  for (int i = 0; i < 100; ++i) deliver(trade("btcusdt", "BTCUSDT", i), true, kRecvUs);
   EXPECT_EQ(metrics_.records_dropped, 100U);
   EXPECT_EQ(metrics_.records_routed, 0U);
   EXPECT_EQ(logged("sink refused").size(), 1U);
 
   clock_.advance(1s);
-  router_.on_message("junk", true, kRecvUs);
+  deliver("junk", true, kRecvUs);
   EXPECT_EQ(metrics_.records_dropped, 101U);
   EXPECT_EQ(metrics_.records_quarantined, 0U);
   const std::vector<std::string> lines = logged("sink refused");
   ASSERT_EQ(lines.size(), 2U);
-  EXPECT_NE(lines[1].find("dropped_in_line=100 dropped_total=101"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[1].find("dropped=1 refusals_in_line=100 dropped_total=101"), std::string::npos) << lines[1];
 }
 
 TEST_F(RecordRouterTest, QuarantineLogIsRateLimitedAndShowsAnEscapedHead) {
-  router_.on_message(std::string("bad \"frame\"\n\x01") + std::string(300, 'z'), true, kRecvUs);
-  for (int i = 0; i < 10; ++i) router_.on_message("bad", true, kRecvUs);
+  deliver(std::string("bad \"frame\"\n\x01") + std::string(300, 'z'), true, kRecvUs);
+  for (int i = 0; i < 10; ++i) deliver("bad", true, kRecvUs);
   std::vector<std::string> lines = logged("quarantined message");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_NE(lines[0].find("reason=not_object symbol=UNKNOWN frame=text bytes=313 quarantined_in_line=1 "
@@ -170,6 +215,7 @@ TEST_F(RecordRouterTest, StreamIndexIsThePositionInTheConnectionsOwnStreamList) 
   // A configured symbol the connection does not carry is stored, but is none of its streams.
   const MessageSeen btc = second.on_message(trade("btcusdt", "BTCUSDT", 9), true, kRecvUs);
   EXPECT_FALSE(btc.stream);
+  second.on_read_end();
   ASSERT_EQ(sink_.records.size(), 3U);
   EXPECT_EQ(sink_.records[0].route, routes.data_route(3));
   EXPECT_EQ(sink_.records[1].route, routes.data_route(2));
@@ -178,7 +224,7 @@ TEST_F(RecordRouterTest, StreamIndexIsThePositionInTheConnectionsOwnStreamList) 
 }
 
 TEST_F(RecordRouterTest, ServerShutdownIsReportedNotStored) {
-  const MessageSeen seen = router_.on_message(R"({"e":"serverShutdown","E":1739141034567})", true, kRecvUs);
+  const MessageSeen seen = deliver(R"({"e":"serverShutdown","E":1739141034567})", true, kRecvUs);
   EXPECT_TRUE(seen.server_shutdown);
   EXPECT_FALSE(seen.stream);
   EXPECT_TRUE(sink_.records.empty());
@@ -187,11 +233,11 @@ TEST_F(RecordRouterTest, ServerShutdownIsReportedNotStored) {
 }
 
 TEST_F(RecordRouterTest, RepeatedAndOutOfOrderIdsAllReachTheWriterThread) {
-  for (const std::int64_t id : {10, 11, 15, 12, 15, 16}) router_.on_message(trade("btcusdt", "BTCUSDT", id), true, kRecvUs);
+  for (const std::int64_t id : {10, 11, 15, 12, 15, 16}) deliver(trade("btcusdt", "BTCUSDT", id), true, kRecvUs);
   // The trade ledger behind the queue decides what is a gap or a duplicate.
   EXPECT_EQ(metrics_.records_routed, 6U);
   std::vector<std::int64_t> ids;
-  for (const Record& record : sink_.records) ids.push_back(record.trade_id);
+  for (const testing::TakenRecord& record : sink_.records) ids.push_back(record.trade_id);
   EXPECT_EQ(ids, (std::vector<std::int64_t>{10, 11, 15, 12, 15, 16}));
 }
 
@@ -202,7 +248,7 @@ TEST_F(RecordRouterTest, EveryMessageEndsInExactlyOneCounter) {
     std::string payload = good.substr(0, rng() % (good.size() + 1));
     if (!payload.empty() && rng() % 2 == 0) payload[rng() % payload.size()] = static_cast<char>(rng() % 256);
     sink_.refuse = rng() % 10 == 0;
-    router_.on_message(payload, rng() % 20 != 0, kRecvUs);
+    deliver(payload, rng() % 20 != 0, kRecvUs);
     ASSERT_EQ(outcomes(), n);
   }
   EXPECT_EQ(sink_.records.size(), metrics_.records_routed + metrics_.records_quarantined);

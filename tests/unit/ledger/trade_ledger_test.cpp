@@ -34,7 +34,7 @@ class TradeLedgerTest : public ::testing::Test {
 
   // What the writer thread does with one record; true when it was written.
   static bool offer(TradeLedger& ledger, std::size_t symbol, std::int64_t id) {
-    const Record record{static_cast<std::uint32_t>(2 * symbol), 0, trade_line(kSymbols[symbol], id), id};
+    const RecordMeta record{.route = static_cast<std::uint32_t>(2 * symbol), .trade_id = id};
     return ledger.admit(record);
   }
 
@@ -106,9 +106,9 @@ TEST_F(TradeLedgerTest, AJumpFilledWithinTheGraceIsNoGap) {
 TEST_F(TradeLedgerTest, QuarantineAndUnknownRoutesPassUntouched) {
   auto ledger = make();
   ASSERT_TRUE(ledger->restore({}));
-  EXPECT_TRUE(ledger->admit(Record{1, 0, "{}\n", -1}));   // BTCUSDT's quarantine
-  EXPECT_TRUE(ledger->admit(Record{4, 0, "{}\n", -1}));   // the unroutable quarantine
-  EXPECT_TRUE(ledger->admit(Record{40, 0, "{}\n", 7}));   // no such symbol
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 1, .trade_id = -1}));   // BTCUSDT's quarantine
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 4, .trade_id = -1}));   // the unroutable quarantine
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 40, .trade_id = 7}));   // no such symbol
   EXPECT_TRUE(ledger->take_notes(1).empty());
 }
 

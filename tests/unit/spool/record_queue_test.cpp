@@ -1,10 +1,15 @@
 #include "spool/record_queue.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "support/record_batches.hpp"
 
 namespace mc {
 namespace {
@@ -12,56 +17,63 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-Record record(std::uint32_t route, std::string line) { return {route, 1, std::move(line)}; }
+RecordBatch record(std::uint32_t route, std::string_view line) { return testing::one_record(route, 1, line); }
+
+// The lines of a popped batch, in order.
+std::vector<std::string> lines_of(const RecordBatch& batch) {
+  std::vector<std::string> lines;
+  batch.for_each([&](const RecordMeta&, std::string_view line) { lines.emplace_back(line); });
+  return lines;
+}
 
 steady_clock::time_point in(milliseconds ms) { return steady_clock::now() + ms; }
 
 TEST(RecordQueueTest, RefusesWhatWouldExceedTheBoundAndCountsIt) {
   const std::size_t one = RecordQueue::cost(record(0, "0123456789\n"));
   RecordQueue queue(2 * one);
-  EXPECT_TRUE(queue.push(record(0, "0123456789\n")));
-  EXPECT_TRUE(queue.push(record(0, "abcdefghij\n")));
-  Record third = record(0, "x\n");
+  EXPECT_TRUE(testing::push(queue, record(0, "0123456789\n")));
+  EXPECT_TRUE(testing::push(queue, record(0, "abcdefghij\n")));
+  RecordBatch third = record(0, "x\n");
   EXPECT_EQ(queue.queued_bytes(), 2 * one);
-  EXPECT_FALSE(queue.push(record(0, "x\n")));
+  EXPECT_FALSE(queue.push(third));
   EXPECT_EQ(queue.refused(), 1u);
+  EXPECT_EQ(third.records.size(), 1u);  // a refused batch is left as it was
 
-  std::vector<Record> batch;
-  ASSERT_TRUE(queue.pop_batch(batch, in(milliseconds(0))));
-  ASSERT_EQ(batch.size(), 2u);
-  EXPECT_EQ(batch[0].line, "0123456789\n");
-  EXPECT_EQ(batch[1].line, "abcdefghij\n");
+  RecordBatch batch;
+  ASSERT_TRUE(queue.pop(batch, in(milliseconds(0))));
+  EXPECT_EQ(lines_of(batch), (std::vector<std::string>{"0123456789\n", "abcdefghij\n"}));
   EXPECT_EQ(queue.queued_bytes(), 0u);
-  EXPECT_TRUE(queue.push(std::move(third)));  // room again once drained
+  EXPECT_TRUE(queue.push(third));  // room again once drained
+  EXPECT_TRUE(third.empty());      // a taken batch is left empty
 }
 
 TEST(RecordQueueTest, ARecordLargerThanTheBoundIsRefusedEvenWhenEmpty) {
   RecordQueue queue(64);
-  EXPECT_FALSE(queue.push(record(0, std::string(100, 'x'))));
+  EXPECT_FALSE(testing::push(queue, record(0, std::string(100, 'x'))));
   EXPECT_EQ(queue.refused(), 1u);
   EXPECT_EQ(kMaxQueuedBytes, std::size_t{256} * 1024 * 1024);
 }
 
 TEST(RecordQueueTest, ClosedQueueRefusesPushesButHandsOutWhatIsLeft) {
   RecordQueue queue;
-  ASSERT_TRUE(queue.push(record(1, "a\n")));
+  ASSERT_TRUE(testing::push(queue, record(1, "a\n")));
   queue.close();
-  EXPECT_FALSE(queue.push(record(1, "b\n")));
+  EXPECT_FALSE(testing::push(queue, record(1, "b\n")));
   EXPECT_EQ(queue.refused(), 1u);
 
-  std::vector<Record> batch;
-  EXPECT_TRUE(queue.pop_batch(batch, in(milliseconds(1000))));
-  ASSERT_EQ(batch.size(), 1u);
-  EXPECT_EQ(batch[0].route, 1u);
-  EXPECT_FALSE(queue.pop_batch(batch, in(milliseconds(1000))));
+  RecordBatch batch;
+  EXPECT_TRUE(queue.pop(batch, in(milliseconds(1000))));
+  ASSERT_EQ(batch.records.size(), 1u);
+  EXPECT_EQ(batch.records[0].route, 1u);
+  EXPECT_FALSE(queue.pop(batch, in(milliseconds(1000))));
   EXPECT_TRUE(batch.empty());
 }
 
 TEST(RecordQueueTest, PopReturnsEmptyAtTheDeadline) {
   RecordQueue queue;
-  std::vector<Record> batch{record(0, "stale\n")};
+  RecordBatch batch = record(0, "stale\n");
   const auto start = steady_clock::now();
-  EXPECT_TRUE(queue.pop_batch(batch, start + milliseconds(30)));
+  EXPECT_TRUE(queue.pop(batch, start + milliseconds(30)));
   EXPECT_GE(steady_clock::now() - start, milliseconds(30));
   EXPECT_TRUE(batch.empty());
 }
@@ -70,13 +82,13 @@ TEST(RecordQueueTest, PushWakesAWaitingConsumer) {
   RecordQueue queue;
   std::jthread producer([&] {
     std::this_thread::sleep_for(milliseconds(20));
-    EXPECT_TRUE(queue.push(record(0, "a\n")));
+    EXPECT_TRUE(testing::push(queue, record(0, "a\n")));
   });
-  std::vector<Record> batch;
+  RecordBatch batch;
   const auto start = steady_clock::now();
-  EXPECT_TRUE(queue.pop_batch(batch, start + std::chrono::seconds(30)));
+  EXPECT_TRUE(queue.pop(batch, start + std::chrono::seconds(30)));
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(10));
-  ASSERT_EQ(batch.size(), 1u);
+  ASSERT_EQ(batch.records.size(), 1u);
 }
 
 TEST(RecordQueueTest, CloseWakesAWaitingConsumer) {
@@ -85,35 +97,42 @@ TEST(RecordQueueTest, CloseWakesAWaitingConsumer) {
     std::this_thread::sleep_for(milliseconds(20));
     queue.close();
   });
-  std::vector<Record> batch;
+  RecordBatch batch;
   const auto start = steady_clock::now();
-  EXPECT_FALSE(queue.pop_batch(batch, start + std::chrono::seconds(30)));
+  EXPECT_FALSE(queue.pop(batch, start + std::chrono::seconds(30)));
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(RecordQueueTest, ManyProducersLoseNothingAndKeepEachProducersOrder) {
   constexpr int kProducers = 3;
-  constexpr int kPerProducer = 20000;
+  static constexpr int kPerProducer = 20000;
   RecordQueue queue;
   {
     std::vector<std::jthread> producers;
     for (int p = 0; p < kProducers; ++p) {
       producers.emplace_back([&queue, p] {
-        for (int i = 0; i < kPerProducer; ++i) {
-          while (!queue.push(record(static_cast<std::uint32_t>(p), std::to_string(i)))) std::this_thread::yield();
+        // Batches of one to three records, so both the swap into an empty queue and the append to
+        // a waiting batch are exercised.
+        for (int i = 0; i < kPerProducer;) {
+          RecordBatch batch;
+          for (const int end = std::min(kPerProducer, i + 1 + i % 3); i < end; ++i) {
+            batch.add({.route = static_cast<std::uint32_t>(p)}, std::to_string(i));
+          }
+          while (!queue.push(batch)) std::this_thread::yield();
+          EXPECT_TRUE(batch.empty());
         }
       });
     }
     std::vector<int> next(kProducers, 0);
-    std::vector<Record> batch;
+    RecordBatch batch;
     int received = 0;
     while (received < kProducers * kPerProducer) {
-      ASSERT_TRUE(queue.pop_batch(batch, in(milliseconds(100))));
-      for (const Record& r : batch) {
-        ASSERT_EQ(r.line, std::to_string(next[r.route]));
+      ASSERT_TRUE(queue.pop(batch, in(milliseconds(100))));
+      batch.for_each([&](const RecordMeta& r, std::string_view line) {
+        ASSERT_EQ(line, std::to_string(next[r.route]) + "\n");
         ++next[r.route];
         ++received;
-      }
+      });
     }
   }
   EXPECT_EQ(queue.refused(), 0u);

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct ClosedPart {
   PartName name;
   fs::path file;
   std::string content;
+  std::optional<PartStats> stats;
 };
 
 // A line of exactly `size` bytes (newline included) that names its receive time.
@@ -64,9 +66,10 @@ class RotatingWriterTest : public ::testing::Test {
   std::unique_ptr<RotatingWriter> make(FileOpener opener = create_part_file) {
     return std::make_unique<RotatingWriter>(
         layout, route, settings, clock, metrics,
-        [this](const PartName& name, const fs::path& file) {
+        [this](const PartName& name, const fs::path& file, std::optional<PartStats> stats) {
           Result<std::string> content = read_file(file);
-          closed.push_back({name, file, content ? *content : "<unreadable: " + content.status().message() + ">"});
+          closed.push_back({name, file, content ? *content : "<unreadable: " + content.status().message() + ">",
+                            std::move(stats)});
         },
         std::move(opener));
   }
@@ -365,6 +368,50 @@ TEST_F(RotatingWriterTest, AShortWriteIsCutBackToTheLastWholeLineAndWritingResum
   ASSERT_TRUE(writer->close(CloseReason::kShutdown));
   ASSERT_EQ(closed.size(), 1u);
   EXPECT_EQ(closed[0].content, lines[0] + lines[1] + lines[4] + lines[5]);
+  EXPECT_FALSE(closed[0].stats);  // lines were dropped: the sealer must read the file
+}
+
+// A trade line as the feed writes it.
+std::string trade_line_of(std::int64_t recv_us, std::int64_t id, std::int64_t event_ms) {
+  return "{\"recv_us\":" + std::to_string(recv_us) + ",\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":" +
+         std::to_string(event_ms) + ",\"s\":\"BTCUSDT\",\"t\":" + std::to_string(id) + "}}\n";
+}
+
+TEST_F(RotatingWriterTest, TheCountedNumbersAreThoseTheFileHolds) {
+  settings.rot_bytes = 1 << 20;
+  auto writer = make();
+  const std::vector<std::int64_t> ids = {100, 101, 105, 102, 109};  // out of order, with holes
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto at = static_cast<std::int64_t>(i);
+    ASSERT_TRUE(writer->append(kT0 + at, trade_line_of(kT0 + at, ids[i], 1'739'141'029'000 + 7 * at),
+                               TradeFacts{ids[i], 1'739'141'029'000 + 7 * at}));
+  }
+  ASSERT_TRUE(writer->close(CloseReason::kShutdown));
+  ASSERT_EQ(closed.size(), 1u);
+  ASSERT_TRUE(closed[0].stats);
+  const PartStats scanned = scan_part(simdjson::padded_string(closed[0].content), PartKind::kData);
+  EXPECT_EQ(scanned.bad_lines, 0u);
+  const PartStats& counted = *closed[0].stats;
+  EXPECT_EQ(counted.record_count, scanned.record_count);
+  EXPECT_EQ(counted.bytes, scanned.bytes);
+  EXPECT_EQ(counted.bytes, closed[0].content.size());
+  EXPECT_EQ(counted.time_min_ms, scanned.time_min_ms);
+  EXPECT_EQ(counted.time_max_ms, scanned.time_max_ms);
+  EXPECT_EQ(counted.id_first, 100);
+  EXPECT_EQ(counted.id_last, 109);
+  EXPECT_EQ(counted.recv_min_us, scanned.recv_min_us);
+  EXPECT_EQ(counted.recv_max_us, scanned.recv_max_us);
+  EXPECT_EQ(counted.id_gaps, scanned.id_gaps);
+  EXPECT_EQ(counted.id_gaps, (std::vector<IdGap>{{103, 104}, {106, 108}}));
+}
+
+TEST_F(RotatingWriterTest, ADataLineWithoutItsTradeLeavesTheCountToTheSealer) {
+  auto writer = make();
+  ASSERT_TRUE(writer->append(kT0, trade_line_of(kT0, 1, 2), TradeFacts{1, 2}));
+  ASSERT_TRUE(writer->append(kT0 + 1, line_of(kT0 + 1)));
+  ASSERT_TRUE(writer->close(CloseReason::kShutdown));
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_FALSE(closed[0].stats);
 }
 
 TEST_F(RotatingWriterTest, AFailedOpenDropsTheLineAndTheNextAppendRetries) {
@@ -391,7 +438,7 @@ TEST(RotatingWriterSettingsTest, ZeroSecondWindowsAreRefused) {
   testing::FakeClock clock;
   Metrics metrics;
   EXPECT_THROW(RotatingWriter(SpoolLayout(dir.path()), Route{}, RotationSettings{"raw/", "i", 10, 0}, clock, metrics,
-                              [](const PartName&, const fs::path&) {}),
+                              [](const PartName&, const fs::path&, const std::optional<PartStats>&) {}),
                std::invalid_argument);
 }
 

@@ -26,6 +26,7 @@ class SealerTest : public testing::SpoolTest {
   }
 
   testing::FakeClock clock{1'739'141'040'123'456};
+  std::int64_t next_epoch_ms_ = 1'739'141'034'567;
 };
 
 TEST_F(SealerTest, ManifestDescribesWhatThePartHolds) {
@@ -66,6 +67,25 @@ TEST_F(SealerTest, ManifestDescribesWhatThePartHolds) {
   EXPECT_EQ(manifest["extra"]["trimmed_bytes"], torn.size());
   EXPECT_EQ(manifest["extra"]["id_gaps"], nlohmann::json::parse("[[502,503]]"));
   EXPECT_EQ(manifest["extra"]["gzip_level"], 6);
+}
+
+// The writer's count is taken as it is when it matches the file, and the file is parsed when not.
+TEST_F(SealerTest, TheWritersCountIsUsedOnlyForTheFileItDescribes) {
+  const std::string lines = trade_line(1'739'141'034'567'123, 1'739'141'034'560, 500) +
+                            trade_line(1'739'141'034'667'123, 1'739'141'034'550, 501);
+  const PartStats scanned = scan_part(simdjson::padded_string(lines), PartKind::kData);
+  PartStats counted = scanned;
+  counted.time_min_ms = 7;  // a value no parse of the file gives: shows which numbers were used
+  const auto time_min_after_sealing = [&](const PartStats& with) -> nlohmann::json {
+    const PartName name = part_name(next_epoch_ms_++);
+    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, make_open(name, lines), 6, clock, {}, with);
+    if (!sealed || !sealed.value()) return "not sealed";
+    return nlohmann::json::parse(read_text(sealed.value()->manifest_file))["payload"]["time_min_ms"];
+  };
+  EXPECT_EQ(time_min_after_sealing(counted), 7);
+  PartStats too_short = counted;
+  too_short.bytes -= 1;  // the file holds more than was counted
+  EXPECT_EQ(time_min_after_sealing(too_short), 1'739'141'034'550);
 }
 
 TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {

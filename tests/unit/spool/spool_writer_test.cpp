@@ -16,6 +16,7 @@
 #include "common/file_util.hpp"
 #include "support/temp_dir.hpp"
 #include "support/fake_clock.hpp"
+#include "support/record_batches.hpp"
 
 namespace mc {
 namespace {
@@ -36,7 +37,7 @@ struct ClosedPart {
 // Drops trade id 2 as a duplicate, notes a gap for every data part, and counts checkpoints.
 class ScriptedGate final : public RecordGate {
  public:
-  bool admit(const Record& record) override {
+  bool admit(const RecordMeta& record) override {
     if (record.trade_id == 2) return false;
     const std::lock_guard lock(mutex_);
     written_.push_back(record.trade_id);
@@ -83,8 +84,8 @@ class SpoolWriterTest : public ::testing::Test {
         gate);
   }
 
-  Record record(std::uint32_t route, std::int64_t recv_us, std::string_view tag) {
-    return {route, recv_us, line(recv_us, tag)};
+  RecordBatch record(std::uint32_t route, std::int64_t recv_us, std::string_view tag) {
+    return testing::one_record(route, recv_us, line(recv_us, tag));
   }
 
   // Waits (real time) until at least n parts were closed; returns what was closed by then.
@@ -126,9 +127,9 @@ const ClosedPart* find_symbol(const std::vector<ClosedPart>& parts, std::string_
 TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd) {
   auto writer = make();
   RecordSink& sink = writer->sink();
-  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 1, "btc-1")));
-  ASSERT_TRUE(sink.push(record(routes.data_route(1), kT0 + 2, "eth-1")));
-  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 3, "btc-2")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 1, "btc-1")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(1), kT0 + 2, "eth-1")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 3, "btc-2")));
 
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(closed().empty());  // the window is still open on the fake clock
@@ -144,7 +145,7 @@ TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd)
   EXPECT_EQ(btc->name.epoch_ms, kT0 / 1000);
   EXPECT_EQ(btc->name.kind, PartKind::kData);
 
-  ASSERT_TRUE(sink.push(record(routes.data_route(0), kT0 + 6 * kSecond, "btc-3")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 6 * kSecond, "btc-3")));
   writer->stop();
   const std::vector<ClosedPart> all = closed();
   ASSERT_EQ(all.size(), 3u);
@@ -158,9 +159,9 @@ TEST_F(SpoolWriterTest, TheGateDecidesWhatIsWrittenAndItsCheckpointPrecedesEvery
   auto writer = make(clock, kMaxQueuedBytes, &gate);
   RecordSink& sink = writer->sink();
   for (const std::int64_t id : {1, 2, 3}) {
-    ASSERT_TRUE(sink.push({routes.data_route(0), kT0 + id, line(kT0 + id, "btc-" + std::to_string(id)), id}));
+    ASSERT_TRUE(testing::push(sink, testing::one_record(routes.data_route(0), kT0 + id, line(kT0 + id, "btc-" + std::to_string(id)), id)));
   }
-  ASSERT_TRUE(sink.push({routes.data_route(1), kT0 + 5, line(kT0 + 5, "eth"), 50}));
+  ASSERT_TRUE(testing::push(sink, testing::one_record(routes.data_route(1), kT0 + 5, line(kT0 + 5, "eth"), 50)));
   clock.advance(seconds(5));
   const std::vector<ClosedPart> parts = wait_for_closed(2);
   ASSERT_EQ(parts.size(), 2u);
@@ -219,12 +220,12 @@ TEST_F(SpoolWriterTest, ARecordQueuedBeforeTheWindowEndLandsInThatWindowsPart) {
   auto writer = make(edge);
   RecordSink& sink = writer->sink();
   const std::int64_t end = kT0 + 5 * kSecond;
-  ASSERT_TRUE(sink.push(record(routes.data_route(0), end - 2, "first")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), end - 2, "first")));
   const auto give_up = std::chrono::steady_clock::now() + seconds(10);
   while (metrics.parts_opened.load() == 0 && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  edge.step_on_next_read(end, [&] { EXPECT_TRUE(sink.push(record(routes.data_route(0), end - 1, "last"))); });
+  edge.step_on_next_read(end, [&] { EXPECT_TRUE(testing::push(sink, record(routes.data_route(0), end - 1, "last"))); });
   ASSERT_EQ(wait_for_closed(1).size(), 1u);
   writer->stop();
   const std::vector<ClosedPart> parts = closed();
@@ -236,10 +237,10 @@ TEST_F(SpoolWriterTest, StopWritesWhatIsQueuedAndClosesEveryPart) {
   auto writer = make();
   RecordSink& sink = writer->sink();
   for (std::uint32_t route = 0; route < routes.routes().size(); ++route) {
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink.push(record(route, kT0 + i, "r" + std::to_string(route))));
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(testing::push(sink, record(route, kT0 + i, "r" + std::to_string(route))));
   }
   writer->stop();
-  EXPECT_FALSE(sink.push(record(0, kT0 + 10, "late")));
+  EXPECT_FALSE(testing::push(sink, record(0, kT0 + 10, "late")));
   const std::vector<ClosedPart> parts = closed();
   ASSERT_EQ(parts.size(), routes.routes().size());
   for (const ClosedPart& part : parts) {
@@ -256,8 +257,8 @@ TEST_F(SpoolWriterTest, StopWritesWhatIsQueuedAndClosesEveryPart) {
 
 TEST_F(SpoolWriterTest, RecordsForAnUnknownRouteAreCountedAsDropped) {
   auto writer = make();
-  ASSERT_TRUE(writer->sink().push(record(99, kT0, "lost")));
-  ASSERT_TRUE(writer->sink().push(record(0, kT0, "kept")));
+  ASSERT_TRUE(testing::push(writer->sink(), record(99, kT0, "lost")));
+  ASSERT_TRUE(testing::push(writer->sink(), record(0, kT0, "kept")));
   writer->stop();
   EXPECT_EQ(metrics.records_dropped.load(), 1u);
   const std::vector<ClosedPart> parts = closed();
@@ -267,8 +268,8 @@ TEST_F(SpoolWriterTest, RecordsForAnUnknownRouteAreCountedAsDropped) {
 
 TEST_F(SpoolWriterTest, TheQueueBoundRefusesWhatDoesNotFit) {
   auto writer = make(clock, 1000);
-  EXPECT_FALSE(writer->sink().push(record(0, kT0, std::string(2000, 'x'))));
-  EXPECT_TRUE(writer->sink().push(record(0, kT0, "fits")));
+  EXPECT_FALSE(testing::push(writer->sink(), record(0, kT0, std::string(2000, 'x'))));
+  EXPECT_TRUE(testing::push(writer->sink(), record(0, kT0, "fits")));
   writer->stop();
   ASSERT_EQ(closed().size(), 1u);
   EXPECT_EQ(closed()[0].content, line(kT0, "fits"));
