@@ -199,7 +199,7 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector
     const std::size_t line_start = batch_.lines.size();
     append_rest_trade_line(batch_.lines, trade, symbols_[index], recv_us);
     batch_.commit({.route = routes_.data_route(index), .recv_us = recv_us, .trade_id = trade.id,
-                   .event_time_ms = trade.time_ms},
+                   .event_time_ms = trade.time_ms, .facts_as_stored = true},
                   line_start);
     if (!sink_.push(batch_)) {
       state.not_before = clock_.steady_now() + kSinkRetryDelay;

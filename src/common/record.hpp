@@ -25,6 +25,10 @@ struct RecordMeta {
   std::int64_t recv_us = 0;      // local receive time, UTC epoch microseconds: decides the window
   std::int64_t trade_id = -1;    // data.t of a trade line (live or REST); -1 for quarantine lines
   std::int64_t event_time_ms = 0;  // data.E of a trade line
+  // trade_id and event_time_ms are what a parse of the stored line reads (a plain trade, a REST line),
+  // so the writer may count the part's manifest numbers from them. Not so for a trade the general
+  // path read: it may repeat a member, which readers resolve differently; the sealer parses its part.
+  bool facts_as_stored = false;
 };
 
 // Records handed from a producer to the writer thread in bulk: their lines back to back in one

@@ -238,7 +238,8 @@ std::optional<MessageInfo> RecordBuilder::classify_plain(std::string_view payloa
   return MessageInfo{.kind = RecordClass::kTrade,
                      .symbol_index = index,
                      .trade_id = trade->trade_id,
-                     .event_time_ms = trade->event_time_ms};
+                     .event_time_ms = trade->event_time_ms,
+                     .plain = true};
 }
 
 // Parses the line in place (it carries the padding) and decides what the message is.

@@ -63,6 +63,7 @@ struct MessageInfo {
   std::optional<std::size_t> symbol_index;
   std::int64_t trade_id = -1;      // kTrade: data.t
   std::int64_t event_time_ms = 0;  // kTrade: data.E
+  bool plain = false;              // kTrade: read by the plain one-pass reader (no repeated member)
 };
 
 // One per connection, used from one thread. Owns the simdjson parser, whose buffers are reused: in

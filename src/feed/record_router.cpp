@@ -73,7 +73,8 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
       batch_.commit({.route = routes_.data_route(*info.symbol_index),
                      .recv_us = recv_us,
                      .trade_id = info.trade_id,
-                     .event_time_ms = info.event_time_ms},
+                     .event_time_ms = info.event_time_ms,
+                     .facts_as_stored = info.plain},
                     line_start);
       ++batch_trades_;
       if (carried_.contains(*info.symbol_index)) {

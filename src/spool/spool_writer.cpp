@@ -87,7 +87,7 @@ void SpoolWriter::write_batch(const RecordBatch& batch) {
     }
     if (gate_ != nullptr && !gate_->admit(record)) return;
     std::optional<TradeFacts> trade;
-    if (record.trade_id >= 0) trade = TradeFacts{record.trade_id, record.event_time_ms};
+    if (record.facts_as_stored && record.trade_id >= 0) trade = TradeFacts{record.trade_id, record.event_time_ms};
     static_cast<void>(writers_[record.route]->append(record.recv_us, line, trade));
   });
   if (unknown_routes > 0) {

@@ -22,12 +22,14 @@ struct TakenRecord {
   std::int64_t recv_us = 0;
   std::int64_t trade_id = -1;
   std::int64_t event_time_ms = 0;
+  bool facts_as_stored = false;
   std::string line;
 };
 
 inline void take_records(const RecordBatch& batch, std::vector<TakenRecord>& into) {
   batch.for_each([&into](const RecordMeta& meta, std::string_view line) {
-    into.push_back({meta.route, meta.recv_us, meta.trade_id, meta.event_time_ms, std::string(line)});
+    into.push_back(
+        {meta.route, meta.recv_us, meta.trade_id, meta.event_time_ms, meta.facts_as_stored, std::string(line)});
   });
 }
 

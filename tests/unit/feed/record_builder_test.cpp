@@ -250,16 +250,17 @@ TEST_F(RecordBuilderTest, LinesAreAppendedAfterWhatTheBufferHolds) {
 // The fast path (plain trades) and the general path give the same line and verdict: a trade with a
 // CR/LF between tokens, an escape, a non-ASCII byte or a duplicated member takes the general path.
 TEST_F(RecordBuilderTest, PlainAndGeneralTradesGiveTheSameKindOfLine) {
-  const std::vector<std::string> variants = {
-      std::string(kTrade),
-      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"p":"97\u0030.0")"),
-      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"x":"\u00e9é")"),
-      trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"t":4567890123)"),
-      trade_with("\"e\":\"trade\",\r\n\"E\":1739141034567,\"s\":\"BTCUSDT\",\"t\":4567890123"),
+  const std::vector<std::pair<std::string, bool>> variants = {  // message, read by the plain reader
+      {std::string(kTrade), true},
+      {trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"p":"97\u0030.0")"), false},
+      {trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"x":"\u00e9é")"), false},
+      {trade_with(R"("e":"trade","E":1739141034567,"s":"BTCUSDT","t":4567890123,"t":4567890123)"), false},
+      {trade_with("\"e\":\"trade\",\r\n\"E\":1739141034567,\"s\":\"BTCUSDT\",\"t\":4567890123"), true},
   };
-  for (const std::string& message : variants) {
+  for (const auto& [message, plain] : variants) {
     const MessageInfo info = build(message);
     EXPECT_EQ(info.kind, RecordClass::kTrade) << message;
+    EXPECT_EQ(info.plain, plain) << message;
     EXPECT_EQ(info.trade_id, 4567890123) << message;
     EXPECT_EQ(info.event_time_ms, 1739141034567) << message;
     EXPECT_EQ(info.symbol_index, 0U) << message;

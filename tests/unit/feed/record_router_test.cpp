@@ -148,6 +148,7 @@ TEST_F(RecordRouterTest, AReadsMessagesReachTheSinkInOneBatchAtTheEndOfTheRead) 
   EXPECT_EQ(sink_.records[1].route, routes_.unroutable_quarantine_route());
   EXPECT_EQ(sink_.records[2].trade_id, 2);
   EXPECT_EQ(sink_.records[2].event_time_ms, 1739141034567);
+  EXPECT_TRUE(sink_.records[0].facts_as_stored);
   EXPECT_EQ(metrics_.records_routed, 2U);
   EXPECT_EQ(metrics_.records_quarantined, 1U);
   router_.on_read_end();  // nothing new: no push

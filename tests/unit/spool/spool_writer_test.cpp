@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -32,6 +33,7 @@ struct ClosedPart {
   std::string content;
   PartNotes notes;
   int checkpoints_before = 0;  // gate checkpoints made before the part was handed on
+  std::optional<PartStats> stats;
 };
 
 // Drops trade id 2 as a duplicate, notes a gap for every data part, and counts checkpoints.
@@ -79,7 +81,8 @@ class SpoolWriterTest : public ::testing::Test {
         [this, gate](const PartName& name, const SealJob& job) {
           Result<std::string> content = read_file(job.open_file);
           std::lock_guard lock(mutex_);
-          closed_.push_back({name, content ? *content : "<unreadable>", job.notes, gate ? gate->checkpoints() : 0});
+          closed_.push_back(
+              {name, content ? *content : "<unreadable>", job.notes, gate ? gate->checkpoints() : 0, job.stats});
         },
         gate);
   }
@@ -175,6 +178,38 @@ TEST_F(SpoolWriterTest, TheGateDecidesWhatIsWrittenAndItsCheckpointPrecedesEvery
   EXPECT_GE(eth->checkpoints_before, 1);
   writer->stop();
   EXPECT_EQ(gate.written(), (std::vector<std::int64_t>{1, 3, 50}));
+}
+
+// The writer counts a part's manifest numbers only from trades whose facts are what the line holds.
+TEST_F(SpoolWriterTest, APartIsCountedOnlyWhenEveryTradeCameWithItsFactsAsStored) {
+  auto writer = make();
+  RecordSink& sink = writer->sink();
+  const auto trade = [&](std::uint32_t route, std::int64_t id, bool as_stored) {
+    const std::string text = "{\"recv_us\":" + std::to_string(kT0 + id) +
+                             ",\"stream\":\"x@trade\",\"data\":{\"E\":" + std::to_string(1000 + id) +
+                             ",\"t\":" + std::to_string(id) + "}}\n";
+    RecordBatch batch;
+    batch.add({.route = route, .recv_us = kT0 + id, .trade_id = id, .event_time_ms = 1000 + id,
+               .facts_as_stored = as_stored},
+              text);
+    return testing::push(sink, std::move(batch));
+  };
+  ASSERT_TRUE(trade(routes.data_route(0), 1, true));
+  ASSERT_TRUE(trade(routes.data_route(0), 2, true));
+  ASSERT_TRUE(trade(routes.data_route(1), 3, true));
+  ASSERT_TRUE(trade(routes.data_route(1), 4, false));
+  clock.advance(seconds(5));
+  const std::vector<ClosedPart> parts = wait_for_closed(2);
+  const ClosedPart* btc = find_symbol(parts, "BTCUSDT");
+  const ClosedPart* eth = find_symbol(parts, "ETHUSDT");
+  ASSERT_TRUE(btc && eth);
+  ASSERT_TRUE(btc->stats);
+  EXPECT_EQ(btc->stats->record_count, 2u);
+  EXPECT_EQ(btc->stats->id_first, 1);
+  EXPECT_EQ(btc->stats->id_last, 2);
+  EXPECT_EQ(btc->stats->time_max_ms, 1002);
+  EXPECT_EQ(btc->stats->bytes, btc->content.size());
+  EXPECT_FALSE(eth->stats);  // one trade without its facts: the sealer parses this part
 }
 
 TEST_F(SpoolWriterTest, HasRoomWhileTheFileSystemKeepsTheReserveFree) {
