@@ -14,11 +14,6 @@ void RecordBatch::commit(RecordMeta meta, std::size_t line_start) {
   records.push_back(meta);
 }
 
-void RecordBatch::append(const RecordBatch& other) {
-  lines.append(other.lines);
-  records.insert(records.end(), other.records.begin(), other.records.end());
-}
-
 RouteTable::RouteTable(const std::vector<std::string>& symbols) {
   routes_.reserve(2 * symbols.size() + 1);
   for (const auto& symbol : symbols) {

@@ -33,7 +33,7 @@ struct RecordMeta {
 
 // Records handed from a producer to the writer thread in bulk: their lines back to back in one
 // buffer, so a message costs one copy into it and no allocation of its own, and a whole read of the
-// feed crosses the queue's lock once.
+// feed crosses the queue's lock once, as one batch, without being copied again.
 struct RecordBatch {
   std::string lines;                // every record's line in order, each '\n'-terminated
   std::vector<RecordMeta> records;  // one per line, same order
@@ -48,7 +48,6 @@ struct RecordBatch {
   // Makes the bytes appended to `lines` since line_start one record (a producer that writes its line
   // straight into `lines`); they must end with '\n'.
   void commit(RecordMeta meta, std::size_t line_start);
-  void append(const RecordBatch& other);
 
   // visit(const RecordMeta&, std::string_view line) for each record, in order.
   template <typename Visit>

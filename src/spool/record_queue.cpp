@@ -16,24 +16,27 @@ bool RecordQueue::push(RecordBatch& batch) {
     }
     was_empty = queued_.empty();
     bytes_ += size;
-    // Into an empty queue the batch is swapped, not copied: the producer gets the consumer's drained
-    // buffers back, so steady state allocates nothing.
-    if (was_empty) {
-      std::swap(queued_, batch);
+    queued_.push_back(std::move(batch));
+    if (spares_.empty()) {
+      batch = RecordBatch{};
     } else {
-      queued_.append(batch);
+      batch = std::move(spares_.back());
+      spares_.pop_back();
     }
   }
-  batch.clear();
   // The consumer only ever waits on an empty queue.
   if (was_empty) not_empty_.notify_one();
   return true;
 }
 
-bool RecordQueue::pop(RecordBatch& out, std::chrono::steady_clock::time_point deadline) {
-  if (out.lines.capacity() > kMaxKeptBatchBytes) out = RecordBatch{};
-  out.clear();
+bool RecordQueue::pop(std::vector<RecordBatch>& out, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
+  for (RecordBatch& done : out) {
+    if (spares_.size() == kMaxSpareBatches || done.lines.capacity() > kMaxKeptBatchBytes) continue;
+    done.clear();
+    spares_.push_back(std::move(done));
+  }
+  out.clear();
   not_empty_.wait_until(lock, deadline, [this] { return closed_ || !queued_.empty(); });
   std::swap(out, queued_);
   bytes_ = 0;

@@ -17,22 +17,26 @@ namespace mc {
 // Bound on the memory the queue may hold: ~2 minutes of a busy symbol set at 2 MB/s.
 inline constexpr std::size_t kMaxQueuedBytes = std::size_t{256} << 20;
 
-// Buffers larger than this are not kept for reuse once drained: a backlog after a stall must not
-// hold its memory for good.
-inline constexpr std::size_t kMaxKeptBatchBytes = std::size_t{8} << 20;
+// Drained batches are kept for reuse, so producers fill buffers that already have their size and
+// steady state allocates nothing; at most this many, and none larger than kMaxKeptBatchBytes (a
+// backlog after a stall must not hold its memory for good).
+inline constexpr std::size_t kMaxSpareBatches = 32;
+inline constexpr std::size_t kMaxKeptBatchBytes = std::size_t{4} << 20;
 
 class RecordQueue final : public RecordSink {
  public:
   explicit RecordQueue(std::size_t max_bytes = kMaxQueuedBytes) : max_bytes_(max_bytes) {}
 
-  // Refuses (returns false, batch untouched) when closed or when the batch would take the queued
-  // bytes (lines plus per-record overhead) over the bound.
+  // Takes the batch whole, without copying it, and hands the producer an empty spare batch in its
+  // place. Refuses (returns false, batch untouched) when closed or when the batch would take the
+  // queued bytes (lines plus per-record overhead) over the bound.
   bool push(RecordBatch& batch) override;
 
-  // Replaces out's content with everything queued, in push order. Waits until something is queued,
-  // the deadline passes or the queue is closed. Returns false once the queue is closed and
-  // everything pushed before has been handed out: the consumer is done.
-  bool pop(RecordBatch& out, std::chrono::steady_clock::time_point deadline);
+  // Gives the batches in `out` (the consumer's previous ones, written by now) back as spares, then
+  // replaces them with every batch queued, in push order. Waits until something is queued, the
+  // deadline passes or the queue is closed. Returns false once the queue is closed and everything
+  // pushed before has been handed out: the consumer is done.
+  bool pop(std::vector<RecordBatch>& out, std::chrono::steady_clock::time_point deadline);
 
   // Refuses further pushes and wakes the consumer; what is queued can still be popped.
   void close();
@@ -49,7 +53,8 @@ class RecordQueue final : public RecordSink {
   const std::size_t max_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable not_empty_;
-  RecordBatch queued_;
+  std::vector<RecordBatch> queued_;
+  std::vector<RecordBatch> spares_;
   std::size_t bytes_ = 0;
   std::uint64_t refused_ = 0;
   bool closed_ = false;

@@ -49,7 +49,7 @@ void SpoolWriter::stop() {
 // Errors of the writers are ignored here on purpose: each writer has already counted and logged
 // them, and the thread must go on writing the other routes.
 void SpoolWriter::run() {
-  RecordBatch batch;
+  std::vector<RecordBatch> batches;
   auto next_sync = clock_.steady_now() + fsync_interval_;
   bool more = true;
   while (more) {
@@ -57,9 +57,13 @@ void SpoolWriter::run() {
     // may close its window.
     const std::int64_t now_us = clock_.system_now_us();
     // The queue waits on real time; the clock (fake in tests) only decides how long.
-    more = queue_.pop(batch, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
+    more = queue_.pop(batches, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
 
-    write_batch(batch);
+    std::size_t records = 0;
+    for (const RecordBatch& batch : batches) {
+      write_batch(batch);
+      records += batch.records.size();
+    }
     if (gate_ != nullptr) gate_->tick();
     for (auto& writer : writers_) static_cast<void>(writer->flush());
 
@@ -72,7 +76,7 @@ void SpoolWriter::run() {
     hand_on_closed_parts(sync_due);
     // A small batch means the thread would otherwise wake, and write(2), once per message: let a
     // few more arrive. Costs at most kBatchLinger of latency to the page cache.
-    if (more && !batch.empty() && batch.records.size() < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
+    if (more && records > 0 && records < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
   }
   for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
   hand_on_closed_parts(true);

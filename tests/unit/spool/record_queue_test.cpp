@@ -19,11 +19,19 @@ using std::chrono::steady_clock;
 
 RecordBatch record(std::uint32_t route, std::string_view line) { return testing::one_record(route, 1, line); }
 
-// The lines of a popped batch, in order.
-std::vector<std::string> lines_of(const RecordBatch& batch) {
+// The lines of popped batches, in order.
+std::vector<std::string> lines_of(const std::vector<RecordBatch>& batches) {
   std::vector<std::string> lines;
-  batch.for_each([&](const RecordMeta&, std::string_view line) { lines.emplace_back(line); });
+  for (const RecordBatch& batch : batches) {
+    batch.for_each([&](const RecordMeta&, std::string_view line) { lines.emplace_back(line); });
+  }
   return lines;
+}
+
+std::size_t records_in(const std::vector<RecordBatch>& batches) {
+  std::size_t records = 0;
+  for (const RecordBatch& batch : batches) records += batch.records.size();
+  return records;
 }
 
 steady_clock::time_point in(milliseconds ms) { return steady_clock::now() + ms; }
@@ -39,12 +47,32 @@ TEST(RecordQueueTest, RefusesWhatWouldExceedTheBoundAndCountsIt) {
   EXPECT_EQ(queue.refused(), 1u);
   EXPECT_EQ(third.records.size(), 1u);  // a refused batch is left as it was
 
-  RecordBatch batch;
-  ASSERT_TRUE(queue.pop(batch, in(milliseconds(0))));
-  EXPECT_EQ(lines_of(batch), (std::vector<std::string>{"0123456789\n", "abcdefghij\n"}));
+  std::vector<RecordBatch> batches;
+  ASSERT_TRUE(queue.pop(batches, in(milliseconds(0))));
+  EXPECT_EQ(lines_of(batches), (std::vector<std::string>{"0123456789\n", "abcdefghij\n"}));
   EXPECT_EQ(queue.queued_bytes(), 0u);
   EXPECT_TRUE(queue.push(third));  // room again once drained
   EXPECT_TRUE(third.empty());      // a taken batch is left empty
+}
+
+// A pushed batch is taken without a copy, and the producer refills a drained batch's buffer.
+TEST(RecordQueueTest, DrainedBatchesComeBackToProducersAsSpares) {
+  RecordQueue queue;
+  RecordBatch batch = record(0, std::string(100'000, 'x'));
+  const char* first_buffer = batch.lines.data();
+  ASSERT_TRUE(queue.push(batch));
+  EXPECT_TRUE(batch.empty());
+  std::vector<RecordBatch> batches;
+  ASSERT_TRUE(queue.pop(batches, in(milliseconds(0))));
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].lines.data(), first_buffer);  // moved, not copied
+  EXPECT_TRUE(queue.pop(batches, in(milliseconds(0))));  // hands the written batch back
+  EXPECT_TRUE(batches.empty());
+  RecordBatch next = record(0, "b\n");
+  ASSERT_TRUE(queue.push(next));
+  EXPECT_EQ(next.lines.data(), first_buffer);  // the spare, with its capacity
+  EXPECT_GE(next.lines.capacity(), 100'000u);
+  EXPECT_TRUE(next.empty());
 }
 
 TEST(RecordQueueTest, ARecordLargerThanTheBoundIsRefusedEvenWhenEmpty) {
@@ -61,21 +89,22 @@ TEST(RecordQueueTest, ClosedQueueRefusesPushesButHandsOutWhatIsLeft) {
   EXPECT_FALSE(testing::push(queue, record(1, "b\n")));
   EXPECT_EQ(queue.refused(), 1u);
 
-  RecordBatch batch;
-  EXPECT_TRUE(queue.pop(batch, in(milliseconds(1000))));
-  ASSERT_EQ(batch.records.size(), 1u);
-  EXPECT_EQ(batch.records[0].route, 1u);
-  EXPECT_FALSE(queue.pop(batch, in(milliseconds(1000))));
-  EXPECT_TRUE(batch.empty());
+  std::vector<RecordBatch> batches;
+  EXPECT_TRUE(queue.pop(batches, in(milliseconds(1000))));
+  ASSERT_EQ(records_in(batches), 1u);
+  EXPECT_EQ(batches[0].records[0].route, 1u);
+  EXPECT_FALSE(queue.pop(batches, in(milliseconds(1000))));
+  EXPECT_TRUE(batches.empty());
 }
 
 TEST(RecordQueueTest, PopReturnsEmptyAtTheDeadline) {
   RecordQueue queue;
-  RecordBatch batch = record(0, "stale\n");
+  std::vector<RecordBatch> batches;
+  batches.push_back(record(0, "stale\n"));
   const auto start = steady_clock::now();
-  EXPECT_TRUE(queue.pop(batch, start + milliseconds(30)));
+  EXPECT_TRUE(queue.pop(batches, start + milliseconds(30)));
   EXPECT_GE(steady_clock::now() - start, milliseconds(30));
-  EXPECT_TRUE(batch.empty());
+  EXPECT_TRUE(batches.empty());
 }
 
 TEST(RecordQueueTest, PushWakesAWaitingConsumer) {
@@ -84,11 +113,11 @@ TEST(RecordQueueTest, PushWakesAWaitingConsumer) {
     std::this_thread::sleep_for(milliseconds(20));
     EXPECT_TRUE(testing::push(queue, record(0, "a\n")));
   });
-  RecordBatch batch;
+  std::vector<RecordBatch> batches;
   const auto start = steady_clock::now();
-  EXPECT_TRUE(queue.pop(batch, start + std::chrono::seconds(30)));
+  EXPECT_TRUE(queue.pop(batches, start + std::chrono::seconds(30)));
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(10));
-  ASSERT_EQ(batch.records.size(), 1u);
+  ASSERT_EQ(records_in(batches), 1u);
 }
 
 TEST(RecordQueueTest, CloseWakesAWaitingConsumer) {
@@ -97,9 +126,9 @@ TEST(RecordQueueTest, CloseWakesAWaitingConsumer) {
     std::this_thread::sleep_for(milliseconds(20));
     queue.close();
   });
-  RecordBatch batch;
+  std::vector<RecordBatch> batches;
   const auto start = steady_clock::now();
-  EXPECT_FALSE(queue.pop(batch, start + std::chrono::seconds(30)));
+  EXPECT_FALSE(queue.pop(batches, start + std::chrono::seconds(30)));
   EXPECT_LT(steady_clock::now() - start, std::chrono::seconds(10));
 }
 
@@ -124,15 +153,17 @@ TEST(RecordQueueTest, ManyProducersLoseNothingAndKeepEachProducersOrder) {
       });
     }
     std::vector<int> next(kProducers, 0);
-    RecordBatch batch;
+    std::vector<RecordBatch> batches;
     int received = 0;
     while (received < kProducers * kPerProducer) {
-      ASSERT_TRUE(queue.pop(batch, in(milliseconds(100))));
-      batch.for_each([&](const RecordMeta& r, std::string_view line) {
-        ASSERT_EQ(line, std::to_string(next[r.route]) + "\n");
-        ++next[r.route];
-        ++received;
-      });
+      ASSERT_TRUE(queue.pop(batches, in(milliseconds(100))));
+      for (const RecordBatch& batch : batches) {
+        batch.for_each([&](const RecordMeta& r, std::string_view line) {
+          ASSERT_EQ(line, std::to_string(next[r.route]) + "\n");
+          ++next[r.route];
+          ++received;
+        });
+      }
     }
   }
   EXPECT_EQ(queue.refused(), 0u);
