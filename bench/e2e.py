@@ -11,21 +11,26 @@ Scenarios (--scenarios, default all, in this order):
               gzip level 6 + SHA-256 alone over the same stored lines. The ratio is the headline.
   steady      one symbol at --steady-mbps MB/s of lines for --steady-secs: CPU share of one core
               (from /proc/PID/stat after a warm-up), peak RSS, and for every record stored during the
-              run: receive -> stored (the manifest's mtime) and how long after its window ended.
+              run: receive -> stored (when the manifest appeared in the store, from inotify) and how long
+              after its window ended.
   many        --many-symbols symbols at --many-rate trades/s each: peak RSS and CPU share.
   startup     --startup-runs starts: from exec to the receive time of the first stored line (the
               exchange is already producing, so the first frame waits at most 1/rate for a trade).
 """
 import argparse
+import ctypes
 import gzip
 import json
 import os
 import re
+import select
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -80,8 +85,9 @@ def proc_status(pid, key):
 class Run:
     """One collector process on a fresh spool and store, against an exchange."""
 
-    def __init__(self, collector, exchange, symbols, tmp, name):
+    def __init__(self, collector, exchange, symbols, tmp, name, watch=False):
         self.store = os.path.join(tmp, name, "store")
+        self.watch = StoreWatch(self.store) if watch else None
         self.metrics_port = harness.free_port()
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -140,8 +146,84 @@ class Run:
         return self.usage.ru_maxrss / 1024
 
 
-def stored_parts(store):
-    """[(manifest payload, manifest extra, manifest mtime ns, part path)] of every data part."""
+class StoreWatch:
+    """When each manifest appeared in the store, from inotify on every directory under the root.
+
+    A stored manifest's mtime cannot tell: the local store hard-links the spool's file, whose mtime
+    is the sealer's write, before the fsyncs and renames that make the object stored. A manifest
+    found in a directory when its watch is added (the directory was made a moment before) counts
+    as appeared then, a little late.
+    """
+    IN_MOVED_TO, IN_CREATE, IN_ISDIR, IN_Q_OVERFLOW = 0x80, 0x100, 0x40000000, 0x4000
+    EVENT = struct.Struct("iIII")
+
+    def __init__(self, root):
+        os.makedirs(root, exist_ok=True)
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        self.dirs = {}       # watch descriptor -> directory
+        self.seen_ns = {}    # manifest path -> time.time_ns() when it appeared
+        self.overflowed = False
+        self.stopping = threading.Event()
+        self.watch(root)
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def watch(self, path):
+        if os.path.basename(path) == ".incoming" or path in self.dirs.values():
+            return
+        wd = self.libc.inotify_add_watch(self.fd, os.fsencode(path), self.IN_MOVED_TO | self.IN_CREATE)
+        if wd < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {path}")
+        self.dirs[wd] = path
+        now = time.time_ns()
+        for entry in os.scandir(path):
+            if entry.is_dir(follow_symlinks=False):
+                self.watch(entry.path)
+            else:
+                self.note(entry.path, now)
+
+    def note(self, path, now):
+        if os.path.basename(path).startswith("manifest-"):
+            self.seen_ns.setdefault(path, now)
+
+    def run(self):
+        while not self.stopping.is_set():
+            if not select.select([self.fd], [], [], 0.2)[0]:
+                continue
+            data = os.read(self.fd, 1 << 16)
+            now = time.time_ns()
+            offset = 0
+            while offset < len(data):
+                wd, mask, _cookie, length = self.EVENT.unpack_from(data, offset)
+                name = data[offset + self.EVENT.size:offset + self.EVENT.size + length].rstrip(b"\0")
+                offset += self.EVENT.size + length
+                if mask & self.IN_Q_OVERFLOW:
+                    self.overflowed = True
+                elif wd in self.dirs:
+                    path = os.path.join(self.dirs[wd], os.fsdecode(name))
+                    if mask & self.IN_ISDIR:
+                        self.watch(path)
+                    elif mask & self.IN_MOVED_TO:
+                        self.note(path, now)
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        os.close(self.fd)
+        if self.overflowed:
+            raise SystemExit("inotify queue overflowed: appearance times incomplete")
+        return self.seen_ns
+
+
+def stored_parts(store, seen_ns=None):
+    """[(manifest payload, manifest extra, manifest mtime ns, part path, appeared ns)] of every data part.
+
+    appeared: when the manifest appeared in the store (StoreWatch); its mtime when not watched.
+    """
+    seen_ns = seen_ns or {}
     parts = []
     for root, _dirs, files in os.walk(store):
         if "_quarantine" in root or ".incoming" in root:
@@ -153,7 +235,8 @@ def stored_parts(store):
             with open(path) as f:
                 manifest = json.load(f)
             part = os.path.join(root, "part-" + name[len("manifest-"):-len(".json")] + ".jsonl.gz")
-            parts.append((manifest["payload"], manifest.get("extra", {}), os.stat(path).st_mtime_ns, part))
+            mtime_ns = os.stat(path).st_mtime_ns
+            parts.append((manifest["payload"], manifest.get("extra", {}), mtime_ns, part, seen_ns.get(path, mtime_ns)))
     return parts
 
 
@@ -195,29 +278,35 @@ def scenario_throughput(args, tmp):
     }
 
 
+def window_end_us(payload, extra):
+    if payload["bytes_uncompressed"] >= ROT_BYTES - SIZE_CLOSED_SLACK:
+        return extra["recv_max_us"]
+    length = ROT_SECS * 1_000_000
+    return (extra["recv_min_us"] // length + 1) * length
+
+
 def latencies(parts, stop_sent_ns):
-    """Per record: receive -> stored, and stored - the end of the record's window, in ms, weighted."""
-    after_window, recv_to_stored = [], []
-    for payload, extra, mtime_ns, part_path in parts:
-        if mtime_ns >= stop_sent_ns:  # stored by the drain at SIGTERM, not by rotation
+    """Per record: receive -> stored, and per part: stored - the end of its window, in ms, weighted by
+    records; and, as figures before 2026-12-02 measured "stored", the manifest's mtime (its write by
+    the sealer) - the end of its window."""
+    after_window, recv_to_stored, written_after_window = [], [], []
+    for payload, extra, mtime_ns, part_path, appeared_ns in parts:
+        if appeared_ns >= stop_sent_ns:  # stored by the drain at SIGTERM, not by rotation
             continue
-        stored_us = mtime_ns // 1000
-        if payload["bytes_uncompressed"] >= ROT_BYTES - SIZE_CLOSED_SLACK:
-            end_us = extra["recv_max_us"]
-        else:
-            length = ROT_SECS * 1_000_000
-            end_us = (extra["recv_min_us"] // length + 1) * length
+        stored_us = appeared_ns // 1000
+        end_us = window_end_us(payload, extra)
         after_window.append(((stored_us - end_us) / 1000, payload["record_count"]))
+        written_after_window.append(((mtime_ns // 1000 - end_us) / 1000, payload["record_count"]))
         with open(part_path, "rb") as f:
             for m in RECV_US.finditer(gzip.decompress(f.read())):
                 recv_to_stored.append(((stored_us - int(m.group(1))) / 1000, 1))
-    return after_window, recv_to_stored
+    return after_window, recv_to_stored, written_after_window
 
 
 def scenario_steady(args, tmp):
     rate = int(args.steady_mbps * 1e6 / LINE_BYTES_ESTIMATE)
     with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=rate) as exchange:
-        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "steady")
+        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "steady", watch=True)
         try:
             run.wait_metric("market_collector_records_routed_total", 1, 20)
             time.sleep(args.warmup_secs)
@@ -227,9 +316,10 @@ def scenario_steady(args, tmp):
             run.stop()
         finally:
             run.kill()
-    parts = stored_parts(run.store)
+    seen_ns = run.watch.stop()
+    parts = stored_parts(run.store, seen_ns)
     raw = sum(p["bytes_uncompressed"] for p, *_ in parts)
-    after_window, recv_to_stored = latencies(parts, run.stop_sent_ns)
+    after_window, recv_to_stored, written_after_window = latencies(parts, run.stop_sent_ns)
     wall = time.monotonic() - run.started
     return {
         "trades_per_second": rate, "mb_per_second_stored": round(raw / 1e6 / wall, 2),
@@ -237,9 +327,12 @@ def scenario_steady(args, tmp):
         "measured_secs": round(t1 - t0, 1),
         "peak_rss_mib": round(run.peak_rss_mib(), 1),
         "parts_measured": len(after_window), "records_measured": len(recv_to_stored),
+        "manifests_not_watched": max(0, len(parts) - len(seen_ns)),
         "recv_to_stored_ms": {"p50": percentile(recv_to_stored, 0.5), "p99": percentile(recv_to_stored, 0.99)},
         "after_window_end_ms": {"p50": percentile(after_window, 0.5), "p99": percentile(after_window, 0.99),
                                 "max": max(v for v, _ in after_window) if after_window else None},
+        "manifest_written_after_window_end_ms": {"p50": percentile(written_after_window, 0.5),
+                                                 "p99": percentile(written_after_window, 0.99)},
     }
 
 

@@ -30,27 +30,38 @@ Status fsync_directory(const std::filesystem::path& dir) {
   return Status::ok();
 }
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+std::filesystem::path temp_path_of(const std::filesystem::path& path) {
   std::filesystem::path temp = path;
   temp += kTempSuffix;
-  {
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid()) return Status::from_errno(errno, "create " + temp.string());
-    Status written = write_all(fd.get(), bytes, temp);
-    if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp.string());
-    if (written) written = fd.close(temp.string());
-    if (!written) {
-      ::unlink(temp.c_str());
-      return written;
-    }
-  }
+  return temp;
+}
+
+Status write_synced_file(const std::filesystem::path& path, std::string_view bytes) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Status::from_errno(errno, "create " + path.string());
+  Status written = write_all(fd.get(), bytes, path);
+  // fdatasync, not fsync: it still flushes the size a reader needs, only not the times.
+  if (written && ::fdatasync(fd.get()) != 0) written = Status::from_errno(errno, "fdatasync " + path.string());
+  if (written) written = fd.close(path.string());
+  if (!written) ::unlink(path.c_str());
+  return written;
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {
+  const std::filesystem::path temp = temp_path_of(path);
+  if (Status written = write_synced_file(temp, bytes); !written) return written;
   return rename_durable(temp, path);
 }
 
-Status rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {
+Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return Status::from_errno(errno, "rename " + from.string() + " -> " + to.string());
   }
+  return Status::ok();
+}
+
+Status rename_durable(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (Status renamed = rename_file(from, to); !renamed) return renamed;
   return fsync_directory(to.has_parent_path() ? to.parent_path() : std::filesystem::path("."));
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Durable file operations. Every state change on disk goes through write_file_atomic or
-// rename_durable: write to a temporary name, fsync, rename, fsync the directory.
+// rename_durable, or their parts (write_synced_file, rename_file, fsync_directory) in the same order:
+// write to a temporary name, fdatasync, rename, fsync the directory.
 
 #include <cstdint>
 #include <filesystem>
@@ -16,8 +17,16 @@ inline constexpr std::string_view kTempSuffix = ".tmp";
 
 // Writes every byte to fd (retrying short writes and EINTR); path names the file in errors.
 Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path);
-// Writes bytes to path.tmp, fsyncs it, renames it over path and fsyncs the directory.
+// path with kTempSuffix appended: where write_file_atomic writes before it renames.
+std::filesystem::path temp_path_of(const std::filesystem::path& path);
+// Creates (or truncates) path, writes every byte and fdatasyncs it; removes it on failure. Its name
+// is not durable until its directory is fsynced: meant for a temporary file renamed afterwards.
+Status write_synced_file(const std::filesystem::path& path, std::string_view bytes);
+// Writes bytes to path.tmp, fdatasyncs it, renames it over path and fsyncs the directory.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+// Renames without a directory fsync: for several renames in one directory made durable by one
+// fsync_directory afterwards.
+Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
 // Renames and fsyncs the target's directory.
 Status rename_durable(const std::filesystem::path& from, const std::filesystem::path& to);
 Status fsync_directory(const std::filesystem::path& dir);

@@ -2,9 +2,9 @@
 // Errors as values across module boundaries. The kind tells the caller what to do next.
 
 #include <cassert>
+#include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 
 namespace mc {
 
@@ -48,26 +48,28 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Status status) : data_(std::move(status)) { assert(!std::get<Status>(data_).is_ok()); }  // NOLINT
+  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status) : status_(std::move(status)) { assert(!status_.is_ok()); }  // NOLINT
 
-  bool is_ok() const { return std::holds_alternative<T>(data_); }
+  bool is_ok() const { return value_.has_value(); }
   explicit operator bool() const { return is_ok(); }
 
-  const Status& status() const {
-    static const Status kOk;
-    return is_ok() ? kOk : std::get<Status>(data_);
-  }
-  T& value() & { return std::get<T>(data_); }
-  const T& value() const& { return std::get<T>(data_); }
-  T&& value() && { return std::get<T>(std::move(data_)); }
+  const Status& status() const { return status_; }  // ok when a value is held
+  T& value() & { return value_.value(); }
+  const T& value() const& { return value_.value(); }
+  T&& value() && { return std::move(value_).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
  private:
-  std::variant<T, Status> data_;
+  // Not a std::variant<T, Status>: g++ 12 at -O2 cannot see which alternative a variant holds when
+  // two of them are destroyed in one function, and warns (-Wmaybe-uninitialized) that the Status's
+  // string may be destroyed uninitialized. An optional and a Status (ok while a value is held) carry
+  // the same information at the price of an empty string.
+  std::optional<T> value_;
+  Status status_;
 };
 
 }  // namespace mc

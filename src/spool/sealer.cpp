@@ -38,11 +38,32 @@ Status remove_open_file(const std::filesystem::path& open_file) {
   return fsync_directory(open_file.parent_path());
 }
 
+// Both files are written and synced under temporary names before either is renamed, so one fsync
+// of sealed/ makes both names durable (two renames and two directory fsyncs before). The part is
+// renamed first: a running reader never sees a manifest without its part. After a power loss
+// before that fsync, a manifest without its part can only be found next to the open file it came
+// from (the open file is removed after the fsync), and recovery seals that file again.
+Status write_sealed_pair(const SealedPart& sealed, std::string_view part, std::string_view manifest) {
+  const std::filesystem::path part_temp = temp_path_of(sealed.part_file);
+  const std::filesystem::path manifest_temp = temp_path_of(sealed.manifest_file);
+  if (Status written = write_synced_file(part_temp, part); !written) return written;
+  Status written = write_synced_file(manifest_temp, manifest);
+  if (written) written = rename_file(part_temp, sealed.part_file);
+  if (written) written = rename_file(manifest_temp, sealed.manifest_file);
+  if (!written) {
+    // Best effort: recovery removes temp files the next start finds; the error returned matters.
+    static_cast<void>(remove_file(part_temp));
+    static_cast<void>(remove_file(manifest_temp));
+    return written;
+  }
+  return fsync_directory(sealed.part_file.parent_path());
+}
+
 }  // namespace
 
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
                                                  int gzip_level, const Clock& clock, const PartNotes& notes,
-                                                 const std::optional<PartStats>& counted) {
+                                                 const std::optional<PartStats>& counted, const HandOn& hand_on) {
   const auto log = make_logger("spool");
   const std::optional<PartName> name = open_part_name(open_file);
   if (!name) return Status::corrupt("not an open part's file name: " + open_file.string());
@@ -84,13 +105,15 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
       .notes = notes,
   });
 
-  // The part first: a manifest on disk promises a complete part next to it.
   SealedPart sealed = layout.sealed(*name);
-  if (Status written = write_file_atomic(sealed.part_file, gz.value()); !written) return written.with_context("sealing");
-  if (Status written = write_file_atomic(sealed.manifest_file, manifest); !written) {
-    return written.with_context("sealing");
+  if (Status written = write_sealed_pair(sealed, gz.value(), manifest); !written) return written.with_context("sealing");
+  if (hand_on) hand_on(sealed);
+  // Not before the pair is durable: until then the open file is the only durable copy.
+  if (Status removed = remove_open_file(open_file); !removed) {
+    if (!hand_on) return removed.with_context("sealing");
+    log->error("sealed and handed on, but the open file could not be removed; the next start seals it again "
+               "file={} error=\"{}\"", open_file.string(), removed.message());
   }
-  if (Status removed = remove_open_file(open_file); !removed) return removed.with_context("sealing");
 
   log->debug("sealed key={} records={} bytes={} bytes_gzip={}", name->part_key(), stats.record_count, stats.bytes,
              gz->size());

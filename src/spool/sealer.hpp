@@ -1,14 +1,20 @@
 #pragma once
 // Sealing: an open part becomes a gzip part plus its manifest in sealed/, then the open file goes.
 //
-//   open/<open_key> --read, trim torn tail, scan, gzip, sha256--> sealed/<part_key>      (atomic)
-//                                                             --> sealed/<manifest_key>  (atomic)
+//   open/<open_key> --read, trim torn tail, scan, gzip, sha256--> sealed/<part_key>.tmp      (fdatasync)
+//                                                             --> sealed/<manifest_key>.tmp  (fdatasync)
+//                   --> rename the part, then the manifest; one fsync of sealed/
+//                   --> hand_on(part)        the pair is durable: it can travel from here
 //                   --> unlink open/<open_key>, fsync open/
 //
 // Every step can be repeated: a crash at any point leaves the open file in place, and sealing it
-// again writes the same part bytes (libdeflate is deterministic) over whatever was there.
+// again writes the same part bytes (libdeflate is deterministic) over whatever was there. Recovery
+// removes temp files, re-seals any open file, and drops a manifest whose part is missing, so a
+// crash between the renames and the fsync of sealed/ (on a file system that reorders them) only
+// repeats the seal. docs/SPOOL.md says why one directory fsync is enough.
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "common/clock.hpp"
@@ -26,8 +32,14 @@ namespace mc {
 // notes go into the manifest as they are (start-up recovery has none). counted: the part's numbers as
 // its writer counted them; used when they match the file (its size, every line complete), else the
 // file is parsed for them.
+// hand_on, when set, gets the part as soon as the pair is durable, before the open file is removed,
+// so an upload need not wait for that unlink and its directory fsync. Once it was called the result
+// is the part even if removing the open file fails (logged; the next start seals it again, and the
+// store gets the same part bytes twice).
+using HandOn = std::function<void(const SealedPart&)>;
 Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
                                                  int gzip_level, const Clock& clock, const PartNotes& notes = {},
-                                                 const std::optional<PartStats>& counted = std::nullopt);
+                                                 const std::optional<PartStats>& counted = std::nullopt,
+                                                 const HandOn& hand_on = {});
 
 }  // namespace mc

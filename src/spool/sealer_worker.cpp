@@ -104,15 +104,14 @@ void SealerWorker::run(const std::stop_token& stop) {
 }
 
 std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_, item.job.notes,
-                                                                  item.job.stats);
-  if (sealed) {
-    if (sealed.value()) {
-      bump(metrics_.parts_sealed);
-      on_sealed_(std::move(*sealed.value()));
-    }
-    return std::nullopt;
-  }
+  // Handed on from inside the seal: the upload starts while the sealer still removes the open file.
+  const auto hand_on = [this](const SealedPart& part) {
+    bump(metrics_.parts_sealed);
+    on_sealed_(part);
+  };
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_,
+                                                            item.job.notes, item.job.stats, hand_on);
+  if (sealed) return std::nullopt;
 
   bump(metrics_.seal_failures);
   const Status& status = sealed.status();

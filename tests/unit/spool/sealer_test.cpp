@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/file_util.hpp"
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 #include "support/fake_clock.hpp"
@@ -86,6 +87,40 @@ TEST_F(SealerTest, TheWritersCountIsUsedOnlyForTheFileItDescribes) {
   PartStats too_short = counted;
   too_short.bytes -= 1;  // the file holds more than was counted
   EXPECT_EQ(time_min_after_sealing(too_short), 1'739'141'034'550);
+}
+
+TEST_F(SealerTest, HandsThePartOnOnceThePairIsCompleteAndBeforeTheOpenFileGoes) {
+  const PartName name = part_name();
+  const std::filesystem::path path = make_open(name, trade_line(1, 1, 1) + trade_line(2, 2, 2));
+  int handed_on = 0;
+  const auto hand_on = [&](const SealedPart& part) {
+    ++handed_on;
+    EXPECT_EQ(part.part_file, layout.sealed(name).part_file);
+    EXPECT_TRUE(std::filesystem::exists(path)) << "the open file stays until the pair is durable and handed on";
+    EXPECT_EQ(files_in(layout.sealed_dir()), 2u) << "both renamed, no temp file left";
+    const nlohmann::json manifest = nlohmann::json::parse(read_text(part.manifest_file));
+    EXPECT_EQ(manifest["payload"]["sha256"], sha256_hex(read_text(part.part_file)).value());
+  };
+  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock, {}, std::nullopt, hand_on);
+  ASSERT_TRUE(sealed && sealed.value()) << sealed.status().message();
+  EXPECT_EQ(handed_on, 1);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(SealerTest, AFailedRenameOfThePartLeavesNoManifestAndHandsNothingOn) {
+  const SealedPart sealed = layout.sealed(part_name());
+  const std::filesystem::path path = make_open(part_name(), trade_line(1, 1, 1));
+  // A non-empty directory where the part goes: renaming the part's temp file over it fails.
+  std::filesystem::create_directories(sealed.part_file / "blocker");
+  int handed_on = 0;
+  Result<std::optional<SealedPart>> sealed_part =
+      seal_open_file(layout, path, 6, clock, {}, std::nullopt, [&](const SealedPart&) { ++handed_on; });
+  EXPECT_FALSE(sealed_part);
+  EXPECT_EQ(handed_on, 0);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(sealed.manifest_file)) << "the manifest is renamed only after its part";
+  EXPECT_FALSE(std::filesystem::exists(temp_path_of(sealed.part_file))) << "temp files are cleaned up";
+  EXPECT_FALSE(std::filesystem::exists(temp_path_of(sealed.manifest_file))) << "temp files are cleaned up";
 }
 
 TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {

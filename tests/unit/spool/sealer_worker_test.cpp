@@ -58,7 +58,12 @@ TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
   const std::vector<std::int64_t> epochs{1739141034000, 1739141035000, 1739141036000};
   for (const std::int64_t epoch : epochs) ASSERT_TRUE(worker.enqueue({open_file(epoch)}));
 
-  ASSERT_TRUE(eventually([&] { return sealed_count() == epochs.size(); }));
+  // A part is handed on before its open file is removed: wait for both.
+  ASSERT_TRUE(eventually([&] {
+    return sealed_count() == epochs.size() && std::ranges::none_of(epochs, [&](std::int64_t epoch) {
+             return std::filesystem::exists(layout.open_file(part_name(epoch)));
+           });
+  }));
   std::lock_guard lock(mutex);
   // Several threads seal: the order they finish in is theirs.
   std::sort(sealed.begin(), sealed.end(),
