@@ -5,7 +5,7 @@
 #include "bench/trade_lines.hpp"
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
-#include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 
 namespace {
 

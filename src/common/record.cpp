@@ -2,13 +2,6 @@
 
 namespace mc {
 
-void RecordBatch::add(RecordMeta meta, std::string_view line) {
-  const std::size_t start = lines.size();
-  lines.append(line);
-  if (!line.ends_with('\n')) lines.push_back('\n');
-  commit(meta, start);
-}
-
 void RecordBatch::commit(RecordMeta meta, std::size_t line_start) {
   meta.line_bytes = static_cast<std::uint32_t>(lines.size() - line_start);
   records.push_back(meta);

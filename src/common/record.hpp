@@ -43,10 +43,8 @@ struct RecordBatch {
     lines.clear();
     records.clear();
   }
-  // Appends one record; a '\n' is added to its line when missing. meta.line_bytes is set here.
-  void add(RecordMeta meta, std::string_view line);
-  // Makes the bytes appended to `lines` since line_start one record (a producer that writes its line
-  // straight into `lines`); they must end with '\n'.
+  // Makes the bytes appended to `lines` since line_start one record (producers write their lines
+  // straight into `lines`); they must end with '\n'. meta.line_bytes is set here.
   void commit(RecordMeta meta, std::size_t line_start);
 
   // visit(const RecordMeta&, std::string_view line) for each record, in order.

@@ -37,7 +37,9 @@ class PlainScanner {
     return true;
   }
   [[gnu::always_inline]] inline void skip_space() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+    for (; p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r'); ++p_) {
+      if (*p_ == '\n' || *p_ == '\r') line_breaks_ = true;
+    }
   }
   [[gnu::always_inline]] inline std::size_t skip_digits() {
     const char* start = p_;
@@ -57,6 +59,7 @@ class PlainScanner {
 
   const char* p_;
   const char* end_;
+  bool line_breaks_ = false;
 };
 
 [[gnu::always_inline]] inline bool PlainScanner::string(std::string_view& out) {
@@ -187,6 +190,7 @@ std::optional<PlainTrade> PlainScanner::trade() {
   skip_space();
   if (p_ != end_) return std::nullopt;
   if (!has_stream || !has_data || !has_event || !has_event_time || !has_symbol || !has_trade_id) return std::nullopt;
+  trade.line_breaks = line_breaks_;
   return trade;
 }
 

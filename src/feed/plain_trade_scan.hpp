@@ -26,6 +26,7 @@ struct PlainTrade {
   std::string_view symbol;  // data.s
   std::int64_t event_time_ms = 0;  // data.E
   std::int64_t trade_id = 0;       // data.t
+  bool line_breaks = false;        // a CR or LF between tokens (the only place the subset allows one)
 };
 
 // text: the whole message. nullopt: not in the plain subset (which says nothing about validity),

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <utility>
 
 #include <simdjson.h>
@@ -119,9 +118,9 @@ bool has_field(od::document& doc, std::string_view key) {
   return doc.find_field_unordered(key).error() != simdjson::NO_SUCH_FIELD;
 }
 
-// body: the payload after its first '{'. The line is appended to `out`.
-void write_trade_line(std::string_view body, std::int64_t recv_us, std::string& out) {
-  out.reserve(out.size() + kRecvUsKey.size() + kMaxInt64Digits + 1 + body.size() + 1 + simdjson::SIMDJSON_PADDING);
+// body: the payload after its first '{'; line_breaks: whether it may hold a CR or LF. The line is
+// appended to `out`.
+void write_trade_line(std::string_view body, std::int64_t recv_us, bool line_breaks, std::string& out) {
   out.append(kRecvUsKey);
   char digits[kMaxInt64Digits];
   out.append(digits, std::to_chars(digits, digits + sizeof digits, recv_us).ptr);
@@ -134,8 +133,8 @@ void write_trade_line(std::string_view body, std::int64_t recv_us, std::string& 
   // tokens (inside strings they must be escaped), so turning them into tabs keeps the message's
   // meaning. A tab, not a space: like CR/LF it is whitespace outside strings and forbidden raw inside
   // them, so a payload with a raw newline inside a string stays invalid and goes to quarantine (with
-  // its exact bytes) instead of being silently repaired. memchr first: the exchange sends none.
-  if (std::memchr(body.data(), '\n', body.size()) != nullptr || std::memchr(body.data(), '\r', body.size()) != nullptr) {
+  // its exact bytes) instead of being silently repaired.
+  if (line_breaks) {
     for (std::size_t i = body_start; i < out.size(); ++i) {
       if (out[i] == '\n' || out[i] == '\r') out[i] = '\t';
     }
@@ -199,8 +198,7 @@ RecordBuilder& RecordBuilder::operator=(RecordBuilder&&) noexcept = default;
 
 MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& out) {
   if (frame == Frame::kText && payload.size() <= kMaxRecordBytes && payload.starts_with('{')) {
-    if (const std::optional<MessageInfo> trade = classify_plain(payload)) {
-      write_trade_line(payload.substr(1), recv_us, out);
+    if (const std::optional<MessageInfo> trade = classify_plain(payload, recv_us, out)) {
       return *trade;
     }
   }
@@ -215,7 +213,9 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
     info.reason = QuarantineReason::kNotObject;
   } else {
     scratch_.clear();
-    write_trade_line(payload.substr(brace + 1), recv_us, scratch_);
+    // simdjson reads up to SIMDJSON_PADDING bytes past the line's end: they must be its capacity.
+    scratch_.reserve(kRecvUsKey.size() + kMaxInt64Digits + payload.size() + 1 + simdjson::SIMDJSON_PADDING);
+    write_trade_line(payload.substr(brace + 1), recv_us, /*line_breaks=*/true, scratch_);
     info = classify(scratch_);
     if (info.kind == RecordClass::kTrade) out.append(scratch_);
   }
@@ -223,18 +223,20 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
   return info;
 }
 
-// The fast path: a plain trade (see plain_trade_scan.hpp) of a configured symbol. nullopt sends the
-// message down the general path, which reaches the same verdict for every message this accepts.
-std::optional<MessageInfo> RecordBuilder::classify_plain(std::string_view payload) {
+// The fast path: a plain trade (see plain_trade_scan.hpp, whose ids are never negative) of a
+// configured symbol, its line appended to `out`. nullopt sends the message down the general path,
+// which reaches the same verdict for every message this accepts.
+std::optional<MessageInfo> RecordBuilder::classify_plain(std::string_view payload, std::int64_t recv_us,
+                                                         std::string& out) {
   const std::optional<PlainTrade> trade = scan_plain_trade(payload);
-  if (!trade || trade->event != "trade" || !trade->stream.ends_with(kTradeSuffix) || trade->trade_id < 0 ||
-      trade->symbol.empty()) {
+  if (!trade || trade->event != "trade" || !trade->stream.ends_with(kTradeSuffix) || trade->symbol.empty()) {
     return std::nullopt;
   }
   const std::string_view stream_symbol = trade->stream.substr(0, trade->stream.size() - kTradeSuffix.size());
   if (!CaselessEqual{}(stream_symbol, trade->symbol)) return std::nullopt;
   const std::optional<std::size_t> index = find_symbol(trade->symbol);
   if (!index) return std::nullopt;
+  write_trade_line(payload.substr(1), recv_us, trade->line_breaks, out);
   return MessageInfo{.kind = RecordClass::kTrade,
                      .symbol_index = index,
                      .trade_id = trade->trade_id,

@@ -92,7 +92,7 @@ class RecordBuilder {
 
   std::optional<std::size_t> find_symbol(std::string_view symbol);
   std::optional<std::size_t> find_stream_symbol(std::string_view stream) const;
-  std::optional<MessageInfo> classify_plain(std::string_view payload);
+  std::optional<MessageInfo> classify_plain(std::string_view payload, std::int64_t recv_us, std::string& out);
   MessageInfo classify(const std::string& line);
 
   // ASCII case-insensitive, so a stream name's prefix ("btcusdt") finds its symbol without a copy.

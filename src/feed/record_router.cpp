@@ -89,7 +89,6 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
                     line_start);
       break;
   }
-  if (batch_.lines.size() >= kMaxRouterBatchBytes) on_read_end();
   return seen;
 }
 
@@ -114,8 +113,6 @@ void RecordRouter::on_read_end() {
                    target.symbol);
   }
 }
-
-void RecordRouter::on_disconnected(std::string_view /*reason*/) { on_read_end(); }
 
 void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text) {
   const std::uint64_t events = quarantine_log_.admit(clock_.steady_now());

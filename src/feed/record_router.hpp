@@ -22,13 +22,11 @@
 
 namespace mc {
 
-// A batch this large is handed on without waiting for the end of the read.
-inline constexpr std::size_t kMaxRouterBatchBytes = std::size_t{1} << 20;
-
 // Every message ends in exactly one counter: records_routed (a trade the sink took),
 // records_quarantined (a quarantine record the sink took), records_dropped (the sink refused it) or
 // records_ignored (a control reply). Records go to the sink in one batch per transport read
-// (on_read_end), or sooner when a batch reaches kMaxRouterBatchBytes.
+// (on_read_end; the feed calls it after every read, also one that ends the connection), so a batch
+// holds at most one read's messages.
 //
 // One router per connection: it is used from that connection's thread only (its parser and log
 // limiters are not shared). What it shares with the other connections' routers is safe from any
@@ -46,7 +44,6 @@ class RecordRouter final : public FeedHandler {
   MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
   // Hands the read's batch to the sink.
   void on_read_end() override;
-  void on_disconnected(std::string_view reason) override;
 
  private:
   void log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text);

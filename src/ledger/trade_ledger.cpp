@@ -8,7 +8,7 @@
 
 #include "common/log.hpp"
 #include "spool/part_name.hpp"
-#include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 
 namespace mc {
 namespace {

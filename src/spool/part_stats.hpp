@@ -1,5 +1,7 @@
 #pragma once
-// What a part holds, read from its uncompressed lines: the numbers its manifest reports.
+// What a part holds: the numbers its manifest reports, counted line by line (PartTally). Parsing a
+// part's file for them is spool/part_scan.hpp, kept apart so this header does not bring simdjson to
+// every file that passes the numbers on.
 //
 // Data lines:       {"recv_us":N,"stream":"..","data":{"e":"trade","E":N,"t":N,...}}
 //                   {"recv_us":N,"src":"rest","data":{...}}   (recovered over REST)
@@ -9,8 +11,6 @@
 #include <cstdint>
 #include <optional>
 #include <vector>
-
-#include <simdjson.h>
 
 #include "common/id_ranges.hpp"
 #include "common/record.hpp"
@@ -73,13 +73,5 @@ class PartTally {
   PartStats stats_;
   std::vector<std::int64_t> ids_;
 };
-
-// Scans the lines of an open (uncompressed) part. content is the whole file; bytes after its last
-// '\n' are a torn line: counted in trimmed_bytes and left out of every other number, so the part
-// is content's first `bytes` bytes. Never fails: lines that do not parse are counted in bad_lines.
-PartStats scan_part(const simdjson::padded_string& content, PartKind kind);
-
-// The exact set of data.t over the complete data lines of content (lines that do not parse add none).
-IdSet scan_trade_ids(const simdjson::padded_string& content);
 
 }  // namespace mc

@@ -79,8 +79,8 @@ Status RotatingWriter::append(std::int64_t recv_us, std::string_view line, const
   }
   part_->bytes += size;
   ++part_->lines;
-  if (route_.kind == PartKind::kData && !trade) part_->tally_exact = false;
-  part_->tally.add_line(size, recv_us, trade);
+  if (route_.kind == PartKind::kData && !trade) part_->tally.reset();
+  if (part_->tally) part_->tally->add_line(size, recv_us, trade);
   if (part_->bytes >= settings_.rot_bytes) return close_part(CloseReason::kSize);
   if (buffer_.size() >= kWriteBufferBytes) return flush();
   return Status::ok();
@@ -169,7 +169,7 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
   part_->file_bytes += kept;
   part_->bytes -= buffer_.size() - kept;
   part_->lines -= dropped_lines;
-  part_->tally_exact = false;  // it counted the dropped lines
+  part_->tally.reset();  // it counted the dropped lines
   bump(metrics_.bytes_written, kept);
   if (on_dropped_lines_ && !dropped.empty()) on_dropped_lines_(dropped);
   buffer_.clear();
@@ -237,7 +237,7 @@ Status RotatingWriter::close_part(CloseReason reason) {
               to_string(reason), part.name.stream, part.name.symbol, kind_name(part.name.kind), part.name.epoch_ms,
               part.lines, part.file_bytes, part.path.string());
   std::optional<PartStats> stats;
-  if (part.tally_exact && !part.torn) stats = std::move(part.tally).finish();
+  if (part.tally) stats = std::move(*part.tally).finish();
   on_closed_(part.name, part.path, std::move(stats));
   return status;
 }

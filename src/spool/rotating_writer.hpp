@@ -109,8 +109,9 @@ class RotatingWriter {
     std::uint64_t synced_bytes = 0;  // of which fdatasynced
     bool directory_synced = false;
     bool torn = false;  // a torn line could not be truncated away: the part must end here
-    PartTally tally;
-    bool tally_exact = true;  // the tally describes the file's lines exactly
+    // What the writer counted of the part's lines; gone once it cannot describe the file exactly
+    // (a line dropped, a data line without its trade's facts): the sealer then parses the file.
+    std::optional<PartTally> tally;
   };
 
   Status open_new_part(std::int64_t recv_us, std::int64_t window);

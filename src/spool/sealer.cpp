@@ -10,7 +10,7 @@
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "spool/manifest.hpp"
-#include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 
 namespace mc {
 namespace {
@@ -27,7 +27,7 @@ std::optional<PartName> open_part_name(const std::filesystem::path& open_file) {
 // What the writer counted, when it describes this very file (every line complete, none missing);
 // otherwise the file's lines are parsed for it.
 PartStats part_stats(const std::string& content, PartKind kind, const std::optional<PartStats>& counted) {
-  if (counted && counted->bytes == content.size() && counted->trimmed_bytes == 0 && content.ends_with('\n')) {
+  if (counted && counted->bytes == content.size() && content.ends_with('\n')) {
     return *counted;
   }
   return scan_part(simdjson::padded_string(content), kind);

@@ -9,10 +9,18 @@
 
 namespace mc::testing {
 
+// Appends one record to batch; a '\n' is added to its line when missing.
+inline void add_record(RecordBatch& batch, const RecordMeta& meta, std::string_view line) {
+  const std::size_t start = batch.lines.size();
+  batch.lines.append(line);
+  if (!line.ends_with('\n')) batch.lines.push_back('\n');
+  batch.commit(meta, start);
+}
+
 inline RecordBatch one_record(std::uint32_t route, std::int64_t recv_us, std::string_view line,
                               std::int64_t trade_id = -1, std::int64_t event_time_ms = 0) {
   RecordBatch batch;
-  batch.add({.route = route, .recv_us = recv_us, .trade_id = trade_id, .event_time_ms = event_time_ms}, line);
+  add_record(batch, {.route = route, .recv_us = recv_us, .trade_id = trade_id, .event_time_ms = event_time_ms}, line);
   return batch;
 }
 

@@ -14,7 +14,7 @@
 #include "common/sha256.hpp"
 #include "spool/manifest.hpp"
 #include "spool/part_name.hpp"
-#include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 #include "store/local_store.hpp"
 
 namespace mc::testing {

@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 
 namespace mc {
 namespace {

@@ -29,6 +29,10 @@ TEST(PlainTradeScan, ReadsTheMembersOfAnExchangeTrade) {
   EXPECT_EQ(trade->symbol, "BTCUSDT");
   EXPECT_EQ(trade->event_time_ms, 1739141034567);
   EXPECT_EQ(trade->trade_id, 4567890123);
+  EXPECT_FALSE(trade->line_breaks);
+  const std::optional<PlainTrade> spaced = scan_plain_trade(std::string(kTrade).insert(1, "\r\n"));
+  ASSERT_TRUE(spaced);
+  EXPECT_TRUE(spaced->line_breaks);
 }
 
 TEST(PlainTradeScan, AcceptsEveryJsonShapeAroundTheMembersItReads) {

@@ -155,22 +155,6 @@ TEST_F(RecordRouterTest, AReadsMessagesReachTheSinkInOneBatchAtTheEndOfTheRead) 
   EXPECT_EQ(sink_.pushes, 1);
 }
 
-TEST_F(RecordRouterTest, ABigReadIsHandedOnBeforeItEnds) {
-  int messages = 0;
-  while (sink_.pushes == 0) {
-    ASSERT_LT(messages, 100000);
-    router_.on_message(trade("btcusdt", "BTCUSDT", messages++), true, kRecvUs);
-  }
-  EXPECT_GE(sink_.records.size() * trade("btcusdt", "BTCUSDT", 0).size(), kMaxRouterBatchBytes / 2);
-  EXPECT_EQ(sink_.records.size(), static_cast<std::size_t>(messages));
-}
-
-TEST_F(RecordRouterTest, ADisconnectHandsOnWhatTheReadHeld) {
-  router_.on_message(trade("btcusdt", "BTCUSDT", 1), true, kRecvUs);
-  router_.on_disconnected("reset");
-  EXPECT_EQ(sink_.records.size(), 1U);
-}
-
 TEST_F(RecordRouterTest, RefusedRecordsAreCountedAndLoggedOncePerSecond) {
   sink_.refuse = true;
   for (int i = 0; i < 100; ++i) deliver(trade("btcusdt", "BTCUSDT", i), true, kRecvUs);

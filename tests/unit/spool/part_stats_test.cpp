@@ -1,4 +1,5 @@
 #include "spool/part_stats.hpp"
+#include "spool/part_scan.hpp"
 
 #include <gtest/gtest.h>
 

@@ -145,7 +145,7 @@ TEST(RecordQueueTest, ManyProducersLoseNothingAndKeepEachProducersOrder) {
         for (int i = 0; i < kPerProducer;) {
           RecordBatch batch;
           for (const int end = std::min(kPerProducer, i + 1 + i % 3); i < end; ++i) {
-            batch.add({.route = static_cast<std::uint32_t>(p)}, std::to_string(i));
+            testing::add_record(batch, {.route = static_cast<std::uint32_t>(p)}, std::to_string(i));
           }
           while (!queue.push(batch)) std::this_thread::yield();
           EXPECT_TRUE(batch.empty());

@@ -14,6 +14,7 @@
 #include "common/file_util.hpp"
 #include "spool/window.hpp"
 #include "spool/stored_marks.hpp"
+#include "spool/part_scan.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 

@@ -8,6 +8,7 @@
 #include "common/file_util.hpp"
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
+#include "spool/part_scan.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/spool/spool_files.hpp"

@@ -189,7 +189,7 @@ TEST_F(SpoolWriterTest, APartIsCountedOnlyWhenEveryTradeCameWithItsFactsAsStored
                              ",\"stream\":\"x@trade\",\"data\":{\"E\":" + std::to_string(1000 + id) +
                              ",\"t\":" + std::to_string(id) + "}}\n";
     RecordBatch batch;
-    batch.add({.route = route, .recv_us = kT0 + id, .trade_id = id, .event_time_ms = 1000 + id,
+    testing::add_record(batch, {.route = route, .recv_us = kT0 + id, .trade_id = id, .event_time_ms = 1000 + id,
                .facts_as_stored = as_stored},
               text);
     return testing::push(sink, std::move(batch));
