@@ -16,6 +16,9 @@ Scenarios (--scenarios, default all, in this order):
   many        --many-symbols symbols at --many-rate trades/s each: peak RSS and CPU share.
   startup     --startup-runs starts: from exec to the receive time of the first stored line (the
               exchange is already producing, so the first frame waits at most 1/rate for a trade).
+steady and many also give the CPU share by thread (the collector names them: mc-feed, mc-writer,
+mc-seal, mc-store, ...) and the write requests and cache flushes per second of the disk holding the
+run's directory (the whole device: anything else writing to it counts too).
 """
 import argparse
 import ctypes
@@ -72,6 +75,49 @@ def proc_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid):
+    """CPU seconds by thread name (the collector names its threads: mc-feed-1, mc-writer, mc-seal-0, ...);
+    threads of one name prefix before the last '-' are summed (mc-seal-0 and mc-seal-1 are mc-seal)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_name = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                text = f.read()
+        except OSError:  # the thread ended
+            continue
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        group = re.sub(r"-\d+$", "", name)
+        by_name[group] = by_name.get(group, 0) + (int(fields[11]) + int(fields[12])) / ticks
+    return by_name
+
+
+def thread_shares(before, after, seconds):
+    shares = {name: round((after[name] - before.get(name, 0)) / seconds, 4) for name in after}
+    return dict(sorted(shares.items(), key=lambda item: -item[1]))
+
+
+def disk_counters(path):
+    """Write requests and cache flushes completed by the block device holding path (/sys/dev/block/M:m/stat:
+    field 5 writes, field 16 flushes); None when the kernel does not say."""
+    dev = os.stat(path).st_dev
+    try:
+        with open(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}/stat") as f:
+            fields = [int(v) for v in f.read().split()]
+    except OSError:
+        return None
+    if len(fields) < 16:
+        return None
+    return {"writes": fields[4], "flushes": fields[15]}
+
+
+def disk_rates(before, after, seconds):
+    if before is None or after is None:
+        return None
+    return {f"{key}_per_second": round((after[key] - before[key]) / seconds) for key in before}
 
 
 def proc_status(pid, key):
@@ -310,9 +356,11 @@ def scenario_steady(args, tmp):
         try:
             run.wait_metric("market_collector_records_routed_total", 1, 20)
             time.sleep(args.warmup_secs)
+            threads0, disk0 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
             cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
             time.sleep(args.steady_secs)
             cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            threads1, disk1 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
             run.stop()
         finally:
             run.kill()
@@ -324,6 +372,8 @@ def scenario_steady(args, tmp):
     return {
         "trades_per_second": rate, "mb_per_second_stored": round(raw / 1e6 / wall, 2),
         "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
+        "cpu_share_by_thread": thread_shares(threads0, threads1, t1 - t0),
+        "disk": disk_rates(disk0, disk1, t1 - t0),
         "measured_secs": round(t1 - t0, 1),
         "peak_rss_mib": round(run.peak_rss_mib(), 1),
         "parts_measured": len(after_window), "records_measured": len(recv_to_stored),
@@ -344,10 +394,12 @@ def scenario_many(args, tmp):
         try:
             run.wait_metric("market_collector_records_routed_total", args.many_symbols, 60)
             time.sleep(args.warmup_secs)
+            threads0, disk0 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
             cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
             before = run.metrics()
             time.sleep(args.steady_secs)
             cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
+            threads1, disk1 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
             after = run.metrics()
             connections = exchange.stats()["clients"]
             run.stop()
@@ -363,6 +415,11 @@ def scenario_many(args, tmp):
         "parts_stored_per_second": round(rate(before, after, "market_collector_uploads_total", t1 - t0)),
         "spool_files_at_end": after.get("market_collector_spool_files"),
         "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
+        "cpu_share_by_thread": thread_shares(threads0, threads1, t1 - t0),
+        "disk": disk_rates(disk0, disk1, t1 - t0),
+        "writer_syncs_per_second": {
+            kind: round(rate(before, after, f"market_collector_writer_{kind}_total", t1 - t0), 1)
+            for kind in ("fdatasyncs", "syncfs")},
         "peak_rss_mib": round(run.peak_rss_mib(), 1),
         "parts": len(parts), "records_stored": sum(p["record_count"] for p, *_ in parts),
     }

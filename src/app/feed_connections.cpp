@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "common/thread_name.hpp"
 #include "feed/attempt_budget.hpp"
 #include "feed/feed_client.hpp"
 #include "feed/record_router.hpp"
@@ -40,11 +41,12 @@ FeedOptions feed_options(const Config& config, const SymbolGroup& group, std::si
 
 struct FeedConnections::Connection {
   Connection(const Config& config, const RouteTable& routes, RecordSink& sink, const Clock& clock, Metrics& metrics,
-             FeedOptions options, SymbolGroup group)
+             FeedOptions options, SymbolGroup group, std::string thread_name)
       : router(config.symbols, routes, sink, metrics, clock, group),
         client(std::move(options), router, clock, metrics),
         stopped_future(stopped.get_future()),
-        thread([this](const std::stop_token& stop) {
+        thread([this, name = std::move(thread_name)](const std::stop_token& stop) {
+          name_this_thread(name);
           client.run(stop);
           stopped.set_value();
         }) {}
@@ -63,7 +65,8 @@ FeedConnections::FeedConnections(const Config& config, const RouteTable& routes,
   connections_.reserve(groups_.size());
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     connections_.push_back(std::make_unique<Connection>(
-        config, routes, sink, clock, metrics, feed_options(config, groups_[i], i, groups_.size(), budget), groups_[i]));
+        config, routes, sink, clock, metrics, feed_options(config, groups_[i], i, groups_.size(), budget), groups_[i],
+        "mc-feed-" + std::to_string(i + 1)));
   }
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 
 namespace mc {
 namespace {
@@ -48,6 +49,8 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
     CounterRow{"market_collector_write_errors_total", "spool write errors", &Metrics::write_errors},
     CounterRow{"market_collector_bytes_written_total", "bytes appended to open parts", &Metrics::bytes_written},
+    CounterRow{"market_collector_writer_fdatasyncs_total", "fdatasyncs of part files by the writer thread", &Metrics::writer_fdatasyncs},
+    CounterRow{"market_collector_writer_syncfs_total", "syncfs calls by the writer thread, each making many part files durable", &Metrics::writer_syncfs},
     CounterRow{"market_collector_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
     CounterRow{"market_collector_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
     CounterRow{"market_collector_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
@@ -198,7 +201,10 @@ Status MetricsServer::start(const std::string& address) {
   if (impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return Status::fatal("metrics: listen: " + ec.message());
   }
-  impl_->thread = std::jthread([impl = impl_.get()](const std::stop_token& stop) { impl->loop(stop); });
+  impl_->thread = std::jthread([impl = impl_.get()](const std::stop_token& stop) {
+    name_this_thread("mc-metrics");
+    impl->loop(stop);
+  });
   make_logger("metrics")->info("serving metrics address={} port={}", address, port());
   return Status::ok();
 }

@@ -5,6 +5,7 @@
 
 #include "backfill/rest_trade_line.hpp"
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 
 namespace mc {
 
@@ -36,7 +37,10 @@ BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string>
       budget_(options_.weight_per_minute),
       states_(symbols_.size()),
       pending_(symbols_.size(), PendingRanges(kMaxPendingRangesPerSymbol)) {
-  thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
+  thread_ = std::jthread([this](const std::stop_token& stop) {
+    name_this_thread("mc-backfill");
+    run(stop);
+  });
 }
 
 BackfillWorker::~BackfillWorker() { stop(); }

@@ -30,6 +30,13 @@ Status fsync_directory(const std::filesystem::path& dir) {
   return Status::ok();
 }
 
+Status sync_file_system(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
+  if (::syncfs(fd.get()) != 0) return Status::from_errno(errno, "syncfs " + path.string());
+  return Status::ok();
+}
+
 std::filesystem::path temp_path_of(const std::filesystem::path& path) {
   std::filesystem::path temp = path;
   temp += kTempSuffix;

@@ -68,6 +68,8 @@ struct Metrics {
   Counter seal_failures{0};
   Counter write_errors{0};
   Counter bytes_written{0};
+  Counter writer_fdatasyncs{0};  // the writer thread's fdatasyncs of part files, one file each
+  Counter writer_syncfs{0};      // its syncfs calls, each for many part files at once
   std::atomic<std::int64_t> spool_bytes{0};
   std::atomic<std::int64_t> spool_files{0};             // parts and manifests in open/ and sealed/
   std::atomic<std::int64_t> spool_oldest_age_seconds{0};  // of the oldest of them; 0 when none

@@ -40,7 +40,8 @@ const char* to_string(CloseReason reason) {
 }
 
 RotatingWriter::RotatingWriter(SpoolLayout layout, Route route, RotationSettings settings, const Clock& clock,
-                               Metrics& metrics, PartClosedCallback on_closed, FileOpener opener)
+                               Metrics& metrics, PartClosedCallback on_closed, FileOpener opener,
+                               std::shared_ptr<FreeSpaceCheck> space)
     : layout_(std::move(layout)),
       route_(std::move(route)),
       settings_(std::move(settings)),
@@ -48,7 +49,9 @@ RotatingWriter::RotatingWriter(SpoolLayout layout, Route route, RotationSettings
       metrics_(metrics),
       on_closed_(std::move(on_closed)),
       opener_(std::move(opener)),
-      log_(make_logger("spool")) {
+      log_(make_logger("spool")),
+      space_(space != nullptr ? std::move(space)
+                              : std::make_shared<FreeSpaceCheck>(layout_.open_dir(), settings_.min_free_bytes, clock)) {
   if (settings_.rot_secs == 0) throw std::invalid_argument("ROT_SECS must be at least 1");
   // Parts of earlier runs that were stored and deleted are no longer in the spool to be checked
   // against: never name a part at or below what this writer already stored.
@@ -120,18 +123,9 @@ Status RotatingWriter::flush() {
   return status;
 }
 
-bool RotatingWriter::has_room() {
-  if (settings_.min_free_bytes == 0) return true;
-  const auto now = clock_.steady_now();
-  if (now < next_space_check_) return has_room_;
-  next_space_check_ = now + kFreeSpaceCheckInterval;
-  has_room_ = has_free_space(layout_.open_dir(), settings_.min_free_bytes);
-  return has_room_;
-}
-
 Status RotatingWriter::write_buffer() {
   if (!part_ || buffer_.empty()) return Status::ok();
-  if (!has_room()) return drop_unwritten(0, ENOSPC);
+  if (!space_->has_room()) return drop_unwritten(0, ENOSPC);
   std::size_t written = 0;
   while (written < buffer_.size()) {
     const ssize_t n = ::write(part_->fd.get(), buffer_.data() + written, buffer_.size() - written);
@@ -177,23 +171,24 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
   return status;
 }
 
-Status RotatingWriter::sync() {
-  if (!part_) return Status::ok();
-  Status status;
-  if (part_->synced_bytes != part_->file_bytes) {
-    if (::fdatasync(part_->fd.get()) == 0) {
-      part_->synced_bytes = part_->file_bytes;
-    } else {
-      status = Status::from_errno(errno, "fdatasync " + part_->path.string());
-    }
+Status RotatingWriter::sync_data() {
+  if (!needs_data_sync()) return Status::ok();
+  if (::fdatasync(part_->fd.get()) != 0) {
+    Status status = Status::from_errno(errno, "fdatasync " + part_->path.string());
+    report_failure(status, 0);
+    return status;
   }
-  if (!part_->directory_synced) {
-    Status directory = fsync_directory(layout_.open_dir());
-    part_->directory_synced = directory.is_ok();
-    if (status) status = std::move(directory);
-  }
-  if (!status) report_failure(status, 0);
-  return status;
+  bump(metrics_.writer_fdatasyncs);
+  part_->synced_bytes = part_->file_bytes;
+  return Status::ok();
+}
+
+void RotatingWriter::data_made_durable() {
+  if (part_) part_->synced_bytes = part_->file_bytes;
+}
+
+void RotatingWriter::name_made_durable() {
+  if (part_) part_->directory_synced = true;
 }
 
 Status RotatingWriter::tick(std::int64_t now_us) {
@@ -209,25 +204,9 @@ Status RotatingWriter::close_part(CloseReason reason) {
   OpenPart part = std::move(*part_);
   part_.reset();
 
-  if (part.synced_bytes != part.file_bytes && ::fdatasync(part.fd.get()) != 0) {
-    const Status synced = Status::from_errno(errno, "fdatasync " + part.path.string());
-    report_failure(synced, 0);
-    if (status) status = synced;
-  }
-  if (Status closed = part.fd.close(part.path.string()); !closed) {
-    report_failure(closed, 0);
-    if (status) status = std::move(closed);
-  }
-  // A part shorter than FSYNC_SECS was never synced: make its name durable before the sealer
-  // relies on it, or a power loss could take the whole file.
-  if (!part.directory_synced && part.file_bytes > 0) {
-    if (Status directory = fsync_directory(layout_.open_dir()); !directory) {
-      report_failure(directory, 0);
-      if (status) status = std::move(directory);
-    }
-  }
   if (part.file_bytes == 0) {
     // Every line was dropped (disk full): no empty parts.
+    if (Status closed = part.fd.close(part.path.string()); !closed) report_failure(closed, 0);
     if (Status removed = remove_file(part.path); !removed) report_failure(removed, 0);
     log_->warn("part discarded, nothing could be written reason={} stream={} symbol={} kind={} file={}",
                to_string(reason), part.name.stream, part.name.symbol, kind_name(part.name.kind), part.path.string());
@@ -238,7 +217,12 @@ Status RotatingWriter::close_part(CloseReason reason) {
               part.lines, part.file_bytes, part.path.string());
   std::optional<PartStats> stats;
   if (part.tally) stats = std::move(*part.tally).finish();
-  on_closed_(part.name, part.path, std::move(stats));
+  on_closed_(part.name,
+             ClosedPartFile{.path = std::move(part.path),
+                            .fd = std::move(part.fd),
+                            .data_synced = part.synced_bytes == part.file_bytes,
+                            .name_synced = part.directory_synced},
+             std::move(stats));
   return status;
 }
 

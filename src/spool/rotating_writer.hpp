@@ -7,7 +7,8 @@
 //     less than one line; a line longer than ROT_BYTES makes a one-line part);
 //   - tick() closes the part once the clock passed its window end, traffic or not.
 // A part file is created only with its first line, so there are no empty parts. A closed part is
-// flushed and fdatasynced, then handed to on_closed (the sealer's inbox).
+// flushed and handed to on_closed with its descriptor still open: making it durable is the owner's
+// job (SpoolWriter), which can then do it for many parts at once.
 //
 // Write errors never throw and never stop the process: the lines that could not be written are
 // dropped, counted (records_dropped, write_errors) and logged, the part stays open and the next
@@ -31,6 +32,7 @@
 #include "common/metrics.hpp"
 #include "common/record.hpp"
 #include "common/status.hpp"
+#include "spool/free_space.hpp"
 #include "spool/part_name.hpp"
 #include "spool/part_stats.hpp"
 #include "spool/spool_layout.hpp"
@@ -41,12 +43,20 @@ namespace mc {
 enum class CloseReason { kWindow, kSize, kClockStep, kShutdown, kWriteError };
 const char* to_string(CloseReason reason);
 
-// Receives every closed, non-empty part: its name, its file in open/ and what the writer counted of
-// its lines (nullopt when that is not exact: lines were dropped, or a data line came without its
-// trade's facts; the sealer then scans the file). Runs on the writer thread, so it must return
-// quickly (queue the part, do not seal it here).
-using PartClosedCallback = std::function<void(const PartName& name, const std::filesystem::path& file,
-                                              std::optional<PartStats> stats)>;
+// A closed part's file in open/: every line written, not necessarily synced.
+struct ClosedPartFile {
+  std::filesystem::path path;
+  UniqueFd fd;               // still open, for the owner's fdatasync
+  bool data_synced = false;  // every byte was fdatasynced already
+  bool name_synced = false;  // open/ was fsynced since the file was created
+};
+
+// Receives every closed, non-empty part: its name, its file and what the writer counted of its lines
+// (nullopt when that is not exact: lines were dropped, or a data line came without its trade's facts;
+// the sealer then scans the file). Runs on the writer thread, so it must return quickly (queue the
+// part, do not seal it here); the part must be made durable before anything relies on its lines.
+using PartClosedCallback =
+    std::function<void(const PartName& name, ClosedPartFile file, std::optional<PartStats> stats)>;
 
 struct RotationSettings {
   std::string prefix = "raw/";     // S3_PREFIX
@@ -59,9 +69,6 @@ struct RotationSettings {
   std::uint64_t min_free_bytes = 0;
 };
 
-// How often a writer asks the file system for its free space (statvfs) while it writes.
-inline constexpr std::chrono::milliseconds kFreeSpaceCheckInterval{100};
-
 // Lines are buffered up to this size between flushes, so one big batch does not double in memory.
 inline constexpr std::size_t kWriteBufferBytes = std::size_t{1} << 20;
 // At most one error log line per writer per interval while writes keep failing.
@@ -69,9 +76,12 @@ inline constexpr std::chrono::seconds kErrorLogInterval{10};
 
 class RotatingWriter {
  public:
-  // Throws std::invalid_argument when rot_secs is 0 (a start-up configuration error).
+  // Throws std::invalid_argument when rot_secs is 0 (a start-up configuration error). space: the
+  // free-space check shared with the other writers of the thread; null: the writer makes its own
+  // from settings.min_free_bytes.
   RotatingWriter(SpoolLayout layout, Route route, RotationSettings settings, const Clock& clock, Metrics& metrics,
-                 PartClosedCallback on_closed, FileOpener opener = create_part_file);
+                 PartClosedCallback on_closed, FileOpener opener = create_part_file,
+                 std::shared_ptr<FreeSpaceCheck> space = nullptr);
   // Writes what is buffered and leaves an open part in open/ for recovery; owners close() first.
   ~RotatingWriter();
   RotatingWriter(const RotatingWriter&) = delete;
@@ -87,11 +97,17 @@ class RotatingWriter {
   // its write failed), each '\n'-terminated, so whoever counted them as written can count them as
   // missing again.
   void on_dropped_lines(std::function<void(std::string_view lines)> handler) { on_dropped_lines_ = std::move(handler); }
-  // fdatasync of the open part (and, once per part, of open/ so its name survives a power loss).
-  Status sync();
+  // fdatasync of the open part's unsynced lines (counted in writer_fdatasyncs).
+  Status sync_data();
+  bool needs_data_sync() const { return part_ && part_->synced_bytes != part_->file_bytes; }
+  // Whether open/ needs an fsync for the open part's name to survive a power loss.
+  bool needs_name_sync() const { return part_ && !part_->directory_synced; }
+  // What the owner made durable for the open part: every line written so far (syncfs), its name.
+  void data_made_durable();
+  void name_made_durable();
   // Closes the open part if now_us is at or past its window end.
   Status tick(std::int64_t now_us);
-  // Closes the open part, if any: flush, fdatasync, close, then on_closed.
+  // Closes the open part, if any: flush, then on_closed.
   Status close(CloseReason reason);
 
   std::optional<PartName> open_part() const;
@@ -117,7 +133,6 @@ class RotatingWriter {
   Status open_new_part(std::int64_t recv_us, std::int64_t window);
   bool name_taken(const PartName& name) const;
   Status write_buffer();
-  bool has_room();  // the spool keeps min_free_bytes free (checked every kFreeSpaceCheckInterval)
   Status drop_unwritten(std::size_t written, int error);
   Status close_part(CloseReason reason);
   void report_failure(const Status& status, std::uint64_t dropped_lines);
@@ -133,8 +148,7 @@ class RotatingWriter {
   std::shared_ptr<spdlog::logger> log_;
 
   std::optional<OpenPart> part_;
-  std::chrono::steady_clock::time_point next_space_check_{};
-  bool has_room_ = true;
+  std::shared_ptr<FreeSpaceCheck> space_;
   std::string buffer_;
   std::optional<std::int64_t> last_epoch_ms_;  // of this writer's previous part: names strictly increase
 

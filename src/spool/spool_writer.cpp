@@ -1,11 +1,15 @@
 #include "spool/spool_writer.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <system_error>
 #include <thread>
 
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 
 namespace mc {
 
@@ -25,18 +29,22 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
   std::filesystem::create_directories(layout.open_dir(), ec);
   if (ec) log_->error("cannot create the open-part directory dir={} error=\"{}\"", layout.open_dir().string(), ec.message());
   writers_.reserve(routes.routes().size());
+  const auto space = std::make_shared<FreeSpaceCheck>(layout.open_dir(), settings.rotation.min_free_bytes, clock);
   for (std::uint32_t index = 0; index < routes.routes().size(); ++index) {
-    auto collect = [this, index](const PartName& name, const std::filesystem::path& file,
-                                 std::optional<PartStats> stats) {
-      closed_.push_back({name, {file, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)}});
+    auto collect = [this, index](const PartName& name, ClosedPartFile file, std::optional<PartStats> stats) {
+      SealJob job{file.path, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)};
+      closed_.push_back({name, std::move(file), std::move(job)});
     };
     writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
-                                                        metrics, std::move(collect), opener));
+                                                        metrics, std::move(collect), opener, space));
     if (gate_ != nullptr) {
       writers_.back()->on_dropped_lines([this, index](std::string_view lines) { gate_->unwritten(index, lines); });
     }
   }
-  thread_ = std::jthread([this] { run(); });
+  thread_ = std::jthread([this] {
+    name_this_thread("mc-writer");
+    run();
+  });
 }
 
 SpoolWriter::~SpoolWriter() { stop(); }
@@ -67,18 +75,17 @@ void SpoolWriter::run() {
     if (gate_ != nullptr) gate_->tick();
     for (auto& writer : writers_) static_cast<void>(writer->flush());
 
-    const bool sync_due = fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync;
-    if (sync_due) {
-      for (auto& writer : writers_) static_cast<void>(writer->sync());
-      next_sync = clock_.steady_now() + fsync_interval_;
-    }
     for (auto& writer : writers_) static_cast<void>(writer->tick(now_us));
+    const bool sync_due = fsync_interval_ == std::chrono::seconds::zero() || clock_.steady_now() >= next_sync;
+    make_durable(sync_due);
+    if (sync_due) next_sync = clock_.steady_now() + fsync_interval_;
     hand_on_closed_parts(sync_due);
     // A small batch means the thread would otherwise wake, and write(2), once per message: let a
     // few more arrive. Costs at most kBatchLinger of latency to the page cache.
     if (more && records > 0 && records < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);
   }
   for (auto& writer : writers_) static_cast<void>(writer->close(CloseReason::kShutdown));
+  make_durable(false);
   hand_on_closed_parts(true);
 }
 
@@ -100,11 +107,78 @@ void SpoolWriter::write_batch(const RecordBatch& batch) {
   }
 }
 
-// Every writer was flushed (a closed part also fdatasynced) before this runs, so the gate's checkpoint
-// covers each line of the parts handed on.
+void SpoolWriter::make_durable(bool open_parts_too) {
+  std::size_t files = 0;
+  bool names = false;
+  for (const ClosedPart& part : closed_) {
+    files += part.file.data_synced ? 0 : 1;
+    names = names || !part.file.name_synced;
+  }
+  if (open_parts_too) {
+    for (const auto& writer : writers_) {
+      files += writer->needs_data_sync() ? 1 : 0;
+      names = names || writer->needs_name_sync();
+    }
+  }
+  if (files == 0 && !names) return;
+  // A failed syncfs does not say which file failed: then each is synced on its own, and reports.
+  if (files >= kGroupSyncFiles && sync_all_files()) return;
+  sync_file_by_file(open_parts_too, names);
+}
+
+// After a syncfs every write made so far is durable, the open parts' included, due or not.
+bool SpoolWriter::sync_all_files() {
+  if (Status synced = sync_file_system(open_dir_); !synced) {
+    report_sync_failure(synced);
+    return false;
+  }
+  bump(metrics_.writer_syncfs);
+  for (ClosedPart& part : closed_) part.file.data_synced = part.file.name_synced = true;
+  for (auto& writer : writers_) {
+    writer->data_made_durable();
+    writer->name_made_durable();
+  }
+  return true;
+}
+
+void SpoolWriter::sync_file_by_file(bool open_parts_too, bool names) {
+  for (ClosedPart& part : closed_) {
+    if (part.file.data_synced) continue;
+    if (::fdatasync(part.file.fd.get()) != 0) {
+      report_sync_failure(Status::from_errno(errno, "fdatasync " + part.file.path.string()));
+      continue;
+    }
+    bump(metrics_.writer_fdatasyncs);
+    part.file.data_synced = true;
+  }
+  if (open_parts_too) {
+    for (auto& writer : writers_) static_cast<void>(writer->sync_data());  // each reports its own failure
+  }
+  if (!names) return;
+  if (Status synced = fsync_directory(open_dir_); !synced) {
+    report_sync_failure(synced);
+    return;
+  }
+  for (ClosedPart& part : closed_) part.file.name_synced = true;
+  for (auto& writer : writers_) writer->name_made_durable();
+}
+
+void SpoolWriter::report_sync_failure(const Status& status) {
+  bump(metrics_.write_errors);
+  if (const std::uint64_t failures = sync_failure_log_.admit(clock_.steady_now()); failures > 0) {
+    log_->error("spool sync failed; a power loss could take lines not yet sealed failures={} error=\"{}\"", failures,
+                status.message());
+  }
+}
+
+// The parts and lines the checkpoint covers were made durable first (make_durable), except where a
+// sync failed: that is counted and logged, and the part is sealed from the page cache all the same.
 void SpoolWriter::hand_on_closed_parts(bool synced) {
   if (gate_ != nullptr && (synced || !closed_.empty())) gate_->checkpoint();
-  for (ClosedPart& part : closed_) on_closed_(part.name, std::move(part.job));
+  for (ClosedPart& part : closed_) {
+    if (Status closed = part.file.fd.close(part.file.path.string()); !closed) report_sync_failure(closed);
+    on_closed_(part.name, std::move(part.job));
+  }
   closed_.clear();
 }
 

@@ -6,6 +6,7 @@
 #include "common/file_util.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
+#include "common/thread_name.hpp"
 #include "spool/stored_marks.hpp"
 
 namespace mc {
@@ -52,7 +53,10 @@ Uploader::Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, 
   const std::size_t count = std::max<std::size_t>(threads, 1);
   workers_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
-    workers_.emplace_back([this](const std::stop_token& stop) { run(stop); });
+    workers_.emplace_back([this, i](const std::stop_token& stop) {
+      name_this_thread("mc-store-" + std::to_string(i));
+      run(stop);
+    });
   }
 }
 

@@ -31,6 +31,9 @@ struct ClosedPart {
   fs::path file;
   std::string content;
   std::optional<PartStats> stats;
+  bool fd_open = false;
+  bool data_synced = false;
+  bool name_synced = false;
 };
 
 // A line of exactly `size` bytes (newline included) that names its receive time.
@@ -67,10 +70,11 @@ class RotatingWriterTest : public ::testing::Test {
   std::unique_ptr<RotatingWriter> make(FileOpener opener = create_part_file) {
     return std::make_unique<RotatingWriter>(
         layout, route, settings, clock, metrics,
-        [this](const PartName& name, const fs::path& file, std::optional<PartStats> stats) {
-          Result<std::string> content = read_file(file);
-          closed.push_back({name, file, content ? *content : "<unreadable: " + content.status().message() + ">",
-                            std::move(stats)});
+        [this](const PartName& name, ClosedPartFile file, std::optional<PartStats> stats) {
+          Result<std::string> content = read_file(file.path);
+          closed.push_back({name, file.path,
+                            content ? *content : "<unreadable: " + content.status().message() + ">",
+                            std::move(stats), file.fd.valid(), file.data_synced, file.name_synced});
         },
         std::move(opener));
   }
@@ -223,10 +227,44 @@ TEST_F(RotatingWriterTest, OpenFileHoldsExactlyTheLinesInOrder) {
   ASSERT_TRUE(writer->append(kT0 + 300, "no newline"));  // the writer ends it
   expected += "no newline\n";
   ASSERT_TRUE(writer->flush());
-  ASSERT_TRUE(writer->sync());
   EXPECT_EQ(open_content(*writer), expected);
   EXPECT_EQ(metrics.bytes_written.load(), expected.size());
   EXPECT_EQ(metrics.write_errors.load(), 0u);
+}
+
+// The writer syncs nothing by itself: a closed part goes to its owner with its file still open and
+// what was synced of it, so the owner can sync many parts at once.
+TEST_F(RotatingWriterTest, AClosedPartComesWithItsFileOpenAndWhatWasSyncedOfIt) {
+  auto writer = make();
+  ASSERT_TRUE(writer->append(kT0, line_of(kT0)));
+  ASSERT_TRUE(writer->flush());
+  EXPECT_TRUE(writer->needs_data_sync());
+  EXPECT_TRUE(writer->needs_name_sync());
+  ASSERT_TRUE(writer->sync_data());
+  EXPECT_FALSE(writer->needs_data_sync());
+  EXPECT_TRUE(writer->needs_name_sync());  // only the owner's fsync of open/ covers the name
+  EXPECT_EQ(metrics.writer_fdatasyncs.load(), 1u);
+  ASSERT_TRUE(writer->sync_data());  // nothing new to sync: no second fdatasync
+  EXPECT_EQ(metrics.writer_fdatasyncs.load(), 1u);
+
+  ASSERT_TRUE(writer->append(kT0 + 1, line_of(kT0 + 1)));
+  ASSERT_TRUE(writer->close(CloseReason::kShutdown));
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_TRUE(closed[0].fd_open);
+  EXPECT_FALSE(closed[0].data_synced);  // the second line came after the sync
+  EXPECT_FALSE(closed[0].name_synced);
+  EXPECT_EQ(closed[0].content, line_of(kT0) + line_of(kT0 + 1));
+
+  ASSERT_TRUE(writer->append(kT0 + 2, line_of(kT0 + 2)));
+  ASSERT_TRUE(writer->flush());
+  writer->data_made_durable();
+  writer->name_made_durable();
+  EXPECT_FALSE(writer->needs_data_sync());
+  EXPECT_FALSE(writer->needs_name_sync());
+  ASSERT_TRUE(writer->close(CloseReason::kShutdown));
+  ASSERT_EQ(closed.size(), 2u);
+  EXPECT_TRUE(closed[1].data_synced);
+  EXPECT_TRUE(closed[1].name_synced);
 }
 
 TEST_F(RotatingWriterTest, PartNameCarriesTheFoldersOfItsFirstRecord) {
@@ -439,7 +477,7 @@ TEST(RotatingWriterSettingsTest, ZeroSecondWindowsAreRefused) {
   testing::FakeClock clock;
   Metrics metrics;
   EXPECT_THROW(RotatingWriter(SpoolLayout(dir.path()), Route{}, RotationSettings{"raw/", "i", 10, 0}, clock, metrics,
-                              [](const PartName&, const fs::path&, const std::optional<PartStats>&) {}),
+                              [](const PartName&, ClosedPartFile, const std::optional<PartStats>&) {}),
                std::invalid_argument);
 }
 

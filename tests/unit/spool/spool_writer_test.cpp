@@ -157,6 +157,39 @@ TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd)
   EXPECT_EQ(metrics.records_dropped.load(), 0u);
 }
 
+// Parts closing in the same turn are synced together: a few with an fdatasync each, from
+// kGroupSyncFiles on with one syncfs for all of them.
+TEST_F(SpoolWriterTest, AFewPartsClosingTogetherAreSyncedOneByOne) {
+  auto writer = make();
+  ASSERT_TRUE(testing::push(writer->sink(), record(routes.data_route(0), kT0 + 1, "btc")));
+  ASSERT_TRUE(testing::push(writer->sink(), record(routes.data_route(1), kT0 + 2, "eth")));
+  clock.advance(seconds(5));
+  ASSERT_EQ(wait_for_closed(2).size(), 2u);
+  EXPECT_EQ(metrics.writer_fdatasyncs.load(), 2u);
+  EXPECT_EQ(metrics.writer_syncfs.load(), 0u);
+}
+
+TEST_F(SpoolWriterTest, ManyPartsClosingTogetherAreMadeDurableWithOneSyncfs) {
+  std::vector<std::string> symbols;
+  for (std::size_t i = 0; i < kGroupSyncFiles + 2; ++i) symbols.push_back("SYM" + std::to_string(i) + "USDT");
+  routes = RouteTable(symbols);
+  auto writer = make();
+  for (std::uint32_t i = 0; i < symbols.size(); ++i) {
+    ASSERT_TRUE(testing::push(writer->sink(), record(routes.data_route(i), kT0 + 1 + i, symbols[i])));
+  }
+  clock.advance(seconds(5));
+  const std::vector<ClosedPart> parts = wait_for_closed(symbols.size());
+  ASSERT_EQ(parts.size(), symbols.size());
+  for (std::uint32_t i = 0; i < symbols.size(); ++i) {
+    const ClosedPart* part = find_symbol(parts, symbols[i]);
+    ASSERT_NE(part, nullptr) << symbols[i];
+    EXPECT_EQ(part->content, line(kT0 + 1 + i, symbols[i]));
+  }
+  EXPECT_EQ(metrics.writer_syncfs.load(), 1u);
+  EXPECT_EQ(metrics.writer_fdatasyncs.load(), 0u);
+  EXPECT_EQ(metrics.write_errors.load(), 0u);
+}
+
 TEST_F(SpoolWriterTest, TheGateDecidesWhatIsWrittenAndItsCheckpointPrecedesEveryHandOff) {
   ScriptedGate gate;
   auto writer = make(clock, kMaxQueuedBytes, &gate);
