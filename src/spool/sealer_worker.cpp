@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.hpp"
+#include "common/thread_name.hpp"
 #include "spool/rejected.hpp"
 #include "spool/sealer.hpp"
 
@@ -29,7 +30,10 @@ SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, cons
       on_sealed_(std::move(on_sealed)),
       log_(make_logger("spool")) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
-    threads_.emplace_back([this](const std::stop_token& stop) { run(stop); });
+    threads_.emplace_back([this, i](const std::stop_token& stop) {
+      name_this_thread("mc-seal-" + std::to_string(i));
+      run(stop);
+    });
   }
 }
 
