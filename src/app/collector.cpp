@@ -60,6 +60,8 @@ constexpr std::uint64_t kSealHeadroomBytes = 1U << 20U;
 
 // How long the shutdown waits for the feed threads before it seals anyway.
 constexpr std::chrono::milliseconds kFeedStopGrace{2000};
+// How often the shutdown offers the seal backlog again while the sealer's queue is full.
+constexpr std::chrono::milliseconds kBacklogRetryAtStop{50};
 
 // How often the main thread measures the spool against SPOOL_MAX_BYTES, retries the seal backlog
 // and reports to systemd (status line, watchdog): well under any sensible WatchdogSec / 2.
@@ -192,6 +194,7 @@ int Collector::run() {
   SealerWorkerOptions sealer_options;
   sealer_options.gzip_level = config_.gzip_level;
   sealer_options.threads = sealer_threads(config_.symbols.size());
+  sealer_options.queue_capacity = seal_queue_capacity(config_.symbols.size(), kSealQueueCapacity);
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
   SealBacklog backlog;
@@ -297,7 +300,11 @@ int Collector::run() {
   // Whatever the backfill has not fetched stays pending in the ledger: the next start asks again.
   if (backfill) backfill->stop();
   writer.stop();
-  retry_backlog();
+  // The drain refuses new files: whatever waits in the backlog goes in first, as the queue frees up.
+  while (backlog.size() > 0 && clock.steady_now() < deadline) {
+    retry_backlog();
+    if (backlog.size() > 0) std::this_thread::sleep_for(kBacklogRetryAtStop);
+  }
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();

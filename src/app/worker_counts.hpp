@@ -21,6 +21,16 @@ inline constexpr std::size_t kMaxUploaderThreads = 16;
 inline constexpr std::size_t kSymbolsPerSealerThread = 128;
 inline constexpr std::size_t kSymbolsPerUploaderThread = 64;
 
+// Room in the sealer's queue. A window's end closes one part per symbol at once, and a stop closes
+// one more per symbol while the last window's may still wait: with 1,000 symbols the default 1,024
+// refused parts at every stop, which then waited in open/ for the next start instead of being stored.
+// A queued part is its path and notes, well under a kilobyte.
+inline constexpr std::size_t kSealQueuePartsPerSymbol = 3;
+
+constexpr std::size_t seal_queue_capacity(std::size_t symbols, std::size_t minimum) {
+  return std::max(minimum, kSealQueuePartsPerSymbol * symbols);
+}
+
 constexpr std::size_t sealer_threads(std::size_t symbols) {
   return std::clamp(kMinSealerThreads + symbols / kSymbolsPerSealerThread, kMinSealerThreads, kMaxSealerThreads);
 }

@@ -21,5 +21,11 @@ TEST(WorkerCounts, GrowWithTheSymbolsUpToACap) {
   EXPECT_EQ(uploader_threads(100000), kMaxUploaderThreads);
 }
 
+TEST(WorkerCounts, TheSealQueueHoldsTwoWindowsAndAStopOfEverySymbol) {
+  EXPECT_EQ(seal_queue_capacity(1, 1024), 1024U);
+  EXPECT_EQ(seal_queue_capacity(341, 1024), 1024U);
+  EXPECT_EQ(seal_queue_capacity(1000, 1024), 3000U);
+}
+
 }  // namespace
 }  // namespace mc
