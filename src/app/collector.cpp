@@ -301,10 +301,8 @@ int Collector::run() {
   if (backfill) backfill->stop();
   writer.stop();
   // The drain refuses new files: whatever waits in the backlog goes in first, as the queue frees up.
-  while (backlog.size() > 0 && clock.steady_now() < deadline) {
-    retry_backlog();
-    if (backlog.size() > 0) std::this_thread::sleep_for(kBacklogRetryAtStop);
-  }
+  static_cast<void>(backlog.retry_until_empty([&sealer](const SealJob& job) { return sealer.enqueue(job); }, clock,
+                                              deadline, kBacklogRetryAtStop));
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();

@@ -3,9 +3,13 @@
 // recovery found more than the queue holds). They stay on disk and are offered again on every tick
 // of the main thread, so none waits for the next start.
 
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <thread>
+
+#include "common/clock.hpp"
 
 #include "spool/part_notes.hpp"
 
@@ -23,6 +27,19 @@ class SealBacklog {
   void retry(const Enqueue& enqueue) {
     const std::lock_guard lock(mutex_);
     while (!files_.empty() && enqueue(files_.front())) files_.pop_front();
+  }
+
+  // For the stop, whose drain takes no new files: offers the held jobs again every poll while the
+  // queue frees up, until none is left (true) or the clock passed deadline (false).
+  template <typename Enqueue>
+  bool retry_until_empty(const Enqueue& enqueue, const Clock& clock, std::chrono::steady_clock::time_point deadline,
+                         std::chrono::milliseconds poll) {
+    for (;;) {
+      retry(enqueue);
+      if (size() == 0) return true;
+      if (clock.steady_now() >= deadline) return false;
+      std::this_thread::sleep_for(poll);
+    }
   }
 
   std::size_t size() const {
