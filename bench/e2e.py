@@ -476,6 +476,14 @@ def table(results):
             f"({u['runs']} runs)", u["max_ms"] <= 200)
     lines = ["| figure | target | measured | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    for name, result in (("steady", s), ("many", m)):
+        if not result:
+            continue
+        shares = ", ".join(f"{thread} {share * 100:.1f} %" for thread, share in result["cpu_share_by_thread"].items()
+                           if share >= 0.001)
+        disk = result["disk"]
+        io = f"; disk {disk['writes_per_second']} writes/s, {disk['flushes_per_second']} flushes/s" if disk else ""
+        lines.append(f"\n{name}: CPU by thread, share of a core: {shares}{io}")
     return "\n".join(lines)
 
 
