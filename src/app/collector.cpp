@@ -198,12 +198,11 @@ int Collector::run() {
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
   SealBacklog backlog;
-  const auto seal = [&sealer, &backlog](SealJob job) {
-    if (!sealer.enqueue(job)) backlog.add(std::move(job));
+  const auto enqueue = [&sealer](const SealJob& job) { return sealer.enqueue(job); };
+  const auto seal = [&enqueue, &backlog](SealJob job) {
+    if (!enqueue(job)) backlog.add(std::move(job));
   };
-  const auto retry_backlog = [&sealer, &backlog] {
-    backlog.retry([&sealer](const SealJob& job) { return sealer.enqueue(job); });
-  };
+  const auto retry_backlog = [&enqueue, &backlog] { backlog.retry(enqueue); };
 
   // Before the open files are sealed away: the ids they hold are written, whatever the saved state says.
   TradeLedger ledger(config_.symbols, layout.ledger_file(), metrics_, clock);
@@ -301,8 +300,7 @@ int Collector::run() {
   if (backfill) backfill->stop();
   writer.stop();
   // The drain refuses new files: whatever waits in the backlog goes in first, as the queue frees up.
-  static_cast<void>(backlog.retry_until_empty([&sealer](const SealJob& job) { return sealer.enqueue(job); }, clock,
-                                              deadline, kBacklogRetryAtStop));
+  static_cast<void>(backlog.retry_until_empty(enqueue, clock, deadline, kBacklogRetryAtStop));
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();

@@ -10,7 +10,6 @@
 #include <thread>
 
 #include "common/clock.hpp"
-
 #include "spool/part_notes.hpp"
 
 namespace mc {

@@ -173,14 +173,13 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
 
 Status RotatingWriter::sync_data() {
   if (!needs_data_sync()) return Status::ok();
-  if (::fdatasync(part_->fd.get()) != 0) {
-    Status status = Status::from_errno(errno, "fdatasync " + part_->path.string());
+  Status status = sync_part_data(part_->fd, part_->path, metrics_);
+  if (!status) {
     report_failure(status, 0);
     return status;
   }
-  bump(metrics_.writer_fdatasyncs);
   part_->synced_bytes = part_->file_bytes;
-  return Status::ok();
+  return status;
 }
 
 void RotatingWriter::data_made_durable() {

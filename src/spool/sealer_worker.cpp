@@ -31,7 +31,7 @@ SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, cons
       log_(make_logger("spool")) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
     threads_.emplace_back([this, i](const std::stop_token& stop) {
-      name_this_thread("mc-seal-" + std::to_string(i));
+      name_this_thread("mc-seal-" + std::to_string(i + 1));
       run(stop);
     });
   }

@@ -1,9 +1,10 @@
 #pragma once
 // The sealer threads: seal the open files the writers (and start-up recovery) hand them and pass
 // each sealed part on (to the uploader). Several threads, because sealing a part waits on four
-// fsyncs (three before the part is handed on): with 1,000 symbols the writers close 200 parts a second, which one thread waiting on the
-// disk cannot follow; concurrent fsyncs also share the filesystem's journal commits. The writers never wait for it: enqueue
-// only takes a lock. What cannot be queued stays in open/, where the next start finds it.
+// fsyncs (three before the part is handed on): with 1,000 symbols the writers close 200 parts a
+// second, which one thread waiting on the disk cannot follow; concurrent fsyncs also share the
+// filesystem's journal commits. The writers never wait for it: enqueue only takes a lock. What
+// cannot be queued stays in open/, where the next start finds it.
 //
 // Failures, by kind: kNoSpace waits no_space_retry and tries again; kCorrupt (a name that is not
 // an open part's) moves the file to rejected/; anything else retries with doubling backoff, capped.

@@ -1,9 +1,6 @@
 #include "spool/spool_writer.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <system_error>
 #include <thread>
 
@@ -32,8 +29,8 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
   const auto space = std::make_shared<FreeSpaceCheck>(layout.open_dir(), settings.rotation.min_free_bytes, clock);
   for (std::uint32_t index = 0; index < routes.routes().size(); ++index) {
     auto collect = [this, index](const PartName& name, ClosedPartFile file, std::optional<PartStats> stats) {
-      SealJob job{file.path, gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)};
-      closed_.push_back({name, std::move(file), std::move(job)});
+      closed_.push_back(
+          {name, std::move(file), gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)});
     };
     writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
                                                         metrics, std::move(collect), opener, space));
@@ -144,12 +141,9 @@ bool SpoolWriter::sync_all_files() {
 void SpoolWriter::sync_file_by_file(bool open_parts_too, bool names) {
   for (ClosedPart& part : closed_) {
     if (part.file.data_synced) continue;
-    if (::fdatasync(part.file.fd.get()) != 0) {
-      report_sync_failure(Status::from_errno(errno, "fdatasync " + part.file.path.string()));
-      continue;
-    }
-    bump(metrics_.writer_fdatasyncs);
-    part.file.data_synced = true;
+    Status synced = sync_part_data(part.file.fd, part.file.path, metrics_);
+    part.file.data_synced = synced.is_ok();
+    if (!synced) report_sync_failure(synced);
   }
   if (open_parts_too) {
     for (auto& writer : writers_) static_cast<void>(writer->sync_data());  // each reports its own failure
@@ -177,7 +171,7 @@ void SpoolWriter::hand_on_closed_parts(bool synced) {
   if (gate_ != nullptr && (synced || !closed_.empty())) gate_->checkpoint();
   for (ClosedPart& part : closed_) {
     if (Status closed = part.file.fd.close(part.file.path.string()); !closed) report_sync_failure(closed);
-    on_closed_(part.name, std::move(part.job));
+    on_closed_(part.name, SealJob{std::move(part.file.path), std::move(part.notes), std::move(part.stats)});
   }
   closed_.clear();
 }

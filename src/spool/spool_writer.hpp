@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -85,7 +86,8 @@ class SpoolWriter {
   struct ClosedPart {
     PartName name;
     ClosedPartFile file;
-    SealJob job;
+    PartNotes notes;  // the gate's, taken when the part closed
+    std::optional<PartStats> stats;
   };
 
   void run();

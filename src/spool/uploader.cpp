@@ -54,7 +54,7 @@ Uploader::Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, 
   workers_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     workers_.emplace_back([this, i](const std::stop_token& stop) {
-      name_this_thread("mc-store-" + std::to_string(i));
+      name_this_thread("mc-store-" + std::to_string(i + 1));
       run(stop);
     });
   }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "common/metrics.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
 
@@ -16,5 +17,8 @@ using FileOpener = std::function<Result<UniqueFd>(const std::filesystem::path&)>
 // The production opener: O_WRONLY|O_CREAT|O_EXCL|O_APPEND, mode 0644. O_APPEND keeps writes at the
 // end after the writer truncates a torn line away.
 Result<UniqueFd> create_part_file(const std::filesystem::path& path);
+
+// fdatasync of a part file, counted in writer_fdatasyncs when it worked; path names it in the error.
+Status sync_part_data(const UniqueFd& fd, const std::filesystem::path& path, Metrics& metrics);
 
 }  // namespace mc
