@@ -16,9 +16,10 @@ Scenarios (--scenarios, default all, in this order):
   many        --many-symbols symbols at --many-rate trades/s each: peak RSS and CPU share.
   startup     --startup-runs starts: from exec to the receive time of the first stored line (the
               exchange is already producing, so the first frame waits at most 1/rate for a trade).
-steady and many also give the CPU share by thread (the collector names them: mc-feed, mc-writer,
-mc-seal, mc-store, ...) and the write requests and cache flushes per second of the disk holding the
-run's directory (the whole device: anything else writing to it counts too).
+steady and many also give, by thread (the collector names them: mc-feed, mc-writer, mc-seal,
+mc-store, ...), the share of a core and the wake-ups a second, and the write requests and cache
+flushes per second of the disk holding the run's directory (the whole device: anything else writing
+to it counts too). --steady-tick-ms makes the exchange send steady's trades in fewer, larger batches.
 """
 import argparse
 import ctypes
@@ -71,33 +72,52 @@ def rate(before, after, name, seconds):
     return (after.get(name, 0) - before.get(name, 0)) / seconds
 
 
+def stat_name_and_cpu_seconds(stat_path):
+    """(name, user + system CPU seconds) from a /proc stat file."""
+    with open(stat_path) as f:
+        text = f.read()
+    fields = text.rsplit(")", 1)[1].split()
+    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_number(status_path, key):
+    """The number after "key:" in a /proc status file, None when it has none."""
+    with open(status_path) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return None
+
+
 def proc_cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_name_and_cpu_seconds(f"/proc/{pid}/stat")[1]
 
 
-def thread_cpu_seconds(pid):
-    """CPU seconds by thread name (the collector names its threads: mc-feed-1, mc-writer, mc-seal-0, ...);
-    threads of one name prefix before the last '-' are summed (mc-seal-0 and mc-seal-1 are mc-seal)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    by_name = {}
+def thread_counters(pid):
+    """{thread group: {"cpu": CPU seconds, "wakeups": voluntary context switches}}. The collector names its
+    threads (mc-feed-1, mc-writer, mc-seal-1, ...); names that differ only in a trailing -N are one group.
+    A voluntary switch is the thread going to sleep: one per wake-up."""
+    groups = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
-            with open(f"/proc/{pid}/task/{task}/stat") as f:
-                text = f.read()
+            name, cpu = stat_name_and_cpu_seconds(f"/proc/{pid}/task/{task}/stat")
+            wakeups = status_number(f"/proc/{pid}/task/{task}/status", "voluntary_ctxt_switches")
         except OSError:  # the thread ended
             continue
-        name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        group = re.sub(r"-\d+$", "", name)
-        by_name[group] = by_name.get(group, 0) + (int(fields[11]) + int(fields[12])) / ticks
-    return by_name
+        group = groups.setdefault(re.sub(r"-\d+$", "", name), {"cpu": 0.0, "wakeups": 0})
+        group["cpu"] += cpu
+        group["wakeups"] += wakeups or 0
+    return groups
 
 
-def thread_shares(before, after, seconds):
-    shares = {name: round((after[name] - before.get(name, 0)) / seconds, 4) for name in after}
-    return dict(sorted(shares.items(), key=lambda item: -item[1]))
+def thread_rates(before, after, seconds):
+    """Per thread group: share of a core and wake-ups a second between two thread_counters(), busiest first."""
+    rates = {}
+    for name, now in after.items():
+        then = before.get(name, {"cpu": 0.0, "wakeups": 0})
+        rates[name] = {"cpu_share": round((now["cpu"] - then["cpu"]) / seconds, 4),
+                       "wakeups_per_second": round((now["wakeups"] - then["wakeups"]) / seconds)}
+    return dict(sorted(rates.items(), key=lambda item: -item[1]["cpu_share"]))
 
 
 def disk_counters(path):
@@ -118,14 +138,6 @@ def disk_rates(before, after, seconds):
     if before is None or after is None:
         return None
     return {f"{key}_per_second": round((after[key] - before[key]) / seconds) for key in before}
-
-
-def proc_status(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024  # MiB
-    return None
 
 
 class Run:
@@ -351,16 +363,16 @@ def latencies(parts, stop_sent_ns):
 
 def scenario_steady(args, tmp):
     rate = int(args.steady_mbps * 1e6 / LINE_BYTES_ESTIMATE)
-    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=rate) as exchange:
+    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=rate, tick_ms=args.steady_tick_ms) as exchange:
         run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "steady", watch=True)
         try:
             run.wait_metric("market_collector_records_routed_total", 1, 20)
             time.sleep(args.warmup_secs)
-            threads0, disk0 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
+            threads0, disk0 = thread_counters(run.proc.pid), disk_counters(tmp)
             cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
             time.sleep(args.steady_secs)
             cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
-            threads1, disk1 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
+            threads1, disk1 = thread_counters(run.proc.pid), disk_counters(tmp)
             run.stop()
         finally:
             run.kill()
@@ -372,7 +384,7 @@ def scenario_steady(args, tmp):
     return {
         "trades_per_second": rate, "mb_per_second_stored": round(raw / 1e6 / wall, 2),
         "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
-        "cpu_share_by_thread": thread_shares(threads0, threads1, t1 - t0),
+        "by_thread": thread_rates(threads0, threads1, t1 - t0),
         "disk": disk_rates(disk0, disk1, t1 - t0),
         "measured_secs": round(t1 - t0, 1),
         "peak_rss_mib": round(run.peak_rss_mib(), 1),
@@ -394,12 +406,12 @@ def scenario_many(args, tmp):
         try:
             run.wait_metric("market_collector_records_routed_total", args.many_symbols, 60)
             time.sleep(args.warmup_secs)
-            threads0, disk0 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
+            threads0, disk0 = thread_counters(run.proc.pid), disk_counters(tmp)
             cpu0, t0 = proc_cpu_seconds(run.proc.pid), time.monotonic()
             before = run.metrics()
             time.sleep(args.steady_secs)
             cpu1, t1 = proc_cpu_seconds(run.proc.pid), time.monotonic()
-            threads1, disk1 = thread_cpu_seconds(run.proc.pid), disk_counters(tmp)
+            threads1, disk1 = thread_counters(run.proc.pid), disk_counters(tmp)
             after = run.metrics()
             connections = exchange.stats()["clients"]
             run.stop()
@@ -415,7 +427,7 @@ def scenario_many(args, tmp):
         "parts_stored_per_second": round(rate(before, after, "market_collector_uploads_total", t1 - t0)),
         "spool_files_at_end": after.get("market_collector_spool_files"),
         "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
-        "cpu_share_by_thread": thread_shares(threads0, threads1, t1 - t0),
+        "by_thread": thread_rates(threads0, threads1, t1 - t0),
         "disk": disk_rates(disk0, disk1, t1 - t0),
         "writer_syncs_per_second": {
             kind: round(rate(before, after, f"market_collector_writer_{kind}_total", t1 - t0), 1)
@@ -479,11 +491,11 @@ def table(results):
     for name, result in (("steady", s), ("many", m)):
         if not result:
             continue
-        shares = ", ".join(f"{thread} {share * 100:.1f} %" for thread, share in result["cpu_share_by_thread"].items()
-                           if share >= 0.001)
+        threads = ", ".join(f"{thread} {r['cpu_share'] * 100:.1f} % ({r['wakeups_per_second']} wake-ups/s)"
+                            for thread, r in result["by_thread"].items() if r["cpu_share"] >= 0.001)
         disk = result["disk"]
         io = f"; disk {disk['writes_per_second']} writes/s, {disk['flushes_per_second']} flushes/s" if disk else ""
-        lines.append(f"\n{name}: CPU by thread, share of a core: {shares}{io}")
+        lines.append(f"\n{name}: by thread, share of a core: {threads}{io}")
     return "\n".join(lines)
 
 
@@ -495,6 +507,8 @@ def main():
     parser.add_argument("--trades", type=int, default=2_000_000)
     parser.add_argument("--steady-mbps", type=float, default=3.0)
     parser.add_argument("--steady-secs", type=float, default=30)
+    parser.add_argument("--steady-tick-ms", type=float, default=1.0,
+                        help="the fake exchange sends steady's trades in batches this far apart (default 1)")
     parser.add_argument("--warmup-secs", type=float, default=5)
     parser.add_argument("--many-symbols", type=int, default=1000)
     parser.add_argument("--many-rate", type=float, default=20)

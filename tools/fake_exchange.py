@@ -39,7 +39,8 @@ One TCP port serves everything, plain or TLS (--tls-dir):
   Anything else: HTTP 404.
 
 Trades: a producer thread makes --rate trades per second per symbol (0: as fast as the slowest
-client reads) whether or not a client is connected, ids `t` sequential per symbol from --start-id.
+client reads) whether or not a client is connected, at most one batch per --tick-ms (default 1: a high
+rate goes out in 1 ms batches; more makes fewer, larger sends, as a busy exchange's batching would), ids `t` sequential per symbol from --start-id.
 Each trade goes to every client subscribed to its stream at that moment; --total N stops after id
 start+N-1 (injected `huge` trades count). Prices, quantities and sides come from a seeded pool
 indexed by the id, so REST returns exactly what the stream carried.
@@ -128,7 +129,6 @@ MAX_CLIENT_MESSAGE_BYTES = 1 << 20      # what a client may send us; larger: clo
 CLIENT_QUEUE_CAP_BYTES = 32 << 20       # per client; over it: block the producer (--rate 0) or drop
 BLAST_BATCH = 512                       # trades per symbol per batch at --rate 0
 MAX_BATCH = 5000                        # catch-up bound per symbol per producer step
-MIN_TICK_SECS = 0.001
 SEND_CHUNK_BYTES = 256 * 1024
 WRITE_BUDGET_BYTES = 4 << 20            # bytes sent between two looks at the socket's read side
 CLOSE_HANDSHAKE_SECS = 3.0
@@ -1037,7 +1037,7 @@ class FakeExchange:
                     due = int((time.monotonic() - t0) * rate) + 1
                     n = min(due - produced, MAX_BATCH)
                     if n <= 0:  # sleep to the next trade, at least a tick: high rates go out in batches
-                        self.stopping.wait(max(MIN_TICK_SECS, t0 + produced / rate - time.monotonic()))
+                        self.stopping.wait(max(args.tick_ms / 1000, t0 + produced / rate - time.monotonic()))
                         continue
                 else:
                     n = BLAST_BATCH
@@ -1485,6 +1485,8 @@ def parse_args(argv):
                    help="symbols the producer trades (default BTCUSDT,ETHUSDT)")
     p.add_argument("--rate", type=nonneg(float), default=20.0,
                    help="trades per second per symbol; 0 = as fast as clients read (default 20)")
+    p.add_argument("--tick-ms", type=nonneg(float), default=1.0,
+                   help="shortest wait of the producer between batches at --rate > 0 (default 1)")
     p.add_argument("--total", type=nonneg(int), default=0, help="stop producing after N trades per symbol (0: never)")
     p.add_argument("--start-id", type=nonneg(int), default=1_000_000, help="first trade id (default 1000000)")
     p.add_argument("--start-paused", action="store_true", help="produce nothing until POST /control/resume")
