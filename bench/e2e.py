@@ -6,9 +6,11 @@ docs/PERFORMANCE.md; --json FILE also writes every figure.
   python3 bench/e2e.py --collector build/release/src/app/market-collector --floor build/release/bench/mc_floor
 
 Scenarios (--scenarios, default all, in this order):
-  throughput  a blast of --trades trades of one symbol: CPU seconds of the collector (wait4 rusage),
-              MB of lines stored per CPU second, wall MB/s, peak RSS; then mc_floor: CPU seconds of
-              gzip level 6 + SHA-256 alone over the same stored lines. The ratio is the headline.
+  throughput  a blast of --trades trades of one symbol: CPU seconds of the collector (wait4 rusage)
+              and of each of its threads, MB of lines stored per CPU second, wall MB/s, peak RSS; then
+              mc_floor: CPU seconds of gzip level 6 + SHA-256 alone over the same stored lines. The
+              ratio is the headline. Then (--no-floor-beside-blast skips it) a second blast with
+              mc_floor running beside it: what the floor's work costs on a machine that busy.
   steady      one symbol at --steady-mbps MB/s of lines for --steady-secs: CPU share of one core
               (from /proc/PID/stat after a warm-up), peak RSS, and for every record stored during the
               run: receive -> stored (when the manifest appeared in the store, from inotify) and how long
@@ -72,12 +74,19 @@ def rate(before, after, name, seconds):
     return (after.get(name, 0) - before.get(name, 0)) / seconds
 
 
-def stat_name_and_cpu_seconds(stat_path):
-    """(name, user + system CPU seconds) from a /proc stat file."""
+def stat_fields(stat_path):
+    """(name, user + system CPU seconds, minor page faults, system CPU seconds) from a /proc stat file."""
     with open(stat_path) as f:
         text = f.read()
     fields = text.rsplit(")", 1)[1].split()
-    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / tick
+    return text[text.index("(") + 1:text.rindex(")")], cpu, int(fields[7]), int(fields[12]) / tick
+
+
+def stat_name_and_cpu_seconds(stat_path):
+    """(name, user + system CPU seconds) from a /proc stat file."""
+    return stat_fields(stat_path)[:2]
 
 
 def status_number(status_path, key):
@@ -108,6 +117,45 @@ def thread_counters(pid):
         group["cpu"] += cpu
         group["wakeups"] += wakeups or 0
     return groups
+
+
+class ThreadCpuSampler:
+    """CPU seconds (all, and in the kernel) and minor page faults by thread group over a whole run, threads that end before the
+    process included: polls /proc/PID/task every interval and keeps each thread's last reading (a thread
+    that ends loses at most one interval)."""
+
+    def __init__(self, pid, interval=0.02):
+        self.pid, self.interval = pid, interval
+        self.last = {}  # tid -> stat_fields()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                tasks = os.listdir(f"/proc/{self.pid}/task")
+            except OSError:  # the process ended (or is a zombie)
+                tasks = []
+            for task in tasks:
+                try:
+                    self.last[task] = stat_fields(f"/proc/{self.pid}/task/{task}/stat")
+                except OSError:
+                    continue
+            self.done.wait(self.interval)
+
+    def stop(self):
+        """{thread group: {"cpu_seconds", "system_seconds", "minor_faults"}}, busiest first."""
+        self.done.set()
+        self.thread.join()
+        groups = {}
+        for name, cpu, faults, system in self.last.values():
+            group = groups.setdefault(re.sub(r"-\d+$", "", name),
+                                      {"cpu_seconds": 0.0, "system_seconds": 0.0, "minor_faults": 0})
+            group["cpu_seconds"] = round(group["cpu_seconds"] + cpu, 3)
+            group["system_seconds"] = round(group["system_seconds"] + system, 3)
+            group["minor_faults"] += faults
+        return dict(sorted(groups.items(), key=lambda item: -item[1]["cpu_seconds"]))
 
 
 def thread_rates(before, after, seconds):
@@ -299,33 +347,71 @@ def stored_parts(store, seen_ns=None):
 
 
 def run_floor(floor, store):
-    out = subprocess.run([floor, store, "6"], check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    out = json.loads(subprocess.run([floor, store, "6"], check=True, capture_output=True, text=True).stdout)
+    del out["timed"]
+    return out
+
+
+def blast(args, tmp, name, before_resume=None):
+    """One collector through a paused exchange's --trades trades; returns (run, CPU by thread, resumed,
+    routed, drained) with CLOCK_MONOTONIC times. before_resume() runs once the collector is connected."""
+    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=0, total=args.trades,
+                                     start_paused=True) as exchange:
+        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, name)
+        sampler = ThreadCpuSampler(run.proc.pid)
+        try:
+            harness.wait_until(lambda: exchange.stats()["clients"] >= 1, 20, "the collector to connect")
+            if before_resume:
+                before_resume()
+            resumed = time.monotonic()
+            exchange.resume()
+            run.wait_metric("market_collector_records_routed_total", args.trades, 900)
+            routed = time.monotonic()
+            run.stop()
+            drained = time.monotonic()
+        finally:
+            run.kill()
+            by_thread = sampler.stop()
+    return run, by_thread, resumed, routed, drained
+
+
+def floor_beside_blast(args, tmp, store):
+    """The floor's own work, run beside a second blast: mc_floor over the first blast's parts, started
+    (parts loaded) just before the exchange resumes. The parts it compressed wholly inside the blast show
+    what gzip + SHA-256 cost on a machine this loaded; the floor itself is measured on an idle one."""
+    floor = subprocess.Popen([args.floor, store, "6", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        def wait_loaded():
+            line = floor.stderr.readline()
+            if line.strip() != "loaded":
+                raise SystemExit(f"mc_floor did not load the parts: {line.strip()}{floor.stderr.read()}")
+
+        _run, _by_thread, resumed, _routed, drained = blast(args, tmp, "throughput-beside", wait_loaded)
+        out, err = floor.communicate(timeout=300)
+    finally:
+        if floor.poll() is None:
+            floor.kill()
+            floor.wait()
+    if floor.returncode != 0:
+        raise SystemExit(f"mc_floor failed: {err}")
+    inside = [(size, cpu) for size, cpu, start, end in json.loads(out)["timed"] if start >= resumed and end <= drained]
+    cpu = sum(c for _s, c in inside)
+    return {"parts_inside_blast": len(inside),
+            "mb_per_cpu_second": round(sum(s for s, _c in inside) / 1e6 / cpu, 1) if cpu > 0 else None}
 
 
 def scenario_throughput(args, tmp):
-    with harness.start_fake_exchange(tls=True, symbols=["BTCUSDT"], rate=0, total=args.trades,
-                                     start_paused=True) as exchange:
-        run = Run(args.collector, exchange, ["BTCUSDT"], tmp, "throughput")
-        try:
-            harness.wait_until(lambda: exchange.stats()["clients"] >= 1, 20, "the collector to connect")
-            started = time.monotonic()
-            exchange.resume()
-            run.wait_metric("market_collector_records_routed_total", args.trades, 900)
-            routed_at = time.monotonic()
-            run.stop()
-            drained_at = time.monotonic()
-        finally:
-            run.kill()
+    run, by_thread, started, routed_at, drained_at = blast(args, tmp, "throughput")
     parts = stored_parts(run.store)
     raw = sum(p["bytes_uncompressed"] for p, *_ in parts)
     records = sum(p["record_count"] for p, *_ in parts)
     cpu = run.cpu_seconds()
     floor = run_floor(args.floor, run.store)
-    return {
+    result = {
         "trades": args.trades, "records_stored": records, "parts": len(parts),
         "bytes_uncompressed": raw, "bytes_gzip": sum(p["bytes_gzip"] for p, *_ in parts),
         "collector_cpu_seconds": round(cpu, 3),
+        "by_thread": by_thread,
         "wall_seconds_to_routed": round(routed_at - started, 3),
         "wall_seconds_to_stored": round(drained_at - started, 3),
         "mb_per_cpu_second": round(raw / 1e6 / cpu, 1),
@@ -334,6 +420,9 @@ def scenario_throughput(args, tmp):
         "floor": floor,
         "cpu_over_floor": round(cpu / floor["cpu_seconds"], 2),
     }
+    if args.floor_beside_blast:
+        result["floor_beside_blast"] = floor_beside_blast(args, tmp, run.store)
+    return result
 
 
 def window_end_us(payload, extra):
@@ -488,6 +577,19 @@ def table(results):
             f"({u['runs']} runs)", u["max_ms"] <= 200)
     lines = ["| figure | target | measured | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    if t:
+        threads = ", ".join(f"{thread} {r['cpu_seconds']:.2f} s ({r['system_seconds']:.2f} s in the kernel, "
+                            f"{r['minor_faults']} page faults)"
+                            for thread, r in t["by_thread"].items() if r["cpu_seconds"] >= 0.01)
+        lines.append(f"\nthroughput: CPU by thread (sampled every 20 ms): {threads}")
+        beside = t.get("floor_beside_blast")
+        if beside and beside["mb_per_cpu_second"]:
+            slower = t["floor"]["mb_per_cpu_second"] / beside["mb_per_cpu_second"]
+            lines.append(f"throughput: the floor's work beside a second blast: {beside['mb_per_cpu_second']} MB per CPU-s "
+                         f"({beside['parts_inside_blast']} parts) against {t['floor']['mb_per_cpu_second']} idle: "
+                         f"x{slower:.2f} the CPU")
+        elif beside:
+            lines.append("throughput: mc_floor compressed no part wholly inside the second blast")
     for name, result in (("steady", s), ("many", m)):
         if not result:
             continue
@@ -505,6 +607,8 @@ def main():
     parser.add_argument("--floor", help="mc_floor (needed by the throughput scenario)")
     parser.add_argument("--scenarios", default="throughput,steady,many,startup")
     parser.add_argument("--trades", type=int, default=2_000_000)
+    parser.add_argument("--floor-beside-blast", action=argparse.BooleanOptionalAction, default=True,
+                        help="throughput: blast again with mc_floor running beside it (default on)")
     parser.add_argument("--steady-mbps", type=float, default=3.0)
     parser.add_argument("--steady-secs", type=float, default=30)
     parser.add_argument("--steady-tick-ms", type=float, default=1.0,

@@ -1,15 +1,23 @@
 #include "common/file_util.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
 #include "common/unique_fd.hpp"
 
 namespace mc {
+namespace {
+
+// What read_file reads at first when the size is not known (a pipe, a /proc file).
+constexpr std::size_t kReadChunk = std::size_t{1} << 16;
+
+}  // namespace
 
 Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
   while (!bytes.empty()) {
@@ -80,16 +88,25 @@ Status remove_file(const std::filesystem::path& path) {
 Result<std::string> read_file(const std::filesystem::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
-  std::string out;
-  char buffer[1 << 16];
+  // Read straight into one buffer of the file's size (plus a byte, so the end is seen without
+  // growing it): growing a string read by read copied a 2 MiB part twice over, and in a thread using
+  // glibc's main arena faulted every page in again for each file.
+  struct stat info {};
+  const bool sized = ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode);
+  std::string out(sized ? static_cast<std::size_t>(info.st_size) + 1 : kReadChunk, '\0');
+  std::size_t filled = 0;
   while (true) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (filled == out.size()) out.resize(out.size() + std::max(out.size(), kReadChunk));  // it grew
+    const ssize_t n = ::read(fd.get(), out.data() + filled, out.size() - filled);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::from_errno(errno, "read " + path.string());
     }
-    if (n == 0) return out;
-    out.append(buffer, static_cast<std::size_t>(n));
+    if (n == 0) {
+      out.resize(filled);
+      return out;
+    }
+    filled += static_cast<std::size_t>(n);
   }
 }
 

@@ -10,13 +10,9 @@
 namespace mc {
 namespace {
 
-struct CompressorDeleter {
-  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
-};
 struct DecompressorDeleter {
   void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
-using Compressor = std::unique_ptr<libdeflate_compressor, CompressorDeleter>;
 using Decompressor = std::unique_ptr<libdeflate_decompressor, DecompressorDeleter>;
 
 constexpr std::size_t kGzipHeaderBytes = 10;
@@ -39,19 +35,35 @@ std::size_t size_hint(std::string_view rest) {
 
 }  // namespace
 
-Result<std::string> gzip_compress(std::string_view data, int level) {
+void GzipCompressor::Deleter::operator()(libdeflate_compressor* compressor) const {
+  libdeflate_free_compressor(compressor);
+}
+
+Result<GzipCompressor> GzipCompressor::create(int level) {
   if (level < kMinGzipLevel || level > kMaxGzipLevel) {
     return Status::fatal(fmt::format("gzip level {} is outside {}..{}", level, kMinGzipLevel, kMaxGzipLevel));
   }
-  Compressor compressor(libdeflate_alloc_compressor(level));
-  if (!compressor) return Status::retryable("libdeflate_alloc_compressor: out of memory");
-  std::string out(libdeflate_gzip_compress_bound(compressor.get(), data.size()), '\0');
+  libdeflate_compressor* compressor = libdeflate_alloc_compressor(level);
+  if (compressor == nullptr) return Status::retryable("libdeflate_alloc_compressor: out of memory");
+  return GzipCompressor(compressor);
+}
+
+Result<std::string_view> GzipCompressor::compress(std::string_view data) {
+  const std::size_t bound = libdeflate_gzip_compress_bound(compressor_.get(), data.size());
+  if (out_.size() < bound) out_.resize(bound);
   const std::size_t written =
-      libdeflate_gzip_compress(compressor.get(), data.data(), data.size(), out.data(), out.size());
-  // The buffer has the bound's size, so 0 ("did not fit") would be a libdeflate bug.
+      libdeflate_gzip_compress(compressor_.get(), data.data(), data.size(), out_.data(), out_.size());
+  // The buffer holds at least the bound, so 0 ("did not fit") would be a libdeflate bug.
   if (written == 0) return Status::fatal("libdeflate_gzip_compress: output exceeded its own bound");
-  out.resize(written);
-  return out;
+  return std::string_view(out_.data(), written);
+}
+
+Result<std::string> gzip_compress(std::string_view data, int level) {
+  Result<GzipCompressor> compressor = GzipCompressor::create(level);
+  if (!compressor) return compressor.status();
+  Result<std::string_view> gz = compressor->compress(data);
+  if (!gz) return gz.status();
+  return std::string(*gz);
 }
 
 Result<std::string> gunzip(std::string_view compressed, std::size_t max_output) {

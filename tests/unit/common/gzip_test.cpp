@@ -106,5 +106,28 @@ TEST(GzipTest, GrowsTheBufferWhenTheSizeHintIsSmall) {
   EXPECT_EQ(*back, big + "x\n");
 }
 
+TEST(GzipCompressorTest, RefusesLevelsOutsideTheRange) {
+  EXPECT_FALSE(GzipCompressor::create(kMinGzipLevel - 1));
+  EXPECT_FALSE(GzipCompressor::create(kMaxGzipLevel + 1));
+}
+
+// The buffer kept from a large input must not leak into a smaller one's member, and each member is
+// what the one-shot function gives for the same input.
+TEST(GzipCompressorTest, ReusedAcrossInputsOfDifferentSizes) {
+  Result<GzipCompressor> compressor = GzipCompressor::create(6);
+  ASSERT_TRUE(compressor) << compressor.status().message();
+  for (const int count : {5000, 3, 0, 700}) {
+    const std::string data = sample_lines(count);
+    Result<std::string_view> gz = compressor->compress(data);
+    ASSERT_TRUE(gz) << gz.status().message();
+    Result<std::string> once = gzip_compress(data, 6);
+    ASSERT_TRUE(once);
+    EXPECT_EQ(*gz, *once) << count << " lines";
+    Result<std::string> back = gunzip(*gz);
+    ASSERT_TRUE(back) << back.status().message();
+    EXPECT_EQ(*back, data) << count << " lines";
+  }
+}
+
 }  // namespace
 }  // namespace mc

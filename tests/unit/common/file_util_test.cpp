@@ -1,0 +1,70 @@
+#include "common/file_util.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace mc {
+namespace {
+
+class ReadFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mc-read-file-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path write(const std::string& name, const std::string& bytes) const {
+    const std::filesystem::path path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+// Several times the first read's size, with NUL and high bytes: every byte back, none added.
+TEST_F(ReadFileTest, ReturnsEveryByteOfALargeFile) {
+  std::string bytes;
+  for (int i = 0; i < 300'000; ++i) bytes.push_back(static_cast<char>(i * 7 % 256));
+  Result<std::string> read = read_file(write("large", bytes));
+  ASSERT_TRUE(read) << read.status().message();
+  EXPECT_EQ(*read, bytes);
+}
+
+TEST_F(ReadFileTest, EmptyFileIsEmpty) {
+  Result<std::string> read = read_file(write("empty", ""));
+  ASSERT_TRUE(read) << read.status().message();
+  EXPECT_TRUE(read->empty());
+}
+
+// A pipe has no size to go by: the buffer grows as the bytes come.
+TEST_F(ReadFileTest, ReadsAFifoWhoseSizeIsUnknown) {
+  const std::filesystem::path fifo = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string bytes(200'000, 'x');
+  std::thread writer([&] { std::ofstream(fifo, std::ios::binary) << bytes; });
+  Result<std::string> read = read_file(fifo);
+  writer.join();
+  ASSERT_TRUE(read) << read.status().message();
+  EXPECT_EQ(*read, bytes);
+}
+
+TEST_F(ReadFileTest, MissingFileNamesThePath) {
+  Result<std::string> read = read_file(dir_ / "absent");
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.status().message().find("absent"), std::string::npos) << read.status().message();
+}
+
+}  // namespace
+}  // namespace mc
