@@ -84,11 +84,6 @@ def stat_fields(stat_path):
     return text[text.index("(") + 1:text.rindex(")")], cpu, int(fields[7]), int(fields[12]) / tick
 
 
-def stat_name_and_cpu_seconds(stat_path):
-    """(name, user + system CPU seconds) from a /proc stat file."""
-    return stat_fields(stat_path)[:2]
-
-
 def status_number(status_path, key):
     """The number after "key:" in a /proc status file, None when it has none."""
     with open(status_path) as f:
@@ -99,24 +94,37 @@ def status_number(status_path, key):
 
 
 def proc_cpu_seconds(pid):
-    return stat_name_and_cpu_seconds(f"/proc/{pid}/stat")[1]
+    return stat_fields(f"/proc/{pid}/stat")[1]
 
 
 def thread_counters(pid):
-    """{thread group: {"cpu": CPU seconds, "wakeups": voluntary context switches}}. The collector names its
-    threads (mc-feed-1, mc-writer, mc-seal-1, ...); names that differ only in a trailing -N are one group.
-    A voluntary switch is the thread going to sleep: one per wake-up."""
+    """{thread group: {"cpu": CPU seconds, "wakeups": voluntary context switches, "faults": minor page
+    faults}}. The collector names its threads (mc-feed-1, mc-writer, mc-seal-1, ...); names that differ
+    only in a trailing -N are one group. A voluntary switch is the thread going to sleep: one per wake-up."""
     groups = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
-            name, cpu = stat_name_and_cpu_seconds(f"/proc/{pid}/task/{task}/stat")
+            name, cpu, faults, _system = stat_fields(f"/proc/{pid}/task/{task}/stat")
             wakeups = status_number(f"/proc/{pid}/task/{task}/status", "voluntary_ctxt_switches")
         except OSError:  # the thread ended
             continue
-        group = groups.setdefault(re.sub(r"-\d+$", "", name), {"cpu": 0.0, "wakeups": 0})
+        group = groups.setdefault(re.sub(r"-\d+$", "", name), {"cpu": 0.0, "wakeups": 0, "faults": 0})
         group["cpu"] += cpu
         group["wakeups"] += wakeups or 0
+        group["faults"] += faults
     return groups
+
+
+def thread_rates(before, after, seconds):
+    """Per thread group: share of a core, wake-ups and page faults a second between two thread_counters(),
+    busiest first."""
+    rates = {}
+    for name, now in after.items():
+        then = before.get(name, {"cpu": 0.0, "wakeups": 0, "faults": 0})
+        rates[name] = {"cpu_share": round((now["cpu"] - then["cpu"]) / seconds, 4),
+                       "wakeups_per_second": round((now["wakeups"] - then["wakeups"]) / seconds),
+                       "faults_per_second": round((now["faults"] - then["faults"]) / seconds)}
+    return dict(sorted(rates.items(), key=lambda item: -item[1]["cpu_share"]))
 
 
 class ThreadCpuSampler:
@@ -156,16 +164,6 @@ class ThreadCpuSampler:
             group["system_seconds"] = round(group["system_seconds"] + system, 3)
             group["minor_faults"] += faults
         return dict(sorted(groups.items(), key=lambda item: -item[1]["cpu_seconds"]))
-
-
-def thread_rates(before, after, seconds):
-    """Per thread group: share of a core and wake-ups a second between two thread_counters(), busiest first."""
-    rates = {}
-    for name, now in after.items():
-        then = before.get(name, {"cpu": 0.0, "wakeups": 0})
-        rates[name] = {"cpu_share": round((now["cpu"] - then["cpu"]) / seconds, 4),
-                       "wakeups_per_second": round((now["wakeups"] - then["wakeups"]) / seconds)}
-    return dict(sorted(rates.items(), key=lambda item: -item[1]["cpu_share"]))
 
 
 def disk_counters(path):
@@ -593,7 +591,8 @@ def table(results):
     for name, result in (("steady", s), ("many", m)):
         if not result:
             continue
-        threads = ", ".join(f"{thread} {r['cpu_share'] * 100:.1f} % ({r['wakeups_per_second']} wake-ups/s)"
+        threads = ", ".join(f"{thread} {r['cpu_share'] * 100:.1f} % ({r['wakeups_per_second']} wake-ups/s, "
+                            f"{r['faults_per_second']} page faults/s)"
                             for thread, r in result["by_thread"].items() if r["cpu_share"] >= 0.001)
         disk = result["disk"]
         io = f"; disk {disk['writes_per_second']} writes/s, {disk['flushes_per_second']} flushes/s" if disk else ""

@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   fmt::print(stderr, "loaded\n");
-  std::fflush(stderr);
+  static_cast<void>(std::fflush(stderr));
   std::vector<double> round_cpu;
   std::vector<Timed> timed;
   std::size_t gzip_bytes = 0;

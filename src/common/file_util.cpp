@@ -85,29 +85,35 @@ Status remove_file(const std::filesystem::path& path) {
   return Status::ok();
 }
 
-Result<std::string> read_file(const std::filesystem::path& path) {
+Result<std::string_view> read_file_into(const std::filesystem::path& path, std::string& buffer) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
-  // Read straight into one buffer of the file's size (plus a byte, so the end is seen without
-  // growing it): growing a string read by read copied a 2 MiB part twice over, and in a thread using
-  // glibc's main arena faulted every page in again for each file.
+  // Straight into a buffer of at least the file's size (plus a byte, so the end is seen without
+  // growing it): growing a string read by read copied a 2 MiB part twice over, and each fresh buffer
+  // costs a page fault per page, which on this project's VMs is most of a part's read.
   struct stat info {};
   const bool sized = ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode);
-  std::string out(sized ? static_cast<std::size_t>(info.st_size) + 1 : kReadChunk, '\0');
+  const std::size_t wanted = sized ? static_cast<std::size_t>(info.st_size) + 1 : kReadChunk;
+  if (buffer.size() < wanted) buffer.resize(wanted);
   std::size_t filled = 0;
   while (true) {
-    if (filled == out.size()) out.resize(out.size() + std::max(out.size(), kReadChunk));  // it grew
-    const ssize_t n = ::read(fd.get(), out.data() + filled, out.size() - filled);
+    if (filled == buffer.size()) buffer.resize(buffer.size() + std::max(buffer.size(), kReadChunk));  // it grew
+    const ssize_t n = ::read(fd.get(), buffer.data() + filled, buffer.size() - filled);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::from_errno(errno, "read " + path.string());
     }
-    if (n == 0) {
-      out.resize(filled);
-      return out;
-    }
+    if (n == 0) return std::string_view(buffer.data(), filled);
     filled += static_cast<std::size_t>(n);
   }
+}
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  std::string out;
+  Result<std::string_view> read = read_file_into(path, out);
+  if (!read) return read.status();
+  out.resize(read->size());
+  return out;
 }
 
 Status ensure_writable_directory(const std::filesystem::path& dir) {

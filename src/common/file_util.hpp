@@ -35,6 +35,9 @@ Status fsync_directory(const std::filesystem::path& dir);
 Status sync_file_system(const std::filesystem::path& path);
 Status remove_file(const std::filesystem::path& path);  // missing is not an error
 Result<std::string> read_file(const std::filesystem::path& path);
+// The whole file read into buffer, whose memory is reused from call to call: the view covers the
+// file's bytes, and the buffer may be longer. For a thread reading file after file (the sealer).
+Result<std::string_view> read_file_into(const std::filesystem::path& path, std::string& buffer);
 // Creates the directory (and parents) and checks a file can be created, written and removed in it.
 Status ensure_writable_directory(const std::filesystem::path& dir);
 // Whether the file system holding dir has at least min_free_bytes available to this user. True when

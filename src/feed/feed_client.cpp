@@ -532,6 +532,9 @@ asio::awaitable<Status> FeedClient::Impl::handshake_tls(beast::ssl_stream<beast:
   if (!ip_literal && SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str()) != 1) {
     co_return Status::retryable("tls_handshake: cannot set SNI host=" + url->host);
   }
+  // Asio releases the read buffer whenever it is empty, so every TLS record read allocated (and,
+  // with glibc trimming, faulted in) 16 KiB again: one connection keeps its buffers for good instead.
+  SSL_clear_mode(stream.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   boost::system::error_code ec;
   stream.set_verify_mode(ssl::verify_peer, ec);
   if (ec) co_return failed("tls_handshake: set_verify_mode", ec);

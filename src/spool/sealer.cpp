@@ -1,7 +1,9 @@
 #include "spool/sealer.hpp"
 
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -26,7 +28,7 @@ std::optional<PartName> open_part_name(const std::filesystem::path& open_file) {
 
 // What the writer counted, when it describes this very file (every line complete, none missing);
 // otherwise the file's lines are parsed for it.
-PartStats part_stats(const std::string& content, PartKind kind, const std::optional<PartStats>& counted) {
+PartStats part_stats(std::string_view content, PartKind kind, const std::optional<PartStats>& counted) {
   if (counted && counted->bytes == content.size() && content.ends_with('\n')) {
     return *counted;
   }
@@ -61,9 +63,11 @@ Status write_sealed_pair(const SealedPart& sealed, std::string_view part, std::s
 
 }  // namespace
 
-Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock, const PartNotes& notes,
-                                                 const std::optional<PartStats>& counted, const HandOn& hand_on) {
+Sealer::Sealer(SpoolLayout layout, int gzip_level, const Clock& clock)
+    : layout_(std::move(layout)), gzip_level_(gzip_level), clock_(clock) {}
+
+Result<std::optional<SealedPart>> Sealer::seal(const std::filesystem::path& open_file, const PartNotes& notes,
+                                               const std::optional<PartStats>& counted, const HandOn& hand_on) {
   const auto log = make_logger("spool");
   const std::optional<PartName> name = open_part_name(open_file);
   if (!name) return Status::corrupt("not an open part's file name: " + open_file.string());
@@ -73,7 +77,12 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
     log->warn("seal skipped: the open file is gone (sealed before?) file={}", open_file.string());
     return std::optional<SealedPart>{};
   }
-  Result<std::string> raw = read_file(open_file);
+  if (!compressor_) {
+    Result<GzipCompressor> made = GzipCompressor::create(gzip_level_);
+    if (!made) return made.status().with_context("sealing " + open_file.string());
+    compressor_.emplace(std::move(made).value());
+  }
+  Result<std::string_view> raw = read_file_into(open_file, part_);
   if (!raw) return raw.status().with_context("sealing");
   const PartStats stats = part_stats(*raw, name->kind, counted);
   if (stats.trimmed_bytes > 0) {
@@ -90,9 +99,9 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
     return std::optional<SealedPart>{};
   }
 
-  Result<std::string> gz = gzip_compress(std::string_view(raw->data(), stats.bytes), gzip_level);
+  Result<std::string_view> gz = compressor_->compress(raw->substr(0, stats.bytes));
   if (!gz) return gz.status().with_context("sealing " + open_file.string());
-  Result<std::string> digest = sha256_hex(gz.value());
+  Result<std::string> digest = sha256_hex(*gz);
   if (!digest) return digest.status().with_context("sealing " + open_file.string());
 
   const std::string manifest = render_manifest({
@@ -100,13 +109,13 @@ Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, cons
       .stats = stats,
       .bytes_gzip = gz->size(),
       .sha256_hex = std::move(digest).value(),
-      .created_at_ms = clock.system_now_us() / 1000,
-      .gzip_level = gzip_level,
+      .created_at_ms = clock_.system_now_us() / 1000,
+      .gzip_level = gzip_level_,
       .notes = notes,
   });
 
-  SealedPart sealed = layout.sealed(*name);
-  if (Status written = write_sealed_pair(sealed, gz.value(), manifest); !written) return written.with_context("sealing");
+  SealedPart sealed = layout_.sealed(*name);
+  if (Status written = write_sealed_pair(sealed, *gz, manifest); !written) return written.with_context("sealing");
   if (hand_on) hand_on(sealed);
   // Not before the pair is durable: until then the open file is the only durable copy.
   if (Status removed = remove_open_file(open_file); !removed) {

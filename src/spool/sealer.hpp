@@ -16,8 +16,10 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "common/clock.hpp"
+#include "common/gzip.hpp"
 #include "common/status.hpp"
 #include "spool/part_notes.hpp"
 #include "spool/part_stats.hpp"
@@ -25,21 +27,37 @@
 
 namespace mc {
 
-// The sealed part, or nullopt when there was nothing to seal: the open file held no complete line
-// (a crash right after it was created; it is removed) or it no longer exists (already sealed).
-// kCorrupt when the file's name is not an open part key: the caller moves it to rejected/.
-// kNoSpace when the disk is full; other kinds as the file system reports them.
-// notes go into the manifest as they are (start-up recovery has none). counted: the part's numbers as
-// its writer counted them; used when they match the file (its size, every line complete), else the
-// file is parsed for them.
-// hand_on, when set, gets the part as soon as the pair is durable, before the open file is removed,
-// so an upload need not wait for that unlink and its directory fsync. Once it was called the result
-// is the part even if removing the open file fails (logged; the next start seals it again, and the
-// store gets the same part bytes twice).
 using HandOn = std::function<void(const SealedPart&)>;
-Result<std::optional<SealedPart>> seal_open_file(const SpoolLayout& layout, const std::filesystem::path& open_file,
-                                                 int gzip_level, const Clock& clock, const PartNotes& notes = {},
-                                                 const std::optional<PartStats>& counted = std::nullopt,
-                                                 const HandOn& hand_on = {});
+
+// Seals open parts one after another. It keeps its buffers from part to part (the open file's bytes,
+// the gzip output, libdeflate's tables): a fresh 2 MiB buffer per part costs a page fault per page,
+// which on a VM is more than reading the part. One per sealing thread.
+class Sealer {
+ public:
+  Sealer(SpoolLayout layout, int gzip_level, const Clock& clock);
+
+  // The sealed part, or nullopt when there was nothing to seal: the open file held no complete line
+  // (a crash right after it was created; it is removed) or it no longer exists (already sealed).
+  // kCorrupt when the file's name is not an open part key: the caller moves it to rejected/.
+  // kNoSpace when the disk is full; kFatal for a gzip level libdeflate does not have; other kinds as
+  // the file system reports them.
+  // notes go into the manifest as they are (start-up recovery has none). counted: the part's numbers
+  // as its writer counted them; used when they match the file (its size, every line complete), else
+  // the file is parsed for them.
+  // hand_on, when set, gets the part as soon as the pair is durable, before the open file is removed,
+  // so an upload need not wait for that unlink and its directory fsync. Once it was called the result
+  // is the part even if removing the open file fails (logged; the next start seals it again, and the
+  // store gets the same part bytes twice).
+  Result<std::optional<SealedPart>> seal(const std::filesystem::path& open_file, const PartNotes& notes = {},
+                                         const std::optional<PartStats>& counted = std::nullopt,
+                                         const HandOn& hand_on = {});
+
+ private:
+  SpoolLayout layout_;
+  int gzip_level_;
+  const Clock& clock_;
+  std::string part_;                          // the last part read; its memory serves the next
+  std::optional<GzipCompressor> compressor_;  // made at the first seal
+};
 
 }  // namespace mc

@@ -78,6 +78,7 @@ bool SealerWorker::drain(std::chrono::steady_clock::time_point deadline) {
 }
 
 void SealerWorker::run(const std::stop_token& stop) {
+  Sealer sealer(layout_, options_.gzip_level, clock_);
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     if (queue_.empty()) {
@@ -99,7 +100,7 @@ void SealerWorker::run(const std::stop_token& stop) {
     queue_.erase(ready);
     ++in_flight_;
     lock.unlock();
-    std::optional<Item> retry = seal(std::move(item));
+    std::optional<Item> retry = seal(sealer, std::move(item));
     lock.lock();
     --in_flight_;
     if (retry) queue_.push_back(std::move(*retry));
@@ -107,14 +108,13 @@ void SealerWorker::run(const std::stop_token& stop) {
   }
 }
 
-std::optional<SealerWorker::Item> SealerWorker::seal(Item item) {
+std::optional<SealerWorker::Item> SealerWorker::seal(Sealer& sealer, Item item) {
   // Handed on from inside the seal: the upload starts while the sealer still removes the open file.
   const auto hand_on = [this](const SealedPart& part) {
     bump(metrics_.parts_sealed);
     on_sealed_(part);
   };
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout_, item.job.open_file, options_.gzip_level, clock_,
-                                                            item.job.notes, item.job.stats, hand_on);
+  Result<std::optional<SealedPart>> sealed = sealer.seal(item.job.open_file, item.job.notes, item.job.stats, hand_on);
   if (sealed) return std::nullopt;
 
   bump(metrics_.seal_failures);

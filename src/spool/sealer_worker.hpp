@@ -34,6 +34,8 @@ class logger;
 
 namespace mc {
 
+class Sealer;
+
 // Open files waiting to be sealed, the one being sealed included. Writers produce one per window
 // and symbol, so a full queue means the sealer has been stuck for a long time.
 inline constexpr std::size_t kSealQueueCapacity = 1024;
@@ -51,7 +53,7 @@ struct SealerWorkerOptions {
 class SealerWorker {
  public:
   // Called on the sealer thread for each part sealed, once the pair is durable and before its open
-  // file is removed (seal_open_file's hand_on); must not throw.
+  // file is removed (Sealer::seal's hand_on); must not throw.
   using OnSealed = std::function<void(SealedPart)>;
 
   // Starts the threads. Counts parts_sealed and seal_failures in metrics.
@@ -81,7 +83,7 @@ class SealerWorker {
 
   void run(const std::stop_token& stop);
   // Seals one file; returns the item again when it must be retried later.
-  std::optional<Item> seal(Item item);
+  std::optional<Item> seal(Sealer& sealer, Item item);
   std::chrono::milliseconds backoff(int failures) const;
 
   const SpoolLayout layout_;

@@ -25,7 +25,7 @@ class ReadFileTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::filesystem::path write(const std::string& name, const std::string& bytes) const {
-    const std::filesystem::path path = dir_ / name;
+    std::filesystem::path path = dir_ / name;
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }

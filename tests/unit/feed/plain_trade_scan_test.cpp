@@ -99,6 +99,48 @@ TEST(PlainTradeScan, RefusesInvalidJson) {
   }
 }
 
+// A byte that ends a string or a number is seen wherever it falls. (Written for an eight-bytes-at-a-
+// time reader, which was slower than the byte loop here: docs/PERFORMANCE.md.)
+TEST(PlainTradeScan, SeesTheByteThatEndsAStringOrANumberWhereverItFalls) {
+  const std::string plain(19, 'a');
+  for (std::size_t at = 0; at < plain.size(); ++at) {
+    for (const char stop : {'\x01', '\x1f', '\\', '\x80', '\xff'}) {
+      std::string value = plain;
+      value[at] = stop;
+      EXPECT_FALSE(scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":2,"x":")" + value + "\""))) << at;
+    }
+    for (const char kept : {' ', '\x7f', '~', '@'}) {
+      std::string value = plain;
+      value[at] = kept;
+      const std::optional<PlainTrade> trade = scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":")" + value + R"(","t":2)"));
+      ASSERT_TRUE(trade) << at;
+      EXPECT_EQ(trade->symbol, value);
+    }
+    std::string quoted = plain;
+    quoted[at] = '"';  // ends the string early: what follows is not JSON
+    EXPECT_FALSE(scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":2,"x":")" + quoted + "\""))) << at;
+  }
+  const std::string digits = "123456789123456789";  // no 0: a split must not start a number with one
+  for (std::size_t size = 1; size <= digits.size(); ++size) {
+    const std::optional<PlainTrade> trade =
+        scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":)" + digits.substr(0, size)));
+    ASSERT_TRUE(trade) << size;
+    EXPECT_EQ(trade->trade_id, std::stoll(digits.substr(0, size)));
+    for (std::size_t at = 1; at < size; ++at) {
+      // The id ends where the next member starts, wherever that falls in the word.
+      const std::string split = digits.substr(0, at) + R"(,"y":)" + digits.substr(at, size - at);
+      const std::optional<PlainTrade> cut = scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":)" + split));
+      ASSERT_TRUE(cut) << split;
+      EXPECT_EQ(cut->trade_id, std::stoll(digits.substr(0, at))) << split;
+      for (const char stop : {'/', ':', 'a', '\x80'}) {
+        std::string broken = digits.substr(0, size);
+        broken[at] = stop;
+        EXPECT_FALSE(scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":)" + broken))) << broken;
+      }
+    }
+  }
+}
+
 // Whatever the bytes, an accepted text is valid JSON (nlohmann's strict parser agrees) and the members
 // read are the ones a JSON reader finds. The edits are drawn from the bytes that matter to the grammar.
 TEST(PlainTradeScan, WhatItAcceptsIsValidJsonWithTheSameMembers) {

@@ -39,7 +39,7 @@ TEST_F(SealerTest, ManifestDescribesWhatThePartHolds) {
   const PartName name = part_name();
   const std::filesystem::path path = make_open(name, lines + torn);
 
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(path);
   ASSERT_TRUE(sealed) << sealed.status().message();
   ASSERT_TRUE(sealed.value());
   const SealedPart& part = *sealed.value();
@@ -80,7 +80,7 @@ TEST_F(SealerTest, TheWritersCountIsUsedOnlyForTheFileItDescribes) {
   counted.time_min_ms = 7;  // a value no parse of the file gives: shows which numbers were used
   const auto time_min_after_sealing = [&](const PartStats& with) -> nlohmann::json {
     const PartName name = part_name(next_epoch_ms_++);
-    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, make_open(name, lines), 6, clock, {}, with);
+    Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(make_open(name, lines), {}, with);
     if (!sealed || !sealed.value()) return "not sealed";
     return nlohmann::json::parse(read_text(sealed.value()->manifest_file))["payload"]["time_min_ms"];
   };
@@ -88,6 +88,28 @@ TEST_F(SealerTest, TheWritersCountIsUsedOnlyForTheFileItDescribes) {
   PartStats too_short = counted;
   too_short.bytes -= 1;  // the file holds more than was counted
   EXPECT_EQ(time_min_after_sealing(too_short), 1'739'141'034'550);
+}
+
+// One sealer seals part after part in the same buffers: a smaller part after a larger one must come
+// out as exactly its own lines, with its own numbers, nothing of the larger one's tail.
+TEST_F(SealerTest, ASealerReusedForPartsOfDifferentSizesSealsEachAsItIs) {
+  Sealer sealer(layout, 6, clock);
+  std::int64_t id = 1;
+  for (const int count : {2000, 3, 700, 1}) {
+    std::string lines;
+    const std::int64_t first = id;
+    for (int i = 0; i < count; ++i, ++id) lines += trade_line(1'739'141'034'567'123 + id, 1'739'141'034'560 + id, id);
+    Result<std::optional<SealedPart>> sealed = sealer.seal(make_open(part_name(next_epoch_ms_++), lines));
+    ASSERT_TRUE(sealed && sealed.value()) << count << " lines";
+    Result<std::string> inflated = gunzip(read_text(sealed.value()->part_file));
+    ASSERT_TRUE(inflated);
+    EXPECT_EQ(*inflated, lines) << count << " lines";
+    const nlohmann::json payload = nlohmann::json::parse(read_text(sealed.value()->manifest_file))["payload"];
+    EXPECT_EQ(payload["record_count"], count);
+    EXPECT_EQ(payload["bytes_uncompressed"], lines.size());
+    EXPECT_EQ(payload["id_first"], first);
+    EXPECT_EQ(payload["id_last"], id - 1);
+  }
 }
 
 TEST_F(SealerTest, HandsThePartOnOnceThePairIsCompleteAndBeforeTheOpenFileGoes) {
@@ -102,7 +124,7 @@ TEST_F(SealerTest, HandsThePartOnOnceThePairIsCompleteAndBeforeTheOpenFileGoes) 
     const nlohmann::json manifest = nlohmann::json::parse(read_text(part.manifest_file));
     EXPECT_EQ(manifest["payload"]["sha256"], sha256_hex(read_text(part.part_file)).value());
   };
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock, {}, std::nullopt, hand_on);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(path, {}, std::nullopt, hand_on);
   ASSERT_TRUE(sealed && sealed.value()) << sealed.status().message();
   EXPECT_EQ(handed_on, 1);
   EXPECT_FALSE(std::filesystem::exists(path));
@@ -115,7 +137,7 @@ TEST_F(SealerTest, AFailedRenameOfThePartLeavesNoManifestAndHandsNothingOn) {
   std::filesystem::create_directories(sealed.part_file / "blocker");
   int handed_on = 0;
   Result<std::optional<SealedPart>> sealed_part =
-      seal_open_file(layout, path, 6, clock, {}, std::nullopt, [&](const SealedPart&) { ++handed_on; });
+      Sealer(layout, 6, clock).seal(path, {}, std::nullopt, [&](const SealedPart&) { ++handed_on; });
   EXPECT_FALSE(sealed_part);
   EXPECT_EQ(handed_on, 0);
   EXPECT_TRUE(std::filesystem::exists(path));
@@ -130,7 +152,7 @@ TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {
   const PartName name = part_name();
   const std::filesystem::path path = make_open(name, lines);
 
-  Result<std::optional<SealedPart>> first = seal_open_file(layout, path, 9, clock);
+  Result<std::optional<SealedPart>> first = Sealer(layout, 9, clock).seal(path);
   ASSERT_TRUE(first && first.value());
   const std::string first_part = read_text(first.value()->part_file);
   nlohmann::json first_manifest = nlohmann::json::parse(read_text(first.value()->manifest_file));
@@ -138,7 +160,7 @@ TEST_F(SealerTest, SealingAgainWritesTheSameBytes) {
   // A crash before the open file was removed: the next start seals it again.
   write_text(path, lines);
   clock.advance(std::chrono::seconds(30));
-  Result<std::optional<SealedPart>> second = seal_open_file(layout, path, 9, clock);
+  Result<std::optional<SealedPart>> second = Sealer(layout, 9, clock).seal(path);
   ASSERT_TRUE(second && second.value());
   EXPECT_EQ(read_text(second.value()->part_file), first_part);
   nlohmann::json second_manifest = nlohmann::json::parse(read_text(second.value()->manifest_file));
@@ -153,7 +175,7 @@ TEST_F(SealerTest, AnOpenFileWithoutACompleteLineIsRemovedWithoutAPart) {
   const std::filesystem::path empty = make_open(part_name(1000), "");
   const std::filesystem::path torn = make_open(part_name(2000), R"({"recv_us":17)");
   for (const auto& path : {empty, torn}) {
-    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+    Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(path);
     ASSERT_TRUE(sealed) << sealed.status().message();
     EXPECT_FALSE(sealed.value());
     EXPECT_FALSE(std::filesystem::exists(path));
@@ -162,7 +184,7 @@ TEST_F(SealerTest, AnOpenFileWithoutACompleteLineIsRemovedWithoutAPart) {
 }
 
 TEST_F(SealerTest, AGoneOpenFileIsNothingToSeal) {
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, layout.open_file(part_name()), 6, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(layout.open_file(part_name()));
   ASSERT_TRUE(sealed);
   EXPECT_FALSE(sealed.value());
 }
@@ -174,7 +196,7 @@ TEST_F(SealerTest, ANameThatIsNotAnOpenKeyIsCorrupt) {
         std::string("raw%2Fexchange=binance%2Fpart-x-1.jsonl"), std::string("bad%escape")}) {
     const std::filesystem::path path = layout.open_dir() / file_name;
     write_text(path, trade_line(1, 1, 1));
-    Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+    Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(path);
     EXPECT_EQ(sealed.status().kind(), ErrorKind::kCorrupt) << file_name;
     EXPECT_TRUE(std::filesystem::exists(path)) << "the caller moves it, the sealer does not";
   }
@@ -184,7 +206,7 @@ TEST_F(SealerTest, ANameThatIsNotAnOpenKeyIsCorrupt) {
 TEST_F(SealerTest, QuarantinePartsGetNullTimesAndIds) {
   const PartName name = part_name(1739141034567, PartKind::kQuarantine);
   const std::filesystem::path path = make_open(name, testing::quarantine_line(5) + testing::quarantine_line(7));
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 1, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 1, clock).seal(path);
   ASSERT_TRUE(sealed && sealed.value());
   const nlohmann::json manifest = nlohmann::json::parse(read_text(sealed.value()->manifest_file));
   EXPECT_TRUE(manifest["payload"]["time_min_ms"].is_null());
@@ -198,14 +220,14 @@ TEST_F(SealerTest, QuarantinePartsGetNullTimesAndIds) {
 TEST_F(SealerTest, AFailedWriteKeepsTheOpenFile) {
   const std::filesystem::path path = make_open(part_name(), trade_line(1, 1, 1));
   std::filesystem::remove(layout.sealed_dir());
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 6, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(path);
   EXPECT_EQ(sealed.status().kind(), ErrorKind::kRetryable);
   EXPECT_TRUE(std::filesystem::exists(path));
 }
 
 TEST_F(SealerTest, ABadLevelIsFatalAndKeepsTheOpenFile) {
   const std::filesystem::path path = make_open(part_name(), trade_line(1, 1, 1));
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, path, 0, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 0, clock).seal(path);
   EXPECT_EQ(sealed.status().kind(), ErrorKind::kFatal);
   EXPECT_TRUE(std::filesystem::exists(path));
 }

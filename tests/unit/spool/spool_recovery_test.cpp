@@ -172,7 +172,7 @@ TEST_F(SpoolRecoveryTest, EveryCrashPointOfASealEndsInOneCompletePair) {
     EXPECT_TRUE(plan.sealed_parts.empty()) << "nothing is uploaded before the open file is sealed again";
     EXPECT_EQ(plan.counts.rejected, 0u);
     testing::FakeClock clock;
-    Result<std::optional<SealedPart>> resealed = seal_open_file(layout, open, 6, clock);
+    Result<std::optional<SealedPart>> resealed = Sealer(layout, 6, clock).seal(open);
     ASSERT_TRUE(resealed && resealed.value()) << resealed.status().message();
 
     const RecoveryPlan next = recover();
@@ -197,7 +197,7 @@ TEST_F(SpoolRecoveryTest, AfterACrashMidSealTheSealerFinishesTheJob) {
   const RecoveryPlan plan = recover();
   ASSERT_EQ(plan.open_files.size(), 1u);
   testing::FakeClock clock;
-  Result<std::optional<SealedPart>> sealed = seal_open_file(layout, plan.open_files[0], 6, clock);
+  Result<std::optional<SealedPart>> sealed = Sealer(layout, 6, clock).seal(plan.open_files[0]);
   ASSERT_TRUE(sealed && sealed.value());
   EXPECT_FALSE(std::filesystem::exists(open));
 
