@@ -639,14 +639,25 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
 // protocol error ends the connection.
 Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us,
                                        std::string& pongs) {
+  // Counted once per read, however it ends: two atomic adds a message showed in the profile.
+  struct ReadCount {
+    Metrics& metrics;
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    ~ReadCount() {
+      if (messages == 0) return;
+      bump(metrics.ws_messages, messages);
+      bump(metrics.ws_bytes, bytes);
+    }
+  } count{metrics};
   for (;;) {
     Result<WsEvent> event = frames.next();
     if (!event) return event.status().with_context("read");
     switch (event->kind) {
       case WsEventKind::kNeedMore: return Status::ok();
       case WsEventKind::kMessage: {
-        bump(metrics.ws_messages);
-        bump(metrics.ws_bytes, event->payload.size());
+        ++count.messages;
+        count.bytes += event->payload.size();
         const MessageSeen seen = handler.on_message(event->payload, event->text, recv_us);
         if (seen.stream) conn.saw_trade(*seen.stream, seen.trade_id);
         if (seen.server_shutdown && !conn.shutdown_announced) {

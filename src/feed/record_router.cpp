@@ -43,7 +43,8 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       clock_(clock),
       logger_(make_logger("router")),
       drop_log_(kLogInterval),
-      quarantine_log_(kLogInterval) {
+      quarantine_log_(kLogInterval),
+      tallies_(builder_.symbols().size()) {
   assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
   assert(carried_.first + carried_.count <= builder_.symbols().size());
 }
@@ -63,12 +64,13 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
                     preview(payload));
       return {.server_shutdown = true};
     case RecordClass::kTrade:
-      if (*info.symbol_index < metrics_.symbols.size()) {
-        SymbolMetrics& symbol = metrics_.symbols[*info.symbol_index];
-        bump(symbol.trades);
-        bump(symbol.bytes, payload.size());
-        symbol.last_trade_id.store(info.trade_id, std::memory_order_relaxed);
-        symbol.lag_us.store(recv_us - info.event_time_ms * 1000, std::memory_order_relaxed);
+      if (*info.symbol_index < tallies_.size()) {
+        SymbolTally& tally = tallies_[*info.symbol_index];
+        if (tally.trades == 0) tallied_.push_back(*info.symbol_index);
+        ++tally.trades;
+        tally.bytes += payload.size();
+        tally.last_trade_id = info.trade_id;
+        tally.lag_us = recv_us - info.event_time_ms * 1000;
       }
       batch_.commit({.route = routes_.data_route(*info.symbol_index),
                      .recv_us = recv_us,
@@ -92,7 +94,23 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
   return seen;
 }
 
+void RecordRouter::add_symbol_metrics() {
+  for (const std::size_t index : tallied_) {
+    SymbolTally& tally = tallies_[index];
+    if (index < metrics_.symbols.size()) {
+      SymbolMetrics& symbol = metrics_.symbols[index];
+      bump(symbol.trades, tally.trades);
+      bump(symbol.bytes, tally.bytes);
+      symbol.last_trade_id.store(tally.last_trade_id, std::memory_order_relaxed);
+      symbol.lag_us.store(tally.lag_us, std::memory_order_relaxed);
+    }
+    tally = {};
+  }
+  tallied_.clear();
+}
+
 void RecordRouter::on_read_end() {
+  add_symbol_metrics();
   if (batch_.empty()) return;
   const std::uint64_t trades = batch_trades_;
   const std::uint64_t quarantined = batch_.records.size() - trades;

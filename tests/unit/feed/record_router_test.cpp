@@ -114,6 +114,30 @@ TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
   EXPECT_FALSE(btc.server_shutdown);
 }
 
+// A read's trades reach the symbols' metrics at the read's end, summed, with the last trade's id and lag.
+TEST_F(RecordRouterTest, SymbolMetricsAreAddedOncePerRead) {
+  const std::string first = trade("btcusdt", "BTCUSDT", 9);
+  const std::string second = trade("ethusdt", "ETHUSDT", 5);
+  const std::string third = trade("btcusdt", "BTCUSDT", 10);
+  router_.on_message(first, true, kRecvUs);
+  router_.on_message(second, true, kRecvUs);
+  router_.on_message(third, true, kRecvUs + 7);
+  EXPECT_EQ(metrics_.symbols[0].trades.load(), 0U) << "not before the read ends";
+  router_.on_read_end();
+  EXPECT_EQ(metrics_.symbols[0].trades.load(), 2U);
+  EXPECT_EQ(metrics_.symbols[0].bytes.load(), first.size() + third.size());
+  EXPECT_EQ(metrics_.symbols[0].last_trade_id.load(), 10);
+  EXPECT_EQ(metrics_.symbols[0].lag_us.load(), kRecvUs + 7 - 1739141034567 * 1000);
+  EXPECT_EQ(metrics_.symbols[1].trades.load(), 1U);
+  EXPECT_EQ(metrics_.symbols[1].last_trade_id.load(), 5);
+  // The next read starts from nothing: nothing is added twice.
+  router_.on_message(second, true, kRecvUs);
+  router_.on_read_end();
+  EXPECT_EQ(metrics_.symbols[0].trades.load(), 2U);
+  EXPECT_EQ(metrics_.symbols[1].trades.load(), 2U);
+  EXPECT_EQ(metrics_.symbols[1].bytes.load(), 2 * second.size());
+}
+
 TEST_F(RecordRouterTest, BadInputGoesToItsSymbolsQuarantineOrTheUnroutableOne) {
   deliver(R"({"stream":"ethusdt@trade","data":{"e":"trade","E":1,"s":"ETHUSDT"}})", true, kRecvUs);
   deliver("garbage", true, kRecvUs);
