@@ -4,6 +4,8 @@
 // and fsyncs the directory, so a reader sees either no object or the whole object.
 // Directories a put creates are fsynced into their parents, so a stored object survives a power loss.
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -39,6 +41,7 @@ class LocalStore final : public ObjectStore {
 
  private:
   std::filesystem::path root_;
+  std::atomic<std::uint64_t> next_link_{0};  // numbers the temporary names of linked puts
 };
 
 }  // namespace mc

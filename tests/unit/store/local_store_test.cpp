@@ -78,6 +78,30 @@ TEST(LocalStore, ADurableSourceFileIsLinkedNotCopied) {
   EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
 }
 
+// The link's temporary names are not reserved by creating a file; a name that is taken (another
+// process's, or a crash's of a process with the same pid) is skipped, and the put still links.
+TEST(LocalStore, ATakenLinkNameIsSkippedAndThePutStillLinks) {
+  testing::TempDir dir;
+  const fs::path incoming = dir.path() / "store" / std::string(kIncomingDir);
+  fs::create_directories(incoming);
+  const std::string taken_prefix = "link-" + std::to_string(::getpid()) + "-";
+  for (int n = 0; n < 3; ++n) ASSERT_TRUE(write_file_atomic(incoming / (taken_prefix + std::to_string(n)), "theirs"));
+  LocalStore store(dir.path() / "store");
+  const fs::path sealed = dir.path() / "sealed.gz";
+  ASSERT_TRUE(write_file_atomic(sealed, "sealed bytes"));
+  PutRequest linked = request(kKey, "sealed bytes");
+  linked.source_file = sealed;
+  ASSERT_TRUE(store.put(linked));
+
+  struct stat source_stat {};
+  struct stat stored_stat {};
+  ASSERT_EQ(::stat(sealed.c_str(), &source_stat), 0);
+  ASSERT_EQ(::stat((dir.path() / "store" / kKey).c_str(), &stored_stat), 0);
+  EXPECT_EQ(stored_stat.st_ino, source_stat.st_ino);
+  for (int n = 0; n < 3; ++n) EXPECT_EQ(*read_file(incoming / (taken_prefix + std::to_string(n))), "theirs");
+  EXPECT_EQ(std::distance(fs::directory_iterator(incoming), {}), 3) << "the put's own name is renamed away";
+}
+
 TEST(LocalStore, AnUnlinkableSourceFileFallsBackToWritingTheBody) {
   testing::TempDir dir;
   LocalStore store(dir.path() / "store");
