@@ -19,7 +19,7 @@ Scenarios (--scenarios, default all, in this order):
   startup     --startup-runs starts: from exec to the receive time of the first stored line (the
               exchange is already producing, so the first frame waits at most 1/rate for a trade).
 steady and many also give, by thread (the collector names them: mc-feed, mc-writer, mc-seal,
-mc-store, ...), the share of a core and the wake-ups a second, and the write requests and cache
+mc-store, ...), the share of a core, the wake-ups and the page faults a second, and the write requests and cache
 flushes per second of the disk holding the run's directory (the whole device: anything else writing
 to it counts too). --steady-tick-ms makes the exchange send steady's trades in fewer, larger batches.
 """
