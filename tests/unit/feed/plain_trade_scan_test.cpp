@@ -112,7 +112,8 @@ TEST(PlainTradeScan, SeesTheByteThatEndsAStringOrANumberWhereverItFalls) {
     for (const char kept : {' ', '\x7f', '~', '@'}) {
       std::string value = plain;
       value[at] = kept;
-      const std::optional<PlainTrade> trade = scan_plain_trade(trade_with(R"("e":"trade","E":1,"s":")" + value + R"(","t":2)"));
+      const std::string text = trade_with(R"("e":"trade","E":1,"s":")" + value + R"(","t":2)");
+      const std::optional<PlainTrade> trade = scan_plain_trade(text);  // its views point into text
       ASSERT_TRUE(trade) << at;
       EXPECT_EQ(trade->symbol, value);
     }
