@@ -39,6 +39,20 @@ PutRequest request(std::string key, std::string_view body) {
   return PutRequest{std::move(key), body, "application/gzip", ""};
 }
 
+// The put of kKey that links sealed, a file written here as the sealer leaves one.
+PutRequest linked_put(const fs::path& sealed, std::string_view body) {
+  EXPECT_TRUE(write_file_atomic(sealed, body));
+  PutRequest linked = request(kKey, body);
+  linked.source_file = sealed;
+  return linked;
+}
+
+struct stat stat_of(const fs::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info;
+}
+
 TEST(LocalStore, PutWritesTheExactBytesUnderTheKeyAndNoTempFile) {
   testing::TempDir dir;
   LocalStore store(dir.path() / "store");
@@ -57,16 +71,11 @@ TEST(LocalStore, ADurableSourceFileIsLinkedNotCopied) {
   testing::TempDir dir;
   LocalStore store(dir.path() / "store");
   const fs::path sealed = dir.path() / "sealed.gz";
-  ASSERT_TRUE(write_file_atomic(sealed, "sealed bytes"));
-  PutRequest linked = request(kKey, "sealed bytes");
-  linked.source_file = sealed;
+  const PutRequest linked = linked_put(sealed, "sealed bytes");
   ASSERT_TRUE(store.put(linked));
 
-  struct stat source_stat {};
-  struct stat stored_stat {};
-  ASSERT_EQ(::stat(sealed.c_str(), &source_stat), 0);
-  ASSERT_EQ(::stat((dir.path() / "store" / kKey).c_str(), &stored_stat), 0);
-  EXPECT_EQ(stored_stat.st_ino, source_stat.st_ino);  // one inode, no second copy of the bytes
+  const struct stat source_stat = stat_of(sealed);
+  EXPECT_EQ(stat_of(dir.path() / "store" / kKey).st_ino, source_stat.st_ino);  // one inode, no second copy
   EXPECT_EQ(source_stat.st_nlink, 2u);
   // The spool's name goes after the upload; the object stays whole, and nothing is left in .incoming.
   ASSERT_TRUE(remove_file(sealed));
@@ -88,16 +97,9 @@ TEST(LocalStore, ATakenLinkNameIsSkippedAndThePutStillLinks) {
   for (int n = 0; n < 3; ++n) ASSERT_TRUE(write_file_atomic(incoming / (taken_prefix + std::to_string(n)), "theirs"));
   LocalStore store(dir.path() / "store");
   const fs::path sealed = dir.path() / "sealed.gz";
-  ASSERT_TRUE(write_file_atomic(sealed, "sealed bytes"));
-  PutRequest linked = request(kKey, "sealed bytes");
-  linked.source_file = sealed;
-  ASSERT_TRUE(store.put(linked));
+  ASSERT_TRUE(store.put(linked_put(sealed, "sealed bytes")));
 
-  struct stat source_stat {};
-  struct stat stored_stat {};
-  ASSERT_EQ(::stat(sealed.c_str(), &source_stat), 0);
-  ASSERT_EQ(::stat((dir.path() / "store" / kKey).c_str(), &stored_stat), 0);
-  EXPECT_EQ(stored_stat.st_ino, source_stat.st_ino);
+  EXPECT_EQ(stat_of(dir.path() / "store" / kKey).st_ino, stat_of(sealed).st_ino);
   for (int n = 0; n < 3; ++n) EXPECT_EQ(*read_file(incoming / (taken_prefix + std::to_string(n))), "theirs");
   EXPECT_EQ(std::distance(fs::directory_iterator(incoming), {}), 3) << "the put's own name is renamed away";
 }
