@@ -14,7 +14,8 @@ Scenarios (--scenarios, default all, in this order):
   steady      one symbol at --steady-mbps MB/s of lines for --steady-secs: CPU share of one core
               (from /proc/PID/stat after a warm-up), peak RSS, and for every record stored during the
               run: receive -> stored (when the manifest appeared in the store, from inotify) and how long
-              after its window ended.
+              after its window ended. With --wakeup-cost, then mc_wakeup_cost: the CPU of a bare reader
+              woken as often, the machine's floor under the network thread.
   many        --many-symbols symbols at --many-rate trades/s each: peak RSS and CPU share.
   startup     --startup-runs starts: from exec to the receive time of the first stored line (the
               exchange is already producing, so the first frame waits at most 1/rate for a trade).
@@ -468,11 +469,15 @@ def scenario_steady(args, tmp):
     raw = sum(p["bytes_uncompressed"] for p, *_ in parts)
     after_window, recv_to_stored, written_after_window = latencies(parts, run.stop_sent_ns)
     wall = time.monotonic() - run.started
+    bare = None
+    if args.wakeup_cost:
+        bare = json.loads(subprocess.run([args.wakeup_cost, "3000"], check=True, capture_output=True, text=True).stdout)
     return {
         "trades_per_second": rate, "mb_per_second_stored": round(raw / 1e6 / wall, 2),
         "cpu_share_of_one_core": round((cpu1 - cpu0) / (t1 - t0), 4),
         "by_thread": thread_rates(threads0, threads1, t1 - t0),
         "disk": disk_rates(disk0, disk1, t1 - t0),
+        "bare_reader": bare,
         "measured_secs": round(t1 - t0, 1),
         "peak_rss_mib": round(run.peak_rss_mib(), 1),
         "parts_measured": len(after_window), "records_measured": len(recv_to_stored),
@@ -597,6 +602,11 @@ def table(results):
         disk = result["disk"]
         io = f"; disk {disk['writes_per_second']} writes/s, {disk['flushes_per_second']} flushes/s" if disk else ""
         lines.append(f"\n{name}: by thread, share of a core: {threads}{io}")
+    bare = s.get("bare_reader") if s else None
+    if bare:
+        lines.append(f"steady: a bare reader on this machine (mc_wakeup_cost: epoll and recv, no TLS, no parsing), woken "
+                     f"every 1 ms: {bare['cpu_us_per_wakeup']} us of CPU a wake-up, "
+                     f"{bare['share_of_a_core_at_1000_per_second'] * 100:.1f} % of a core at 1,000 a second")
     return "\n".join(lines)
 
 
@@ -604,6 +614,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--collector", required=True)
     parser.add_argument("--floor", help="mc_floor (needed by the throughput scenario)")
+    parser.add_argument("--wakeup-cost", help="mc_wakeup_cost: steady then also measures what a bare reader's "
+                        "wake-up costs on this machine")
     parser.add_argument("--scenarios", default="throughput,steady,many,startup")
     parser.add_argument("--trades", type=int, default=2_000_000)
     parser.add_argument("--floor-beside-blast", action=argparse.BooleanOptionalAction, default=True,

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target market-collector mc_floor
+cmake --build --preset release -j "$(nproc)" --target market-collector mc_floor mc_wakeup_cost
 exec /usr/bin/python3 bench/e2e.py --collector build/release/src/app/market-collector \
-  --floor build/release/bench/mc_floor --json build/release/bench-e2e.json "$@"
+  --floor build/release/bench/mc_floor --wakeup-cost build/release/bench/mc_wakeup_cost \
+  --json build/release/bench-e2e.json "$@"
