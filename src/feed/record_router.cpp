@@ -63,15 +63,14 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
       logger_->warn("the exchange announced a shutdown of this connection: opening a replacement head={}",
                     preview(payload));
       return {.server_shutdown = true};
-    case RecordClass::kTrade:
-      if (*info.symbol_index < tallies_.size()) {
-        SymbolTally& tally = tallies_[*info.symbol_index];
-        if (tally.trades == 0) tallied_.push_back(*info.symbol_index);
-        ++tally.trades;
-        tally.bytes += payload.size();
-        tally.last_trade_id = info.trade_id;
-        tally.lag_us = recv_us - info.event_time_ms * 1000;
-      }
+    case RecordClass::kTrade: {
+      // A trade's symbol index is always one of the builder's symbols, which tallies_ is sized by.
+      SymbolTally& tally = tallies_[*info.symbol_index];
+      if (tally.trades == 0) tallied_.push_back(*info.symbol_index);
+      ++tally.trades;
+      tally.bytes += payload.size();
+      tally.last_trade_id = info.trade_id;
+      tally.lag_us = recv_us - info.event_time_ms * 1000;
       batch_.commit({.route = routes_.data_route(*info.symbol_index),
                      .recv_us = recv_us,
                      .trade_id = info.trade_id,
@@ -83,6 +82,7 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
         seen = {.stream = *info.symbol_index - carried_.first, .trade_id = info.trade_id};
       }
       break;
+    }
     case RecordClass::kQuarantine:
       log_quarantine(info, payload, is_text);
       batch_.commit({.route = info.symbol_index ? routes_.quarantine_route(*info.symbol_index)
