@@ -98,22 +98,41 @@ def proc_cpu_seconds(pid):
     return stat_fields(f"/proc/{pid}/stat")[1]
 
 
-def thread_counters(pid):
-    """{thread group: {"cpu": CPU seconds, "wakeups": voluntary context switches, "faults": minor page
-    faults}}. The collector names its threads (mc-feed-1, mc-writer, mc-seal-1, ...); names that differ
-    only in a trailing -N are one group. A voluntary switch is the thread going to sleep: one per wake-up."""
-    groups = {}
+def thread_group(name):
+    """The collector names its threads (mc-feed-1, mc-writer, mc-seal-1, ...); names that differ only in
+    a trailing -N are one group."""
+    return re.sub(r"-\d+$", "", name)
+
+
+def task_readings(pid, wakeups=False):
+    """{thread id: {"name", "cpu", "system", "faults"[, "wakeups"]}} of every thread of pid now (CPU in
+    seconds, minor page faults, voluntary context switches: a thread goes to sleep once per wake-up)."""
+    readings = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
-            name, cpu, faults, _system = stat_fields(f"/proc/{pid}/task/{task}/stat")
-            wakeups = status_number(f"/proc/{pid}/task/{task}/status", "voluntary_ctxt_switches")
+            name, cpu, faults, system = stat_fields(f"/proc/{pid}/task/{task}/stat")
+            reading = {"name": name, "cpu": cpu, "system": system, "faults": faults}
+            if wakeups:
+                reading["wakeups"] = status_number(f"/proc/{pid}/task/{task}/status", "voluntary_ctxt_switches") or 0
         except OSError:  # the thread ended
             continue
-        group = groups.setdefault(re.sub(r"-\d+$", "", name), {"cpu": 0.0, "wakeups": 0, "faults": 0})
-        group["cpu"] += cpu
-        group["wakeups"] += wakeups or 0
-        group["faults"] += faults
+        readings[task] = reading
+    return readings
+
+
+def by_thread_group(readings, keys):
+    """Sums keys of task_readings() values by thread_group()."""
+    groups = {}
+    for reading in readings.values():
+        group = groups.setdefault(thread_group(reading["name"]), dict.fromkeys(keys, 0))
+        for key in keys:
+            group[key] += reading[key]
     return groups
+
+
+def thread_counters(pid):
+    """{thread group: {"cpu", "wakeups", "faults"}} now."""
+    return by_thread_group(task_readings(pid, wakeups=True), ("cpu", "wakeups", "faults"))
 
 
 def thread_rates(before, after, seconds):
@@ -129,13 +148,13 @@ def thread_rates(before, after, seconds):
 
 
 class ThreadCpuSampler:
-    """CPU seconds (all, and in the kernel) and minor page faults by thread group over a whole run, threads that end before the
-    process included: polls /proc/PID/task every interval and keeps each thread's last reading (a thread
-    that ends loses at most one interval)."""
+    """CPU seconds (all, and in the kernel) and minor page faults by thread group over a whole run,
+    threads that end before the process included: polls /proc/PID/task every interval and keeps each
+    thread's last reading (a thread that ends loses at most one interval)."""
 
     def __init__(self, pid, interval=0.02):
         self.pid, self.interval = pid, interval
-        self.last = {}  # tid -> stat_fields()
+        self.last = {}  # thread id -> its latest task_readings() value
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -143,28 +162,19 @@ class ThreadCpuSampler:
     def run(self):
         while not self.done.is_set():
             try:
-                tasks = os.listdir(f"/proc/{self.pid}/task")
+                self.last.update(task_readings(self.pid))
             except OSError:  # the process ended (or is a zombie)
-                tasks = []
-            for task in tasks:
-                try:
-                    self.last[task] = stat_fields(f"/proc/{self.pid}/task/{task}/stat")
-                except OSError:
-                    continue
+                pass
             self.done.wait(self.interval)
 
     def stop(self):
         """{thread group: {"cpu_seconds", "system_seconds", "minor_faults"}}, busiest first."""
         self.done.set()
         self.thread.join()
-        groups = {}
-        for name, cpu, faults, system in self.last.values():
-            group = groups.setdefault(re.sub(r"-\d+$", "", name),
-                                      {"cpu_seconds": 0.0, "system_seconds": 0.0, "minor_faults": 0})
-            group["cpu_seconds"] = round(group["cpu_seconds"] + cpu, 3)
-            group["system_seconds"] = round(group["system_seconds"] + system, 3)
-            group["minor_faults"] += faults
-        return dict(sorted(groups.items(), key=lambda item: -item[1]["cpu_seconds"]))
+        groups = by_thread_group(self.last, ("cpu", "system", "faults"))
+        return dict(sorted(((name, {"cpu_seconds": round(g["cpu"], 3), "system_seconds": round(g["system"], 3),
+                                    "minor_faults": g["faults"]}) for name, g in groups.items()),
+                           key=lambda item: -item[1]["cpu_seconds"]))
 
 
 def disk_counters(path):
