@@ -95,6 +95,7 @@ Start-up prints exactly one line `LISTENING <port>` on stdout (and writes the po
 With --tls-dir DIR, DIR/cert.pem + DIR/key.pem are used, or generated with `openssl` when missing
 (self-signed, CN localhost, SAN DNS:localhost and IP:127.0.0.1, P-256, 2 days); DIR/ca.pem is the
 trust anchor to give the collector (TLS_CA_FILE). SIGTERM/SIGINT: close everything, exit 0.
+SIGUSR1: every thread's stack on stderr, and serving goes on.
 Connection events are logged to stderr, one line each (--quiet: errors only).
 """
 from __future__ import annotations
@@ -103,6 +104,7 @@ import argparse
 import base64
 import bisect
 import collections
+import faulthandler
 import fcntl
 import hashlib
 import itertools
@@ -135,6 +137,7 @@ CLOSE_HANDSHAKE_SECS = 3.0
 TLS_HANDSHAKE_SECS = 10.0
 HTTP_IDLE_SECS = 30.0
 SHUTDOWN_GRACE_SECS = 0.4
+STOP_POLL_SECS = 0.25                   # the accept loop looks at the stop flag at least this often
 PRICE_POOL = 4096                       # power of two: the pool index is id & (PRICE_POOL - 1)
 HUGE_PRICE_BYTES = 1 << 20
 REST_MAX_LIMIT = 1000
@@ -174,6 +177,15 @@ class Log:
 
     def error(self, msg: str) -> None:
         self._write("error", msg)
+
+
+def drain(sock: socket.socket) -> None:
+    """Reads a non-blocking wake-up socket empty."""
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
 
 
 def now_ms() -> int:
@@ -899,7 +911,9 @@ class FakeExchange:
         self.listener: socket.socket | None = None
         self.port = 0
         self.wake_r, self.wake_w = socket.socketpair()
+        self.wake_r.setblocking(False)
         self.wake_w.setblocking(False)
+        self.stop_requested = False   # set by the signal handler; serve() polls it as well as wake_r
 
     # -- bookkeeping ------------------------------------------------------------------------------
 
@@ -1360,6 +1374,7 @@ class FakeExchange:
         return self.port
 
     def request_stop(self) -> None:
+        self.stop_requested = True
         try:
             self.wake_w.send(b"x")
         except OSError:
@@ -1372,11 +1387,13 @@ class FakeExchange:
         sel = selectors.DefaultSelector()
         sel.register(self.listener, selectors.EVENT_READ)
         sel.register(self.wake_r, selectors.EVENT_READ)
-        while True:
-            for key, _ in sel.select():
+        # The timeout is a second way out: a stop whose wake-up is lost (a signal taken by another
+        # thread never interrupts this select) still ends the loop within STOP_POLL_SECS.
+        while not self.stop_requested:
+            for key, _ in sel.select(STOP_POLL_SECS):
                 if key.fileobj is self.wake_r:
-                    sel.close()
-                    return
+                    drain(self.wake_r)
+                    continue
                 try:
                     raw, addr = self.listener.accept()
                 except (BlockingIOError, InterruptedError):
@@ -1538,6 +1555,11 @@ def main(argv=None) -> int:
         return 1
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signo, _frame: server.request_stop())
+    # Whichever thread the kernel hands a signal to, its C handler writes to wake_w, so the accept
+    # loop wakes and runs the Python handler at once.
+    signal.set_wakeup_fd(server.wake_w.fileno(), warn_on_full_buffer=False)
+    # A stop that still hangs can be diagnosed: the test harness sends SIGUSR1 before it kills.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if args.ready_file:
         write_ready_file(args.ready_file, port)
     sys.stdout.write(f"LISTENING {port}\n")

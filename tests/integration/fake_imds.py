@@ -268,7 +268,7 @@ def main() -> int:
     with FakeImds(assume, role_name=args.role_arn.rsplit("/", 1)[-1], region=args.region,
                   cache_secs=args.cache_secs, ecs_token=args.ecs_token) as imds:
         print(f"LISTENING {imds.port}", flush=True)
-        while not stop.wait(3600):
+        while not stop.wait(0.5):   # short: a signal taken by another thread does not end a long wait
             pass
     return 0
 

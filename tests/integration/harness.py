@@ -192,6 +192,14 @@ class FakeExchange:
     def running(self) -> bool:
         return self.proc.poll() is None
 
+    def _dump_stacks(self) -> None:
+        """Has a hung fake print every thread's stack into its log (SIGUSR1), so the failure says where."""
+        self.proc.send_signal(signal.SIGUSR1)
+        try:
+            self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            pass
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT_SECS) -> int:
         """Signals the process, kills it if it outlives timeout; returns its exit code. Idempotent."""
         if self.exit_code is None:
@@ -201,6 +209,7 @@ class FakeExchange:
                     try:
                         self.proc.wait(timeout=timeout)
                     except subprocess.TimeoutExpired:
+                        self._dump_stacks()
                         self.proc.kill()
                         self.proc.wait()
             finally:

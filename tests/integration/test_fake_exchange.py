@@ -703,6 +703,16 @@ class FakeExchangeTest(unittest.TestCase):
                     while True:
                         ws.recv(5)
 
+    def test_sigusr1_prints_every_threads_stack_and_serving_goes_on(self):
+        ex = self.start(rate=100)
+        ws = self.connect(ex)
+        ws.recv(5)
+        ex.proc.send_signal(signal.SIGUSR1)
+        harness.wait_until(lambda: "in producer" in ex.log(), 5, "the producer thread's stack in the log")
+        self.assertIsNone(ex.proc.poll())
+        for _ in range(20):
+            ws.recv(5)
+
     def test_ready_file_help_and_bad_arguments(self):
         script = harness.fake_exchange_script()
         out = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=30)
