@@ -28,7 +28,10 @@ void BM_LocalStorePutLinked(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     // The spool's sealed file; its name goes after each put, as the uploader removes it.
-    if (!mc::write_file_atomic(sealed, "part bytes")) state.SkipWithError("cannot write the sealed file");
+    if (!mc::write_file_atomic(sealed, "part bytes")) {
+      state.SkipWithError("cannot write the sealed file");
+      break;
+    }
     // 1,000 symbols' directories, as many symbols spread their keys.
     const std::string key = "raw/symbol=S" + std::to_string(n % 1000) + "/part-" + std::to_string(n) + ".jsonl.gz";
     ++n;

@@ -585,11 +585,7 @@ class WsSession:
                     if key.fileobj is self.wake_r:
                         with self.cond:
                             self.wake_pending = False
-                            try:
-                                while self.wake_r.recv(4096):
-                                    pass
-                            except OSError:
-                                pass
+                            drain(self.wake_r)
                     elif events & selectors.EVENT_READ:
                         readable = True
                 if readable and not self._read():
@@ -1389,23 +1385,27 @@ class FakeExchange:
         sel.register(self.wake_r, selectors.EVENT_READ)
         # The timeout is a second way out: a stop whose wake-up is lost (a signal taken by another
         # thread never interrupts this select) still ends the loop within STOP_POLL_SECS.
-        while not self.stop_requested:
-            for key, _ in sel.select(STOP_POLL_SECS):
-                if key.fileobj is self.wake_r:
-                    drain(self.wake_r)
-                    continue
-                try:
-                    raw, addr = self.listener.accept()
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as e:
-                    self.log.error(f"accept: {e}")
-                    time.sleep(0.05)
-                    continue
-                raw.setblocking(True)
-                peer = f"{addr[0]}:{addr[1]}"
-                threading.Thread(target=self.handle_connection, args=(raw, peer), name=f"conn-{peer}",
-                                 daemon=True).start()
+        with sel:
+            while not self.stop_requested:
+                for key, _ in sel.select(STOP_POLL_SECS):
+                    if key.fileobj is self.wake_r:
+                        drain(self.wake_r)
+                    else:
+                        self.accept_one()
+
+    def accept_one(self) -> None:
+        try:
+            raw, addr = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            self.log.error(f"accept: {e}")
+            time.sleep(0.05)
+            return
+        raw.setblocking(True)
+        peer = f"{addr[0]}:{addr[1]}"
+        threading.Thread(target=self.handle_connection, args=(raw, peer), name=f"conn-{peer}",
+                         daemon=True).start()
 
     def shutdown(self) -> None:
         self.stopping.set()
