@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -46,7 +47,12 @@ SSL_CTX* server_context() {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (key == nullptr || cert == nullptr || ctx == nullptr) return nullptr;
+  if (key == nullptr || cert == nullptr || ctx == nullptr) {  // the free functions take null
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
   ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
   X509_gmtime_adj(X509_getm_notBefore(cert), 0);
   X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
@@ -131,7 +137,11 @@ int main(int argc, char** argv) {
   started = thread_cpu_seconds();
   while (!done) {
     epoll_event ready{};
-    if (::epoll_wait(poll, &ready, 1, -1) < 1) continue;
+    if (::epoll_wait(poll, &ready, 1, -1) < 1) {
+      if (errno == EINTR) continue;
+      std::perror("epoll_wait");  // a failed wait would otherwise spin here for good
+      std::_Exit(1);               // not joining: the sender may be blocked on a full socket
+    }
     ++wakeups;
     for (;;) {
       if (client != nullptr) {
