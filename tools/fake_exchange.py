@@ -30,6 +30,8 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/close[?code=1001]
                          POST /control/silence?secs=S
                          POST /control/skip?count=N[&symbol=S]
+                         POST /control/vanish?count=N[&symbol=S]
+                         POST /control/replay?symbol=S&from=A&to=B
                          POST /control/pause      POST /control/resume
                          POST /control/calm
                          POST /control/rest_fail?status=503[&count=1][&retry_after=1]
@@ -47,7 +49,8 @@ indexed by the id, so REST returns exactly what the stream carried.
 
 Control API:
   stats     {"symbols":{"BTCUSDT":{"next_id":N,"first_id":N,"history":[oldest,newest]|null,
-             "sent":[[first,last],...],"duplicate_left":N,"reorder_left":N}}, "clients":N,
+             "sent":[[first,last],...],"duplicate_left":N,"reorder_left":N,"absent":[[first,last],...]}},
+             "clients":N,
              "clients_detail":[...], "paused":bool, "producing":bool, "silenced_secs":S,
              "missing_pongs":N, "pong_timeouts":N, "server_shutdowns":N, "injected":{kind:N},
              "rest_requests_total":N,
@@ -68,6 +71,10 @@ Control API:
              (a stall); trades produced meanwhile are never sent (REST still has them); secs=0 ends it.
   skip      the next N trades of the symbol (default: of every symbol) are produced but not sent:
              an id gap on the stream that REST can fill.
+  vanish    the next N ids of the symbol (default: of every symbol) never exist: consumed, never sent,
+             never served over REST, which serves the ids on both sides of them.
+  replay    sends trades A..B of the symbol again, live, to its subscribers, ids made absent by
+             vanish included (an exchange delivering late what it said does not exist).
   pause / resume   stop / restart trade production (--start-paused starts paused).
   calm      ends the --drop-every, --close-every and --shutdown-every schedules for good (a test
              that is done injecting faults lets the feed settle).
@@ -87,6 +94,8 @@ into frames of at most N payload bytes (text, continuation..., FIN on the last);
 other than huge are never fragmented. --malformed-every N sends a not_json message after every N-th
 trade of a symbol. --drop-every / --close-every S do drop / close every S seconds;
 --max-conn-age S closes (1001) each connection S seconds after its upgrade (Binance's 24 h limit).
+--rest-lag S serves a trade over REST only S seconds after it was made (an empty or short page for
+the newest ids, as Binance's REST gives when it trails its stream).
 --shutdown-every S does server_shutdown with close_after = min(S/2, 10) every S seconds.
 --pong-deadline S cuts (no close frame, as a dead peer would) a client that has not answered a
 server ping within S seconds; logged, counted in "pong_timeouts".
@@ -305,6 +314,8 @@ class Symbol:
         self.send_lock = threading.Lock()   # keeps client queues in id order
         self.times: collections.deque[int] = collections.deque(maxlen=args.history)
         self.skip = 0
+        self.vanish = 0                     # next ids that never exist: neither sent nor served
+        self.absent: list[tuple[int, int]] = []   # those ids, as [first, last] ranges; data_lock
         self.duplicate = 0                  # trades still to send twice
         self.reorder = 0                    # trades still to send in swapped pairs
         self.held: tuple[int, int, bool] | None = None   # (t, E, duplicate): waits for t+1; send_lock
@@ -366,14 +377,29 @@ class Symbol:
             self.times.extend(itertools.repeat(e_ms, n))
         return first, max(n, 0), e_ms
 
-    def rest_rows(self, start: int | None, limit: int) -> list[str]:
+    def rest_rows(self, start: int | None, limit: int, lag_ms: int = 0) -> list[str]:
+        """Up to limit trades from id start (None: the most recent), as REST rows. Ids made absent by
+        vanish are never served; with lag_ms, nor are trades made less than lag_ms ago."""
         with self.data_lock:
             oldest = self.next_id - len(self.times)
-            begin = max(oldest, self.next_id - limit) if start is None else max(start, oldest)
-            end = min(begin + limit, self.next_id)
-            times = list(itertools.islice(self.times, begin - oldest, end - oldest)) if end > begin else []
+            served_end = self.next_id
+            if lag_ms:
+                cutoff = now_ms() - lag_ms
+                while served_end > oldest and self.times[served_end - 1 - oldest] > cutoff:
+                    served_end -= 1
+            begin = max(oldest, served_end - limit) if start is None else max(start, oldest)
+            absent = [r for r in self.absent if r[1] >= begin]
+            picked: list[tuple[int, int]] = []
+            t = begin
+            while t < served_end and len(picked) < limit:
+                hole = next((r for r in absent if r[0] <= t <= r[1]), None)
+                if hole:
+                    t = hole[1] + 1
+                    continue
+                picked.append((t, self.times[t - oldest]))
+                t += 1
         rows = []
-        for t, e_ms in zip(range(begin, end), times):
+        for t, e_ms in picked:
             i = t & (PRICE_POOL - 1)
             rows.append(f'{{"id":{t},"price":"{self.prices[i]}","qty":"{self.qtys[i]}",'
                         f'"quoteQty":"{self.quotes[i]}","time":{e_ms},"isBuyerMaker":{self.makers[i]},'
@@ -959,11 +985,12 @@ class FakeExchange:
             with sym.data_lock:
                 next_id, kept = sym.next_id, len(sym.times)
                 duplicate_left, reorder_left = sym.duplicate, sym.reorder
+                absent = [list(r) for r in sym.absent]
             with self.lock:
                 sent = self.sent[name].as_list()
             symbols[name] = {"next_id": next_id, "first_id": sym.first_id,
                              "history": [next_id - kept, next_id - 1] if kept else None, "sent": sent,
-                             "duplicate_left": duplicate_left, "reorder_left": reorder_left}
+                             "duplicate_left": duplicate_left, "reorder_left": reorder_left, "absent": absent}
         sessions = self.all_sessions()
         with self.lock:
             rest_log = list(self.rest_log)
@@ -985,9 +1012,16 @@ class FakeExchange:
         with sym.send_lock:
             with sym.data_lock:
                 first, n, e_ms = sym.take_ids(n)
-                skipped = min(sym.skip, n)
+                gone = min(sym.vanish, n)
+                if gone:
+                    sym.vanish -= gone
+                    if sym.absent and sym.absent[-1][1] + 1 == first:
+                        sym.absent[-1] = (sym.absent[-1][0], first + gone - 1)
+                    else:
+                        sym.absent.append((first, first + gone - 1))
+                skipped = min(sym.skip, n - gone)
                 sym.skip -= skipped
-                first_sent, count = first + skipped, n - skipped
+                first_sent, count = first + gone + skipped, n - gone - skipped
                 plan, covered = plan_duplicate_reorder(sym, first_sent, count, e_ms)
                 if n == 0 and sym.held is not None:   # production ended: the pair's second never comes
                     plan, sym.held = [sym.held], None
@@ -1015,6 +1049,20 @@ class FakeExchange:
             lo, hi = first - sym.first_id + 1, first - sym.first_id + count
             messages += hi // args.malformed_every - (lo - 1) // args.malformed_every
         return Item(data, sym.name, first, count, messages)
+
+    def replay(self, symbol: str, first: int, last: int) -> dict:
+        """Sends trades first..last of symbol again, live, to its subscribers (ids it made absent too)."""
+        sym = self.symbols.get(symbol)
+        if sym is None:
+            raise ValueError(f"unknown symbol {symbol!r}")
+        with sym.data_lock:
+            if not sym.first_id <= first <= last < sym.next_id:
+                raise ValueError(f"from..to must lie within {sym.first_id}..{sym.next_id - 1}")
+        with sym.send_lock:
+            item = self.batch_item(sym, first, last - first + 1, now_ms())
+            for session in self.subscribers[sym.name]:
+                session.enqueue(item, "force")
+        return {"replayed": [first, last], "symbol": symbol}
 
     def produce_huge(self, sym: Symbol) -> int:
         with sym.send_lock:
@@ -1253,7 +1301,7 @@ class FakeExchange:
                 self.silence_until = time.monotonic() + secs
                 self.log.info(f"silence for {secs} s")
                 result = {"silenced_secs": secs}
-            elif action in ("skip", "duplicate", "reorder"):
+            elif action in ("skip", "vanish", "duplicate", "reorder"):
                 count = int(q.get("count", ""))
                 if count < 0:
                     raise ValueError("count must be >= 0")
@@ -1265,6 +1313,8 @@ class FakeExchange:
                     with sym.data_lock:
                         setattr(sym, action, getattr(sym, action) + count)
                 result = {action: count, "symbols": names}
+            elif action == "replay":
+                result = self.replay(q.get("symbol", ""), int(q.get("from", "")), int(q.get("to", "")))
             elif action == "server_shutdown":
                 close_after = float(q.get("close_after", "0"))
                 if not 0 <= close_after < math.inf:
@@ -1357,7 +1407,7 @@ class FakeExchange:
         if not 1 <= limit <= REST_MAX_LIMIT:
             return 400, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
                                              f"'1..{REST_MAX_LIMIT}'."), extra
-        rows = sym.rest_rows(numbers.get("fromId"), limit)
+        rows = sym.rest_rows(numbers.get("fromId"), limit, int(self.args.rest_lag * 1000))
         return 200, "[" + ",".join(rows) + "]", extra
 
     # -- life cycle --------------------------------------------------------------------------------
@@ -1523,6 +1573,8 @@ def parse_args(argv):
                    help="send serverShutdown every S seconds, close (1012) min(S/2, 10) s later (default 0: never)")
     p.add_argument("--pong-deadline", type=nonneg(float), default=0.0,
                    help="cut a client that has not answered a ping within S seconds (default 0: never)")
+    p.add_argument("--rest-lag", type=nonneg(float), default=0.0,
+                   help="REST serves a trade only S seconds after it was made (Binance's REST trailing its stream)")
     p.add_argument("--weight-limit", type=int, default=6000, help="REST weight per minute before 429 (default 6000)")
     p.add_argument("--require-api-key", action="store_true",
                    help="historicalTrades answers 401 (-2014) without an X-MBX-APIKEY header")

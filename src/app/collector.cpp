@@ -39,7 +39,8 @@ BackfillOptions backfill_options(const Config& config) {
   return {.base_url = config.binance_rest_url,
           .api_key = config.binance_api_key,
           .ca_file = config.tls_ca_file,
-          .weight_per_minute = config.backfill_weight_per_min};
+          .weight_per_minute = config.backfill_weight_per_min,
+          .alarm_after = std::chrono::seconds(config.backfill_alarm_secs)};
 }
 
 // The backfill gives up on ids only when the exchange says they do not exist; the ledger stops

@@ -44,6 +44,8 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_backfill_requests_total", "historicalTrades requests sent", &Metrics::backfill_requests},
     CounterRow{"market_collector_backfill_rate_limited_total", "historicalTrades answers 429 or 418", &Metrics::backfill_rate_limited},
     CounterRow{"market_collector_backfill_failures_total", "historicalTrades requests that failed and were retried", &Metrics::backfill_failures},
+    CounterRow{"market_collector_backfill_not_served_total", "historicalTrades pages that did not serve ids known to exist yet (REST trailing the stream), asked again", &Metrics::backfill_not_served},
+    CounterRow{"market_collector_trade_ids_late_total", "trade ids given up as not existing that arrived after all and were written", &Metrics::trade_ids_late},
     CounterRow{"market_collector_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
     CounterRow{"market_collector_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
     CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
@@ -83,6 +85,11 @@ std::string render_prometheus(const Metrics& metrics) {
       "# HELP market_collector_trade_ids_pending missing trade ids not yet backfilled\n"
       "# TYPE market_collector_trade_ids_pending gauge\nmarket_collector_trade_ids_pending {}\n",
       metrics.trade_ids_pending.load(std::memory_order_relaxed));
+  out += fmt::format(
+      "# HELP market_collector_backfill_overdue_gaps symbols whose backfill gap is pending longer than "
+      "BACKFILL_ALARM_SECS (alarm)\n"
+      "# TYPE market_collector_backfill_overdue_gaps gauge\nmarket_collector_backfill_overdue_gaps {}\n",
+      metrics.backfill_overdue_gaps.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        (metrics.*row.field).load(std::memory_order_relaxed));

@@ -88,6 +88,7 @@ void BackfillWorker::run(const std::stop_token& stop) {
   HistoricalTradesClient api(options_.base_url, options_.api_key, *http);
   // The budget is waited out before a job is picked, so the pick reflects requests made meanwhile.
   while (wait_for_budget(stop)) {
+    check_overdue();
     if (const auto job = next_job(stop)) fetch_page(api, job->first, job->second);
   }
 }
@@ -155,7 +156,7 @@ void BackfillWorker::fetch_page(HistoricalTradesClient& api, std::size_t index, 
   switch (answer->kind) {
     case TradesAnswerKind::kPage:
       failures_ = 0;
-      on_page(index, range, answer->trades, recv_us);
+      on_page(index, range, limit, answer->trades, recv_us);
       return;
     case TradesAnswerKind::kRateLimited:
     case TradesAnswerKind::kBanned:
@@ -173,28 +174,20 @@ void BackfillWorker::fetch_page(HistoricalTradesClient& api, std::size_t index, 
   }
 }
 
-void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector<RestTrade>& trades,
+void BackfillWorker::on_page(std::size_t index, IdRange range, int limit, const std::vector<RestTrade>& trades,
                              std::int64_t recv_us) {
   SymbolState& state = states_[index];
   ++state.fill->pages;
   std::vector<IdRange> lost;
   std::int64_t done_to = range.first - 1;  // [range.first, done_to] is settled: pushed or given up
-  if (trades.empty()) {
-    // Nothing at or after fromId yet: the REST view may trail the stream, so ask again before giving up.
-    if (++state.empty_pages < kMaxEmptyPageAttempts) {
-      state.not_before = clock_.steady_now() + kEmptyPageRetryDelay;
-      return;
-    }
-    lost.push_back(range);
-    done_to = range.last;
-  }
+  bool refused = false;
   for (const RestTrade& trade : trades) {
-    if (trade.id > range.last) {  // past the range: what is still missing in it does not exist
+    if (trade.id > range.last) {  // served past the range: what is still missing in it does not exist
       if (done_to < range.last) lost.push_back({done_to + 1, range.last});
       done_to = range.last;
       break;
     }
-    if (trade.id > done_to + 1) {
+    if (trade.id > done_to + 1) {  // served on both sides of these, not these
       lost.push_back({done_to + 1, trade.id - 1});
       done_to = trade.id - 1;
     }
@@ -206,6 +199,7 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector
                    .event_time_ms = trade.time_ms, .facts_as_stored = true},
                   line_start);
     if (!sink_.push(batch_)) {
+      refused = true;
       state.not_before = clock_.steady_now() + kSinkRetryDelay;
       if (const std::uint64_t events = refused_log_.admit(clock_.steady_now())) {
         logger_->warn("backfill paused: the record queue refused a record symbol={} trade_id={} events={} "
@@ -218,8 +212,58 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, const std::vector
     ++state.fill->ids;
     done_to = trade.id;
   }
-  if (!trades.empty()) state.empty_pages = 0;
+  // A page shorter than asked that stops inside the range: the exchange has no later ids yet, although
+  // the range's upper neighbour exists. Not served yet, not lost.
+  const bool waiting = !refused && done_to < range.last && std::cmp_less(trades.size(), limit);
   settle(index, range, done_to, lost);
+  if (waiting) {
+    not_served_yet(index, range, done_to);
+  } else {
+    state.not_served = 0;
+  }
+}
+
+void BackfillWorker::not_served_yet(std::size_t index, IdRange range, std::int64_t served_to) {
+  SymbolState& state = states_[index];
+  ++state.not_served;
+  bump(metrics_.backfill_not_served);
+  const int doublings = std::min(state.not_served - 1, 4);  // 2 s * 2^3 already passes the cap
+  const auto delay = std::min<std::chrono::steady_clock::duration>(kFirstNotServedDelay * (1 << doublings),
+                                                                   kMaxNotServedDelay);
+  state.not_before = clock_.steady_now() + delay;
+  const std::int64_t first_waiting = std::max(served_to + 1, range.first);
+  if (state.not_served == 1) {
+    logger_->info("backfill: the exchange does not serve these ids yet, asking again (a later trade proves they exist) "
+                  "symbol={} ids={}..{} delay_s={:.0f}",
+                  symbols_[index], first_waiting, range.last, std::chrono::duration<double>(delay).count());
+  } else {
+    logger_->debug("backfill: ids still not served symbol={} ids={}..{} attempt={} delay_s={:.0f}", symbols_[index],
+                   first_waiting, range.last, state.not_served, std::chrono::duration<double>(delay).count());
+  }
+}
+
+void BackfillWorker::check_overdue() {
+  const auto now = clock_.steady_now();
+  std::int64_t overdue = 0;
+  for (std::size_t index = 0; index < states_.size(); ++index) {
+    SymbolState& state = states_[index];
+    if (!state.fill || now - state.fill->started < options_.alarm_after) continue;
+    ++overdue;
+    if (state.overdue && now < state.next_alarm) continue;
+    state.overdue = true;
+    state.next_alarm = now + options_.alarm_after;
+    std::uint64_t pending = 0;
+    {
+      std::lock_guard lock(mutex_);
+      pending = pending_[index].count();
+    }
+    logger_->warn("BACKFILL GAP OVERDUE symbol={} gap={}..{} pending_ids={} age_s={:.0f} not_served_answers={} "
+                  "failures_in_row={}: the ids exist (a later trade was received) but the exchange has not served "
+                  "them; still asking",
+                  symbols_[index], state.fill->range.first, state.fill->range.last, pending,
+                  seconds_between(state.fill->started, now), state.not_served, failures_);
+  }
+  metrics_.backfill_overdue_gaps.store(overdue, std::memory_order_relaxed);
 }
 
 void BackfillWorker::settle(std::size_t index, IdRange range, std::int64_t done_to, const std::vector<IdRange>& lost) {
@@ -233,16 +277,29 @@ void BackfillWorker::settle(std::size_t index, IdRange range, std::int64_t done_
   }
   for (const IdRange& gone : lost) {
     state.fill->lost += static_cast<std::uint64_t>(gone.last - gone.first) + 1;
-    logger_->warn("trade ids do not exist on the exchange, giving them up symbol={} from={} to={}", symbols_[index],
-                  gone.first, gone.last);
+    logger_->error("TRADE IDS DO NOT EXIST on the exchange (it serves ids on both sides of them, not them), giving "
+                   "them up symbol={} from={} to={}",
+                   symbols_[index], gone.first, gone.last);
     listener_.on_unrecoverable(index, gone.first, gone.last);
   }
   if (!fill_done) return;
   const Fill& fill = *state.fill;
-  logger_->info("backfill gap filled symbol={} from={} to={} pages={} ids={} unrecoverable={} secs={:.3f}",
-                symbols_[index], fill.range.first, fill.range.last, fill.pages, fill.ids, fill.lost,
-                seconds_between(fill.started, clock_.steady_now()));
+  const double secs = seconds_between(fill.started, clock_.steady_now());
+  if (fill.lost == 0) {
+    logger_->info("backfill gap filled symbol={} from={} to={} pages={} ids={} secs={:.3f}", symbols_[index],
+                  fill.range.first, fill.range.last, fill.pages, fill.ids, secs);
+  } else {
+    logger_->error("backfill gap closed with ids the exchange does not have symbol={} from={} to={} pages={} ids={} "
+                   "unrecoverable={} secs={:.3f}",
+                   symbols_[index], fill.range.first, fill.range.last, fill.pages, fill.ids, fill.lost, secs);
+  }
+  if (state.overdue) {
+    logger_->warn("backfill overdue gap settled symbol={} from={} to={} secs={:.0f}", symbols_[index], fill.range.first,
+                  fill.range.last, secs);
+  }
   state.fill.reset();
+  state.overdue = false;
+  state.not_served = 0;
 }
 
 void BackfillWorker::on_error(std::size_t index, const Status& status) {
@@ -273,7 +330,7 @@ void BackfillWorker::give_up_symbol(std::size_t index) {
                  "symbol={} ranges={} ids={}",
                  symbols_[index], all.size(), ids);
   for (const IdRange& gone : all) listener_.on_unrecoverable(index, gone.first, gone.last);
-  states_[index].fill.reset();
+  states_[index] = SymbolState{};
 }
 
 }  // namespace mc

@@ -4,11 +4,15 @@
 // pushes it into the same sink as the live feed. Symbols take turns page by page, so one big gap does
 // not starve another.
 //
-// Ids are given up only when the exchange says they do not exist: a page starting above the requested
-// fromId (the ids below its first do not exist), holes inside a page, a page that ends past the range
-// with ids missing before it, an empty page kMaxEmptyPageAttempts times in a row, or -1121 "Invalid
-// symbol". Everything else (transport errors, 5xx, malformed bodies, other 4xx) is retried with a
-// capped backoff, forever: loss is not an option, and a stuck symbol shows in the logs and pending_ids().
+// Every requested range is bounded above by a trade that exists (the live trade after a gap, or the
+// ids around a disk-full drop), so ids are given up only when the exchange serves ids on both sides of
+// them and not them: a page starting above the requested fromId (a trailing REST view lacks only its
+// newest ids, never ids below ones it serves), holes inside a page, a page that runs past the range
+// with ids missing before it, or -1121 "Invalid symbol". An empty page, or a short one that stops
+// inside the range, means "not served yet" (Binance's REST can trail its stream): the range stays
+// pending and is asked again after a capped backoff, for as long as it takes; a gap still pending
+// after BackfillOptions::alarm_after raises the overdue gauge and a warn line. Errors (transport, 5xx,
+// malformed bodies, other 4xx) are retried with a capped backoff, forever as well.
 
 #include <chrono>
 #include <condition_variable>
@@ -37,10 +41,10 @@ namespace mc {
 
 // Pending ranges kept per symbol; past it the closest ranges are joined (see PendingRanges).
 inline constexpr std::size_t kMaxPendingRangesPerSymbol = 1024;
-// Empty pages in a row, for ids that should exist, before those ids are reported unrecoverable. The
-// REST view can trail the stream by a moment, so the first empty pages are retried after a pause.
-inline constexpr int kMaxEmptyPageAttempts = 3;
-inline constexpr std::chrono::seconds kEmptyPageRetryDelay{2};
+// A page that does not yet serve ids known to exist is asked again after this delay, doubling per
+// such answer in a row, capped: a trailing REST view catches up within seconds to minutes.
+inline constexpr std::chrono::seconds kFirstNotServedDelay{2};
+inline constexpr std::chrono::seconds kMaxNotServedDelay{15};
 // When the sink refuses a record (its queue is full), the rest of the range waits this long.
 inline constexpr std::chrono::seconds kSinkRetryDelay{1};
 // How often the worker looks again whether the spool can take records (BackfillOptions::may_write).
@@ -54,6 +58,9 @@ struct BackfillOptions {
   std::string api_key;   // optional X-MBX-APIKEY; never logged
   std::string ca_file;   // extra trust anchor for the default client; empty: system store
   std::uint32_t weight_per_minute = 2000;
+  // A gap pending longer than this counts in the overdue gauge and is logged at warn (again every
+  // alarm_after while it stays pending).
+  std::chrono::seconds alarm_after{600};
   // Whether the records pushed now can be written (the spool's disk has room); empty: always. While
   // it says no the worker fetches nothing: what it would fetch would only be dropped again.
   std::function<bool()> may_write;
@@ -99,8 +106,10 @@ class BackfillWorker {
   // Worker-thread state of one symbol.
   struct SymbolState {
     std::chrono::steady_clock::time_point not_before{};
-    int empty_pages = 0;
+    int not_served = 0;  // answers in a row that did not serve ids of the range yet
     std::optional<Fill> fill;
+    std::chrono::steady_clock::time_point next_alarm{};  // while the fill is overdue: when to warn again
+    bool overdue = false;
   };
 
   void run(const std::stop_token& stop);
@@ -110,7 +119,11 @@ class BackfillWorker {
   bool wait_for_budget(const std::stop_token& stop);
   bool sleep_for(const std::stop_token& stop, std::chrono::steady_clock::duration duration);
   void fetch_page(HistoricalTradesClient& api, std::size_t index, IdRange range);
-  void on_page(std::size_t index, IdRange range, const std::vector<RestTrade>& trades, std::int64_t recv_us);
+  void on_page(std::size_t index, IdRange range, int limit, const std::vector<RestTrade>& trades, std::int64_t recv_us);
+  // Keeps the rest of the range pending and asks again after the not-served backoff.
+  void not_served_yet(std::size_t index, IdRange range, std::int64_t served_to);
+  // Raises (or clears) the overdue alarm of every symbol whose fill passed alarm_after.
+  void check_overdue();
   void on_error(std::size_t index, const Status& status);
   void give_up_symbol(std::size_t index);
   // Settles [range.from, done_to], reports lost ranges and closes the fill when its range is done.

@@ -62,6 +62,9 @@ struct Metrics {
   Counter backfill_requests{0};     // historicalTrades requests sent
   Counter backfill_rate_limited{0};  // 429 and 418 answers
   Counter backfill_failures{0};     // failed requests (transport, 5xx, malformed body), retried
+  Counter backfill_not_served{0};   // pages that did not serve ids known to exist yet (REST trailing), retried
+  std::atomic<std::int64_t> backfill_overdue_gaps{0};  // symbols whose gap is pending past BACKFILL_ALARM_SECS
+  Counter trade_ids_late{0};        // given-up trade ids that arrived after all, and were written
   // spool
   Counter parts_opened{0};
   Counter parts_sealed{0};

@@ -48,6 +48,7 @@ struct Config {
   std::uint32_t ws_streams_per_connection = 200;  // WS_STREAMS_PER_CONNECTION
   bool backfill_enabled = true;           // BACKFILL_ENABLED
   std::uint32_t backfill_weight_per_min = 2000;  // BACKFILL_WEIGHT_PER_MIN
+  std::uint32_t backfill_alarm_secs = 600;       // BACKFILL_ALARM_SECS
 
   // process
   std::uint32_t stop_timeout_secs = 20;   // STOP_TIMEOUT_SECS

@@ -216,6 +216,12 @@ const std::array kTable{
         .help = "REST request weight the backfill may use per minute (25 to 6000; Binance allows 6000 per IP)",
         .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 25, 6000, c.backfill_weight_per_min); }},
     ConfigKey{
+        .env = "BACKFILL_ALARM_SECS", .yaml = "backfill_alarm_secs", .flag = "--backfill-alarm-secs",
+        .type = ValueType::kInteger, .default_value = "600", .default_note = "",
+        .help = "a trade-id gap still not served by REST after this long raises `backfill_overdue_gaps` and a warn "
+                "line (10 to 86400); the backfill keeps asking either way",
+        .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 10, 86400, c.backfill_alarm_secs); }},
+    ConfigKey{
         .env = "FSYNC_SECS", .yaml = "fsync_secs", .flag = "--fsync-secs", .type = ValueType::kInteger,
         .default_value = "1", .default_note = "",
         .help = "bound on data a power loss can take from the open part (0 to 60; 0: fsync at every batch)",

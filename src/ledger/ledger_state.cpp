@@ -15,14 +15,36 @@ Status corrupt(const std::string& what) { return Status::corrupt("ledger state: 
 
 bool is_id(const Json& value) { return value.is_number_integer() && value.get<std::int64_t>() >= 0; }
 
+Json ranges_json(const IdSet& ids) {
+  Json out = Json::array();
+  for (const IdRange& range : ids.ranges()) out.push_back(Json::array({range.first, range.last}));
+  return out;
+}
+
+// Reads entry[name] (an array of [first, last] below last_written) into ids.
+Status parse_ranges(const Json& entry, const char* name, const std::string& where, std::int64_t last_written,
+                    IdSet& ids) {
+  const auto list = entry.find(name);
+  if (list == entry.end() || !list->is_array()) return corrupt(where + "." + name + " is not an array");
+  for (const Json& range : *list) {
+    if (!range.is_array() || range.size() != 2 || !is_id(range[0]) || !is_id(range[1]) ||
+        range[0].get<std::int64_t>() > range[1].get<std::int64_t>() ||
+        range[1].get<std::int64_t>() >= last_written) {
+      return corrupt(where + "." + name + " holds " + range.dump() + ", not [first, last] below last_written");
+    }
+    ids.add(range[0].get<std::int64_t>(), range[1].get<std::int64_t>());
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string render_ledger_state(const LedgerState& state) {
   Json symbols = Json::object();
   for (const auto& [symbol, ledger] : state) {
-    Json pending = Json::array();
-    for (const IdRange& range : ledger.pending.ranges()) pending.push_back(Json::array({range.first, range.last}));
-    symbols[symbol] = {{"last_written", ledger.last_written}, {"pending", std::move(pending)}};
+    symbols[symbol] = {{"last_written", ledger.last_written},
+                       {"pending", ranges_json(ledger.pending)},
+                       {"given_up", ranges_json(ledger.given_up)}};
   }
   const Json document = {{"version", kLedgerStateVersion}, {"symbols", std::move(symbols)}};
   return document.dump() + "\n";
@@ -46,16 +68,10 @@ Result<LedgerState> parse_ledger_state(std::string_view text) {
     if (last == entry.end() || !last->is_number_integer() || last->get<std::int64_t>() < -1) {
       return corrupt(where + ".last_written is not an integer >= -1");
     }
-    const auto pending = entry.find("pending");
-    if (pending == entry.end() || !pending->is_array()) return corrupt(where + ".pending is not an array");
     SymbolLedger ledger{.last_written = last->get<std::int64_t>()};
-    for (const Json& range : *pending) {
-      if (!range.is_array() || range.size() != 2 || !is_id(range[0]) || !is_id(range[1]) ||
-          range[0].get<std::int64_t>() > range[1].get<std::int64_t>() ||
-          range[1].get<std::int64_t>() >= ledger.last_written) {
-        return corrupt(where + ".pending holds " + range.dump() + ", not [first, last] below last_written");
-      }
-      ledger.pending.add(range[0].get<std::int64_t>(), range[1].get<std::int64_t>());
+    if (Status ok = parse_ranges(entry, "pending", where, ledger.last_written, ledger.pending); !ok) return ok;
+    if (entry.contains("given_up")) {
+      if (Status ok = parse_ranges(entry, "given_up", where, ledger.last_written, ledger.given_up); !ok) return ok;
     }
     state.emplace(symbol, std::move(ledger));
   }

@@ -2,10 +2,13 @@
 // The trade ledger's durable state, LOCAL_DIR/state/ledger.json, written atomically (temp file,
 // fsync, rename, fsync of the directory):
 //
-//   {"version":1,"symbols":{"BTCUSDT":{"last_written":3400123,"pending":[[3400001,3400010],..]}}}
+//   {"version":1,"symbols":{"BTCUSDT":{"last_written":3400123,"pending":[[3400001,3400010],..],
+//                                       "given_up":[[3399001,3399002]]}}}
 //
 // last_written is the largest trade id written to the spool (and so, once stored, to the store);
-// pending the ids found missing below it and not yet filled nor given up.
+// pending the ids found missing below it and not yet filled nor given up; given_up the ids the
+// exchange proved absent, never written: should one arrive after all it is written, not dropped as a
+// duplicate. given_up is optional (files written before it existed have none).
 
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +25,7 @@ inline constexpr int kLedgerStateVersion = 1;
 struct SymbolLedger {
   std::int64_t last_written = -1;  // -1: nothing written yet
   IdSet pending;
+  IdSet given_up;
   friend bool operator==(const SymbolLedger&, const SymbolLedger&) = default;
 };
 

@@ -131,8 +131,18 @@ bool TradeLedger::admit(const RecordMeta& record) {
       dirty_ = true;
       return true;
     }
+    if (ledger.given_up.contains(id)) {
+      ledger.given_up.remove(id, id);
+      bump(metrics_.trade_ids_late);
+      if (const std::uint64_t events = entry.late_log.admit(clock_.steady_now())) {
+        log_->warn("trade id given up as absent arrived after all: written symbol={} id={} late_ids_in_line={}",
+                   symbols_[*symbol], id, events);
+      }
+      dirty_ = true;
+      return true;
+    }
     if (id >= ledger.last_written - kIdResetDistance) {
-      bump(metrics_.trade_ids_duplicate);
+      drop_duplicate(*symbol, id);
       return false;
     }
     log_->error("TRADE ID SEQUENCE RESTARTED symbol={} last_written={} id={}: the exchange's ids went back (or "
@@ -155,6 +165,16 @@ bool TradeLedger::admit(const RecordMeta& record) {
   ledger.last_written = id;
   dirty_ = true;
   return true;
+}
+
+void TradeLedger::drop_duplicate(std::size_t symbol, std::int64_t id) {
+  bump(metrics_.trade_ids_duplicate);
+  if (!log_->should_log(spdlog::level::debug)) return;
+  Symbol& entry = state_[symbol];
+  if (const std::uint64_t events = entry.duplicate_log.admit(clock_.steady_now())) {
+    log_->debug("duplicate trade id not written again symbol={} id={} last_written={} duplicates_in_line={}",
+                symbols_[symbol], id, entry.ledger.last_written, events);
+  }
 }
 
 void TradeLedger::tick() {
@@ -237,7 +257,13 @@ void TradeLedger::give_up(std::size_t symbol_index, IdRange missing) {
   for (const IdRange& range : given_up.ranges()) {
     entry.ledger.pending.remove(range.first, range.last);
     entry.suspected.remove(range.first, range.last);
+    entry.ledger.given_up.add(range.first, range.last);
     entry.notes.add_unrecoverable(range);
+  }
+  // Bounded: the oldest ranges go first (an id given up that long ago does not arrive any more).
+  const std::vector<IdRange>& kept = entry.ledger.given_up.ranges();
+  if (kept.size() > kMaxGivenUpRanges) {
+    entry.ledger.given_up.remove(kept.front().first, kept[kept.size() - kMaxGivenUpRanges - 1].last);
   }
   bump(metrics_.trade_ids_unrecoverable, given_up.count());
   update_pending_gauge();

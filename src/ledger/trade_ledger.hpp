@@ -10,7 +10,9 @@
 //                       and an exchange may deliver a pair of trades swapped
 //   t == last + 1       written
 //   t <= last, missing  fills (part of) a gap: written
+//   t <= last, given up the exchange had proved it absent, yet here it is: written, counted as late
 //   t <= last, else     a duplicate (overlapping connections, repeated backfill): not written, counted
+//                       and sampled in a debug line
 //   t < last - kIdResetDistance, not missing
 //                       the exchange's id sequence restarted (or BINANCE_WS_URL now points at another
 //                       exchange): logged as an error, the symbol's ledger starts again at t
@@ -44,6 +46,8 @@ namespace mc {
 inline constexpr std::int64_t kIdResetDistance = 10'000'000;
 // How long a jump may wait for the skipped ids to arrive live before they are a gap.
 inline constexpr std::chrono::seconds kGapGrace{3};
+// Given-up ranges kept per symbol, newest first kept: an id given up long ago does not come back.
+inline constexpr std::size_t kMaxGivenUpRanges = 1000;
 
 // Receives each gap once; called without the ledger's lock held, must not block.
 using GapHandler = std::function<void(std::size_t symbol_index, IdRange missing)>;
@@ -70,7 +74,8 @@ class TradeLedger final : public RecordGate {
   // Turns suspected gaps whose grace ended into gaps.
   void tick() override;
 
-  // The exchange says these ids do not exist: no longer pending, noted in the next manifest.
+  // The exchange says these ids do not exist: no longer pending, noted in the next manifest, and kept
+  // as given up, so that one arriving after all is written rather than dropped as a duplicate.
   void give_up(std::size_t symbol_index, IdRange missing);
 
   SymbolLedger symbol_state(std::size_t symbol_index) const;
@@ -87,6 +92,8 @@ class TradeLedger final : public RecordGate {
     PartNotes notes;
     LogLimiter gap_log{std::chrono::seconds(1)};
     LogLimiter unwritten_log{std::chrono::seconds(1)};
+    LogLimiter duplicate_log{std::chrono::seconds(1)};
+    LogLimiter late_log{std::chrono::seconds(1)};
   };
 
   std::optional<std::size_t> symbol_of(const RecordMeta& record) const;
@@ -94,6 +101,8 @@ class TradeLedger final : public RecordGate {
   // Under the lock: the part of range still missing becomes a gap. Returns it.
   IdSet confirm(std::size_t symbol, IdRange range);
   void update_pending_gauge();
+  // Under the lock: a trade at or below last_written that is neither pending nor given up.
+  void drop_duplicate(std::size_t symbol, std::int64_t id);
 
   const std::vector<std::string> symbols_;
   const std::filesystem::path state_file_;

@@ -30,7 +30,7 @@ class FeedCompletenessTest(unittest.TestCase):
         self.metrics_port = harness.free_port()
 
     def exchange(self, **opts):
-        exchange = harness.start_fake_exchange(rate=RATE, **opts)
+        exchange = harness.start_fake_exchange(**{"rate": RATE, **opts})
         self.addCleanup(exchange.stop)
         return exchange
 
@@ -54,8 +54,9 @@ class FeedCompletenessTest(unittest.TestCase):
         stats = exchange.stats()["symbols"]
         return {symbol: stats[symbol]["next_id"] - 1 for symbol in SYMBOLS}
 
-    def assert_complete(self, collector, last_produced):
-        """Every id from the first stored to the last produced is stored, once."""
+    def assert_complete(self, collector, last_produced, absent=None):
+        """Every id from the first stored to the last produced is stored, once; absent: per symbol, the
+        ids the exchange never had (they must not be stored)."""
         parts, problems = store_reader.read_store(collector.store_dir)
         self.assertEqual(problems, [])
         for part in parts:
@@ -67,7 +68,9 @@ class FeedCompletenessTest(unittest.TestCase):
             repeated = [i for i, n in collections.Counter(stored).items() if n > 1]
             self.assertEqual(repeated[:20], [], f"{symbol}: {len(repeated)} ids stored twice")
             first = min(stored)
-            missing = sorted(set(range(first, last_produced[symbol] + 1)) - set(stored))
+            gone = set((absent or {}).get(symbol, ()))
+            self.assertEqual(sorted(gone & set(stored))[:20], [], f"{symbol}: ids that never existed stored")
+            missing = sorted(set(range(first, last_produced[symbol] + 1)) - set(stored) - gone)
             self.assertEqual(missing[:20], [], f"{symbol}: {len(missing)} ids missing of "
                                                f"{first}..{last_produced[symbol]}")
         return parts
@@ -88,6 +91,58 @@ class FeedCompletenessTest(unittest.TestCase):
         log = collector.log_text()
         self.assertGreaterEqual(log.count("connection lost"), 5, log[-3000:])
         self.assertGreater(self.rest_lines(parts), 0)
+
+    def test_rest_trailing_the_stream_by_20_s_with_drops_every_3_s_loses_nothing(self):
+        # Each drop leaves a gap whose ids REST serves only 20 s later: empty and short pages meanwhile.
+        exchange = self.exchange(rate=300, drop_every=3, rest_lag=20)
+        collector = self.collector(exchange)
+        time.sleep(15)
+        exchange.post("/control/calm")
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the last drop")
+        time.sleep(2)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        log = collector.log_text()
+        self.assertGreaterEqual(log.count("connection lost"), 3, log[-3000:])
+        self.assertIn("the exchange does not serve these ids yet", log)
+        self.assertNotIn("DO NOT EXIST", log)
+        self.assertGreater(self.rest_lines(parts), 0)
+        for part in parts:
+            self.assertEqual(part.manifest["extra"].get("unrecoverable_gaps", []), [], part.key)
+
+    def test_ids_the_exchange_proves_absent_are_given_up_once_and_named_in_a_manifest(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange)
+        time.sleep(2)
+        exchange.post("/control/vanish?count=40&symbol=BTCUSDT")
+        wait_for(lambda: "TRADE IDS DO NOT EXIST" in collector.log_text(), 20, "the absent ids to be given up")
+        time.sleep(1)
+        absent = exchange.stats()["symbols"]["BTCUSDT"]["absent"]
+        self.assertEqual(len(absent), 1)
+        first, last = absent[0]
+        self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_unrecoverable_total"), last - first + 1)
+        parts = self.assert_complete(collector, self.finish(exchange, collector),
+                                     absent={"BTCUSDT": range(first, last + 1)})
+        noted = [gap for part in parts if not part.quarantine
+                 for gap in part.manifest["extra"].get("unrecoverable_gaps", [])]
+        self.assertEqual(noted, [[first, last]])
+        requests = [r for r in exchange.stats()["rest_requests"] if r["path"] == "/api/v3/historicalTrades"]
+        self.assertLessEqual(len(requests), 2, requests)  # proven by one page: no retry storm
+        log = collector.log_text()
+        self.assertEqual(log.count("TRADE IDS DO NOT EXIST"), 1, log[-3000:])
+        self.assertIn(f"from={first} to={last}", log)
+
+    def test_given_up_ids_that_arrive_live_after_all_are_stored(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange)
+        time.sleep(2)
+        exchange.post("/control/vanish?count=25&symbol=ETHUSDT")
+        wait_for(lambda: "TRADE IDS DO NOT EXIST" in collector.log_text(), 20, "the absent ids to be given up")
+        first, last = exchange.stats()["symbols"]["ETHUSDT"]["absent"][0]
+        exchange.post(f"/control/replay?symbol=ETHUSDT&from={first}&to={last}")
+        wait_for(lambda: metric(self.metrics_port, "market_collector_trade_ids_late_total") == last - first + 1, 10,
+                 "the late ids to be written")
+        self.assert_complete(collector, self.finish(exchange, collector))
+        self.assertIn("trade id given up as absent arrived after all", collector.log_text())
 
     def test_max_age_replacement_alone_leaves_no_gap(self):
         exchange = self.exchange(max_conn_age=5)

@@ -193,15 +193,78 @@ TEST_F(BackfillWorkerTest, ReportsTheUnrecoverablePrefixWhenHistoryStartsLater) 
   EXPECT_EQ(server_->requests().size(), 1U);
 }
 
-TEST_F(BackfillWorkerTest, EmptyPagesAreRetriedThenReportedUnrecoverable) {
+TEST_F(BackfillWorkerTest, IdsNotServedYetStayPendingUntilTheExchangeServesThem) {
+  // REST trails the stream: the live trade 111 proved 98..110 exist, REST has only up to 100 so far.
   serve({"BTCUSDT"}, 1, 100);
   auto backfill = worker({"BTCUSDT"}, system_clock_);
   backfill->request(0, 98, 110);
+  ASSERT_TRUE(eventually([&] { return server_->requests().size() >= 3; }, 15s));
+  EXPECT_EQ(sink_.size(), 3U);
+  EXPECT_EQ(backfill->pending_ids(), 10U);
+  EXPECT_TRUE(listener_.lost().empty());
+  exchange_->extend_to(200);
   ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }, 15s));
   backfill->stop();
-  EXPECT_EQ(sink_.size(), 3U);
-  EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 101, 110}));
-  EXPECT_EQ(server_->requests().size(), 1U + kMaxEmptyPageAttempts);
+  EXPECT_TRUE(listener_.lost().empty());
+  std::vector<std::int64_t> ids;
+  for (const testing::TakenRecord& record : sink_.records()) ids.push_back(record.trade_id);
+  EXPECT_THAT(ids, ElementsAre(98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110));
+  EXPECT_GE(metrics_.backfill_not_served.load(), 2U);
+}
+
+TEST_F(BackfillWorkerTest, NotServedAnswersBackOffInsteadOfPolling) {
+  serve({"BTCUSDT"}, 1, 100);
+  auto backfill = worker({"BTCUSDT"}, system_clock_);
+  backfill->request(0, 101, 110);  // an empty page: nothing at or after 101 yet
+  ASSERT_TRUE(eventually([&] { return server_->requests().size() >= 3; }, 15s));
+  backfill->stop();
+  const auto arrivals = exchange_->arrivals();
+  ASSERT_GE(arrivals.size(), 3U);
+  // 2 s, then 4 s: the delays double (the weight budget alone would allow a request every 0.75 s).
+  EXPECT_GE(arrivals[1] - arrivals[0], kFirstNotServedDelay - 100ms);
+  EXPECT_GE(arrivals[2] - arrivals[1], 2 * kFirstNotServedDelay - 100ms);
+  EXPECT_TRUE(listener_.lost().empty());
+  EXPECT_EQ(sink_.size(), 0U);
+}
+
+TEST_F(BackfillWorkerTest, AGapPendingPastTheAlarmAgeRaisesTheOverdueGaugeUntilFilled) {
+  serve({"BTCUSDT"}, 1, 100);
+  routes_ = std::make_unique<RouteTable>(std::vector<std::string>{"BTCUSDT"});
+  BackfillWorker backfill(BackfillOptions{.base_url = server_->url(""), .alarm_after = 1s}, {"BTCUSDT"}, *routes_,
+                          sink_, [] { return make_http_client({}); }, system_clock_, metrics_, listener_);
+  backfill.request(0, 101, 110);
+  ASSERT_TRUE(eventually([&] { return metrics_.backfill_overdue_gaps.load() == 1; }, 15s));
+  exchange_->extend_to(120);
+  ASSERT_TRUE(eventually([&] { return backfill.pending_ids() == 0; }, 20s));
+  ASSERT_TRUE(eventually([&] { return metrics_.backfill_overdue_gaps.load() == 0; }, 20s));
+  backfill.stop();
+  EXPECT_EQ(sink_.size(), 10U);
+  EXPECT_TRUE(listener_.lost().empty());
+}
+
+TEST_F(BackfillWorkerTest, IdsServedOnBothSidesButNotThemselvesAreGivenUpInOneRequest) {
+  serve({"BTCUSDT"}, 1, 1000);
+  exchange_->make_absent(105, 109);
+  auto backfill = worker({"BTCUSDT"}, system_clock_);
+  backfill->request(0, 100, 120);
+  ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }));
+  backfill->stop();
+  EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 105, 109}));
+  EXPECT_EQ(sink_.size(), 16U);
+  EXPECT_EQ(server_->requests().size(), 1U);
+}
+
+TEST_F(BackfillWorkerTest, AbsentIdsAtTheRangesEndAreGivenUpOnceAnIdPastThemIsServed) {
+  serve({"BTCUSDT"}, 1, 1000);
+  exchange_->make_absent(118, 125);
+  auto backfill = worker({"BTCUSDT"}, system_clock_);
+  backfill->request(0, 100, 120);
+  ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }));
+  backfill->stop();
+  // The page of 21 runs past 120 to 126..128: 118..120 are proven absent, not awaited.
+  EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 118, 120}));
+  EXPECT_EQ(sink_.size(), 18U);
+  EXPECT_EQ(server_->requests().size(), 1U);
 }
 
 TEST_F(BackfillWorkerTest, UnknownSymbolGivesUpItsWholeRange) {

@@ -32,6 +32,16 @@ std::optional<TradesQuery> parse_trades_query(const std::string& target) {
   return query;
 }
 
+void FakeExchange::extend_to(std::int64_t last_id) {
+  std::lock_guard lock(mutex_);
+  last_id_ = last_id;
+}
+
+void FakeExchange::make_absent(std::int64_t first, std::int64_t last) {
+  std::lock_guard lock(mutex_);
+  absent_.emplace_back(first, last);
+}
+
 void FakeExchange::script(ScriptedResponse response) {
   std::lock_guard lock(mutex_);
   scripted_.push_back(std::move(response));
@@ -55,7 +65,13 @@ ScriptedResponse FakeExchange::answer(const ReceivedRequest& request) {
   if (std::find(symbols_.begin(), symbols_.end(), query->symbol) == symbols_.end()) return ScriptedResponse{.status = 400, .body = R"({"code":-1121,"msg":"Invalid symbol."})"};
   std::string body = "[";
   const std::int64_t from = std::max(query->from_id, first_id_);
-  for (std::int64_t id = from; id <= last_id_ && id < from + query->limit; ++id) {
+  const auto is_absent = [this](std::int64_t id) {
+    return std::any_of(absent_.begin(), absent_.end(), [id](const auto& r) { return r.first <= id && id <= r.second; });
+  };
+  int rows = 0;
+  for (std::int64_t id = from; id <= last_id_ && rows < query->limit; ++id) {
+    if (is_absent(id)) continue;
+    ++rows;
     const RestTrade t = history_trade(id);
     if (body.size() > 1) body += ',';
     body += R"({"id":)" + std::to_string(t.id) + R"(,"price":")" + t.price + R"(","qty":")" + t.qty +

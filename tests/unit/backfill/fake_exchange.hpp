@@ -33,6 +33,10 @@ class FakeExchange {
   FakeExchange(std::vector<std::string> symbols, std::int64_t first_id, std::int64_t last_id)
       : symbols_(std::move(symbols)), first_id_(first_id), last_id_(last_id) {}
 
+  // The history grows to last_id: what a REST view trailing the stream does as it catches up.
+  void extend_to(std::int64_t last_id);
+  // Ids [first, last] never existed: the history skips them, as the exchange's does.
+  void make_absent(std::int64_t first, std::int64_t last);
   // The next requests are answered with these, in order, before the history answers again.
   void script(ScriptedResponse response);
   ScriptedResponse answer(const ReceivedRequest& request);
@@ -44,6 +48,7 @@ class FakeExchange {
   std::int64_t first_id_;
   std::int64_t last_id_;
   mutable std::mutex mutex_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> absent_;
   std::deque<ScriptedResponse> scripted_;
   std::vector<std::chrono::steady_clock::time_point> arrivals_;
 };

@@ -325,7 +325,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"WS_IDLE_SECS", "4"}, BadValue{"WS_IDLE_SECS", "3601"}, BadValue{"WS_MAX_AGE_SECS", "1"},
         BadValue{"WS_MAX_AGE_SECS", "86401"}, BadValue{"WS_STREAMS_PER_CONNECTION", "0"},
         BadValue{"WS_STREAMS_PER_CONNECTION", "1025"}, BadValue{"WS_STREAMS_PER_CONNECTION", "two"}, BadValue{"BACKFILL_WEIGHT_PER_MIN", "24"},
-        BadValue{"BACKFILL_WEIGHT_PER_MIN", "6001"}, BadValue{"BACKFILL_ENABLED", "sometimes"}, BadValue{"STOP_TIMEOUT_SECS", "0"},
+        BadValue{"BACKFILL_WEIGHT_PER_MIN", "6001"}, BadValue{"BACKFILL_ALARM_SECS", "9"}, BadValue{"BACKFILL_ENABLED", "sometimes"}, BadValue{"STOP_TIMEOUT_SECS", "0"},
         BadValue{"STOP_TIMEOUT_SECS", "601"}, BadValue{"SPOOL_MAX_BYTES", "1048575"},
         BadValue{"SPOOL_MAX_BYTES", "1GB"}, BadValue{"SYMBOL", ""}, BadValue{"SYMBOL", "BTCUSDT,,ETHUSDT"},
         BadValue{"SYMBOL", "BTCUSDT,"}, BadValue{"SYMBOL", "BTC USDT"}, BadValue{"SYMBOL", "BTCUSDT,btcusdt"},

@@ -39,6 +39,7 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "ws_streams_per_connection=" + std::to_string(c.ws_streams_per_connection),
       "backfill_enabled=" + std::to_string(static_cast<int>(c.backfill_enabled)),
       "backfill_weight_per_min=" + std::to_string(c.backfill_weight_per_min),
+      "backfill_alarm_secs=" + std::to_string(c.backfill_alarm_secs),
       "stop_timeout_secs=" + std::to_string(c.stop_timeout_secs),
       "metrics_addr=" + c.metrics_addr,
       "log_level=" + c.log_level,

@@ -38,6 +38,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"WS_STREAMS_PER_CONNECTION", "1024"},
     {"BACKFILL_ENABLED", "no"},
     {"BACKFILL_WEIGHT_PER_MIN", "500"},
+    {"BACKFILL_ALARM_SECS", "120"},
     {"FSYNC_SECS", "0"},
     {"SPOOL_MAX_BYTES", "1048576"},
     {"STOP_TIMEOUT_SECS", "1"},

@@ -141,6 +141,37 @@ TEST_F(TradeLedgerTest, GivingUpOnIdsAlreadyFilledChangesNothing) {
   EXPECT_TRUE(ledger->take_notes(0).unrecoverable.empty());
 }
 
+TEST_F(TradeLedgerTest, GivenUpIdsThatArriveAfterAllAreWrittenNotDroppedAsDuplicates) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  for (const std::int64_t id : {1, 10}) offer(*ledger, 0, id);
+  ledger->give_up(0, {2, 9});
+  EXPECT_TRUE(offer(*ledger, 0, 4));   // live, late: written
+  EXPECT_TRUE(offer(*ledger, 0, 9));
+  EXPECT_FALSE(offer(*ledger, 0, 4));  // now it is written: a duplicate
+  EXPECT_FALSE(offer(*ledger, 0, 10));
+  EXPECT_EQ(metrics_.trade_ids_late.load(), 2U);
+  EXPECT_EQ(metrics_.trade_ids_duplicate.load(), 2U);
+  EXPECT_EQ(ledger->symbol_state(0).given_up, (IdSet{{2, 3}, {5, 8}}));
+}
+
+TEST_F(TradeLedgerTest, GivenUpIdsSurviveARestartAndAreStillWrittenWhenTheyArrive) {
+  {
+    auto ledger = make();
+    ASSERT_TRUE(ledger->restore({}));
+    for (const std::int64_t id : {1, 10}) offer(*ledger, 0, id);
+    ledger->give_up(0, {2, 9});
+    ledger->checkpoint();
+  }
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  EXPECT_TRUE(gaps_.empty());  // given up is not pending: nothing asked of the backfill
+  EXPECT_TRUE(offer(*ledger, 0, 7));
+  EXPECT_EQ(metrics_.trade_ids_late.load(), 1U);
+}
+
 TEST_F(TradeLedgerTest, ARestartSeesTheDowntimeAsAGapAndResendsPendingGaps) {
   {
     auto ledger = make();
