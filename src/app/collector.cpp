@@ -26,6 +26,7 @@
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"
 #include "spool/spool_lock.hpp"
+#include "spool/part_sequence.hpp"
 #include "spool/spool_recovery.hpp"
 #include "spool/spool_writer.hpp"
 #include "spool/uploader.hpp"
@@ -187,6 +188,13 @@ int Collector::run() {
     return 1;
   }
 
+  // Numbering continues from what the spool holds: sealed manifests and the stored marks.
+  PartSequence part_sequence;
+  if (Status restored = part_sequence.restore(layout); !restored) {
+    log->critical("cannot read the spool's part numbers: {}", restored.message());
+    return 1;
+  }
+
   RetryPolicy retry;
   retry.seed = std::random_device{}();
   Uploader uploader(store, uploader_threads(config_.symbols.size()), clock, metrics_, retry);
@@ -194,6 +202,7 @@ int Collector::run() {
 
   SealerWorkerOptions sealer_options;
   sealer_options.gzip_level = config_.gzip_level;
+  sealer_options.sequence = &part_sequence;
   sealer_options.threads = sealer_threads(config_.symbols.size());
   sealer_options.queue_capacity = seal_queue_capacity(config_.symbols.size(), kSealQueueCapacity);
   SealerWorker sealer(layout, sealer_options, clock, metrics_,

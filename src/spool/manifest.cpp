@@ -59,6 +59,11 @@ std::string render_manifest(const ManifestInput& input) {
       {"unrecoverable_gaps", ranges_json(input.notes.unrecoverable)},
       {"noted_ranges_not_listed", input.notes.ranges_not_listed},
   };
+  if (input.number) {
+    manifest["extra"]["part_number"] = input.number->number;
+    manifest["extra"]["previous_part_key"] =
+        input.number->previous_key.empty() ? Json(nullptr) : Json(input.number->previous_key);
+  }
   // Replace, not throw, on invalid UTF-8: names come from validated configuration, but a manifest
   // must never take the sealer down.
   return manifest.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";

@@ -9,7 +9,9 @@
 //    "extra":{"kind":"data"|"quarantine","recv_min_us":..,"recv_max_us":..,"id_gaps":[[from,to],..],
 //             "id_gaps_truncated":..,"bad_lines":..,"trimmed_bytes":..,"collector_version":..,
 //             "gzip_level":..,"feed_gaps":[[from,to],..],"unrecoverable_gaps":[[from,to],..],
-//             "noted_ranges_not_listed":..}}
+//             "noted_ranges_not_listed":..,"part_number":..,"previous_part_key":..}}
+//
+// part_number and previous_part_key are in data parts only (part_sequence.hpp).
 //
 // The seed's fields are exactly as specified; everything this collector adds is under "extra".
 // A number that the part cannot give (E and t of quarantine lines) is null.
@@ -19,6 +21,7 @@
 
 #include "spool/part_name.hpp"
 #include "spool/part_notes.hpp"
+#include "spool/part_sequence.hpp"
 #include "spool/part_stats.hpp"
 
 namespace mc {
@@ -33,6 +36,7 @@ struct ManifestInput {
   std::int64_t created_at_ms = 0;
   int gzip_level = 0;
   PartNotes notes;
+  std::optional<PartNumber> number;  // data parts
 };
 
 // The manifest as JSON text, members in the order above, ending with '\n'.

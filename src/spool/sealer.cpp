@@ -61,10 +61,20 @@ Status write_sealed_pair(const SealedPart& sealed, std::string_view part, std::s
   return fsync_directory(sealed.part_file.parent_path());
 }
 
+// The numbers of a pair sealed from this open file before (a crash after the pair was durable and
+// before the open file went): sealing it again must not number the same part twice.
+std::optional<PartNumber> number_sealed_before(const SealedPart& sealed) {
+  std::error_code ec;
+  if (!std::filesystem::exists(sealed.manifest_file, ec)) return std::nullopt;
+  const Result<std::string> text = read_file(sealed.manifest_file);
+  if (!text) return std::nullopt;
+  return part_number_of_manifest(*text);
+}
+
 }  // namespace
 
-Sealer::Sealer(SpoolLayout layout, int gzip_level, const Clock& clock)
-    : layout_(std::move(layout)), gzip_level_(gzip_level), clock_(clock) {}
+Sealer::Sealer(SpoolLayout layout, int gzip_level, const Clock& clock, PartSequence* sequence)
+    : layout_(std::move(layout)), gzip_level_(gzip_level), clock_(clock), sequence_(sequence) {}
 
 Result<std::optional<SealedPart>> Sealer::seal(const std::filesystem::path& open_file, const PartNotes& notes,
                                                const std::optional<PartStats>& counted, const HandOn& hand_on) {
@@ -104,6 +114,18 @@ Result<std::optional<SealedPart>> Sealer::seal(const std::filesystem::path& open
   Result<std::string> digest = sha256_hex(*gz);
   if (!digest) return digest.status().with_context("sealing " + open_file.string());
 
+  SealedPart sealed = layout_.sealed(*name);
+  // Held until the pair is durable: a failed seal takes no number, and one writer's numbers follow
+  // the order its parts became durable.
+  std::optional<PartSequence::Lease> lease;
+  std::optional<PartNumber> number;
+  if (sequence_ != nullptr && name->kind == PartKind::kData) {
+    number = number_sealed_before(sealed);
+    if (!number) {
+      lease.emplace(sequence_->lease(*name));
+      number = lease->number();
+    }
+  }
   const std::string manifest = render_manifest({
       .name = *name,
       .stats = stats,
@@ -112,10 +134,14 @@ Result<std::optional<SealedPart>> Sealer::seal(const std::filesystem::path& open
       .created_at_ms = clock_.system_now_us() / 1000,
       .gzip_level = gzip_level_,
       .notes = notes,
+      .number = number,
   });
 
-  SealedPart sealed = layout_.sealed(*name);
   if (Status written = write_sealed_pair(sealed, *gz, manifest); !written) return written.with_context("sealing");
+  if (lease) {
+    lease->commit();
+    lease.reset();
+  }
   if (hand_on) hand_on(sealed);
   // Not before the pair is durable: until then the open file is the only durable copy.
   if (Status removed = remove_open_file(open_file); !removed) {

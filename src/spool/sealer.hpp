@@ -22,6 +22,7 @@
 #include "common/gzip.hpp"
 #include "common/status.hpp"
 #include "spool/part_notes.hpp"
+#include "spool/part_sequence.hpp"
 #include "spool/part_stats.hpp"
 #include "spool/spool_layout.hpp"
 
@@ -34,7 +35,8 @@ using HandOn = std::function<void(const SealedPart&)>;
 // which on a VM is more than reading the part. One per sealing thread.
 class Sealer {
  public:
-  Sealer(SpoolLayout layout, int gzip_level, const Clock& clock);
+  // sequence numbers data parts (part_sequence.hpp); without one their manifests carry no number.
+  Sealer(SpoolLayout layout, int gzip_level, const Clock& clock, PartSequence* sequence = nullptr);
 
   // The sealed part, or nullopt when there was nothing to seal: the open file held no complete line
   // (a crash right after it was created; it is removed) or it no longer exists (already sealed).
@@ -56,6 +58,7 @@ class Sealer {
   SpoolLayout layout_;
   int gzip_level_;
   const Clock& clock_;
+  PartSequence* sequence_;
   std::string part_;                          // the last part read; its memory serves the next
   std::optional<GzipCompressor> compressor_;  // made at the first seal
 };

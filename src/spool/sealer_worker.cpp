@@ -78,7 +78,7 @@ bool SealerWorker::drain(std::chrono::steady_clock::time_point deadline) {
 }
 
 void SealerWorker::run(const std::stop_token& stop) {
-  Sealer sealer(layout_, options_.gzip_level, clock_);
+  Sealer sealer(layout_, options_.gzip_level, clock_, options_.sequence);
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {
     if (queue_.empty()) {

@@ -35,6 +35,7 @@ class logger;
 namespace mc {
 
 class Sealer;
+class PartSequence;
 
 // Open files waiting to be sealed, the one being sealed included. Writers produce one per window
 // and symbol, so a full queue means the sealer has been stuck for a long time.
@@ -48,6 +49,7 @@ struct SealerWorkerOptions {
   std::chrono::milliseconds no_space_retry{5000};
   std::chrono::milliseconds retry_initial{1000};
   std::chrono::milliseconds retry_max{60000};
+  PartSequence* sequence = nullptr;  // numbers data parts (part_sequence.hpp); must outlive the worker
 };
 
 class SealerWorker {

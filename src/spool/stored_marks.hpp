@@ -1,23 +1,40 @@
 #pragma once
-// Remembers, per writer, the newest epoch_ms already stored (SpoolLayout::stored_mark), so that a
-// new part can never take the name, and so the object key, of a part that already left the spool:
-// after a restart with the system clock behind the last run, the writer starts above the mark
-// instead of overwriting a stored object. The uploader raises the mark before it deletes a part's
-// local files.
+// Remembers, per writer, what it already stored (SpoolLayout::stored_mark): the newest epoch_ms, so
+// that a new part can never take the name, and so the object key, of a part that already left the
+// spool (after a restart with the system clock behind the last run, the writer starts above the
+// mark instead of overwriting a stored object); and the newest part number with its key, so that
+// numbering continues across restarts (part_sequence.hpp) and the heads name what is stored. The
+// uploader raises the mark before it deletes a part's local files.
+//
+// The file holds one line: "<epoch_ms>" or "<epoch_ms> <part_number> <part_key>".
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include "common/status.hpp"
+#include "spool/spool_layout.hpp"
 
 namespace mc {
 
+struct StoredMark {
+  std::int64_t epoch_ms = 0;
+  std::uint64_t part_number = 0;  // 0: none numbered yet
+  std::string part_key;           // the part numbered part_number
+  friend bool operator==(const StoredMark&, const StoredMark&) = default;
+};
+
 // The mark in mark_file; nullopt when there is none or it cannot be read (names are then still
 // checked against the spool's files).
+std::optional<StoredMark> read_stored_mark_file(const std::filesystem::path& mark_file);
+// Its epoch_ms alone.
 std::optional<std::int64_t> read_stored_mark(const std::filesystem::path& mark_file);
 
-// Raises the mark to epoch_ms (never lowers it), durably. The caller serialises calls for one file.
+// Raises the mark's epoch_ms (never lowers it), durably. The caller serialises calls for one file.
 Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t epoch_ms);
+// Raises the mark by a part about to leave the spool: its epoch_ms, and its number, read from its
+// manifest file (still in the spool), when that is above the mark's.
+Status raise_stored_mark(const SealedPart& part);
 
 }  // namespace mc
