@@ -15,6 +15,7 @@
 
 #include "app/fd_limit.hpp"
 #include "app/feed_connections.hpp"
+#include "app/heads_publisher.hpp"
 #include "app/metrics_server.hpp"
 #include "app/seal_backlog.hpp"
 #include "app/systemd_notify.hpp"
@@ -199,6 +200,7 @@ int Collector::run() {
   retry.seed = std::random_device{}();
   Uploader uploader(store, uploader_threads(config_.symbols.size()), clock, metrics_, retry);
   for (SealedPart& part : plan->sealed_parts) uploader.enqueue(std::move(part));
+  HeadsPublisher heads(store, layout, config_.s3_prefix, config_.instance_id, clock);
 
   SealerWorkerOptions sealer_options;
   sealer_options.gzip_level = config_.gzip_level;
@@ -314,6 +316,8 @@ int Collector::run() {
   const bool sealed_all = sealer.drain(deadline) && backlog.size() == 0;
   const bool uploaded_all = uploader.drain(deadline);
   uploader.stop();
+  // Names the last stored part of every writer, so the audit can tell a lost last part (logged there).
+  static_cast<void>(heads.stop());
 
   if (sealed_all && uploaded_all) {
     log->info("stopped: every part sealed and stored records={} parts={}", metrics_.records_routed.load(),

@@ -5,6 +5,7 @@
 
 #include "audit/audit_deep.hpp"
 #include "audit/ordered_pool.hpp"
+#include "audit/part_numbers.hpp"
 
 namespace mc {
 namespace {
@@ -30,6 +31,12 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
   AuditReport report{.store = store.describe(), .prefix = request.prefix, .from_ms = request.from_ms,
                      .to_ms = request.to_ms, .deep = request.deep, .findings = std::move(scan->findings)};
   for (const std::string& symbol : request.symbols) report.symbols.push_back({.symbol = symbol});
+  Result<NewestHeads> heads = read_newest_heads(store, request.prefix);
+  if (!heads) return heads.status();
+  for (Finding& finding : heads->findings) report.findings.push_back(std::move(finding));
+  for (Finding& finding : find_lost_parts(scan->parts, heads->by_instance, request)) {
+    report.findings.push_back(std::move(finding));
+  }
 
   if (sink != nullptr) sink->start(request);
   const std::vector<AuditedPart>& parts = scan->parts;

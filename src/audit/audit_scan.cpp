@@ -227,6 +227,7 @@ std::string_view to_string(FindingKind kind) {
     case FindingKind::kCorruptPart: return "corrupt_part";
     case FindingKind::kStatsMismatch: return "stats_mismatch";
     case FindingKind::kUnreadable: return "unreadable";
+    case FindingKind::kLostPart: return "lost_part";
   }
   return "unknown";
 }
@@ -315,6 +316,15 @@ Result<ManifestFacts> check_manifest(std::string_view text, std::string_view par
   Result<IdSet> unrecoverable = noted_ranges(manifest, "unrecoverable_gaps");
   if (!unrecoverable) return unrecoverable.status();
   facts.unrecoverable = std::move(unrecoverable).value();
+  if (const auto extra = manifest.find("extra"); extra != manifest.end() && extra->contains("part_number")) {
+    const Json& number = (*extra)["part_number"];
+    if (!number.is_number_unsigned() || number.get<std::uint64_t>() == 0) {
+      return Status::corrupt("extra.part_number is not an integer >= 1");
+    }
+    facts.part_number = number.get<std::uint64_t>();
+    const auto previous = extra->find("previous_part_key");
+    if (previous != extra->end() && previous->is_string()) facts.previous_part_key = previous->get<std::string>();
+  }
   return facts;
 }
 

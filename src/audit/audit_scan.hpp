@@ -42,6 +42,7 @@ enum class FindingKind {
   kCorruptPart,     // deep: the part is not valid gzip
   kStatsMismatch,   // deep: what the part holds is not what its manifest says
   kUnreadable,      // the object could not be read
+  kLostPart,        // a part number of an instance's writer that the store lacks (part_numbers.hpp)
 };
 
 // "orphan_part", "orphan_manifest", ... as the JSON report spells it.
@@ -71,6 +72,9 @@ struct ManifestFacts {
   // from the stream, and ids the exchange said do not exist.
   IdSet feed_gaps;
   IdSet unrecoverable;
+  // extra.part_number and extra.previous_part_key (part_sequence.hpp); absent in older manifests.
+  std::optional<std::uint64_t> part_number;
+  std::string previous_part_key;
 };
 
 // A part with a manifest that checked out.

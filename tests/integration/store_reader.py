@@ -56,12 +56,23 @@ def list_keys(store_dir):
     return sorted(keys)
 
 
+# The collector's own bookkeeping beside the data: head objects and the start-up probe.
+COLLECTOR_KEY_RE = re.compile(r"^(?:.*/)?_collector/(?:heads/[A-Za-z0-9._-]+/[0-9]+\.json|startup/[A-Za-z0-9._-]+\.json)$")
+
+
+def head_keys(store_dir):
+    """The head objects' keys (docs/S3_LAYOUT.md "Heads"), sorted."""
+    return [k for k in list_keys(store_dir) if "/_collector/heads/" in "/" + k]
+
+
 def read_store(store_dir):
     """Returns (parts, problems): every part with its manifest, and every key that breaks the layout."""
     keys = list_keys(store_dir)
     problems = []
     by_stem = {}
     for key in keys:
+        if COLLECTOR_KEY_RE.match(key):
+            continue
         m = KEY_RE.match(key)
         if not m:
             problems.append(f"key outside the layout: {key}")

@@ -105,6 +105,61 @@ class ThreeInstancesAuditTest(unittest.TestCase):
                 self.assertTrue(all(r[0] == got["first_id"] for r in instances[name]["missing"]),
                                 f"{name} {symbol}: {instances[name]['missing']}")
 
+    def test_a_deleted_first_last_or_middle_part_is_named_by_instance_symbol_and_number(self):
+        start_ms = int(time.time() * 1000)
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
+            env = {"ROT_SECS": 1}
+            a = start_instance(self, self.tmp.name, exchange, "i-a", self.store, **env)
+            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, **env)
+            c = start_instance(self, self.tmp.name, exchange, "i-c", self.store, **env)
+            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "three collectors to connect")
+            exchange.resume()
+            time.sleep(3)
+            self.assertEqual(b.stop(), 0, b.log_text()[-3000:])  # a clean restart of i-b
+            restarted_ms = int(time.time() * 1000)
+            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store, **env).start()
+            self.addCleanup(b2.kill)
+            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the restarted instance to connect")
+            time.sleep(3)
+            exchange.pause()
+            time.sleep(1.0)
+            for collector in (a, b2, c):
+                self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+        window = (start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS)
+        code, report = self.audit(*window)
+        self.assertEqual((code, report["findings"]), (0, []))
+
+        parts, problems = store_reader.read_store(self.store)
+        self.assertEqual(problems, [])
+        symbol = SYMBOLS[0]
+
+        def writer(instance):
+            return sorted((p for p in parts if p.instance == instance and p.symbol == symbol and not p.quarantine),
+                          key=lambda p: p.manifest["extra"]["part_number"])
+
+        numbers = [p.manifest["extra"]["part_number"] for p in writer("i-b")]
+        self.assertEqual(numbers, list(range(1, len(numbers) + 1)))  # continued across the restart
+        first_of_run = next(p for p in writer("i-b") if p.epoch_ms >= restarted_ms)
+        self.assertGreater(first_of_run.manifest["extra"]["part_number"], 1)
+        last_of_c = writer("i-c")[-1]
+        middle_of_a = writer("i-a")[len(writer("i-a")) // 2]
+        deleted = {("i-b", first_of_run.manifest["extra"]["part_number"]),
+                   ("i-c", last_of_c.manifest["extra"]["part_number"]),
+                   ("i-a", middle_of_a.manifest["extra"]["part_number"])}
+        for part in (first_of_run, last_of_c, middle_of_a):
+            for key in (part.key, part.key.replace("/part-", "/manifest-").replace(".jsonl.gz", ".json")):
+                os.remove(os.path.join(self.store, key))
+
+        code, report = self.audit(*window)
+        self.assertEqual(code, 1)
+        lost = [f for f in report["findings"] if f["kind"] == "lost_part"]
+        named = set()
+        for finding in lost:
+            words = finding["reason"].split()  # "part number N of instance I symbol S is not in the store"
+            self.assertEqual(words[7], symbol, finding)
+            named.add((words[5], int(words[2])))
+        self.assertEqual(named, deleted, json.dumps(report["findings"], indent=1))
+
 
 if __name__ == "__main__":
     unittest.main()

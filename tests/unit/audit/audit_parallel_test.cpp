@@ -317,9 +317,11 @@ TEST_F(AuditParallelTest, ListsThePlansFoldersOnceEachAndFailsWhenAnyFolderCanno
   ASSERT_TRUE(run_audit(spy, request).is_ok());
   std::vector<std::string> listed = spy.listed();
   std::sort(listed.begin(), listed.end());
-  ASSERT_EQ(listed.size(), 2u * (1 + 4 + 42));
-  EXPECT_EQ(listed[0], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/04/59/");
-  EXPECT_EQ(listed[1], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/05/");
+  // The plan's folders of both symbols, and the heads once.
+  ASSERT_EQ(listed.size(), 2u * (1 + 4 + 42) + 1);
+  EXPECT_EQ(listed[0], "raw/_collector/heads/");
+  EXPECT_EQ(listed[1], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/04/59/");
+  EXPECT_EQ(listed[2], "raw/exchange=binance/stream=trade/symbol=BTCUSDT/dt=2026-11-25/05/");
   EXPECT_EQ(std::adjacent_find(listed.begin(), listed.end()), listed.end());
 
   const std::string failing = "raw/exchange=binance/stream=trade/symbol=ETHUSDT/dt=2026-11-25/07/";
