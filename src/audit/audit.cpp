@@ -1,11 +1,13 @@
 #include "audit/audit.hpp"
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "audit/audit_deep.hpp"
 #include "audit/ordered_pool.hpp"
 #include "audit/part_numbers.hpp"
+#include "spool/part_name.hpp"
 
 namespace mc {
 namespace {
@@ -34,8 +36,14 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
   Result<NewestHeads> heads = read_newest_heads(store, request.prefix);
   if (!heads) return heads.status();
   for (Finding& finding : heads->findings) report.findings.push_back(std::move(finding));
+  // A part whose manifest is still there is already an orphan_manifest finding: not named twice.
+  std::set<std::string> orphaned_parts;
+  for (const Finding& finding : report.findings) {
+    if (finding.kind != FindingKind::kOrphanManifest) continue;
+    if (const std::optional<PartName> name = parse_part_key(finding.key)) orphaned_parts.insert(name->part_key());
+  }
   for (Finding& finding : find_lost_parts(scan->parts, heads->by_instance, request)) {
-    report.findings.push_back(std::move(finding));
+    if (!orphaned_parts.contains(finding.key)) report.findings.push_back(std::move(finding));
   }
 
   if (sink != nullptr) sink->start(request);

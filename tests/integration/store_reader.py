@@ -57,7 +57,7 @@ def list_keys(store_dir):
 
 
 # The collector's own bookkeeping beside the data: head objects and the start-up probe.
-COLLECTOR_KEY_RE = re.compile(r"^(?:.*/)?_collector/(?:heads/[A-Za-z0-9._-]+/[0-9]+\.json|startup/[A-Za-z0-9._-]+\.json)$")
+COLLECTOR_KEY_RE = re.compile(r"^(?:.*/)?_collector/(?:heads/[A-Za-z0-9._-]+/[0-9]+\.json|startup/[A-Za-z0-9._-]+/[0-9]+\.json)$")
 
 
 def head_keys(store_dir):

@@ -85,9 +85,12 @@ class S3CollectorTest(unittest.TestCase):
         log = collector.log_text()
         self.assertIn("store check: can write", log)
         self.assertNotIn(self.moto.collector.secret_access_key, log)
-        # The start-up probe is the only object outside the data layout.
+        # Outside the data layout: the start-up probe and the heads, each a new key.
         others = [k for k in self.moto.list_objects("raw/") if not k.startswith(DATA_PREFIX)]
-        self.assertEqual(others, ["raw/_collector/startup/itest-1.json"])
+        self.assertRegex(others[-1], r"^raw/_collector/startup/itest-1/[0-9]{13}\.json$")
+        self.assertTrue(others[:-1], others)
+        for key in others[:-1]:
+            self.assertRegex(key, r"^raw/_collector/heads/itest-1/[0-9]{13}\.json$")
 
     def test_wrong_secret_keeps_every_part_in_the_spool_until_restarted_with_the_right_one(self):
         env = self.moto.collector_env()

@@ -95,7 +95,7 @@ TEST(HeadObjectTest, RoundTripsAndRefusesDamage) {
   EXPECT_EQ(instance, "i-a");
   EXPECT_EQ(epoch_ms, 1764046800123);
   EXPECT_FALSE(parse_head_key("raw/", "raw/_collector/heads/i-a/x.json", instance, epoch_ms));
-  EXPECT_FALSE(parse_head_key("raw/", "raw/_collector/startup/i-a.json", instance, epoch_ms));
+  EXPECT_FALSE(parse_head_key("raw/", "raw/_collector/startup/i-a/1764046800123.json", instance, epoch_ms));
 }
 
 }  // namespace
