@@ -35,6 +35,34 @@ class UnitFileTest(unittest.TestCase):
         self.assertNotIn("market-collector.service:", output)
 
 
+class UnitHardeningTest(unittest.TestCase):
+    """What the unit file promises, read from the file (no systemd needed)."""
+
+    # STOP_TIMEOUT_SECS's default (README) and S3StoreOptions::request_timeout (src/store/s3_store.hpp).
+    STOP_TIMEOUT_SECS_DEFAULT = 20
+    LONGEST_PUT_SECS = 120
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SOURCE_DIR, "systemd", "market-collector.service")) as f:
+            cls.lines = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+
+    def values(self, key):
+        return [line.split("=", 1)[1] for line in self.lines if line.startswith(key + "=")]
+
+    def test_stop_timeout_covers_the_drain_and_the_longest_put(self):
+        (timeout,) = self.values("TimeoutStopSec")
+        self.assertGreater(int(timeout), self.STOP_TIMEOUT_SECS_DEFAULT + self.LONGEST_PUT_SECS)
+
+    def test_hardening_directives(self):
+        for key, value in [("ProtectKernelLogs", "yes"), ("ProtectClock", "yes"), ("ProtectHostname", "yes"),
+                           ("ProtectProc", "invisible"), ("RestrictRealtime", "yes"),
+                           ("MemoryDenyWriteExecute", "yes"), ("UMask", "0027"), ("NoNewPrivileges", "yes")]:
+            self.assertEqual(self.values(key), [value], key)
+        self.assertIn("~@privileged", self.values("SystemCallFilter"))
+        self.assertIn("@system-service", self.values("SystemCallFilter"))
+
+
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
 class NotifyTest(unittest.TestCase):
     def test_ready_status_watchdog_and_stopping_reach_the_notify_socket(self):
