@@ -173,6 +173,7 @@ TEST(MetricsServerTest, AClientThatNeverReadsHoldsNeitherScrapesNorShutdown) {
   ServerUnderTest s;
   // An answer far larger than the socket buffers, so writing it blocks on a client that never reads.
   std::vector<std::string> symbols;
+  symbols.reserve(50000);
   for (int i = 0; i < 50000; ++i) symbols.push_back("SYMBOL" + std::to_string(i) + "USDT");
   s.metrics.add_symbols(symbols);
   const int stuck = connect_to(s.port());
@@ -192,11 +193,13 @@ TEST(MetricsServerTest, ManyIdleConnectionsDoNotKeepAScrapeWaitingAndAreBounded)
   ServerUnderTest s;
   constexpr int kIdle = 300;
   std::vector<int> idle;
+  idle.reserve(kIdle);
   for (int i = 0; i < kIdle; ++i) idle.push_back(connect_to(s.port()));
   // Served at once, not after each idle client's deadline in turn (http_get gives up after 10 s).
   EXPECT_TRUE(http_get(s.port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
   // Every idle connection but the newest few was closed by the server to make room.
   std::vector<pollfd> polls;
+  polls.reserve(idle.size());
   for (const int fd : idle) polls.push_back({fd, POLLIN, 0});
   ASSERT_GE(::poll(polls.data(), polls.size(), 0), 0);
   int closed_by_server = 0;
