@@ -16,6 +16,7 @@
 #include "app/fd_limit.hpp"
 #include "app/feed_connections.hpp"
 #include "app/heads_publisher.hpp"
+#include "app/health.hpp"
 #include "app/metrics_server.hpp"
 #include "app/seal_backlog.hpp"
 #include "app/systemd_notify.hpp"
@@ -71,6 +72,8 @@ constexpr std::chrono::milliseconds kBacklogRetryAtStop{50};
 constexpr std::chrono::seconds kTickInterval{5};
 // A feed event loop counts as wedged when its once-a-second heartbeat is older than this.
 constexpr std::chrono::seconds kFeedHeartbeatStale{15};
+// /healthz fails when the main loop missed this many ticks' worth of health samples.
+constexpr std::chrono::seconds kHealthTickStale{3 * kTickInterval};
 
 // Raises the open-file limit for the symbol count (fd_limit.hpp) and says what it is.
 void raise_open_file_limit(spdlog::logger& log, std::size_t symbols) {
@@ -173,9 +176,11 @@ int Collector::run() {
     store_check = std::jthread([this, &store, &clock] { static_cast<void>(check_store_writable(store, config_, clock)); });
   }
 
+  // Not live until the first sample below, taken once the feeds have started.
+  HealthMonitor health({.tick_stale = kHealthTickStale, .feed_idle = std::chrono::seconds(config_.ws_idle_secs)});
   std::optional<MetricsServer> metrics_server;
   if (!config_.metrics_addr.empty()) {
-    metrics_server.emplace(metrics_);
+    metrics_server.emplace(metrics_, health, clock);
     if (Status started = metrics_server->start(config_.metrics_addr); !started) {
       log->error("metrics endpoint disabled: {}", started.message());
       metrics_server.reset();
@@ -269,10 +274,19 @@ int Collector::run() {
         metrics_.ws_messages.load(), metrics_.uploads_ok.load(), metrics_.spool_bytes.load(),
         metrics_.records_dropped.load(), metrics_.trade_id_gaps.load())));
   };
+  bool spool_alarm = false;
+  const auto observe_health = [&] {
+    const auto now = clock.steady_now();
+    health.observe({.at = now,
+                    .feeds_alive = !feeds.wedged(now, kFeedHeartbeatStale),
+                    .ws_messages = metrics_.ws_messages.load(),
+                    .uploads_ok = metrics_.uploads_ok.load(),
+                    .spool_over_limit = spool_alarm});
+  };
   if (Status ready = systemd.ready(); !ready) log->warn("systemd notification failed: {}", ready.message());
   report_to_systemd();
+  observe_health();
 
-  bool spool_alarm = false;
   const int signal_number = wait_for_stop_signal([&] {
     report_to_systemd();
     retry_backlog();
@@ -295,6 +309,7 @@ int Collector::run() {
       log->info("spool back under its limit spool_bytes={} spool_max_bytes={}", bytes, config_.spool_max_bytes);
       spool_alarm = false;
     }
+    observe_health();
   });
   const auto deadline = clock.steady_now() + std::chrono::seconds(config_.stop_timeout_secs);
   log->info("stopping signal={} timeout_secs={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",

@@ -1,9 +1,12 @@
 #include "app/metrics_server.hpp"
 
-#include <poll.h>
-
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
+#include <list>
 #include <thread>
+#include <utility>
 
 #include <boost/asio.hpp>
 #include <fmt/format.h>
@@ -17,8 +20,15 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-// How long a client may take to send its request line.
-constexpr int kRequestTimeoutMs = 2000;
+// How long one connection may take, from accept to the last byte of the answer.
+constexpr std::chrono::seconds kConnectionDeadline{2};
+// Most connections served at once; Prometheus needs one.
+constexpr std::size_t kMaxConnections = 16;
+// A request line longer than this is answered as whatever it starts with.
+constexpr std::size_t kMaxRequestHead = 4096;
+// Pauses after an accept() that failed for lack of descriptors or memory.
+constexpr std::chrono::milliseconds kAcceptBackoffMin{50};
+constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
 
 struct CounterRow {
   const char* name;
@@ -130,65 +140,119 @@ std::string render_prometheus(const Metrics& metrics) {
 }
 
 struct MetricsServer::Impl {
-  explicit Impl(const Metrics& m) : metrics(m) {}
+  Impl(const Metrics& m, const HealthMonitor& h, const Clock& c) : metrics(m), health(h), clock(c) {}
 
-  // One short request per connection: Prometheus scrapes are tiny and rare, so a blocking handler on
-  // the server's own thread is enough.
-  void serve_one(tcp::socket& socket) {
-    boost::system::error_code ec;
-    // A scraper that connects and sends nothing must not hold the server (or the shutdown): wait
-    // for the request with a deadline. SO_RCVTIMEO does not bound Asio's blocking read, poll does.
-    pollfd readable{socket.native_handle(), POLLIN, 0};
-    if (::poll(&readable, 1, kRequestTimeoutMs) != 1) return;
-    std::array<char, 2048> request{};
-    const std::size_t n = socket.read_some(asio::buffer(request), ec);
-    if (ec) return;
-    const std::string_view head(request.data(), n);
-    std::string body;
-    std::string status = "200 OK";
-    if (head.starts_with("GET /metrics ") || head.starts_with("GET / ")) {
-      body = render_prometheus(metrics);
-    } else {
-      status = "404 Not Found";
-      body = "not found\n";
-    }
-    const std::string response = fmt::format(
-        "HTTP/1.1 {}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-        status, body.size(), body);
-    asio::write(socket, asio::buffer(response), ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
+  struct Connection {
+    explicit Connection(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
+    std::list<std::shared_ptr<Connection>>::iterator position;
+    bool listed = true;  // still in `open`; false once evicted or finished
+  };
+
+  // What a request line asks for: (status line, body).
+  std::pair<std::string, std::string> answer(std::string_view head) const {
+    const auto verdict = [](const HealthVerdict& v) {
+      return std::pair{std::string(v.ok ? "200 OK" : "503 Service Unavailable"), v.reason + "\n"};
+    };
+    if (head.starts_with("GET /metrics ") || head.starts_with("GET / ")) return {"200 OK", render_prometheus(metrics)};
+    if (head.starts_with("GET /healthz ")) return verdict(health.live(clock.steady_now()));
+    if (head.starts_with("GET /readyz ")) return verdict(health.ready(clock.steady_now()));
+    return {"404 Not Found", "not found\n"};
   }
 
-  void loop(const std::stop_token& stop) {
-    while (!stop.stop_requested()) {
+  // One request per connection. The whole exchange, read and write, has one deadline: a client that
+  // sends nothing, or never reads the answer, loses its connection then.
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection) {
+    tcp::socket& socket = connection->socket;
+    asio::steady_timer deadline(socket.get_executor(), kConnectionDeadline);
+    deadline.async_wait([connection](boost::system::error_code ec) {
+      if (!ec) connection->socket.close(ec);
+    });
+    boost::system::error_code ec;
+    std::string head;
+    std::array<char, 1024> chunk{};
+    while (head.find("\r\n") == std::string::npos && head.size() < kMaxRequestHead) {
+      const std::size_t n = co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      head.append(chunk.data(), n);
+    }
+    if (!ec) {
+      const auto [status, body] = answer(head);
+      const std::string response = fmt::format(
+          "HTTP/1.1 {}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+          status, body.size(), body);
+      co_await asio::async_write(socket, asio::buffer(response), asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) socket.shutdown(tcp::socket::shutdown_both, ec);
+    }
+    deadline.cancel();
+    socket.close(ec);
+    if (connection->listed) {
+      connection->listed = false;
+      open.erase(connection->position);
+    }
+  }
+
+  // At most kMaxConnections at once, so idle clients can neither take the descriptors the spool needs
+  // nor keep a scrape waiting: a new connection evicts the oldest.
+  void admit(tcp::socket socket) {
+    if (open.size() >= kMaxConnections) {
+      const std::shared_ptr<Connection> oldest = open.front();
+      open.pop_front();
+      oldest->listed = false;
       boost::system::error_code ec;
-      tcp::socket socket(io);
-      acceptor.accept(socket, ec);
-      if (ec) {
-        if (stop.stop_requested()) return;
+      oldest->socket.close(ec);
+    }
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    connection->position = open.insert(open.end(), connection);
+    asio::co_spawn(io, serve(std::move(connection)), asio::detached);
+  }
+
+  // Out of descriptors, accept() fails at once while the connection stays queued: retrying straight
+  // away would spin. Pause, doubling up to kAcceptBackoffMax, until an accept succeeds.
+  asio::awaitable<void> accept_loop() {
+    std::chrono::milliseconds backoff = kAcceptBackoffMin;
+    while (acceptor.is_open()) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        backoff = kAcceptBackoffMin;
+        admit(std::move(socket));
         continue;
       }
-      serve_one(socket);
+      if (ec == asio::error::operation_aborted) co_return;
+      if (!out_of_resources(ec)) continue;  // the peer gave up before we accepted (ECONNABORTED)
+      if (backoff == kAcceptBackoffMin) log->warn("accept failed, pausing error={} pause_ms={}", ec.message(), backoff.count());
+      accept_backoffs.fetch_add(1, std::memory_order_relaxed);
+      asio::steady_timer pause(io, backoff);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min(backoff * 2, kAcceptBackoffMax);
     }
+  }
+
+  static bool out_of_resources(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory ||
+           ec == boost::system::error_code(ENFILE, boost::system::system_category());
   }
 
   const Metrics& metrics;
-  asio::io_context io;
+  const HealthMonitor& health;
+  const Clock& clock;
+  std::shared_ptr<spdlog::logger> log = make_logger("metrics");
+  std::atomic<std::uint64_t> accept_backoffs{0};
+  asio::io_context io{1};
   tcp::acceptor acceptor{io};
+  std::list<std::shared_ptr<Connection>> open;  // oldest first; touched only on the server's thread
   std::jthread thread;
 };
 
-MetricsServer::MetricsServer(const Metrics& metrics) : impl_(std::make_unique<Impl>(metrics)) {}
+MetricsServer::MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock)
+    : impl_(std::make_unique<Impl>(metrics, health, clock)) {}
 
 MetricsServer::~MetricsServer() {
-  if (impl_->thread.joinable()) {
-    impl_->thread.request_stop();
-    boost::system::error_code ec;
-    // Closing the acceptor does not reliably wake a blocking accept; shutdown() on the fd does.
-    ::shutdown(impl_->acceptor.native_handle(), SHUT_RDWR);
-    impl_->thread.join();
-    impl_->acceptor.close(ec);
-  }
+  // Nothing waits for a client: every pending read, write and accept is abandoned with the context.
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->open.clear();
 }
 
 Status MetricsServer::start(const std::string& address) {
@@ -208,13 +272,16 @@ Status MetricsServer::start(const std::string& address) {
   if (impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return Status::fatal("metrics: listen: " + ec.message());
   }
-  impl_->thread = std::jthread([impl = impl_.get()](const std::stop_token& stop) {
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  impl_->thread = std::jthread([impl = impl_.get()] {
     name_this_thread("mc-metrics");
-    impl->loop(stop);
+    impl->io.run();
   });
-  make_logger("metrics")->info("serving metrics address={} port={}", address, port());
+  impl_->log->info("serving metrics address={} port={}", address, port());
   return Status::ok();
 }
+
+std::uint64_t MetricsServer::accept_backoffs() const { return impl_->accept_backoffs.load(std::memory_order_relaxed); }
 
 unsigned short MetricsServer::port() const {
   boost::system::error_code ec;

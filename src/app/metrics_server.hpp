@@ -1,9 +1,16 @@
 #pragma once
-// Serves the collector's counters in the Prometheus text format on METRICS_ADDR (GET /metrics).
-// Asio stays inside metrics_server.cpp.
+// Serves the collector's counters in the Prometheus text format on METRICS_ADDR (GET /metrics), and
+// its health (GET /healthz: the loops are turning; GET /readyz: data is flowing, see health.hpp) as
+// 200 or 503 with a one-line reason. No client can hold it: each connection has a deadline, at most
+// a few are open at once (a new one evicts the oldest), and running out of descriptors pauses the
+// accepts instead of spinning. Asio stays inside metrics_server.cpp.
 
+#include <cstdint>
 #include <memory>
 #include <string>
+
+#include "app/health.hpp"
+#include "common/clock.hpp"
 
 #include "common/metrics.hpp"
 #include "common/status.hpp"
@@ -15,7 +22,8 @@ std::string render_prometheus(const Metrics& metrics);
 
 class MetricsServer {
  public:
-  MetricsServer(const Metrics& metrics);
+  // health answers /healthz and /readyz at clock.steady_now().
+  MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -24,6 +32,8 @@ class MetricsServer {
   // (the caller decides whether it is fatal); port 0 picks a free port, see port().
   Status start(const std::string& address);
   unsigned short port() const;
+  // accept() failures for lack of descriptors or memory, each followed by a pause.
+  std::uint64_t accept_backoffs() const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include "aws/aws_region.hpp"
 #include "aws/credential_providers.hpp"
 #include "aws/imds_client.hpp"
+#include "aws/plaintext_endpoints.hpp"
 #include "aws/refreshing_credentials.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
@@ -45,6 +46,10 @@ Result<AwsAccess> make_aws_access(const Config& config, const EnvLookup& env, co
   DefaultChainOptions chain{.env = env,
                             .region = access.region,
                             .http = s3_client_factory(config, HttpClientOptions{}.max_response_bytes),
+                            .container_http =
+                                [ca_file = config.tls_ca_file] {
+                                  return make_http_client(HttpClientOptions{.ca_file = ca_file, .bypass_proxy = true});
+                                },
                             .imds = access.imds};
   access.credentials = std::make_unique<RefreshingCredentials>(make_default_chain(std::move(chain), clock), clock);
   return access;
@@ -56,6 +61,9 @@ Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup
   if (config.raw_bucket.empty()) {
     setup.store = std::make_unique<LocalStore>(config.local_store_dir);
     return setup;
+  }
+  if (const std::optional<std::string> warning = plaintext_endpoint_warning(config.s3_endpoint, env)) {
+    make_logger("s3")->warn("{}", *warning);
   }
   Result<AwsAccess> access = make_aws_access(config, env, clock);
   if (!access) return access.status();

@@ -163,7 +163,7 @@ std::unique_ptr<CredentialsProvider> make_default_chain(DefaultChainOptions opti
   providers.push_back(make_environment_provider(options.env));
   providers.push_back(make_web_identity_provider(options.env, std::move(options.region), options.http(), clock));
   providers.push_back(make_profile_provider(options.env));
-  providers.push_back(make_container_provider(options.env, options.http()));
+  providers.push_back(make_container_provider(options.env, options.container_http()));
   providers.push_back(make_imds_provider(std::move(options.imds)));
   return make_provider_chain(std::move(providers));
 }

@@ -68,7 +68,8 @@ std::unique_ptr<CredentialsProvider> make_provider_chain(std::vector<std::unique
 struct DefaultChainOptions {
   EnvLookup env;
   std::string region;                // STS's regional endpoint; empty: the global one
-  HttpClientFactory http;            // clients for STS and the container endpoint
+  HttpClientFactory http;            // clients for STS
+  HttpClientFactory container_http;  // clients for the container endpoint: bypass_proxy set
   std::shared_ptr<ImdsClient> imds;  // nullptr when IMDS is disabled
 };
 

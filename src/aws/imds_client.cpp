@@ -46,6 +46,7 @@ std::optional<ImdsOptions> imds_options_from_env(const EnvLookup& env) {
 HttpClientOptions imds_http_client_options() {
   HttpClientOptions options;
   options.connect_timeout = std::chrono::milliseconds(1'000);
+  options.bypass_proxy = true;
   return options;
 }
 

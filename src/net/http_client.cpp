@@ -202,6 +202,7 @@ Status CurlHttpClient::configure(const HttpRequest& request, Transfer& transfer,
       .set(CURLOPT_WRITEDATA, &transfer)
       .set(CURLOPT_HEADERFUNCTION, &on_header)
       .set(CURLOPT_HEADERDATA, &transfer);
+  if (options_.bypass_proxy) setter.set(CURLOPT_NOPROXY, "*");
   if (!options_.ca_file.empty()) {
     setter.set(CURLOPT_SSL_CTX_FUNCTION, &add_ca_file).set(CURLOPT_SSL_CTX_DATA, &options_.ca_file);
   }

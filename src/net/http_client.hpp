@@ -44,6 +44,9 @@ struct HttpClientOptions {
   long low_speed_bytes = 1024;
   std::chrono::seconds low_speed_time{20};
   std::size_t max_response_bytes = std::size_t{16} * 1024 * 1024;  // a longer body is a transport error
+  // For credential endpoints (IMDS, the ECS/EKS container endpoint, localhost): ignore https_proxy and
+  // http_proxy, so neither the requests nor the credentials in the answers pass through a proxy.
+  bool bypass_proxy = false;
 };
 
 // Not thread-safe: one client per thread. The client keeps its connections open between calls.
@@ -67,7 +70,7 @@ class HttpRuntime {
 };
 
 // Makes a libcurl-backed client. Proxy variables (https_proxy, http_proxy, no_proxy) are honoured the
-// way libcurl honours them. TLS peers are always verified.
+// way libcurl honours them, unless options.bypass_proxy. TLS peers are always verified.
 std::unique_ptr<HttpClient> make_http_client(const HttpClientOptions& options);
 
 // Makes new clients on demand: code with several threads (uploaders) gives each its own.

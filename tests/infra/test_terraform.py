@@ -420,6 +420,17 @@ class TerraformStaticTest(unittest.TestCase):
         start = template.index("systemctl enable --now market-collector")
         self.assertLess(env.start(), start, "settings are written before the service starts")
 
+    def test_user_data_keeps_collector_env_0640(self):
+        template, _ = self.user_data_template()
+        path = "/etc/market-collector/collector.env"
+        created = re.search(r"^install -m 0640 -o root -g market-collector /dev/null " + re.escape(path) + "$",
+                            template, re.M)
+        self.assertIsNotNone(created, "collector.env is created 0640 root:market-collector")
+        self.assertLess(created.start(), template.index("cat > " + path), "the mode is set before the settings are written")
+        for line in template.splitlines():
+            if path in line and re.match(r"\s*(chmod|chown|install|cp|mv)\b", line):
+                self.assertEqual(line, created.group(0), f"nothing else changes the file's mode or owner: {line}")
+
     def test_user_data_renders_to_valid_bash(self):
         template, _ = self.user_data_template()
         rendered = re.sub(r"^%\{[^}]*\}\n", "", template, flags=re.M)

@@ -1,37 +1,62 @@
 #include "app/metrics_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/status.hpp"
+#include "support/fake_clock.hpp"
 
 namespace mc {
 namespace {
 
-// One plain HTTP/1.1 request over loopback; returns the whole response.
-std::string http_get(unsigned short port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+// A loopback connection to port whose reads give up after 10 s, so a server that holds a client
+// fails the test instead of hanging it.
+int connect_to(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   EXPECT_GE(fd, 0);
+  const timeval timeout{10, 0};
+  EXPECT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout), 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  return fd;
+}
+
+// Everything until the peer closes (or the 10 s read timeout).
+std::string read_all(int fd) {
+  std::string response;
+  std::array<char, 4096> buffer{};
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer.data(), buffer.size())) > 0) response.append(buffer.data(), static_cast<std::size_t>(n));
+  return response;
+}
+
+// One plain HTTP/1.1 request over loopback; returns the whole response.
+std::string http_get(unsigned short port, const std::string& path) {
+  const int fd = connect_to(port);
   const std::string request = "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
   EXPECT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[4096];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) response.append(buffer, static_cast<std::size_t>(n));
+  std::string response = read_all(fd);
   ::close(fd);
   return response;
 }
@@ -88,39 +113,144 @@ TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
   EXPECT_NE(text.find("market_collector_symbol_receive_lag_seconds{symbol=\"BTCUSDT\"} 0.001500\n"), std::string::npos);
 }
 
-TEST(MetricsServerTest, ServesMetricsOverHttp) {
+// A metrics server on a free loopback port, with a health monitor on fake time.
+struct ServerUnderTest {
+  ServerUnderTest() : server(std::make_unique<MetricsServer>(metrics, health, clock)) {
+    EXPECT_TRUE(server->start("127.0.0.1:0").is_ok());
+    EXPECT_NE(server->port(), 0);
+  }
+  unsigned short port() const { return server->port(); }
+  // Destroys the server on another thread; true when that finished within `limit`.
+  bool stops_within(std::chrono::seconds limit) {
+    auto destroyed = std::async(std::launch::async, [this] { server.reset(); });
+    return destroyed.wait_for(limit) == std::future_status::ready;
+  }
+
   Metrics metrics;
-  metrics.ws_messages = 42;
-  MetricsServer server(metrics);
-  ASSERT_TRUE(server.start("127.0.0.1:0").is_ok());
-  ASSERT_NE(server.port(), 0);
-  const std::string response = http_get(server.port(), "/metrics");
+  testing::FakeClock clock;
+  HealthMonitor health{{.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)}};
+  std::unique_ptr<MetricsServer> server;
+};
+
+TEST(MetricsServerTest, ServesMetricsOverHttp) {
+  ServerUnderTest s;
+  s.metrics.ws_messages = 42;
+  const std::string response = http_get(s.port(), "/metrics");
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
   EXPECT_NE(response.find("\nmarket_collector_ws_messages_total 42\n"), std::string::npos);
-  EXPECT_TRUE(http_get(server.port(), "/other").starts_with("HTTP/1.1 404"));
+  EXPECT_TRUE(http_get(s.port(), "/other").starts_with("HTTP/1.1 404"));
+}
+
+TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
+  ServerUnderTest s;
+  EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 503 ")) << http_get(s.port(), "/healthz");
+  EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 503 "));
+
+  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .ws_messages = 0, .uploads_ok = 0});
+  EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 200 OK\r\n"));
+  const std::string not_ready = http_get(s.port(), "/readyz");
+  EXPECT_TRUE(not_ready.starts_with("HTTP/1.1 503 ")) << not_ready;
+  EXPECT_NE(not_ready.find("feed: no message received yet"), std::string::npos) << not_ready;
+
+  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .ws_messages = 3, .uploads_ok = 0});
+  EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 200 OK\r\n"));
+
+  // The main loop stops sampling: the server's clock moves on, both fail.
+  s.clock.advance(std::chrono::seconds(16));
+  EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 503 "));
+  EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 503 "));
 }
 
 TEST(MetricsServerTest, AnIdleClientHoldsNeitherTheServerNorItsShutdown) {
-  Metrics metrics;
-  auto server = std::make_unique<MetricsServer>(metrics);
-  ASSERT_TRUE(server->start("127.0.0.1:0").is_ok());
-  // Connects and never sends a request.
-  const int idle = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(server->port());
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(idle, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
-  // The next scrape is still served once the idle client's deadline passed.
-  EXPECT_TRUE(http_get(server->port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
-  auto destroyed = std::async(std::launch::async, [&server] { server.reset(); });
-  EXPECT_EQ(destroyed.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ServerUnderTest s;
+  const int idle = connect_to(s.port());  // connects and never sends a request
+  EXPECT_TRUE(http_get(s.port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
+  EXPECT_TRUE(s.stops_within(std::chrono::seconds(10)));
   ::close(idle);
+}
+
+TEST(MetricsServerTest, AClientThatNeverReadsHoldsNeitherScrapesNorShutdown) {
+  ServerUnderTest s;
+  // An answer far larger than the socket buffers, so writing it blocks on a client that never reads.
+  std::vector<std::string> symbols;
+  symbols.reserve(50000);
+  for (int i = 0; i < 50000; ++i) symbols.push_back("SYMBOL" + std::to_string(i) + "USDT");
+  s.metrics.add_symbols(symbols);
+  const int stuck = connect_to(s.port());
+  const int small = 4096;
+  ASSERT_EQ(::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(stuck, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+
+  for (int scrape = 0; scrape < 3; ++scrape) {
+    EXPECT_TRUE(http_get(s.port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n")) << "scrape " << scrape;
+  }
+  EXPECT_TRUE(s.stops_within(std::chrono::seconds(10)));
+  ::close(stuck);
+}
+
+TEST(MetricsServerTest, ManyIdleConnectionsDoNotKeepAScrapeWaitingAndAreBounded) {
+  ServerUnderTest s;
+  constexpr int kIdle = 300;
+  std::vector<int> idle;
+  idle.reserve(kIdle);
+  for (int i = 0; i < kIdle; ++i) idle.push_back(connect_to(s.port()));
+  // Served at once, not after each idle client's deadline in turn (http_get gives up after 10 s).
+  EXPECT_TRUE(http_get(s.port(), "/metrics").starts_with("HTTP/1.1 200 OK\r\n"));
+  // Every idle connection but the newest few was closed by the server to make room.
+  std::vector<pollfd> polls;
+  polls.reserve(idle.size());
+  for (const int fd : idle) polls.push_back({fd, POLLIN, 0});
+  ASSERT_GE(::poll(polls.data(), polls.size(), 0), 0);
+  int closed_by_server = 0;
+  for (std::size_t i = 0; i < polls.size(); ++i) {
+    char byte = 0;
+    if ((polls[i].revents & (POLLIN | POLLHUP)) != 0 && ::read(polls[i].fd, &byte, 1) == 0) ++closed_by_server;
+  }
+  EXPECT_GE(closed_by_server, kIdle - 16);
+  for (const int fd : idle) ::close(fd);
+  EXPECT_TRUE(s.stops_within(std::chrono::seconds(10)));
+}
+
+TEST(MetricsServerTest, OutOfDescriptorsPausesAcceptsInsteadOfSpinning) {
+  ServerUnderTest s;
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit lowered = saved;
+  lowered.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 1024);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  // Take every descriptor but one, which the client's socket then takes: the server's accept()
+  // has none left and fails with EMFILE while the connection stays queued.
+  std::vector<int> fillers;
+  while (true) {
+    const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    fillers.push_back(fd);
+  }
+  ASSERT_EQ(errno, EMFILE);
+  ::close(fillers.back());
+  fillers.pop_back();
+  const int client = connect_to(s.port());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::uint64_t backoffs = s.server->accept_backoffs();
+  for (const int fd : fillers) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  // Without the pause the loop retries accept() as fast as it can: hundreds of thousands in a second.
+  // With pauses of 50 ms and up: a handful.
+  EXPECT_GE(backoffs, 1U);
+  EXPECT_LE(backoffs, 25U);
+  // Descriptors back, the queued connection is served.
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(client, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  EXPECT_TRUE(read_all(client).starts_with("HTTP/1.1 503 "));
+  ::close(client);
 }
 
 TEST(MetricsServerTest, RefusesABadAddress) {
   Metrics metrics;
-  MetricsServer server(metrics);
+  testing::FakeClock clock;
+  const HealthMonitor health({.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)});
+  MetricsServer server(metrics, health, clock);
   EXPECT_FALSE(server.start("no-port").is_ok());
   EXPECT_FALSE(server.start("127.0.0.1:notaport").is_ok());
 }

@@ -177,6 +177,7 @@ class DefaultChainTest : public ProfileProviderTest {
         .env = env(std::move(variables)),
         .region = "eu-west-1",
         .http = [this] { return http_->client(); },
+        .container_http = [this] { return http_->client(); },
         .imds = imds_enabled ? std::make_shared<ImdsClient>(imds_http_->client(), clock_, ImdsOptions{}) : nullptr,
     };
     return make_default_chain(std::move(options), clock_);

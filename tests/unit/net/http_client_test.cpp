@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "../feed/test_certs.hpp"
 #include "loopback_http_server.hpp"
@@ -28,6 +30,50 @@ class HttpClientTest : public ::testing::Test {
  private:
   static inline HttpRuntime* runtime_ = nullptr;
 };
+
+// Sets the proxy variables libcurl reads (and clears the exclusions) for one test.
+class ProxyVariables {
+ public:
+  explicit ProxyVariables(const std::string& proxy_url) {
+    for (const char* name : {"http_proxy", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY"}) {
+      if (const char* value = std::getenv(name)) saved_.emplace_back(name, value);
+      ::unsetenv(name);
+    }
+    ::setenv("http_proxy", proxy_url.c_str(), 1);
+    ::setenv("https_proxy", proxy_url.c_str(), 1);
+  }
+  ~ProxyVariables() {
+    ::unsetenv("http_proxy");
+    ::unsetenv("https_proxy");
+    for (const auto& [name, value] : saved_) ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ProxyVariables(const ProxyVariables&) = delete;
+  ProxyVariables& operator=(const ProxyVariables&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+TEST_F(HttpClientTest, ABypassProxyClientIgnoresTheProxyVariables) {
+  LoopbackHttpServer proxy([](const ReceivedRequest&) { return ScriptedResponse{.status = 200, .body = "proxy"}; });
+  LoopbackHttpServer endpoint([](const ReceivedRequest&) { return ScriptedResponse{.status = 200, .body = "endpoint"}; });
+  const ProxyVariables variables(proxy.url(""));
+  HttpRequest request;
+  request.url = endpoint.url("/latest/meta-data/iam/security-credentials/");
+
+  // The variables are in force: an ordinary client sends the request to the proxy.
+  Result<HttpResponse> proxied = client()->send(request);
+  ASSERT_TRUE(proxied.is_ok()) << proxied.status().message();
+  EXPECT_EQ(proxied->body, "proxy");
+  ASSERT_EQ(proxy.requests().size(), 1U);
+  EXPECT_EQ(proxy.requests()[0].target, request.url);
+
+  Result<HttpResponse> direct = client(HttpClientOptions{.bypass_proxy = true})->send(request);
+  ASSERT_TRUE(direct.is_ok()) << direct.status().message();
+  EXPECT_EQ(direct->body, "endpoint");
+  EXPECT_EQ(proxy.requests().size(), 1U);
+  ASSERT_EQ(endpoint.requests().size(), 1U);
+}
 
 TEST_F(HttpClientTest, PutSendsTheBodyAndHeadersWithoutExpectContinue) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
