@@ -85,11 +85,14 @@ std::string resolve_instance_id(Config& config, ImdsClient* imds) {
 
 Status check_store_writable(ObjectStore& store, const Config& config, const Clock& clock) {
   const auto log = make_logger("app");
-  const std::string key = config.s3_prefix + "_collector/startup/" + config.instance_id + ".json";
+  const std::int64_t started_at_ms = clock.system_now_us() / 1000;
+  // A new key at every start: the store never overwrites an object.
+  const std::string key =
+      config.s3_prefix + "_collector/startup/" + config.instance_id + "/" + std::to_string(started_at_ms) + ".json";
   const std::string body = nlohmann::json{{"instance_id", config.instance_id},
                                           {"collector_version", MC_VERSION},
                                           {"symbols", config.symbols},
-                                          {"started_at_ms", clock.system_now_us() / 1000}}
+                                          {"started_at_ms", started_at_ms}}
                                .dump() +
                            "\n";
   Result<std::string> sha = sha256_hex(body);
