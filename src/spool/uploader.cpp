@@ -256,10 +256,6 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     bump(metrics_.bytes_uploaded, body.size());
     return true;
   };
-  const auto failed = [&]() {
-    return failure.status.kind() == ErrorKind::kAlreadyExists ? rekey(entry, *manifest_bytes, failure)
-                                                               : Outcome::kFailed;
-  };
   if (!entry.part_stored) {
     Result<std::string> sha = sha256_hex(*part_bytes);
     if (!sha) {
@@ -269,7 +265,10 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     if (Status vouched = check_vouched(part, *manifest_bytes, *sha); !vouched) {
       return unvouched(part, vouched, open_file_present, failure);
     }
-    if (!put(part_key, *part_bytes, *sha, "application/gzip", part.part_file)) return failed();
+    if (!put(part_key, *part_bytes, *sha, "application/gzip", part.part_file)) {
+      return failure.status.kind() == ErrorKind::kAlreadyExists ? rekey(entry, *manifest_bytes, failure)
+                                                                 : Outcome::kFailed;
+    }
     // A later try only needs the manifest: the part is not sent twice.
     entry.part_stored = true;
   }
@@ -278,7 +277,17 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     failure = {manifest_key, manifest_sha.status()};
     return Outcome::kFailed;
   }
-  if (!put(manifest_key, *manifest_bytes, *manifest_sha, "application/json", part.manifest_file)) return failed();
+  if (!put(manifest_key, *manifest_bytes, *manifest_sha, "application/json", part.manifest_file)) {
+    if (failure.status.kind() != ErrorKind::kAlreadyExists) return Outcome::kFailed;
+    // The part under its key is this one (its PUT succeeded), so this part was sealed twice: a crash
+    // after the first seal's pair was stored and before its open file was removed. The manifest there
+    // is the first seal's, for the same bytes (and with the writer's notes, which a second seal by
+    // start-up recovery lacks): it stays, and storing the part again under a new key would only
+    // store its records twice.
+    log_->warn("manifest key already holds a manifest for this part (sealed twice); the stored one is kept: key={} "
+               "error=\"{}\"",
+               manifest_key, failure.status.message());
+  }
 
   bump(metrics_.uploads_ok);
   // The mark first: once the files are gone, it is all that keeps a later part from this key.

@@ -6,8 +6,10 @@
 // SHA-256 is compared with the manifest's payload.sha256 before the PUT and then sent with it
 // (store/object_store.hpp). A part that does not match is never stored: when its open file is still in
 // open/ it is sealed again (UploaderOptions::reseal) and the pair retried, otherwise the pair moves to
-// rejected/. A key that holds a different object in the store (the store never overwrites) moves the
-// pair to a free epoch_ms (uploader_rekey.hpp), and it is stored there, beside the other object.
+// rejected/. A part key that holds a different object in the store (the store never overwrites) moves
+// the pair to a free epoch_ms (uploader_rekey.hpp), and it is stored there, beside the other object. A
+// manifest key that holds another manifest while the part key holds this part means the part was sealed
+// twice: the stored manifest is kept.
 //
 // Failures are retried forever: a few quick tries with exponential backoff (the seed's "3 retries"),
 // then the same doubling capped at RetryPolicy::max_delay. A part that failed goes back into the

@@ -505,6 +505,27 @@ TEST_F(UploaderTest, AKeyHoldingTheSameObjectCountsAsStored) {
   EXPECT_TRUE(spool_files().empty());
 }
 
+// A crash after the first seal's pair was stored and before its open file was removed: start-up
+// recovery seals it again, the same part bytes with another manifest. The part is stored once, under
+// its key, and the first manifest stays.
+TEST_F(UploaderTest, APartSealedTwiceIsStoredOnceAndKeepsTheFirstManifest) {
+  const SealedPart part = write_part(1'739'141'034'000, "gzip bytes");
+  ASSERT_TRUE(local.put({.key = part.name.part_key(), .body = "gzip bytes"}));
+  ASSERT_TRUE(local.put({.key = part.name.manifest_key(), .body = "{\"the first seal's\":1}"}));
+  CapturedLog log;
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_EQ(stored(part.name.manifest_key()), "{\"the first seal's\":1}");
+  EXPECT_EQ(metrics.store_key_conflicts.load(), 0u);
+  EXPECT_EQ(metrics.uploads_ok.load(), 1u);
+  EXPECT_EQ(log.count("sealed twice"), 1u);
+  std::size_t objects = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(local.root())) objects += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(objects, 2u) << "no second key";
+  EXPECT_TRUE(spool_files().empty());
+}
+
 // Another writer's object under the part's key (a second collector with the same INSTANCE_ID): it is
 // not overwritten, and the part is stored beside it under a lower epoch_ms with a manifest naming it.
 TEST_F(UploaderTest, AKeyHoldingAnotherObjectKeepsBothAndStoresThePartUnderANewEpoch) {
