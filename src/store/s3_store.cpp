@@ -65,11 +65,10 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
   const std::string context = "s3 put " + request.key;
   if (Status valid = validate_object_key(request.key); !valid) return valid.with_context(context);
   // The caller's SHA-256 is sent, not recomputed: S3 checks the body against both headers, so a body
-  // that does not match it is refused, never stored under another checksum.
+  // that does not match it is refused, never stored under another checksum. It is the only hash of
+  // the body a PUT costs (no Content-MD5: the two SHA-256 headers already cover the bytes).
   Result<std::string> checksum = sha256_base64_from_hex(request.sha256_hex);
   if (!checksum) return checksum.status().with_context(context);
-  Result<std::string> md5 = content_md5_base64(request.body);
-  if (!md5) return md5.status().with_context(context);
   Result<S3ObjectAddress> address = address_object(options_.location, request.key);
   if (!address) return address.status().with_context(context);
 
@@ -79,7 +78,6 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
               .payload_sha256_hex = request.sha256_hex,
               .timeout = options_.request_timeout};
   call.headers = {
-      {"content-md5", std::move(*md5)},
       {"content-type", request.content_type.empty() ? "application/octet-stream" : request.content_type},
       // Every key is written once: S3 refuses the PUT (412) when an object already holds the key.
       {"if-none-match", "*"},

@@ -1,9 +1,10 @@
 #pragma once
-// The S3 object store: PutObject signed with SigV4, with server-side encryption and integrity headers S3
-// verifies (x-amz-content-sha256, Content-MD5, x-amz-checksum-sha256) and If-None-Match: *, so an object
-// is never replaced. One put is one PUT, plus at most one immediate re-send when the answer says the
-// signing clock is skewed or the credentials expired (store/s3_signer.hpp); every other failure goes back
-// to the uploader, whose retry policy owns the waiting. When S3 answers 412 (the key is taken), a HEAD
+// The S3 object store: PutObject signed with SigV4, with server-side encryption, integrity headers S3
+// verifies (x-amz-content-sha256 and x-amz-checksum-sha256, both from the caller's one SHA-256 of the
+// body) and If-None-Match: *, so an object is never replaced. One put is one PUT, plus at most one
+// immediate re-send when the answer says the signing clock is skewed or the credentials expired
+// (store/s3_signer.hpp); every other failure goes back to the uploader, whose retry policy owns the
+// waiting. When S3 answers 412 (the key is taken), a HEAD
 // with x-amz-checksum-mode: ENABLED (or a GET when the object has no SHA-256 checksum) tells whether the
 // object there is this one (a retried PUT whose answer was lost: stored) or another (kAlreadyExists).
 // Both need s3:GetObject on the collector's prefix.
