@@ -12,17 +12,26 @@ data "aws_iam_policy_document" "collector_assume" {
 
 resource "aws_iam_role" "collector" {
   name_prefix        = "market-collector-"
-  description        = "market-collector instances: PutObject under raw/ of the archive bucket, nothing else"
+  description        = "market-collector instances: PutObject and GetObject under raw/ of the archive bucket, nothing else"
   assume_role_policy = data.aws_iam_policy_document.collector_assume.json
 }
 
-# The collector needs exactly one permission (README, "IAM"): it never reads, lists or deletes, so a
-# compromised instance can add objects but cannot read or destroy the archive.
+# The collector adds objects and never lists or deletes, so a compromised instance can add objects but
+# cannot destroy the archive; the bucket policy denies it any PutObject that could replace one
+# (If-None-Match, s3.tf). It reads only to compare: when a PUT is refused because the key is taken,
+# a HEAD (or GET) of that key tells a retried upload of its own from another object.
 data "aws_iam_policy_document" "collector" {
   statement {
     sid       = "PutRawObjects"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.raw.arn}/raw/*"]
+  }
+
+  statement {
+    sid       = "CompareTakenKeys"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.raw.arn}/raw/*"]
   }
 }

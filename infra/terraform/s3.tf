@@ -154,6 +154,45 @@ data "aws_iam_policy_document" "raw_bucket" {
       values   = ["true"]
     }
   }
+
+  # Every key is written once: the collector sends If-None-Match: * on every PutObject, so S3 refuses
+  # to replace an object (412). This makes that a property of the bucket, not only of the code: a
+  # collector build that forgot the header, or stolen role credentials, cannot overwrite the archive.
+  statement {
+    sid       = "DenyCollectorPutWithoutIfNoneMatch"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.raw.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.collector.arn]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+  }
+}
+
+# Optional second line of defence (object_lock_days > 0): every new object version is kept in
+# governance mode, so not even a principal with s3:DeleteObject can remove it before then (only one
+# with s3:BypassGovernanceRetention). S3 enables Object Lock on an existing bucket once versioning is
+# on; it cannot be switched off again, only its default retention removed.
+resource "aws_s3_bucket_object_lock_configuration" "raw" {
+  count  = var.object_lock_days > 0 ? 1 : 0
+  bucket = aws_s3_bucket.raw.id
+
+  depends_on = [aws_s3_bucket_versioning.raw]
+
+  rule {
+    default_retention {
+      mode = "GOVERNANCE"
+      days = var.object_lock_days
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "raw" {

@@ -134,3 +134,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "object_lock_days" {
+  description = "S3 Object Lock in governance mode: keep every new object version at least this many days (nobody without s3:BypassGovernanceRetention can delete it sooner); 0: off. Once on, Object Lock stays enabled on the bucket."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.object_lock_days >= 0 && floor(var.object_lock_days) == var.object_lock_days
+    error_message = "object_lock_days must be a whole number of days, 0 to turn Object Lock off."
+  }
+}

@@ -201,9 +201,15 @@ int Collector::run() {
     return 1;
   }
 
-  RetryPolicy retry;
-  retry.seed = std::random_device{}();
-  Uploader uploader(store, uploader_threads(config_.symbols.size()), clock, metrics_, retry);
+  // Open files for the sealer that its queue refused, and those the uploader asks to seal again (their
+  // sealed part does not match its manifest); offered to the sealer on every tick.
+  SealBacklog backlog;
+  UploaderOptions upload_options{.threads = uploader_threads(config_.symbols.size()),
+                                 .reseal = [&backlog](const std::filesystem::path& open_file) {
+                                   backlog.add(SealJob{.open_file = open_file});
+                                 }};
+  upload_options.retry.seed = std::random_device{}();
+  Uploader uploader(store, layout, std::move(upload_options), clock, metrics_);
   for (SealedPart& part : plan->sealed_parts) uploader.enqueue(std::move(part));
   HeadsPublisher heads(store, layout, config_.s3_prefix, config_.instance_id, clock);
 
@@ -214,7 +220,6 @@ int Collector::run() {
   sealer_options.queue_capacity = seal_queue_capacity(config_.symbols.size(), kSealQueueCapacity);
   SealerWorker sealer(layout, sealer_options, clock, metrics_,
                       [&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
-  SealBacklog backlog;
   const auto enqueue = [&sealer](const SealJob& job) { return sealer.enqueue(job); };
   const auto seal = [&enqueue, &backlog](SealJob job) {
     if (!enqueue(job)) backlog.add(std::move(job));

@@ -66,6 +66,10 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
     CounterRow{"market_collector_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
     CounterRow{"market_collector_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
+    CounterRow{"market_collector_upload_sha256_mismatches_total", "sealed parts whose bytes differ from their manifest's sha256 (never uploaded; alarm)", &Metrics::upload_sha256_mismatches},
+    CounterRow{"market_collector_parts_rejected_total", "sealed parts moved to rejected/ with their manifest (kept for an operator; alarm)", &Metrics::parts_rejected},
+    CounterRow{"market_collector_store_key_conflicts_total", "puts refused because a different object holds the key (stored under a new epoch_ms; alarm)", &Metrics::store_key_conflicts},
+    CounterRow{"market_collector_upload_queue_refused_total", "parts the full upload queue refused (offered again as it drains)", &Metrics::upload_queue_refused},
 };
 
 // Splits "host:port"; the host may be a bracketed IPv6 literal.

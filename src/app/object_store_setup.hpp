@@ -50,7 +50,7 @@ Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup
 // anywhere else config is left as it is. Returns a line for the start-up log.
 std::string resolve_instance_id(Config& config, ImdsClient* imds);
 
-// Writes a small object (`<prefix>_collector/startup/<instance>/<started_at_ms>.json`, a new key at every start,) to prove the store accepts
+// Writes a small object (`<prefix>_collector/startup/<instance>/<started_at_ms>.json`) to prove the store accepts
 // writes before the first part is due, and logs what it found: "store check: can write" or the refusal
 // with its fix. The collector runs either way: parts wait in the spool until the store accepts them.
 Status check_store_writable(ObjectStore& store, const Config& config, const Clock& clock);

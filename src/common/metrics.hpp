@@ -35,8 +35,9 @@ inline constexpr std::array<const char*, static_cast<std::size_t>(ReconnectReaso
     "error", "idle", "server_close", "max_age", "server_shutdown"};
 
 // ErrorKind values, in ErrorKind order (status.hpp), for store errors by class.
-inline constexpr std::size_t kErrorKinds = 4;
-inline constexpr std::array<const char*, kErrorKinds> kErrorKindNames = {"retryable", "fatal", "corrupt", "no_space"};
+inline constexpr std::size_t kErrorKinds = 5;
+inline constexpr std::array<const char*, kErrorKinds> kErrorKindNames = {"retryable", "fatal", "corrupt", "no_space",
+                                                                         "already_exists"};
 
 struct Metrics {
   // feed
@@ -81,6 +82,10 @@ struct Metrics {
   Counter upload_failures{0};
   std::array<Counter, kErrorKinds> store_errors_by_class{};  // upload_failures by ErrorKind
   Counter bytes_uploaded{0};
+  Counter upload_sha256_mismatches{0};  // sealed parts whose bytes differ from their manifest's sha256
+  Counter parts_rejected{0};            // sealed pairs the uploader moved to rejected/
+  Counter store_key_conflicts{0};       // a different object held a part's or manifest's key: alarm
+  Counter upload_queue_refused{0};      // parts the full upload queue refused (offered again as it drains)
   // per symbol, in configuration order; filled once (add_symbols) before any thread reads it
   std::deque<SymbolMetrics> symbols;  // a deque: its elements never move, atomics cannot
 

@@ -11,6 +11,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::kFatal: return "fatal";
     case ErrorKind::kCorrupt: return "corrupt";
     case ErrorKind::kNoSpace: return "no_space";
+    case ErrorKind::kAlreadyExists: return "already_exists";
   }
   return "unknown";
 }

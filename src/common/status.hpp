@@ -13,6 +13,7 @@ enum class ErrorKind {
   kFatal,      // stop and alert: bad credentials, bad configuration, permission denied
   kCorrupt,    // the data itself is bad: quarantine it, never retry it
   kNoSpace,    // the disk is full: keep running, count, alarm, retry when space frees
+  kAlreadyExists,  // the key holds a different object: never overwrite it, store under another key
 };
 
 const char* to_string(ErrorKind kind);
@@ -25,6 +26,7 @@ class [[nodiscard]] Status {
   static Status fatal(std::string message) { return {ErrorKind::kFatal, std::move(message)}; }
   static Status corrupt(std::string message) { return {ErrorKind::kCorrupt, std::move(message)}; }
   static Status no_space(std::string message) { return {ErrorKind::kNoSpace, std::move(message)}; }
+  static Status already_exists(std::string message) { return {ErrorKind::kAlreadyExists, std::move(message)}; }
   // Maps an errno value from a file-system call: ENOSPC/EDQUOT -> kNoSpace, EACCES/EPERM/EROFS -> kFatal,
   // everything else -> kRetryable.
   static Status from_errno(int err, std::string_view what);

@@ -138,7 +138,8 @@ std::optional<SealerWorker::Item> SealerWorker::seal(Sealer& sealer, Item item) 
                   options_.no_space_retry.count(), item.job.open_file.string(), item.failures, status.message());
       return item;
     case ErrorKind::kRetryable:
-    case ErrorKind::kFatal: {
+    case ErrorKind::kFatal:
+    case ErrorKind::kAlreadyExists: {
       const std::chrono::milliseconds delay = backoff(item.failures);
       item.not_before = clock_.steady_now() + delay;
       log_->warn("seal failed, retrying in {} ms file={} failures={} kind={} error=\"{}\"", delay.count(),

@@ -175,4 +175,25 @@ class Recovery {
 
 Result<RecoveryPlan> recover_spool(const SpoolLayout& layout) { return Recovery(layout).run(); }
 
+Result<std::vector<SealedPart>> list_sealed_pairs(const SpoolLayout& layout) {
+  Result<std::vector<std::filesystem::path>> files = list_files(layout.sealed_dir());
+  if (!files) return files.status();
+  std::map<std::string, std::pair<PartName, int>> seen;  // by part key: the name, and how many of its two files
+  for (const std::filesystem::path& file : files.value()) {
+    std::optional<SpoolFile> parsed = classify(file);
+    if (!parsed || parsed->role == FileRole::kOpen) continue;  // temp files and foreign names do not parse
+    auto [it, inserted] = seen.try_emplace(parsed->name.part_key(), parsed->name, 0);
+    ++it->second.second;
+  }
+  std::vector<SealedPart> pairs;
+  for (auto& [key, entry] : seen) {
+    std::error_code ec;
+    if (entry.second == 2 && !std::filesystem::exists(layout.open_file(entry.first), ec) && !ec) {
+      pairs.push_back(layout.sealed(entry.first));
+    }
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const SealedPart& a, const SealedPart& b) { return older(a.name, b.name); });
+  return pairs;
+}
+
 }  // namespace mc

@@ -39,4 +39,10 @@ struct RecoveryPlan {
 // Fails only when a directory cannot be read or a file cannot be removed or moved.
 Result<RecoveryPlan> recover_spool(const SpoolLayout& layout);
 
+// While running: the complete pairs in sealed/ whose open file is gone (a pair next to its open file
+// is the sealer's to hand on), oldest first. Reads only: temp files and foreign names are skipped, not
+// touched, since the sealer may be writing next to it. For the uploader, to take back parts its full
+// queue refused.
+Result<std::vector<SealedPart>> list_sealed_pairs(const SpoolLayout& layout);
+
 }  // namespace mc

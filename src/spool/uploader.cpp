@@ -7,11 +7,15 @@
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "common/thread_name.hpp"
+#include "spool/rejected.hpp"
+#include "spool/spool_recovery.hpp"
 #include "spool/stored_marks.hpp"
+#include "spool/uploader_manifest.hpp"
+#include "spool/uploader_rekey.hpp"
 
 namespace mc {
 
-static_assert(static_cast<std::size_t>(ErrorKind::kNoSpace) + 1 == kErrorKinds, "kErrorKindNames follows ErrorKind");
+static_assert(static_cast<std::size_t>(ErrorKind::kAlreadyExists) + 1 == kErrorKinds, "kErrorKindNames follows ErrorKind");
 
 namespace {
 
@@ -29,6 +33,20 @@ bool vanished(const fs::path& path) {
   return !fs::exists(path, ec) && !ec;
 }
 
+// What the manifest vouches for, against the part's key and its bytes' SHA-256.
+Status check_vouched(const SealedPart& part, std::string_view manifest, const std::string& part_sha256) {
+  Result<VouchedPayload> payload = read_vouched_payload(manifest);
+  if (!payload) return payload.status();
+  if (payload->s3_key != part.name.part_key()) {
+    return Status::corrupt("the manifest names another part: payload.s3_key " + payload->s3_key);
+  }
+  if (payload->sha256 != part_sha256) {
+    return Status::corrupt("sha256 mismatch: the manifest vouches for " + payload->sha256 + ", the part's bytes have " +
+                           part_sha256);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind, double unit_random) {
@@ -43,14 +61,17 @@ milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind
   return delay - std::chrono::duration_cast<milliseconds>(delay * fraction);
 }
 
-Uploader::Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, Metrics& metrics, RetryPolicy policy)
+Uploader::Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, Metrics& metrics)
     : store_(store),
+      spool_(std::move(spool)),
       clock_(clock),
       metrics_(metrics),
-      policy_(policy),
+      policy_(options.retry),
+      max_queued_(std::max<std::size_t>(options.max_queued_parts, 1)),
+      reseal_(std::move(options.reseal)),
       log_(make_logger("store")),
-      rng_(policy.seed) {
-  const std::size_t count = std::max<std::size_t>(threads, 1);
+      rng_(options.retry.seed) {
+  const std::size_t count = std::max<std::size_t>(options.threads, 1);
   workers_.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     workers_.emplace_back([this, i](const std::stop_token& stop) {
@@ -64,23 +85,54 @@ Uploader::~Uploader() { stop(); }
 
 void Uploader::enqueue(SealedPart part) {
   std::lock_guard lock(mutex_);
+  static_cast<void>(enqueue_locked(std::move(part)));
+}
+
+bool Uploader::enqueue_locked(SealedPart part) {
   std::string file = part.part_file.string();
-  if (known_.contains(file)) return;
+  if (known_.contains(file)) return true;
   if (stopped_) {
     ++refused_;
     log_->debug("upload refused after stop, left in the spool: key={}", part.name.part_key());
-    return;
+    return false;
   }
-  if (queue_.size() >= kMaxQueuedParts) {
+  if (queue_.size() >= max_queued_) {
     ++refused_;
+    refused_in_sealed_ = true;
+    bump(metrics_.upload_queue_refused);
     if ((refused_ - 1) % kRefusalLogEvery == 0) {
-      log_->error("upload queue full, part left in the spool for the next start: key={} refused_total={} queued={}",
+      log_->error("upload queue full, part left in sealed/ until the queue drains to half: key={} refused_total={} "
+                  "queued={}",
                   part.name.part_key(), refused_, queue_.size());
     }
-    return;
+    return false;
   }
   known_.insert(std::move(file));
   push(Entry{.part = std::move(part), .not_before = clock_.steady_now()});
+  return true;
+}
+
+void Uploader::take_back_refused(std::unique_lock<std::mutex>& lock) {
+  listing_ = true;
+  refused_in_sealed_ = false;
+  lock.unlock();
+  Result<std::vector<SealedPart>> pairs = list_sealed_pairs(spool_);
+  lock.lock();
+  listing_ = false;
+  if (!pairs) {
+    refused_in_sealed_ = true;  // the next part done tries again
+    log_->error("cannot list sealed/ to take back refused parts: {}", pairs.status().message());
+    return;
+  }
+  std::size_t taken = 0;
+  for (SealedPart& part : *pairs) {
+    if (known_.contains(part.part_file.string())) continue;
+    if (!enqueue_locked(std::move(part))) break;  // full again: the refusal set the flag
+    ++taken;
+  }
+  if (taken > 0) {
+    log_->info("took back parts the full queue had left in sealed/: parts={} queued={}", taken, queue_.size());
+  }
 }
 
 bool Uploader::drain(std::chrono::steady_clock::time_point deadline) {
@@ -140,15 +192,22 @@ void Uploader::run(const std::stop_token& stop) {
     queue_.pop_back();
     ++in_flight_;
     lock.unlock();
+    const std::string file = entry.part.part_file.string();
     Failure failure;
     const Outcome outcome = upload(entry, failure);
     lock.lock();
     --in_flight_;
     if (outcome == Outcome::kFailed) {
       reschedule(std::move(entry), failure);
+    } else if (outcome == Outcome::kRekeyed) {
+      known_.erase(file);
+      known_.insert(entry.part.part_file.string());
+      entry.not_before = clock_.steady_now();
+      push(std::move(entry));
     } else {
-      known_.erase(entry.part.part_file.string());
+      known_.erase(file);
     }
+    if (refused_in_sealed_ && !listing_ && !stopped_ && queue_.size() <= max_queued_ / 2) take_back_refused(lock);
     if (idle()) idle_cv_.notify_all();
   }
 }
@@ -157,6 +216,9 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
   const SealedPart& part = entry.part;
   const std::string part_key = part.name.part_key();
   const std::string manifest_key = part.name.manifest_key();
+  // Looked at before the part is read: a seal renames its pair before it removes the open file, so
+  // with the open file gone now, the bytes read below are the last the sealer will write there.
+  const bool open_file_present = !vanished(spool_.open_file(part.name));
 
   // Both files are read before the first PUT, so a part whose manifest is gone is not stored alone.
   Result<std::string> part_bytes = std::string();
@@ -183,11 +245,10 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     return Outcome::kFailed;
   }
 
-  // The sealer fsynced both files: a local store on the same file system links them.
-  const auto put = [&](const std::string& key, const std::string& body, const char* content_type,
-                       const std::filesystem::path& file) -> bool {
-    Result<std::string> sha = sha256_hex(body);
-    Status stored = sha ? store_.put(PutRequest{key, body, content_type, *sha, file}) : sha.status();
+  // The one SHA-256 of each body per try: checked against the manifest, then sent with the PUT.
+  const auto put = [&](const std::string& key, const std::string& body, const std::string& sha256,
+                       const char* content_type, const std::filesystem::path& file) -> bool {
+    Status stored = store_.put(PutRequest{key, body, content_type, sha256, file});
     if (!stored) {
       failure = {key, stored.with_context(store_.describe())};
       return false;
@@ -196,11 +257,37 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     return true;
   };
   if (!entry.part_stored) {
-    if (!put(part_key, *part_bytes, "application/gzip", part.part_file)) return Outcome::kFailed;
+    Result<std::string> sha = sha256_hex(*part_bytes);
+    if (!sha) {
+      failure = {part_key, sha.status()};
+      return Outcome::kFailed;
+    }
+    if (Status vouched = check_vouched(part, *manifest_bytes, *sha); !vouched) {
+      return unvouched(part, vouched, open_file_present, failure);
+    }
+    if (!put(part_key, *part_bytes, *sha, "application/gzip", part.part_file)) {
+      return failure.status.kind() == ErrorKind::kAlreadyExists ? rekey(entry, *manifest_bytes, failure)
+                                                                 : Outcome::kFailed;
+    }
     // A later try only needs the manifest: the part is not sent twice.
     entry.part_stored = true;
   }
-  if (!put(manifest_key, *manifest_bytes, "application/json", part.manifest_file)) return Outcome::kFailed;
+  Result<std::string> manifest_sha = sha256_hex(*manifest_bytes);
+  if (!manifest_sha) {
+    failure = {manifest_key, manifest_sha.status()};
+    return Outcome::kFailed;
+  }
+  if (!put(manifest_key, *manifest_bytes, *manifest_sha, "application/json", part.manifest_file)) {
+    if (failure.status.kind() != ErrorKind::kAlreadyExists) return Outcome::kFailed;
+    // The part under its key is this one (its PUT succeeded), so this part was sealed twice: a crash
+    // after the first seal's pair was stored and before its open file was removed. The manifest there
+    // is the first seal's, for the same bytes (and with the writer's notes, which a second seal by
+    // start-up recovery lacks): it stays, and storing the part again under a new key would only
+    // store its records twice.
+    log_->warn("manifest key already holds a manifest for this part (sealed twice); the stored one is kept: key={} "
+               "error=\"{}\"",
+               manifest_key, failure.status.message());
+  }
 
   bump(metrics_.uploads_ok);
   // The mark first: once the files are gone, it is all that keeps a later part from this key.
@@ -228,6 +315,53 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
   return Outcome::kUploaded;
 }
 
+Uploader::Outcome Uploader::unvouched(const SealedPart& part, const Status& why, bool open_file_present,
+                                      Failure& failure) {
+  bump(metrics_.upload_sha256_mismatches);
+  const std::string part_key = part.name.part_key();
+  if (open_file_present) {
+    // The open file still holds the records: sealing it again writes a part its manifest vouches for.
+    const std::filesystem::path open_file = spool_.open_file(part.name);
+    log_->error("SEALED PART DOES NOT MATCH ITS MANIFEST, not uploaded; sealing its open file again: key={} file={} "
+                "error=\"{}\"",
+                part_key, open_file.string(), why.message());
+    if (reseal_) reseal_(open_file);
+    failure = {part_key, why, false};
+    return Outcome::kFailed;
+  }
+  Result<std::filesystem::path> part_to = move_to_rejected(spool_, part.part_file);
+  Result<std::filesystem::path> manifest_to =
+      part_to ? move_to_rejected(spool_, part.manifest_file) : Result<std::filesystem::path>(part_to.status());
+  if (!manifest_to) {
+    failure = {part_key, manifest_to.status().with_context("move a part that does not match its manifest to rejected/")};
+    return Outcome::kFailed;
+  }
+  bump(metrics_.parts_rejected);
+  log_->error("SEALED PART DOES NOT MATCH ITS MANIFEST, not uploaded; no open file to seal it from, moved to "
+              "rejected/ with its manifest: key={} part={} manifest={} error=\"{}\"",
+              part_key, part_to->string(), manifest_to->string(), why.message());
+  return Outcome::kRejected;
+}
+
+Uploader::Outcome Uploader::rekey(Entry& entry, std::string_view manifest, Failure& failure) {
+  bump(metrics_.store_key_conflicts);
+  const std::string taken_key = failure.key;
+  Result<SealedPart> moved = move_to_free_epoch(spool_, entry.part, manifest);
+  if (!moved) {
+    log_->error("KEY HOLDS A DIFFERENT OBJECT, not overwritten; the pair could not be moved to a free epoch_ms and is "
+                "retried: key={} error=\"{}\" move_error=\"{}\"",
+                taken_key, failure.status.message(), moved.status().message());
+    failure.status = moved.status();
+    return Outcome::kFailed;
+  }
+  log_->error("KEY HOLDS A DIFFERENT OBJECT, not overwritten; both are kept, this part is stored under a new "
+              "epoch_ms: key={} new_part_key={} error=\"{}\"",
+              taken_key, moved->name.part_key(), failure.status.message());
+  entry.part = std::move(moved).value();
+  entry.part_stored = false;
+  return Outcome::kRekeyed;
+}
+
 void Uploader::reschedule(Entry entry, const Failure& failure) {
   ++entry.failures;
   const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -236,8 +370,10 @@ void Uploader::reschedule(Entry entry, const Failure& failure) {
   log_failure(entry, failure, delay);
   push(std::move(entry));
   // Last, so an observer that sees the count also sees the part queued again.
-  bump(metrics_.store_errors_by_class[static_cast<std::size_t>(failure.status.kind())]);
-  bump(metrics_.upload_failures);
+  if (failure.store_error) {
+    bump(metrics_.store_errors_by_class[static_cast<std::size_t>(failure.status.kind())]);
+    bump(metrics_.upload_failures);
+  }
 }
 
 void Uploader::log_failure(Entry& entry, const Failure& failure, milliseconds delay) {

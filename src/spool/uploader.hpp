@@ -2,6 +2,15 @@
 // Moves sealed parts from the spool to the object store: PUT the part, then PUT its manifest, and
 // only when both succeeded delete the part file, then the manifest file (spool_layout.hpp).
 //
+// Only what the manifest vouches for leaves: the part's bytes are hashed once per try, and that
+// SHA-256 is compared with the manifest's payload.sha256 before the PUT and then sent with it
+// (store/object_store.hpp). A part that does not match is never stored: when its open file is still in
+// open/ it is sealed again (UploaderOptions::reseal) and the pair retried, otherwise the pair moves to
+// rejected/. A part key that holds a different object in the store (the store never overwrites) moves
+// the pair to a free epoch_ms (uploader_rekey.hpp), and it is stored there, beside the other object. A
+// manifest key that holds another manifest while the part key holds this part means the part was sealed
+// twice: the stored manifest is kept.
+//
 // Failures are retried forever: a few quick tries with exponential backoff (the seed's "3 retries"),
 // then the same doubling capped at RetryPolicy::max_delay. A part that failed goes back into the
 // queue with a "not before" time, so the parts behind it keep moving. Until both PUTs succeeded the
@@ -11,11 +20,14 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -33,7 +45,8 @@ class logger;
 namespace mc {
 
 // Parts waiting for upload, including those waiting out a backoff. Only paths are held, so the
-// bound is about memory, not data: a refused part stays in the spool for the next start's scan.
+// bound is about memory, not data: a refused part stays in sealed/, and once the queue has drained to
+// half the bound the uploader lists sealed/ and takes back what it refused.
 inline constexpr std::size_t kMaxQueuedParts = 100000;
 
 struct RetryPolicy {
@@ -48,17 +61,26 @@ struct RetryPolicy {
 // `kind`; `unit_random` in [0, 1) picks the jitter.
 std::chrono::milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind, double unit_random);
 
+struct UploaderOptions {
+  std::size_t threads = 1;  // at least one
+  RetryPolicy retry;
+  std::size_t max_queued_parts = kMaxQueuedParts;
+  // Asked to seal this open file again: its sealed part does not match its manifest. Called on an
+  // uploader thread, so it must only queue the work; the pair is retried after its backoff.
+  std::function<void(const std::filesystem::path& open_file)> reseal;
+};
+
 class Uploader {
  public:
-  // Starts `threads` workers (at least one). store, clock and metrics must outlive the uploader.
-  Uploader(ObjectStore& store, std::size_t threads, const Clock& clock, Metrics& metrics, RetryPolicy policy);
+  // Starts the workers. store, clock and metrics must outlive the uploader.
+  Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, Metrics& metrics);
   ~Uploader();  // stop()
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
 
   // Queues a part for upload now. A part already queued or in flight is ignored (start-up recovery
-  // and the sealer may both report it). Refused after stop() or beyond kMaxQueuedParts: counted,
-  // logged, and left in the spool.
+  // and the sealer may both report it). Refused after stop() or beyond max_queued_parts: counted,
+  // logged, and left in the spool; a part refused for the bound is taken back as the queue drains.
   void enqueue(SealedPart part);
 
   // Waits until nothing is queued or in flight, or until the deadline on the clock's steady time.
@@ -86,25 +108,43 @@ class Uploader {
       return a.not_before != b.not_before ? a.not_before > b.not_before : a.sequence > b.sequence;
     }
   };
-  enum class Outcome { kUploaded, kVanished, kFailed };
+  enum class Outcome {
+    kUploaded,
+    kVanished,  // its files are gone
+    kRejected,  // the part does not match its manifest: moved to rejected/
+    kRekeyed,   // its key holds a different object: the pair has a new name, upload it now
+    kFailed,    // try again after the backoff
+  };
   struct Failure {
     std::string key;  // the object (or, for a spool read, the part) the failed step was about
     Status status;
+    bool store_error = true;  // counted in upload_failures; false while a part waits to be sealed again
   };
 
+  bool enqueue_locked(SealedPart part);
   void push(Entry entry);
+  // Under the lock, which it releases while it lists sealed/: queues the pairs refused earlier.
+  void take_back_refused(std::unique_lock<std::mutex>& lock);
   void run(const std::stop_token& stop);
   // Runs without the lock: reads the files, PUTs what is left, deletes the files.
   Outcome upload(Entry& entry, Failure& failure);
+  // The part's bytes do not match what its manifest vouches for (`why`).
+  Outcome unvouched(const SealedPart& part, const Status& why, bool open_file_present, Failure& failure);
+  // A different object holds `failure.key`: moves the pair to a free name.
+  Outcome rekey(Entry& entry, std::string_view manifest, Failure& failure);
   // Under the lock: counts the failure, logs it and queues the part again after its backoff.
   void reschedule(Entry entry, const Failure& failure);
   void log_failure(Entry& entry, const Failure& failure, std::chrono::milliseconds delay);
-  bool idle() const { return queue_.empty() && in_flight_ == 0; }
+  // A listing of sealed/ counts as work: it may queue the parts the bound refused.
+  bool idle() const { return queue_.empty() && in_flight_ == 0 && !listing_; }
 
   ObjectStore& store_;
+  const SpoolLayout spool_;
   const Clock& clock_;
   Metrics& metrics_;
   const RetryPolicy policy_;
+  const std::size_t max_queued_;
+  const std::function<void(const std::filesystem::path&)> reseal_;
   std::shared_ptr<spdlog::logger> log_;
 
   std::mutex marks_mutex_;  // serialises raising stored marks (two workers may finish parts of one writer)
@@ -117,6 +157,8 @@ class Uploader {
   std::uint64_t next_sequence_ = 0;
   std::uint64_t generation_ = 0;  // bumped on every push so a waiting worker re-reads the queue's head
   std::uint64_t refused_ = 0;
+  bool refused_in_sealed_ = false;  // the bound refused a part since sealed/ was last listed
+  bool listing_ = false;            // a worker is listing sealed/
   bool stopped_ = false;
   std::mt19937_64 rng_;
 

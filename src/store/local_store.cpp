@@ -4,17 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <climits>
-#include <cstdint>
+#include <optional>
 #include <cstdlib>
 #include <string>
 #include <system_error>
 
 #include "common/file_util.hpp"
 #include "common/unique_fd.hpp"
-#include "common/sha256.hpp"
 
 namespace mc {
 namespace {
@@ -27,9 +25,6 @@ constexpr std::string_view kTempTemplate = "-XXXXXX";
 // may belong to another collector sharing the directory.
 constexpr auto kStaleIncomingAge = std::chrono::hours(1);
 constexpr std::size_t kMaxSegment = NAME_MAX - kTempTemplate.size();
-// Taken link names in a row before a put writes the bytes instead: only a crash's leftovers from a
-// process with the same pid can hold them.
-constexpr int kMaxLinkNameTries = 100;
 
 // Creates each missing directory between root and the key's file, fsyncing the parent of every
 // directory it creates so the new entry is durable before the object is renamed into it.
@@ -52,9 +47,13 @@ Status create_key_directories(const fs::path& root, std::string_view key) {
   return Status::ok();
 }
 
-// Writes the body to a fresh temporary file in the incoming directory and renames it over target,
-// so a reader listing the store never sees a temporary file, even after a crash.
-Status write_then_rename(const fs::path& incoming, const fs::path& target, std::string_view body) {
+// How a put gave its object the key's name.
+enum class Placed { kNew, kNameTaken };
+
+// Writes the body to a fresh temporary file in the incoming directory, fsyncs it and links it under
+// target: link(2), unlike rename(2), refuses a name that exists, so an object in place is never
+// replaced. A reader listing the store never sees a temporary file, even after a crash.
+Result<Placed> write_then_link(const fs::path& incoming, const fs::path& target, std::string_view body) {
   std::error_code ec;
   fs::create_directories(incoming, ec);
   if (ec) return Status::from_errno(ec.value(), "create directory " + incoming.string());
@@ -68,33 +67,41 @@ Status write_then_rename(const fs::path& incoming, const fs::path& target, std::
   if (written) written = write_all(fd.get(), body, temp);
   if (written && ::fsync(fd.get()) != 0) written = Status::from_errno(errno, "fsync " + temp);
   if (written) written = fd.close(temp);
-  if (written) written = rename_durable(temp, target);
-  if (!written) ::unlink(temp.c_str());  // best effort: the error being returned is the one that matters
-  return written;
+  Placed placed = Placed::kNew;
+  if (written && ::link(temp.c_str(), target.c_str()) != 0) {
+    if (errno == EEXIST) {
+      placed = Placed::kNameTaken;
+    } else {
+      written = Status::from_errno(errno, "link " + temp + " to " + target.string());
+    }
+  }
+  ::unlink(temp.c_str());  // the object has its own name now, or the put failed; best effort either way
+  if (!written) return written;
+  return placed;
 }
 
-// Links source (a durable file holding the object's bytes) under a temporary name and renames that
-// over target: no bytes written, no data fsync, no new inode. False when the link is refused (another
+// Links source (a durable file holding the object's bytes) under target: no bytes written, no data
+// fsync, no new inode. nullopt when the link is refused for another reason than a taken name (another
 // file system, a file system without hard links, the file gone): the caller writes the bytes instead.
-// next_link numbers the temporary names. They are not reserved with mkstemp: that created and
-// deleted an inode per object, two a part, and ext4's inode allocator slows down with every recent
-// deletion (1,000 symbols seal 200 parts a second). link() refuses a name that exists, so a name
-// another process holds only costs the next number.
-bool link_then_rename(const fs::path& incoming, const fs::path& source, const fs::path& target,
-                      std::atomic<std::uint64_t>& next_link, Status& result) {
+std::optional<Placed> link_source(const fs::path& source, const fs::path& target) {
+  if (::link(source.c_str(), target.c_str()) == 0) return Placed::kNew;
+  if (errno == EEXIST) return Placed::kNameTaken;
+  return std::nullopt;
+}
+
+// The object already under target against the one being put: the same bytes mean it is stored (a
+// retried put whose first try was not confirmed); a mismatch in length is found without reading.
+Status compare_existing(const fs::path& target, std::string_view body) {
   std::error_code ec;
-  fs::create_directories(incoming, ec);
-  if (ec) return false;
-  const std::string prefix = (incoming / "link-").string() + std::to_string(::getpid()) + "-";
-  std::string temp;
-  for (int tries = 0;; ++tries) {
-    temp = prefix + std::to_string(next_link.fetch_add(1, std::memory_order_relaxed));
-    if (::link(source.c_str(), temp.c_str()) == 0) break;
-    if (errno != EEXIST || tries == kMaxLinkNameTries) return false;
+  const std::uintmax_t size = fs::file_size(target, ec);
+  if (ec) return Status::from_errno(ec.value(), "stat " + target.string());
+  if (size == body.size()) {
+    const Result<std::string> existing = read_file(target);
+    if (!existing) return existing.status();
+    if (*existing == body) return Status::ok();
   }
-  result = rename_durable(temp, target);
-  if (!result) ::unlink(temp.c_str());
-  return true;
+  return Status::already_exists("a different object holds the key (" + std::to_string(size) + " bytes stored, " +
+                                std::to_string(body.size()) + " bytes put)");
 }
 
 // Best effort: a file that cannot be removed now is tried again at the next start.
@@ -141,24 +148,18 @@ LocalStore::LocalStore(const fs::path& root) {
 
 Status LocalStore::put(const PutRequest& request) {
   if (Status valid = validate_object_key(request.key); !valid) return valid;
-  if (!request.sha256_hex.empty()) {
-    const Result<std::string> actual = sha256_hex(request.body);
-    if (!actual) return actual.status().with_context("put " + request.key);
-    if (*actual != request.sha256_hex) {
-      return Status::corrupt("sha256 mismatch for " + request.key + ": expected " + request.sha256_hex + ", body has " +
-                             *actual);
-    }
+  const std::string context = "put " + request.key;
+  if (Status created = create_key_directories(root_, request.key); !created) return created.with_context(context);
+  const fs::path target = path_of(request.key);
+  std::optional<Placed> placed;
+  if (!request.source_file.empty()) placed = link_source(request.source_file, target);
+  if (!placed) {
+    Result<Placed> written = write_then_link(root_ / kIncomingDir, target, request.body);
+    if (!written) return written.status().with_context(context);
+    placed = *written;
   }
-  if (Status created = create_key_directories(root_, request.key); !created) {
-    return created.with_context("put " + request.key);
-  }
-  if (!request.source_file.empty()) {
-    Status linked = Status::ok();
-    if (link_then_rename(root_ / kIncomingDir, request.source_file, path_of(request.key), next_link_, linked)) {
-      return linked.with_context("put " + request.key);
-    }
-  }
-  return write_then_rename(root_ / kIncomingDir, path_of(request.key), request.body).with_context("put " + request.key);
+  if (*placed == Placed::kNameTaken) return compare_existing(target, request.body).with_context(context);
+  return fsync_directory(target.parent_path()).with_context(context);
 }
 
 std::string LocalStore::describe() const { return "local:" + root_.string(); }

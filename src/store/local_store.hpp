@@ -1,11 +1,11 @@
 #pragma once
 // The embedded object store: a directory that mirrors the bucket's keys (LOCAL_STORE_DIR).
-// A put writes the body to ".incoming/put-XXXXXX" under the root, fsyncs it, renames it over the key
-// and fsyncs the directory, so a reader sees either no object or the whole object.
+// A put links the part's durable spool file under the key, or writes the body to
+// ".incoming/put-XXXXXX" under the root, fsyncs it and links that; then it fsyncs the directory, so a
+// reader sees either no object or the whole object. link(2) refuses a name that exists: an object is
+// never replaced. An identical one (same bytes) counts as stored, a different one is kAlreadyExists.
 // Directories a put creates are fsynced into their parents, so a stored object survives a power loss.
 
-#include <atomic>
-#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,8 +30,8 @@ class LocalStore final : public ObjectStore {
   // than an hour ago are removed.
   explicit LocalStore(const std::filesystem::path& root);
 
-  // kCorrupt when request.sha256_hex is set and does not match the body; kNoSpace on a full disk;
-  // kFatal for a bad key, permission denied or a read-only file system; kRetryable otherwise.
+  // kAlreadyExists when a different object holds the key; kNoSpace on a full disk; kFatal for a bad
+  // key, permission denied or a read-only file system; kRetryable otherwise.
   Status put(const PutRequest& request) override;
   std::string describe() const override;  // "local:<absolute root>"
 
@@ -41,7 +41,6 @@ class LocalStore final : public ObjectStore {
 
  private:
   std::filesystem::path root_;
-  std::atomic<std::uint64_t> next_link_{0};  // numbers the temporary names of linked puts
 };
 
 }  // namespace mc

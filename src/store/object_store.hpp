@@ -1,7 +1,9 @@
 #pragma once
 // Where sealed parts and manifests end up. Implementations: the local directory (the embedded
 // default) and S3. A put either stores the whole object under the key or fails; it never leaves a
-// partial object visible under the key.
+// partial object visible under the key, and it never replaces an object already there (every key is
+// written once): an identical object (same bytes) counts as stored, a different one is
+// kAlreadyExists and stays as it is.
 
 #include <filesystem>
 #include <string>
@@ -15,7 +17,10 @@ struct PutRequest {
   std::string key;            // the full object key, prefix included: "raw/exchange=binance/..."
   std::string_view body;      // the object's bytes; must outlive the call
   std::string content_type;   // "application/gzip" or "application/json"
-  std::string sha256_hex;     // SHA-256 of body, lower-case hex (stores may verify or send it)
+  // SHA-256 of body, lower-case hex. The caller hashed the body once (the uploader, to check it against
+  // the manifest): stores never hash the body again. S3 requires it (x-amz-content-sha256 and
+  // x-amz-checksum-sha256, which S3 checks the body against); the local store does not read it.
+  std::string sha256_hex;
   // A durable file (written and fsynced) that holds exactly body, or empty. A store on the same
   // file system may link it instead of writing and fsyncing the bytes again.
   std::filesystem::path source_file;
@@ -24,7 +29,8 @@ struct PutRequest {
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
-  // kRetryable: try again later; kFatal: retrying will not help (permissions, configuration).
+  // kRetryable: try again later; kFatal: retrying will not help (permissions, configuration);
+  // kAlreadyExists: a different object holds the key (the caller picks another key).
   virtual Status put(const PutRequest& request) = 0;
   // A short description for logs: "local:/var/lib/mc/store" or "s3://bucket".
   virtual std::string describe() const = 0;

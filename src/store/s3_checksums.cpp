@@ -1,7 +1,5 @@
 #include "store/s3_checksums.hpp"
 
-#include <openssl/evp.h>
-
 #include "common/base64.hpp"
 
 namespace mc {
@@ -15,17 +13,6 @@ int hex_value(char c) {
 }
 
 }  // namespace
-
-Result<std::string> content_md5_base64(std::string_view body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(body.data(), body.size(), digest, &length, EVP_md5(), nullptr) != 1) {
-    return Status::fatal("md5: OpenSSL refused to hash (is MD5 disabled by a FIPS policy?)");
-  }
-  std::string out;
-  base64_append(std::string_view(reinterpret_cast<const char*>(digest), length), out);
-  return out;
-}
 
 Result<std::string> sha256_base64_from_hex(std::string_view sha256_hex) {
   if (sha256_hex.size() != 64) return Status::corrupt("sha256 is not 64 hex digits: " + std::string(sha256_hex));

@@ -30,6 +30,9 @@ constexpr std::array kCodeRules = {
     CodeRule{"InvalidDigest", S3Action::kRetry},
     CodeRule{"XAmzContentSHA256Mismatch", S3Action::kRetry},
     CodeRule{"IncompleteBody", S3Action::kRetry},
+    // Another conditional write of the same key was in progress; the next try learns which one won.
+    CodeRule{"ConditionalRequestConflict", S3Action::kRetry},
+    CodeRule{"PreconditionFailed", S3Action::kKeyTaken},
 };
 
 std::string fix_for(std::string_view code, long http_status, std::string_view bucket, std::string_view prefix,
@@ -72,6 +75,7 @@ const char* to_string(S3Action action) {
     case S3Action::kRefreshCredentials: return "refresh-credentials";
     case S3Action::kResign: return "resign";
     case S3Action::kOperatorFix: return "operator-fix";
+    case S3Action::kKeyTaken: return "key-taken";
   }
   return "unknown";
 }

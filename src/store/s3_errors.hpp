@@ -14,6 +14,7 @@ enum class S3Action {
   kRefreshCredentials,  // ExpiredToken and kin: fetch new credentials, then try again
   kResign,              // RequestTimeTooSkewed: correct the signing clock from the server's Date, try again
   kOperatorFix,         // permissions, keys, bucket, region: nothing changes until an operator acts
+  kKeyTaken,            // 412 PreconditionFailed to If-None-Match: *: an object already holds the key
 };
 
 struct S3Verdict {

@@ -11,10 +11,6 @@ namespace mc {
 
 namespace {
 
-// Hex SHA-256 of the empty body every GET sends.
-constexpr std::string_view kEmptyPayloadSha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-
 Result<ObjectEntry> parse_contents(std::string_view contents) {
   ObjectEntry entry;
   std::optional<std::string> key = xml_element_text(contents, "Key");
@@ -64,6 +60,7 @@ Result<HttpResponse> S3Reader::exchange(S3Call call, const std::string& context)
     case S3Action::kResign:
     case S3Action::kRefreshCredentials:
     case S3Action::kRetry:
+    case S3Action::kKeyTaken:  // reads carry no condition: S3 does not answer 412 to them
       return Status::retryable(what);
   }
   return Status::retryable(what);

@@ -26,6 +26,10 @@ class logger;
 
 namespace mc {
 
+// The SHA-256 of an empty payload, for requests without a body (GET, HEAD).
+inline constexpr std::string_view kEmptyPayloadSha256 =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 struct S3Call {
   std::string method;  // "PUT", "GET"
   S3ObjectAddress address;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <utility>
 
 #include "common/log.hpp"
@@ -63,16 +64,10 @@ Status S3Store::put(const PutRequest& request) {
 Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
   const std::string context = "s3 put " + request.key;
   if (Status valid = validate_object_key(request.key); !valid) return valid.with_context(context);
-  // The spool's copy is checked against its manifest before it leaves: a part damaged on the local
-  // disk must not become a stored object with a matching checksum.
-  Result<std::string> actual_sha = sha256_hex(request.body);
-  if (!actual_sha) return actual_sha.status().with_context(context);
-  if (!request.sha256_hex.empty() && *actual_sha != request.sha256_hex) {
-    return Status::corrupt(context + ": sha256 mismatch: expected " + request.sha256_hex + ", body has " + *actual_sha);
-  }
-  Result<std::string> md5 = content_md5_base64(request.body);
-  if (!md5) return md5.status().with_context(context);
-  Result<std::string> checksum = sha256_base64_from_hex(*actual_sha);
+  // The caller's SHA-256 is sent, not recomputed: S3 checks the body against both headers, so a body
+  // that does not match it is refused, never stored under another checksum. It is the only hash of
+  // the body a PUT costs (no Content-MD5: the two SHA-256 headers already cover the bytes).
+  Result<std::string> checksum = sha256_base64_from_hex(request.sha256_hex);
   if (!checksum) return checksum.status().with_context(context);
   Result<S3ObjectAddress> address = address_object(options_.location, request.key);
   if (!address) return address.status().with_context(context);
@@ -80,12 +75,13 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
   S3Call call{.method = "PUT",
               .address = std::move(*address),
               .body = request.body,
-              .payload_sha256_hex = *actual_sha,
+              .payload_sha256_hex = request.sha256_hex,
               .timeout = options_.request_timeout};
   call.headers = {
-      {"content-md5", std::move(*md5)},
       {"content-type", request.content_type.empty() ? "application/octet-stream" : request.content_type},
-      {"x-amz-checksum-sha256", std::move(*checksum)},
+      // Every key is written once: S3 refuses the PUT (412) when an object already holds the key.
+      {"if-none-match", "*"},
+      {"x-amz-checksum-sha256", *checksum},
       {"x-amz-sdk-checksum-algorithm", "SHA256"},
       {"x-amz-server-side-encryption", options_.sse},
   };
@@ -99,6 +95,8 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
   switch (answer->verdict.action) {
     case S3Action::kStored:
       return Status::ok();
+    case S3Action::kKeyTaken:
+      return compare_existing(client, request, *checksum);
     case S3Action::kOperatorFix:
       log_refusal(request.key, answer->verdict);
       return Status::fatal(what + "; fix: " + answer->verdict.fix);
@@ -106,6 +104,57 @@ Status S3Store::put_with(HttpClient& client, const PutRequest& request) {
     case S3Action::kRefreshCredentials:
     case S3Action::kRetry:
       return Status::retryable(what);
+  }
+  return Status::retryable(what);
+}
+
+Status S3Store::compare_existing(HttpClient& client, const PutRequest& request, const std::string& checksum) {
+  const std::string context = "s3 put " + request.key + ": the key is taken; reading the object there";
+  Result<S3ObjectAddress> address = address_object(options_.location, request.key);
+  if (!address) return address.status().with_context(context);
+  // HEAD first: S3 returns the stored checksum without the body when the PUT carried one (ours do).
+  S3Call head{.method = "HEAD",
+              .address = *address,
+              .headers = {{"x-amz-checksum-mode", "ENABLED"}},
+              .payload_sha256_hex = std::string(kEmptyPayloadSha256),
+              .timeout = options_.request_timeout};
+  Result<HttpResponse> headed = read_existing(client, head, request.key, context);
+  if (!headed) return headed.status();
+  std::optional<std::string> existing = headed->header("x-amz-checksum-sha256");
+  // Absent (stored without one) or composite ("...-3", multipart): hash the object's bytes instead.
+  if (!existing || existing->find('-') != std::string::npos) {
+    S3Call get{.method = "GET",
+               .address = std::move(*address),
+               .payload_sha256_hex = std::string(kEmptyPayloadSha256),
+               .timeout = options_.request_timeout};
+    Result<HttpResponse> got = read_existing(client, get, request.key, context);
+    if (!got) return got.status();
+    Result<std::string> sha = sha256_hex(got->body);
+    if (!sha) return sha.status().with_context(context);
+    Result<std::string> base64 = sha256_base64_from_hex(*sha);
+    if (!base64) return base64.status().with_context(context);
+    existing = *base64;
+  }
+  if (*existing == checksum) {
+    log_->info("already stored: an identical object holds the key key={} sha256={}", request.key, request.sha256_hex);
+    return Status::ok();
+  }
+  return Status::already_exists("s3 put " + request.key + ": a different object holds the key (its x-amz-checksum-sha256 " +
+                                *existing + ", ours " + checksum + ")");
+}
+
+Result<HttpResponse> S3Store::read_existing(HttpClient& client, const S3Call& call, const std::string& key,
+                                            const std::string& context) {
+  Result<S3Answer> answer = signer_.send(client, call, context);
+  if (!answer) return answer.status();
+  const std::string what = context + ": " + call.method + " " + describe_s3_answer(*answer);
+  if (answer->verdict.action == S3Action::kStored) return std::move(answer->response);
+  // Gone again (a lifecycle rule, an operator): the next try PUTs again.
+  if (answer->response.status == 404) return Status::retryable(what);
+  // Without s3:GetObject the collector cannot tell a retried PUT of its own from another object.
+  if (answer->verdict.action == S3Action::kOperatorFix) {
+    log_refusal(key, answer->verdict);
+    return Status::fatal(what + "; fix: " + answer->verdict.fix);
   }
   return Status::retryable(what);
 }

@@ -1,8 +1,13 @@
 #pragma once
-// The S3 object store: PutObject signed with SigV4, with server-side encryption and integrity headers S3
-// verifies (x-amz-content-sha256, Content-MD5, x-amz-checksum-sha256). One put is one PUT, plus at most
-// one immediate re-send when the answer says the signing clock is skewed or the credentials expired
-// (store/s3_signer.hpp); every other failure goes back to the uploader, whose retry policy owns the waiting.
+// The S3 object store: PutObject signed with SigV4, with server-side encryption, integrity headers S3
+// verifies (x-amz-content-sha256 and x-amz-checksum-sha256, both from the caller's one SHA-256 of the
+// body) and If-None-Match: *, so an object is never replaced. One put is one PUT, plus at most one
+// immediate re-send when the answer says the signing clock is skewed or the credentials expired
+// (store/s3_signer.hpp); every other failure goes back to the uploader, whose retry policy owns the
+// waiting. When S3 answers 412 (the key is taken), a HEAD
+// with x-amz-checksum-mode: ENABLED (or a GET when the object has no SHA-256 checksum) tells whether the
+// object there is this one (a retried PUT whose answer was lost: stored) or another (kAlreadyExists).
+// Both need s3:GetObject on the collector's prefix.
 
 #include <chrono>
 #include <map>
@@ -41,9 +46,9 @@ class S3Store final : public ObjectStore {
   S3Store(S3StoreOptions options, CredentialsSource& credentials, HttpClientFactory make_client, const Clock& clock);
   ~S3Store() override;
 
-  // kCorrupt when the body does not match request.sha256_hex; kRetryable for throttling, server and
+  // kAlreadyExists when a different object holds the key; kRetryable for throttling, server and
   // transport errors; kFatal when an operator must act (permissions, keys, bucket, region), with the
-  // cause and the fix in the message.
+  // cause and the fix in the message; kCorrupt when request.sha256_hex is not a hex SHA-256.
   Status put(const PutRequest& request) override;
   std::string describe() const override;  // "s3://bucket (region r[, endpoint e])"
 
@@ -52,6 +57,10 @@ class S3Store final : public ObjectStore {
 
  private:
   Status put_with(HttpClient& client, const PutRequest& request);
+  // After a 412: ok when the object under the key has our checksum (base64), else kAlreadyExists.
+  Status compare_existing(HttpClient& client, const PutRequest& request, const std::string& checksum);
+  Result<HttpResponse> read_existing(HttpClient& client, const S3Call& call, const std::string& key,
+                                     const std::string& context);
   std::unique_ptr<HttpClient> acquire_client();
   void release_client(std::unique_ptr<HttpClient> client);
   void log_refusal(const std::string& key, const S3Verdict& verdict);

@@ -244,10 +244,10 @@ class TerraformStaticTest(unittest.TestCase):
         bucket_arn = "${%s.arn}" % self.bucket_ref()
         for st in statements:
             self.assertEqual(st.get("effect"), "Deny", "the bucket policy only denies: %s" % st.get("sid"))
-            self.assertEqual(st["principals"], [{"type": "*", "identifiers": ["*"]}])
+            if st.get("sid") != "DenyCollectorPutWithoutIfNoneMatch":
+                self.assertEqual(st["principals"], [{"type": "*", "identifiers": ["*"]}])
 
-        def conditions(st):
-            return {(c["test"], c["variable"], tuple(c["values"])) for c in st.get("condition", [])}
+        conditions = self.conditions
 
         tls = [st for st in statements if ("Bool", "aws:SecureTransport", ("false",)) in conditions(st)]
         self.assertEqual(len(tls), 1, "one statement denying aws:SecureTransport=false")
@@ -263,6 +263,39 @@ class TerraformStaticTest(unittest.TestCase):
             self.assertEqual(st["actions"], ["s3:PutObject"])
             self.assertEqual(st["resources"], [bucket_arn + "/*"])
             self.assertEqual(len(st["condition"]), 1, "a second condition would narrow the deny")
+
+    @staticmethod
+    def conditions(st):
+        return {(c["test"], c["variable"], tuple(c["values"])) for c in st.get("condition", [])}
+
+    def test_bucket_policy_denies_the_collector_any_put_without_if_none_match(self):
+        _, policy = self.only("resource", "aws_s3_bucket_policy")
+        _, doc = self.policy_doc(policy["policy"])
+        bucket_arn = "${%s.arn}" % self.bucket_ref()
+        denies = [st for st in doc["statement"] if ("Null", "s3:if-none-match", ("true",)) in self.conditions(st)]
+        self.assertEqual(len(denies), 1, "one statement denying PutObject without If-None-Match")
+        st = denies[0]
+        self.assertEqual(st.get("effect"), "Deny")
+        self.assertEqual(st["actions"], ["s3:PutObject"])
+        self.assertEqual(st["resources"], [bucket_arn + "/*"])
+        self.assertEqual(len(st["condition"]), 1, "a second condition would narrow the deny")
+        role_name, _ = self.collector_role()
+        self.assertEqual([{**p, "identifiers": [norm(i) for i in p["identifiers"]]} for p in st["principals"]],
+                         [{"type": "AWS", "identifiers": ["${aws_iam_role.%s.arn}" % role_name]}])
+
+    def test_object_lock_is_an_optional_governance_retention_off_by_default(self):
+        variable = self.variable("object_lock_days")
+        self.assertEqual(variable.get("default"), 0)
+        self.assertIn("var.object_lock_days", variable["validation"][0]["condition"])
+        _, lock = self.only("resource", "aws_s3_bucket_object_lock_configuration")
+        self.assert_bucket_attached(lock, "object lock")
+        self.assertEqual(norm(lock["count"]), "${var.object_lock_days>0?1:0}")
+        retention = lock["rule"][0]["default_retention"][0]
+        self.assertEqual(retention["mode"], "GOVERNANCE")
+        self.assertEqual(retention["days"], "${var.object_lock_days}")
+        self.assertNotIn("years", retention)
+        _, bucket = self.only("resource", "aws_s3_bucket")
+        self.assertNotIn("object_lock_enabled", bucket, "set on the bucket it would replace an existing one")
 
     # --- IAM -----------------------------------------------------------------------------------
 
@@ -284,7 +317,7 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(st["actions"], ["sts:AssumeRole"])
         self.assertEqual(st["principals"], [{"type": "Service", "identifiers": ["ec2.amazonaws.com"]}])
 
-    def test_collector_role_has_exactly_put_object_on_raw(self):
+    def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
         role_name, role = self.collector_role()
         for attr in ("managed_policy_arns", "inline_policy"):
             self.assertNotIn(attr, role, "all of the collector role's permissions are in one aws_iam_role_policy")
@@ -300,13 +333,14 @@ class TerraformStaticTest(unittest.TestCase):
                          % [(t, n) for t, n, _ in attached])
         self.assertEqual(attached[0][0], "aws_iam_role_policy", "the collector's policy is inline, nothing attached")
         _, doc = self.policy_doc(attached[0][2]["policy"])
-        self.assertEqual(len(doc["statement"]), 1, "exactly one statement")
-        st = doc["statement"][0]
-        self.assertEqual(st.get("effect", "Allow"), "Allow")
-        self.assertEqual(st["actions"], ["s3:PutObject"])
-        self.assertEqual([self.resolve(norm(r)) for r in st["resources"]], ["${%s.arn}/raw/*" % self.bucket_ref()])
-        for loosening in ("not_actions", "not_resources", "not_principals", "principals", "condition"):
-            self.assertNotIn(loosening, st)
+        # PutObject to add objects; GetObject only to compare an object whose key a PUT found taken.
+        self.assertEqual(sorted(st["actions"][0] for st in doc["statement"]), ["s3:GetObject", "s3:PutObject"])
+        for st in doc["statement"]:
+            self.assertEqual(st.get("effect", "Allow"), "Allow")
+            self.assertEqual(len(st["actions"]), 1)
+            self.assertEqual([self.resolve(norm(r)) for r in st["resources"]], ["${%s.arn}/raw/*" % self.bucket_ref()])
+            for loosening in ("not_actions", "not_resources", "not_principals", "principals", "condition"):
+                self.assertNotIn(loosening, st)
         self.assertNotIn("source_policy_documents", doc)
         self.assertNotIn("override_policy_documents", doc)
 
@@ -449,7 +483,7 @@ class TerraformStaticTest(unittest.TestCase):
             self.assertTrue(bodies[0].get("description"), "variable %s needs a description" % name)
             self.assertIn("type", bodies[0], "variable %s needs a type" % name)
         for name in ("bucket_name", "region", "instance_count", "subnet_ids", "package_url", "symbols",
-                     "glacier_transition_days", "noncurrent_version_expiration_days"):
+                     "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days"):
             validation = self.variable(name).get("validation", [])
             self.assertTrue(validation, "variable %s needs a validation" % name)
             self.assertIn("var.%s" % name, validation[0]["condition"])

@@ -4,8 +4,8 @@ run under MC_MOTO_PYTHON (the pyenv python3), not /usr/bin/python3.
     from s3_support import MotoS3
     with MotoS3() as s3:                          # moto_launcher.py as a child process, 127.0.0.1, free port
         s3.endpoint_url, s3.bucket, s3.region     # "http://127.0.0.1:PORT", "mc-integration", "us-east-1"
-        s3.collector                              # Credentials of IAM user "collector": s3:PutObject on
-                                                  #   arn:aws:s3:::<bucket>/raw/* and nothing else
+        s3.collector                              # Credentials of IAM user "collector": s3:PutObject and
+                                                  #   s3:GetObject on arn:aws:s3:::<bucket>/raw/*, nothing else
         s3.collector_env()                        # RAW_BUCKET, S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, ...
         s3.list_objects("raw/")                   # {key: size}            (as user "reader")
         s3.get_object(key), s3.head_object(key)   # bytes; HeadObject dict (ServerSideEncryption, ChecksumSHA256)
@@ -93,8 +93,9 @@ def allow(actions, resources) -> dict:
 
 
 def collector_policy(bucket: str) -> str:
-    """Exactly what the collector needs: one action, on its prefix (DESIGN: write permission on <prefix>*)."""
-    return policy(allow("s3:PutObject", f"arn:aws:s3:::{bucket}/{COLLECTOR_PREFIX}*"))
+    """Exactly what the collector needs, on its prefix (DESIGN: write permission on <prefix>*): PutObject, and
+    GetObject to compare the object under a key its PUT found taken (infra/terraform/iam.tf)."""
+    return policy(allow(["s3:PutObject", "s3:GetObject"], f"arn:aws:s3:::{bucket}/{COLLECTOR_PREFIX}*"))
 
 
 def client_config(**overrides) -> Config:

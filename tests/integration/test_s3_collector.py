@@ -11,10 +11,11 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_for
 from fake_imds import FakeImds
 from fault_proxy import Fault, FaultProxy
 from s3_support import MotoS3
@@ -113,6 +114,69 @@ class S3CollectorTest(unittest.TestCase):
             stats = exchange.stats()
         self.check_complete(stats)
         self.assertEqual(right.spool_files(), [])
+
+    def sealed_pairs(self, collector):
+        """{part key: (part file, manifest file)} of the complete pairs in the spool's sealed/."""
+        sealed = os.path.join(collector.spool_dir, "sealed")
+        files = {urllib.parse.unquote(name): os.path.join(sealed, name) for name in os.listdir(sealed)}
+        pairs = {}
+        for key, path in files.items():
+            if key.endswith(".jsonl.gz"):
+                manifest_key = key.replace("/part-", "/manifest-")[: -len(".jsonl.gz")] + ".json"
+                if manifest_key in files:
+                    pairs[key] = (path, files[manifest_key])
+        return pairs
+
+    def test_a_taken_key_is_stored_when_identical_and_kept_beside_when_different(self):
+        """Every PUT carries If-None-Match: *; moto answers 412 for a taken key. The collector HEADs the object
+        there (with its own put-and-get user): the same bytes count as stored, other bytes are never
+        overwritten and the part is stored under a lower epoch_ms with a manifest naming that key."""
+        env = self.moto.collector_env()
+        admin = self.moto.client("s3", self.moto.admin)
+        with harness.start_fake_exchange(symbols=SYMBOLS, rate=200) as exchange:
+            offline = self.collector(exchange, name="offline", **dict(env, AWS_SECRET_ACCESS_KEY="x" * 40))
+            self.run_for(offline, exchange, 4)
+            pairs = self.sealed_pairs(offline)
+            self.assertGreaterEqual(len(pairs), 2, offline.spool_files())
+            (same_key, (same_part, _)), (taken_key, (taken_part, taken_manifest)) = sorted(pairs.items())[:2]
+            with open(same_part, "rb") as f:
+                same_bytes = f.read()
+            with open(taken_part, "rb") as f:
+                our_bytes = f.read()
+            with open(taken_manifest, "rb") as f:
+                our_manifest = f.read()
+            # Another writer got there first: once with this very object, once with something else.
+            admin.put_object(Bucket=self.moto.bucket, Key=same_key, Body=same_bytes, ChecksumAlgorithm="SHA256")
+            admin.put_object(Bucket=self.moto.bucket, Key=taken_key, Body=b"their object")
+
+            exchange.resume()
+            port = harness.free_port()
+            online = self.collector(exchange, name="online", **env, METRICS_ADDR=f"127.0.0.1:{port}")
+            # The conflict is counted on the Prometheus endpoint; the stop drains what is left.
+            wait_for(lambda: metric(port, "market_collector_store_key_conflicts_total") == 1.0, 30,
+                     "the taken key to be counted")
+            self.run_for(online, exchange, 1)
+
+        log = online.log_text()
+        self.assertEqual(self.moto.get_object(same_key), same_bytes)
+        self.assertIn(same_key.replace("/part-", "/manifest-")[: -len(".jsonl.gz")] + ".json",
+                      self.moto.list_objects("raw/"))
+        self.assertEqual(self.moto.get_object(taken_key), b"their object", "never overwritten")
+        self.assertIn(f"KEY HOLDS A DIFFERENT OBJECT, not overwritten; both are kept, this part is stored under a "
+                      f"new epoch_ms: key={taken_key}", log)
+        epoch = taken_key[: -len(".jsonl.gz")].rsplit("-", 1)[1]
+        moved_key = [k for k in self.moto.list_objects(DATA_PREFIX)
+                     if k.endswith(".jsonl.gz") and k != taken_key and self.moto.get_object(k) == our_bytes]
+        self.assertEqual(len(moved_key), 1, "our part, stored once under a new key")
+        moved_epoch = int(moved_key[0][: -len(".jsonl.gz")].rsplit("-", 1)[1])
+        self.assertLess(moved_epoch, int(epoch))
+        moved_manifest = json.loads(self.moto.get_object(
+            moved_key[0].replace("/part-", "/manifest-")[: -len(".jsonl.gz")] + ".json"))
+        original = json.loads(our_manifest)
+        self.assertEqual(moved_manifest["payload"]["s3_key"], moved_key[0])
+        original["payload"]["s3_key"] = moved_key[0]
+        self.assertEqual(moved_manifest, original, "every other manifest field kept")
+        self.assertEqual(online.spool_files(), [])
 
     def test_imds_credentials_are_refreshed_across_several_expiries(self):
         imds = FakeImds(lambda: self.moto.assume_role(900), cache_secs=15)

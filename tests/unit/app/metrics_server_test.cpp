@@ -94,6 +94,21 @@ TEST(RenderPrometheusTest, DropsReconnectsAndStoreErrorsByReasonAndSpoolGauges) 
   EXPECT_NE(text.find("\nmarket_collector_spool_oldest_age_seconds 90\n"), std::string::npos);
 }
 
+TEST(RenderPrometheusTest, UploadAlarmsAreExposed) {
+  Metrics metrics;
+  bump(metrics.upload_sha256_mismatches, 2);
+  bump(metrics.parts_rejected);
+  bump(metrics.store_key_conflicts, 3);
+  bump(metrics.upload_queue_refused, 7);
+  bump(metrics.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kAlreadyExists)]);
+  const std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("\nmarket_collector_upload_sha256_mismatches_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nmarket_collector_parts_rejected_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_store_key_conflicts_total 3\n"), std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_upload_queue_refused_total 7\n"), std::string::npos);
+  EXPECT_NE(text.find("market_collector_store_errors_total{class=\"already_exists\"} 1\n"), std::string::npos);
+}
+
 TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
   Metrics metrics;
   metrics.add_symbols({"BTCUSDT", "ETHUSDT"});

@@ -57,7 +57,10 @@ class AuditStoreBuilder {
     return name;
   }
 
+  // Replaces an object already under the key, as tampering with the store would: the store itself
+  // never overwrites.
   void put(const std::string& key, const std::string& body) {
+    std::filesystem::remove(store_.path_of(key));
     const Status status = store_.put({.key = key, .body = body, .content_type = "", .sha256_hex = ""});
     EXPECT_TRUE(status.is_ok()) << status.message();
   }

@@ -1,5 +1,6 @@
 #include "spool/uploader.hpp"
 
+#include <fcntl.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,8 +20,11 @@
 
 #include "common/file_util.hpp"
 #include "common/log.hpp"
+#include "common/sha256.hpp"
 #include "config/config.hpp"
 #include "unit/spool/flaky_store.hpp"
+#include "unit/spool/spool_files.hpp"
+#include "spool/sealer.hpp"
 #include "store/local_store.hpp"
 #include "spool/stored_marks.hpp"
 #include "support/fake_clock.hpp"
@@ -56,11 +61,23 @@ class UploaderTest : public ::testing::Test {
                         .epoch_ms = epoch_ms};
     SealedPart part = spool.sealed(name);
     EXPECT_TRUE(write_file_atomic(part.part_file, body));
+    bodies_[part.name.part_key()] = body;
+    // The manifest vouches for these bytes, as the sealer's does.
+    manifests_[part.name.part_key()] = R"({"version":"1","payload":{"s3_key":")" + part.name.part_key() +
+                                       R"(","sha256":")" + *sha256_hex(body) + R"("},"created_at_ms":1})" + "\n";
     EXPECT_TRUE(write_file_atomic(part.manifest_file, manifest_of(part)));
     return part;
   }
-  static std::string manifest_of(const SealedPart& part) {
-    return R"({"version":"1","payload":{"s3_key":")" + part.name.part_key() + "\"}}";
+  const std::string& manifest_of(const SealedPart& part) const { return manifests_.at(part.name.part_key()); }
+  Result<std::string> read_file_from(const SealedPart& part) const { return bodies_.at(part.name.part_key()); }
+  // Changes one byte in place (same inode, same size), as a failing disk would.
+  static void flip_byte(const fs::path& file, std::size_t at) {
+    std::string bytes = *read_file(file);
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x20);
+    const int fd = ::open(file.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::pwrite(fd, bytes.data() + at, 1, static_cast<off_t>(at)), 1);
+    ::close(fd);
   }
   std::vector<std::string> spool_files() const {
     std::vector<std::string> names;
@@ -78,6 +95,8 @@ class UploaderTest : public ::testing::Test {
   testing::FlakyStore flaky{local, spool.sealed_dir()};
   SystemClock clock;
   Metrics metrics;
+  std::map<std::string, std::string> manifests_;  // by part key
+  std::map<std::string, std::string> bodies_;     // by part key
 };
 
 // Sets the process's log level and keeps every message of the loggers made while it lives
@@ -123,7 +142,7 @@ TEST_F(UploaderTest, UploadsEveryPartAndManifestThenEmptiesTheSpool) {
     parts.push_back(write_part(1'739'141'034'000 + i, "gzip-bytes-" + std::to_string(i)));
     bytes += 12 + manifest_of(parts.back()).size();
   }
-  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   for (const SealedPart& part : parts) uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
 
@@ -145,7 +164,7 @@ TEST_F(UploaderTest, ManifestIsPutOnlyAfterItsPartAndFilesStayUntilBothAreStored
   const SealedPart a = write_part(1'739'141'034'000, "a");
   const SealedPart b = write_part(1'739'141'035'000, "b");
   flaky.fail_next(2);  // also exercises the order across retries
-  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(a);
   uploader.enqueue(b);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
@@ -206,7 +225,7 @@ TEST_F(UploaderTest, DeletesThePartFileBeforeTheManifest) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   DeletionWatch watch(spool.sealed_dir());
   ASSERT_TRUE(watch.ok());
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
   const std::vector<std::string> expected{part.part_file.filename(), part.manifest_file.filename()};
@@ -216,7 +235,7 @@ TEST_F(UploaderTest, DeletesThePartFileBeforeTheManifest) {
 TEST_F(UploaderTest, RetriesWithExponentialDelays) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.fail_next(4);
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
 
@@ -260,7 +279,7 @@ TEST_F(UploaderTest, FatalErrorIsRetriedAfterTheLongDelay) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.fail_next(1, ErrorKind::kFatal);
   const RetryPolicy policy{.quick_tries = 3, .quick_initial = 1ms, .max_delay = 60ms, .jitter = 0.0};
-  Uploader uploader(flaky, 1, clock, metrics, policy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = policy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
   const auto tries = flaky.puts_of(part.name.part_key());
@@ -272,7 +291,7 @@ TEST_F(UploaderTest, FatalErrorIsRetriedAfterTheLongDelay) {
 TEST_F(UploaderTest, ManifestFailuresRetryTheManifestOnly) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.fail_next_manifests(3);
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
 
@@ -289,7 +308,7 @@ TEST_F(UploaderTest, OutageThenRecoveryUploadsEverythingOnce) {
   std::vector<SealedPart> parts;
   for (int i = 0; i < 6; ++i) parts.push_back(write_part(1'739'141'034'000 + i * 1000, "p" + std::to_string(i)));
   flaky.set_down(true);
-  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   for (const SealedPart& part : parts) uploader.enqueue(part);
   std::this_thread::sleep_for(300ms);  // the outage: several tries per part fail
   EXPECT_EQ(spool_files().size(), 12u);
@@ -309,7 +328,7 @@ TEST_F(UploaderTest, OutageThenRecoveryUploadsEverythingOnce) {
 TEST_F(UploaderTest, DrainGivesUpAtTheDeadlineWhileTheStoreIsDown) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.set_down(true);
-  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   const auto start = steady_clock::now();
   EXPECT_FALSE(uploader.drain(start + 150ms));
@@ -327,7 +346,7 @@ TEST_F(UploaderTest, StopIsPromptDuringALongBackoffAndLeavesTheSpool) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.set_down(true);
   const RetryPolicy slow{.quick_tries = 3, .quick_initial = 30s, .max_delay = 60s, .jitter = 0.0};
-  Uploader uploader(flaky, 3, clock, metrics, slow);
+  Uploader uploader(flaky, spool, {.threads = 3, .retry = slow}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() == 1; }));
   const auto start = steady_clock::now();
@@ -341,7 +360,7 @@ TEST_F(UploaderTest, VanishedPartIsDroppedAndOthersStillUpload) {
   const SealedPart gone = spool.sealed(PartName{.prefix = "raw/", .stream = "trade", .symbol = "BTCUSDT",
                                                 .instance_id = "i-test", .epoch_ms = 1'739'141'000'000});
   const SealedPart part = write_part(1'739'141'034'000, "gz");
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(gone);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
@@ -354,7 +373,7 @@ TEST_F(UploaderTest, VanishedPartIsDroppedAndOthersStillUpload) {
 TEST_F(UploaderTest, PartWithoutManifestIsNotUploaded) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   ASSERT_TRUE(remove_file(part.manifest_file));
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
   EXPECT_TRUE(flaky.puts().empty());
@@ -364,7 +383,7 @@ TEST_F(UploaderTest, PartWithoutManifestIsNotUploaded) {
 TEST_F(UploaderTest, APartEnqueuedTwiceIsUploadedOnce) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.hold(true);
-  Uploader uploader(flaky, 2, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   uploader.enqueue(part);
   ASSERT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));
   uploader.enqueue(part);  // e.g. a recovery scan while the first upload is in flight
@@ -375,34 +394,166 @@ TEST_F(UploaderTest, APartEnqueuedTwiceIsUploadedOnce) {
   EXPECT_EQ(flaky.puts_of(part.name.manifest_key()).size(), 1u);
 }
 
-TEST_F(UploaderTest, RefusesPartsBeyondTheQueueBoundAndLeavesThemInTheSpool) {
-  const SealedPart first = write_part(1'739'141'034'000, "gz");
-  const SealedPart last = write_part(1'739'141'035'000, "refused");
+// The queue's bound reached during an outage: the refused parts wait in sealed/ and are taken back
+// as the queue drains, with no restart and no second enqueue.
+TEST_F(UploaderTest, PartsTheFullQueueRefusedAreStoredAfterTheOutageWithoutARestart) {
+  std::vector<SealedPart> parts;
+  for (int i = 0; i < 12; ++i) parts.push_back(write_part(1'739'141'034'000 + i, "part " + std::to_string(i)));
   CapturedLog log;
-  flaky.hold(true);
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
-  uploader.enqueue(first);
-  ASSERT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));  // in flight, no longer queued
-  SealedPart filler = first;
-  for (std::size_t i = 0; i < kMaxQueuedParts; ++i) {
-    filler.part_file = "/nonexistent/" + std::to_string(i);
-    uploader.enqueue(filler);
-  }
-  EXPECT_EQ(uploader.refused(), 0u);
-  uploader.enqueue(last);
-  EXPECT_EQ(uploader.refused(), 1u);
+  flaky.set_down(true);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy, .max_queued_parts = 3}, clock, metrics);
+  for (const SealedPart& part : parts) uploader.enqueue(part);
+  EXPECT_GE(uploader.refused(), 8u);  // 3 queued, at most one of them in flight
+  EXPECT_EQ(metrics.upload_queue_refused.load(), uploader.refused());
   EXPECT_EQ(log.count("upload queue full"), 1u);
+  ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() >= 6; }));
 
-  flaky.hold(false);
-  uploader.stop();  // finishes the part in flight; the 100000 fillers are not worth draining
+  flaky.set_down(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  for (const SealedPart& part : parts) {
+    EXPECT_EQ(stored(part.name.part_key()), *read_file_from(part)) << part.name.part_key();
+    EXPECT_EQ(stored(part.name.manifest_key()), manifest_of(part));
+  }
+  EXPECT_EQ(metrics.uploads_ok.load(), parts.size());
+  EXPECT_TRUE(spool_files().empty());
+  EXPECT_GE(log.count("took back parts the full queue had left in sealed/"), 1u);
+}
+
+TEST_F(UploaderTest, AByteFlippedWhileTheStoreIsDownIsNeverStoredAndThePairIsRejected) {
+  const SealedPart part = write_part(1'739'141'034'000, "gzip bytes as sealed");
+  const SealedPart intact = write_part(1'739'141'034'001, "another part");
+  CapturedLog log;
+  flaky.set_down(true);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  uploader.enqueue(part);
+  uploader.enqueue(intact);
+  ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() >= 2; }));
+  flip_byte(part.part_file, 3);
+  flaky.set_down(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  for (const auto& put : flaky.puts_of(part.name.part_key())) EXPECT_FALSE(put.ok) << "only tries while down";
+  EXPECT_TRUE(flaky.puts_of(part.name.manifest_key()).empty());
+  EXPECT_FALSE(fs::exists(local.path_of(part.name.part_key())));
+  const fs::path rejected = spool.root() / "rejected";
+  EXPECT_EQ(*read_file(rejected / part.part_file.filename()), "gziP bytes as sealed");
+  EXPECT_EQ(*read_file(rejected / part.manifest_file.filename()), manifest_of(part));
+  EXPECT_EQ(stored(intact.name.part_key()), "another part");
+  EXPECT_EQ(metrics.upload_sha256_mismatches.load(), 1u);
+  EXPECT_EQ(metrics.parts_rejected.load(), 1u);
+  EXPECT_EQ(log.count("SEALED PART DOES NOT MATCH ITS MANIFEST, not uploaded; no open file"), 1u);
+  EXPECT_TRUE(spool_files().empty());
+}
+
+// The open file is still in open/ (its removal after the seal failed): the part is sealed from it again
+// and the pair the seal writes is uploaded; the damaged bytes are never stored.
+TEST_F(UploaderTest, AByteFlippedWithItsOpenFileStillThereIsSealedAgainAndUploaded) {
+  fs::create_directories(spool.open_dir());
+  const PartName name{.prefix = "raw/", .stream = "trade", .symbol = "BTCUSDT", .instance_id = "i-test",
+                      .epoch_ms = 1'739'141'034'000};
+  const fs::path open_file = spool.open_file(name);
+  const std::string lines = testing::trade_line(1'739'141'034'000'123, 1'739'141'034'000, 7) +
+                            testing::trade_line(1'739'141'034'000'456, 1'739'141'034'001, 8);
+  ASSERT_TRUE(write_file_atomic(open_file, lines));
+  Sealer sealer(spool, 6, clock);
+  const Result<std::optional<SealedPart>> sealed = sealer.seal(open_file);
+  ASSERT_TRUE(sealed && *sealed);
+  const SealedPart part = **sealed;
+  const std::string good = *read_file(part.part_file);
+  ASSERT_TRUE(write_file_atomic(open_file, lines));  // as if its removal had failed
+  flip_byte(part.part_file, good.size() / 2);
+
+  std::mutex mutex;
+  std::vector<fs::path> reseal_requests;
+  CapturedLog log;
+  UploaderOptions options{.threads = 1, .retry = kFastPolicy};
+  options.reseal = [&](const fs::path& file) {
+    const std::lock_guard lock(mutex);
+    reseal_requests.push_back(file);
+  };
+  Uploader uploader(flaky, spool, std::move(options), clock, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(eventually([&] {
+    const std::lock_guard lock(mutex);
+    return !reseal_requests.empty();
+  }));
+  EXPECT_EQ(reseal_requests.front(), open_file);
+  ASSERT_TRUE(sealer.seal(open_file));  // what the sealer thread does with the request
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  EXPECT_EQ(stored(part.name.part_key()), good);
+  for (const auto& put : flaky.puts_of(part.name.part_key())) EXPECT_TRUE(put.ok);
+  EXPECT_EQ(flaky.puts_of(part.name.part_key()).size(), 1u);
+  EXPECT_GE(metrics.upload_sha256_mismatches.load(), 1u);
+  EXPECT_EQ(metrics.parts_rejected.load(), 0u);
+  EXPECT_EQ(metrics.upload_failures.load(), 0u) << "waiting for a seal is not a store failure";
+  EXPECT_GE(log.count("sealing its open file again"), 1u);
+  EXPECT_FALSE(fs::exists(open_file));
+  EXPECT_FALSE(fs::exists(spool.root() / "rejected"));
+}
+
+TEST_F(UploaderTest, AKeyHoldingTheSameObjectCountsAsStored) {
+  const SealedPart part = write_part(1'739'141'034'000, "gzip bytes");
+  ASSERT_TRUE(local.put({.key = part.name.part_key(), .body = "gzip bytes"}));  // a try whose answer was lost
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_EQ(stored(part.name.part_key()), "gzip bytes");
+  EXPECT_EQ(stored(part.name.manifest_key()), manifest_of(part));
+  EXPECT_EQ(metrics.store_key_conflicts.load(), 0u);
   EXPECT_EQ(metrics.uploads_ok.load(), 1u);
-  EXPECT_TRUE(flaky.puts_of(last.name.part_key()).empty());
-  EXPECT_TRUE(fs::exists(last.part_file) && fs::exists(last.manifest_file)) << "for the next start to find";
+  EXPECT_TRUE(spool_files().empty());
+}
+
+// A crash after the first seal's pair was stored and before its open file was removed: start-up
+// recovery seals it again, the same part bytes with another manifest. The part is stored once, under
+// its key, and the first manifest stays.
+TEST_F(UploaderTest, APartSealedTwiceIsStoredOnceAndKeepsTheFirstManifest) {
+  const SealedPart part = write_part(1'739'141'034'000, "gzip bytes");
+  ASSERT_TRUE(local.put({.key = part.name.part_key(), .body = "gzip bytes"}));
+  ASSERT_TRUE(local.put({.key = part.name.manifest_key(), .body = "{\"the first seal's\":1}"}));
+  CapturedLog log;
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_EQ(stored(part.name.manifest_key()), "{\"the first seal's\":1}");
+  EXPECT_EQ(metrics.store_key_conflicts.load(), 0u);
+  EXPECT_EQ(metrics.uploads_ok.load(), 1u);
+  EXPECT_EQ(log.count("sealed twice"), 1u);
+  std::size_t objects = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(local.root())) objects += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(objects, 2u) << "no second key";
+  EXPECT_TRUE(spool_files().empty());
+}
+
+// Another writer's object under the part's key (a second collector with the same INSTANCE_ID): it is
+// not overwritten, and the part is stored beside it under a lower epoch_ms with a manifest naming it.
+TEST_F(UploaderTest, AKeyHoldingAnotherObjectKeepsBothAndStoresThePartUnderANewEpoch) {
+  const SealedPart part = write_part(1'739'141'034'000, "our gzip bytes");
+  ASSERT_TRUE(local.put({.key = part.name.part_key(), .body = "their bytes"}));
+  CapturedLog log;
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  PartName moved = part.name;
+  moved.epoch_ms -= 1;
+  EXPECT_EQ(stored(part.name.part_key()), "their bytes");
+  EXPECT_FALSE(fs::exists(local.path_of(part.name.manifest_key())));
+  EXPECT_EQ(stored(moved.part_key()), "our gzip bytes");
+  std::string expected_manifest = manifest_of(part);
+  expected_manifest.replace(expected_manifest.find(part.name.part_key()), part.name.part_key().size(),
+                            moved.part_key());
+  EXPECT_EQ(stored(moved.manifest_key()), expected_manifest);
+  EXPECT_EQ(metrics.store_key_conflicts.load(), 1u);
+  EXPECT_EQ(metrics.uploads_ok.load(), 1u);
+  EXPECT_EQ(log.count("KEY HOLDS A DIFFERENT OBJECT, not overwritten; both are kept"), 1u);
+  EXPECT_TRUE(spool_files().empty());
 }
 
 TEST_F(UploaderTest, EnqueueAfterStopIsRefusedAndLeavesTheFiles) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
-  Uploader uploader(flaky, 1, clock, metrics, kFastPolicy);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
   uploader.stop();
   uploader.enqueue(part);
   EXPECT_EQ(uploader.refused(), 1u);
@@ -418,7 +569,7 @@ TEST_F(UploaderTest, RepeatedFailuresLogOncePerMinuteAfterTheQuickTries) {
   {
     // Delays of 1 ms on the manual clock: every advance below makes the part due again.
     const RetryPolicy policy{.quick_tries = 3, .quick_initial = 1ms, .max_delay = 1ms, .jitter = 0.0};
-    Uploader uploader(flaky, 1, manual, metrics, policy);
+    Uploader uploader(flaky, spool, {.threads = 1, .retry = policy}, manual, metrics);
     uploader.enqueue(part);
     // 40 tries, 5 s apart on the manual clock: 3 quick lines, then one per minute of the 195 s after.
     for (std::uint64_t tries = 1; tries <= 40; ++tries) {

@@ -15,7 +15,6 @@
 #include <gtest/gtest.h>
 
 #include "common/file_util.hpp"
-#include "common/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mc {
@@ -87,23 +86,6 @@ TEST(LocalStore, ADurableSourceFileIsLinkedNotCopied) {
   EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
 }
 
-// The link's temporary names are not reserved by creating a file; a name that is taken (another
-// process's, or a crash's of a process with the same pid) is skipped, and the put still links.
-TEST(LocalStore, ATakenLinkNameIsSkippedAndThePutStillLinks) {
-  testing::TempDir dir;
-  const fs::path incoming = dir.path() / "store" / std::string(kIncomingDir);
-  fs::create_directories(incoming);
-  const std::string taken_prefix = "link-" + std::to_string(::getpid()) + "-";
-  for (int n = 0; n < 3; ++n) ASSERT_TRUE(write_file_atomic(incoming / (taken_prefix + std::to_string(n)), "theirs"));
-  LocalStore store(dir.path() / "store");
-  const fs::path sealed = dir.path() / "sealed.gz";
-  ASSERT_TRUE(store.put(linked_put(sealed, "sealed bytes")));
-
-  EXPECT_EQ(stat_of(dir.path() / "store" / kKey).st_ino, stat_of(sealed).st_ino);
-  for (int n = 0; n < 3; ++n) EXPECT_EQ(*read_file(incoming / (taken_prefix + std::to_string(n))), "theirs");
-  EXPECT_EQ(std::distance(fs::directory_iterator(incoming), {}), 3) << "the put's own name is renamed away";
-}
-
 TEST(LocalStore, AnUnlinkableSourceFileFallsBackToWritingTheBody) {
   testing::TempDir dir;
   LocalStore store(dir.path() / "store");
@@ -114,13 +96,27 @@ TEST(LocalStore, AnUnlinkableSourceFileFallsBackToWritingTheBody) {
   EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
 }
 
-TEST(LocalStore, PutReplacesAnExistingObjectWhole) {
-  testing::TempDir dir;
-  LocalStore store(dir.path());
-  ASSERT_TRUE(store.put(request("a/b.json", "a much longer first version")));
-  ASSERT_TRUE(store.put(request("a/b.json", "v2")));
-  EXPECT_EQ(*read_file(dir.path() / "a/b.json"), "v2");
-  EXPECT_EQ(all_files(dir.path()).size(), 1u);
+// Every key is written once, whether the put writes its body or links a spool file.
+TEST(LocalStore, APutNeverReplacesAnObjectAndAnIdenticalOneCountsAsStored) {
+  for (const bool linked : {false, true}) {
+    SCOPED_TRACE(linked ? "linked" : "written");
+    testing::TempDir dir;
+    LocalStore store(dir.path() / "store");
+    const auto put = [&](std::string_view body) {
+      if (!linked) return store.put(request(kKey, body));
+      const fs::path sealed = dir.path() / "sealed.gz";
+      fs::remove(sealed);
+      return store.put(linked_put(sealed, body));
+    };
+    ASSERT_TRUE(put("first version"));
+    EXPECT_TRUE(put("first version")) << "the same bytes again: stored";
+    const Status other = put("other bytes!!");  // same length, different bytes
+    EXPECT_EQ(other.kind(), ErrorKind::kAlreadyExists) << other.message();
+    EXPECT_NE(other.message().find(kKey), std::string::npos) << other.message();
+    EXPECT_EQ(put("short").kind(), ErrorKind::kAlreadyExists);
+    EXPECT_EQ(*read_file(dir.path() / "store" / kKey), "first version");
+    EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)}) << "no temporary file left";
+  }
 }
 
 TEST(LocalStore, DescribeNamesTheAbsoluteRoot) {
@@ -156,25 +152,6 @@ TEST(LocalStore, AcceptsKeysWithDotsInsideSegments) {
   LocalStore store(dir.path());
   ASSERT_TRUE(store.put(request("raw/..hidden/a.b../..x", "body")));
   EXPECT_TRUE(fs::exists(dir.path() / "raw/..hidden/a.b../..x"));
-}
-
-TEST(LocalStore, VerifiesTheSha256WhenGiven) {
-  testing::TempDir dir;
-  LocalStore store(dir.path());
-  const std::string body = "{\"version\":\"1\"}";
-  const Result<std::string> sha = sha256_hex(body);
-  ASSERT_TRUE(sha);
-
-  PutRequest good{"m.json", body, "application/json", *sha};
-  EXPECT_TRUE(store.put(good));
-
-  const Result<std::string> other = sha256_hex("something else");
-  ASSERT_TRUE(other);
-  PutRequest bad{"bad.json", body, "application/json", *other};
-  const Status status = store.put(bad);
-  ASSERT_FALSE(status);
-  EXPECT_EQ(status.kind(), ErrorKind::kCorrupt);
-  EXPECT_FALSE(fs::exists(dir.path() / "bad.json"));
 }
 
 // Root (CAP_DAC_OVERRIDE) writes through mode bits; such a run cannot show the error.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "../net/loopback_http_server.hpp"
 #include "common/sha256.hpp"
@@ -65,17 +66,18 @@ TEST_F(S3StoreTest, PutSendsASignedEncryptedChecksummedObject) {
   EXPECT_EQ(put.target, "/bkt/raw/exchange%3Dbinance/stream%3Dtrade/symbol%3DBTCUSDT/dt%3D2025-02-09/22/43/part-i-1.jsonl.gz");
   EXPECT_EQ(put.body, "abc");
   EXPECT_EQ(put.headers.at("x-amz-server-side-encryption"), "AES256");
-  EXPECT_EQ(put.headers.at("content-md5"), "kAFQmDzST7DWlj99KOF/cg==");
+  EXPECT_EQ(put.headers.count("content-md5"), 0U) << "the SHA-256 headers cover the body: no second hash";
   EXPECT_EQ(put.headers.at("x-amz-checksum-sha256"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
   EXPECT_EQ(put.headers.at("x-amz-sdk-checksum-algorithm"), "SHA256");
   EXPECT_EQ(put.headers.at("x-amz-content-sha256"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(put.headers.at("content-type"), "application/gzip");
+  EXPECT_EQ(put.headers.at("if-none-match"), "*");
   EXPECT_EQ(put.headers.at("x-amz-date"), kFakeNowAmzDate);
   EXPECT_EQ(put.headers.at("x-amz-security-token"), "token1");
   EXPECT_EQ(put.headers.count("expect"), 0U);
   const std::string& authorization = put.headers.at("authorization");
   EXPECT_THAT(authorization, StartsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE1/20250209/us-east-1/s3/aws4_request, "));
-  EXPECT_THAT(authorization, HasSubstr("SignedHeaders=content-md5;content-type;host;x-amz-checksum-sha256;"
+  EXPECT_THAT(authorization, HasSubstr("SignedHeaders=content-type;host;if-none-match;x-amz-checksum-sha256;"
                                        "x-amz-content-sha256;x-amz-date;x-amz-sdk-checksum-algorithm;"
                                        "x-amz-security-token;x-amz-server-side-encryption, Signature="));
 }
@@ -90,14 +92,86 @@ TEST_F(S3StoreTest, KmsEncryptionNamesTheKey) {
   EXPECT_THAT(put.headers.at("authorization"), HasSubstr("x-amz-server-side-encryption-aws-kms-key-id"));
 }
 
-TEST_F(S3StoreTest, BodyThatDoesNotMatchItsManifestIsCorruptAndNeverSent) {
+// The uploader hashed the body once to check it against the manifest; the store sends that hash and
+// does not compute its own, so S3 (which checks the body against both headers) refuses a body that
+// does not match it instead of storing it under a fresh checksum.
+TEST_F(S3StoreTest, ChecksumHeadersCarryTheCallersSha256NotARecomputedOne) {
   LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
   auto store = store_for(server);
   PutRequest put = request("abc");
-  put.sha256_hex = std::string(64, '0');
+  const std::string vouched = *sha256_hex("abd");
+  put.sha256_hex = vouched;
+  ASSERT_TRUE(store->put(put));
+  const ReceivedRequest sent = server.requests().at(0);
+  EXPECT_EQ(sent.headers.at("x-amz-content-sha256"), vouched);
+  EXPECT_EQ(sent.headers.at("x-amz-checksum-sha256"), "pS0VnyYrLG3bckphhAvvw26zDIiHekAwtly+himESck=");
+}
+
+TEST_F(S3StoreTest, ASha256ThatIsNotHexIsRefusedWithoutSending) {
+  LoopbackHttpServer server([](const ReceivedRequest&) { return ScriptedResponse{}; });
+  auto store = store_for(server);
+  PutRequest put = request("abc");
+  put.sha256_hex = "not a sha";
   const Status status = store->put(put);
   EXPECT_EQ(status.kind(), ErrorKind::kCorrupt);
+  EXPECT_THAT(status.message(), HasSubstr("not a sha"));
   EXPECT_TRUE(server.requests().empty());
+}
+
+// What S3 answers to the PUT (412: the key is taken), then to the HEAD, then to a GET.
+ScriptedResponse key_taken(const ReceivedRequest& request, const std::optional<std::string>& stored_checksum,
+                           const std::string& stored_body) {
+  if (request.method == "PUT") return {.status = 412, .body = s3_error_body("PreconditionFailed")};
+  if (request.method == "HEAD") {
+    ScriptedResponse head;
+    if (stored_checksum) head.headers = {{"x-amz-checksum-sha256", *stored_checksum}};
+    return head;
+  }
+  return {.body = stored_body};
+}
+
+TEST_F(S3StoreTest, KeyTakenByTheSameObjectIsStored) {
+  LoopbackHttpServer server([](const ReceivedRequest& r) {
+    return key_taken(r, "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=", "");  // the checksum of "abc"
+  });
+  auto store = store_for(server);
+  EXPECT_TRUE(store->put(request("abc")));
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 2U);
+  EXPECT_EQ(received[1].method, "HEAD");
+  EXPECT_EQ(received[1].target, received[0].target);
+  EXPECT_EQ(received[1].headers.at("x-amz-checksum-mode"), "ENABLED");
+  EXPECT_THAT(received[1].headers.at("authorization"), HasSubstr("x-amz-checksum-mode"));
+}
+
+TEST_F(S3StoreTest, KeyTakenByAnotherObjectIsAlreadyExistsAndNothingIsOverwritten) {
+  LoopbackHttpServer server([](const ReceivedRequest& r) { return key_taken(r, "b3RoZXI=", ""); });
+  auto store = store_for(server);
+  const Status status = store->put(request("abc"));
+  EXPECT_EQ(status.kind(), ErrorKind::kAlreadyExists);
+  EXPECT_THAT(status.message(), HasSubstr("b3RoZXI="));
+  EXPECT_EQ(server.requests().size(), 2U) << "one PUT, one HEAD; no second PUT";
+}
+
+// An object stored without a SHA-256 checksum (another writer, a multipart upload) is read and hashed.
+TEST_F(S3StoreTest, KeyTakenByAnObjectWithoutChecksumIsComparedByItsBytes) {
+  LoopbackHttpServer same([](const ReceivedRequest& r) { return key_taken(r, std::nullopt, "abc"); });
+  EXPECT_TRUE(store_for(same)->put(request("abc")));
+  ASSERT_EQ(same.requests().size(), 3U);
+  EXPECT_EQ(same.requests()[2].method, "GET");
+
+  LoopbackHttpServer other([](const ReceivedRequest& r) { return key_taken(r, "abc-2", "xyz"); });
+  EXPECT_EQ(store_for(other)->put(request("abc")).kind(), ErrorKind::kAlreadyExists);
+}
+
+TEST_F(S3StoreTest, KeyTakenButUnreadableNamesGetObjectAsTheFix) {
+  LoopbackHttpServer server([](const ReceivedRequest& r) {
+    return r.method == "PUT" ? ScriptedResponse{.status = 412, .body = s3_error_body("PreconditionFailed")}
+                             : ScriptedResponse{.status = 403};
+  });
+  const Status status = store_for(server)->put(request("abc"));
+  EXPECT_EQ(status.kind(), ErrorKind::kFatal);
+  EXPECT_THAT(status.message(), HasSubstr("s3:GetObject"));
 }
 
 TEST_F(S3StoreTest, SkewedClockIsCorrectedFromTheServersDateAndResent) {
