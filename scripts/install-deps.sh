@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages market-collector needs to build, test and run.
-# Idempotent: when everything is present it only runs dpkg queries and exits.
+# Installs what market-collector needs on Debian 12: the Debian packages, the npm packages of
+# tests/athena and tests/infra, and a python3 with moto for the S3 integration tests.
+#   ./scripts/install-deps.sh               everything ./scripts/test.sh needs
+#   ./scripts/install-deps.sh --build-only  what ./scripts/run.sh needs (no Node.js, no moto)
+# Idempotent: when everything is present it only runs dpkg queries, two file compares and one import.
+# The moto python is, in order: $MC_MOTO_PYTHON; .venv/ made with pip from
+# tests/integration/requirements.txt when the package index ($PIP_INDEX_URL, default PyPI) answers;
+# else an existing python3 (pyenv's shims, then PATH) that imports the pinned moto, boto3 and awscli.
+# Its path goes to build/moto-python, which test.sh hands to CMake as MC_MOTO_PYTHON.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-packages=(
+build_packages=(
   # toolchain
   g++ cmake ninja-build pkg-config git
   # libraries (headers + link libraries)
@@ -16,6 +24,26 @@ packages=(
   # static analysis
   clang-tidy
 )
+test_packages=(
+  # tests/athena (DuckDB) and tests/infra (HCL parser) run on Node.js
+  nodejs
+  # cpack -G DEB for package.deb
+  file dpkg-dev
+  # the S3 tests' tools as Debian has them, and the venv for moto (Debian 12 has no python3-moto)
+  awscli python3-boto3 python3-venv
+)
+# NodeSource's nodejs bundles npm and conflicts with Debian's npm package.
+if ! command -v npm >/dev/null; then test_packages+=(npm); fi
+
+with_tests=1
+case "${1:-}" in
+  "") ;;
+  --build-only) with_tests=0 ;;
+  *) echo "install-deps: unknown option '$1' (expected --build-only or nothing)" >&2; exit 2 ;;
+esac
+
+packages=("${build_packages[@]}")
+if [ "$with_tests" -eq 1 ]; then packages+=("${test_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,14 +53,76 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+  echo "install-deps: all ${#packages[@]} Debian packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian 12 ships Boost 1.74 as the default libboost-dev; 1.81 conflicts with it.
+  $sudo apt-get update -qq || true
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-# Debian 12 ships Boost 1.74 as the default libboost-dev; 1.81 conflicts with it.
-$sudo apt-get update -qq || true
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$with_tests" -eq 0 ]; then exit 0; fi
+
+# npm ci from each lockfile; the copy of the lockfile in node_modules/ says that install is current.
+for dir in tests/athena tests/infra; do
+  stamp="$dir/node_modules/.installed-package-lock.json"
+  if cmp -s "$dir/package-lock.json" "$stamp"; then continue; fi
+  echo "install-deps: npm ci in $dir"
+  if ! npm ci --prefix "$dir" --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "install-deps: npm ci in $dir failed: the npm registry (or a proxy in npm's config) must answer" >&2
+    exit 1
+  fi
+  cp "$dir/package-lock.json" "$stamp"
+done
+
+requirements=tests/integration/requirements.txt
+moto_version=$(sed -n 's/^moto\[server\]==//p' "$requirements")
+has_moto() {
+  "$1" -c "import sys, moto, boto3, awscli; sys.exit(moto.__version__ != '$moto_version')" >/dev/null 2>&1
+}
+
+# Keeps the import check to one run when .venv/ already matches the requirements.
+venv_current() {
+  cmp -s "$requirements" .venv/installed-requirements.txt && has_moto .venv/bin/python3
+}
+
+index_answers() {
+  python3 -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" \
+    "${PIP_INDEX_URL:-https://pypi.org/simple}/moto/" >/dev/null 2>&1
+}
+
+moto_python=""
+if [ -n "${MC_MOTO_PYTHON:-}" ]; then
+  if ! has_moto "$MC_MOTO_PYTHON"; then
+    echo "install-deps: MC_MOTO_PYTHON=$MC_MOTO_PYTHON cannot import moto $moto_version, boto3 and awscli" >&2
+    exit 1
+  fi
+  moto_python="$MC_MOTO_PYTHON"
+elif venv_current; then
+  moto_python="$PWD/.venv/bin/python3"
+elif index_answers; then
+  echo "install-deps: installing $requirements into .venv/"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" .venv/installed-requirements.txt
+  moto_python="$PWD/.venv/bin/python3"
+else
+  for candidate in "${PYENV_ROOT:-$HOME/.pyenv}/shims/python3" "$HOME/.pyenv/shims/python3" \
+                   $(type -P -a python3); do
+    if [ -x "$candidate" ] && has_moto "$candidate"; then moto_python="$candidate"; break; fi
+  done
+fi
+if [ -z "$moto_python" ]; then
+  echo "install-deps: missing a python3 with moto $moto_version, boto3 and awscli for the S3 tests" \
+       "(the Python package index does not answer, so .venv/ cannot be made):" \
+       "set MC_MOTO_PYTHON=/path/to/python3 that has them, or PIP_INDEX_URL to a reachable index" >&2
+  exit 1
+fi
+mkdir -p build
+if [ "$(cat build/moto-python 2>/dev/null)" != "$moto_python" ]; then
+  echo "$moto_python" > build/moto-python
+fi
+echo "install-deps: S3 tests use $moto_python"

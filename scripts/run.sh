@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh
+./scripts/install-deps.sh --build-only
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target market-collector
 binary=build/release/src/app/market-collector

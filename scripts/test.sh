@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 preset="${1:-debug}"
 
 ./scripts/install-deps.sh
-cmake --preset "$preset"
+# The python3 with moto that install-deps.sh chose (.venv/, $MC_MOTO_PYTHON or an existing one).
+cmake --preset "$preset" -DMC_MOTO_PYTHON="$(cat build/moto-python)"
 cmake --build --preset "$preset" -j "$(nproc)"
 ctest --preset "$preset" -j "$(nproc)"
