@@ -397,8 +397,10 @@ TEST_F(UploaderTest, APartEnqueuedTwiceIsUploadedOnce) {
 // The queue's bound reached during an outage: the refused parts wait in sealed/ and are taken back
 // as the queue drains, with no restart and no second enqueue.
 TEST_F(UploaderTest, PartsTheFullQueueRefusedAreStoredAfterTheOutageWithoutARestart) {
+  constexpr int kParts = 12;
   std::vector<SealedPart> parts;
-  for (int i = 0; i < 12; ++i) parts.push_back(write_part(1'739'141'034'000 + i, "part " + std::to_string(i)));
+  parts.reserve(kParts);
+  for (int i = 0; i < kParts; ++i) parts.push_back(write_part(1'739'141'034'000 + i, "part " + std::to_string(i)));
   CapturedLog log;
   flaky.set_down(true);
   Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy, .max_queued_parts = 3}, clock, metrics);
