@@ -11,9 +11,11 @@ namespace mc {
 
 namespace {
 
-std::chrono::steady_clock::duration error_backoff(int failures) {
-  const int doublings = std::min(failures - 1, 6);  // 2^6 s already passes the cap
-  return std::min<std::chrono::steady_clock::duration>(kFirstErrorBackoff * (1 << doublings), kMaxErrorBackoff);
+// first after the first attempt, doubling with each attempt after it, capped.
+std::chrono::steady_clock::duration doubling_delay(std::chrono::seconds first, std::chrono::seconds cap, int attempts) {
+  std::chrono::seconds delay = first;
+  for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
+  return std::min(delay, cap);
 }
 
 double seconds_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
@@ -227,9 +229,7 @@ void BackfillWorker::not_served_yet(std::size_t index, IdRange range, std::int64
   SymbolState& state = states_[index];
   ++state.not_served;
   bump(metrics_.backfill_not_served);
-  const int doublings = std::min(state.not_served - 1, 4);  // 2 s * 2^3 already passes the cap
-  const auto delay = std::min<std::chrono::steady_clock::duration>(kFirstNotServedDelay * (1 << doublings),
-                                                                   kMaxNotServedDelay);
+  const auto delay = doubling_delay(kFirstNotServedDelay, kMaxNotServedDelay, state.not_served);
   state.not_before = clock_.steady_now() + delay;
   const std::int64_t first_waiting = std::max(served_to + 1, range.first);
   if (state.not_served == 1) {
@@ -305,7 +305,7 @@ void BackfillWorker::settle(std::size_t index, IdRange range, std::int64_t done_
 void BackfillWorker::on_error(std::size_t index, const Status& status) {
   bump(metrics_.backfill_failures);
   ++failures_;
-  const auto delay = error_backoff(failures_);
+  const auto delay = doubling_delay(kFirstErrorBackoff, kMaxErrorBackoff, failures_);
   retry_at_ = clock_.steady_now() + delay;
   const double delay_s = std::chrono::duration<double>(delay).count();
   if (status.kind() == ErrorKind::kRetryable) {

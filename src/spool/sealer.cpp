@@ -64,9 +64,7 @@ Status write_sealed_pair(const SealedPart& sealed, std::string_view part, std::s
 // The numbers of a pair sealed from this open file before (a crash after the pair was durable and
 // before the open file went): sealing it again must not number the same part twice.
 std::optional<PartNumber> number_sealed_before(const SealedPart& sealed) {
-  std::error_code ec;
-  if (!std::filesystem::exists(sealed.manifest_file, ec)) return std::nullopt;
-  const Result<std::string> text = read_file(sealed.manifest_file);
+  const Result<std::string> text = read_file(sealed.manifest_file);  // missing but after a crash
   if (!text) return std::nullopt;
   return part_number_of_manifest(*text);
 }

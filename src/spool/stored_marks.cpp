@@ -61,16 +61,14 @@ Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t ep
   return write_mark(mark_file, mark);
 }
 
-Status raise_stored_mark(const SealedPart& part) {
+Status raise_stored_mark(const SealedPart& part, std::string_view manifest) {
   const std::optional<StoredMark> current = read_stored_mark_file(part.stored_mark);
   StoredMark mark = current.value_or(StoredMark{.epoch_ms = part.name.epoch_ms});
   mark.epoch_ms = std::max(mark.epoch_ms, part.name.epoch_ms);
-  if (Result<std::string> manifest = read_file(part.manifest_file)) {
-    if (const std::optional<PartNumber> numbered = part_number_of_manifest(*manifest);
-        numbered && numbered->number > mark.part_number) {
-      mark.part_number = numbered->number;
-      mark.part_key = part.name.part_key();
-    }
+  if (const std::optional<PartNumber> numbered = part_number_of_manifest(manifest);
+      numbered && numbered->number > mark.part_number) {
+    mark.part_number = numbered->number;
+    mark.part_key = part.name.part_key();
   }
   if (current && *current == mark) return Status::ok();
   return write_mark(part.stored_mark, mark);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/status.hpp"
 #include "spool/spool_layout.hpp"
@@ -33,8 +34,8 @@ std::optional<std::int64_t> read_stored_mark(const std::filesystem::path& mark_f
 
 // Raises the mark's epoch_ms (never lowers it), durably. The caller serialises calls for one file.
 Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t epoch_ms);
-// Raises the mark by a part about to leave the spool: its epoch_ms, and its number, read from its
-// manifest file (still in the spool), when that is above the mark's.
-Status raise_stored_mark(const SealedPart& part);
+// Raises the mark by a part about to leave the spool: its epoch_ms, and the number its manifest
+// (the text the uploader just stored) gives it, when that is above the mark's.
+Status raise_stored_mark(const SealedPart& part, std::string_view manifest);
 
 }  // namespace mc

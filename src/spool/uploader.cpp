@@ -293,7 +293,7 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
   // The mark first: once the files are gone, it is all that keeps a later part from this key.
   if (!part.stored_mark.empty()) {
     const std::lock_guard mark_lock(marks_mutex_);
-    if (Status marked = raise_stored_mark(part); !marked) {
+    if (Status marked = raise_stored_mark(part, *manifest_bytes); !marked) {
       failure = {part_key, marked.with_context("raise the stored mark")};
       return Outcome::kFailed;
     }

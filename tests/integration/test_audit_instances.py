@@ -49,21 +49,21 @@ class ThreeInstancesAuditTest(unittest.TestCase):
         self.assertIn(proc.returncode, (0, 1), proc.stderr)
         return proc.returncode, json.loads(proc.stdout)
 
-    def test_union_complete_and_the_killed_instances_hole_named_exactly(self):
-        start_ms = int(time.time() * 1000)
+    def run_three_restarting_b(self, end_first_run, **b_env):
+        """Runs i-a, i-b and i-c on one store and one exchange; `end_first_run(b)` ends i-b's first
+        run, a second run continues from its spool; all three then stop cleanly. Returns the
+        exchange's final stats and the wall-clock ms at which i-b's second run started."""
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
             env = {"ROT_SECS": 1}
             a = start_instance(self, self.tmp.name, exchange, "i-a", self.store, **env)
-            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, BACKFILL_ENABLED="false", **env)
+            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, **b_env, **env)
             c = start_instance(self, self.tmp.name, exchange, "i-c", self.store, **env)
             wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "three collectors to connect")
             exchange.resume()
             time.sleep(3)
-            b.kill()  # SIGKILL
-            time.sleep(3)
-            # The same spool again: what the killed run left is recovered and stored.
-            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store,
-                           BACKFILL_ENABLED="false", **env).start()
+            end_first_run(b)
+            restarted_ms = int(time.time() * 1000)
+            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store, **b_env, **env).start()
             self.addCleanup(b2.kill)
             wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the restarted instance to connect")
             time.sleep(3)
@@ -71,7 +71,16 @@ class ThreeInstancesAuditTest(unittest.TestCase):
             time.sleep(1.0)
             for collector in (a, b2, c):
                 self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
-            stats = exchange.stats()
+            return exchange.stats(), restarted_ms
+
+    def test_union_complete_and_the_killed_instances_hole_named_exactly(self):
+        start_ms = int(time.time() * 1000)
+
+        def kill_and_stay_down(b):
+            b.kill()  # SIGKILL; the second run recovers what this one left in the spool
+            time.sleep(3)
+
+        stats, _ = self.run_three_restarting_b(kill_and_stay_down, BACKFILL_ENABLED="false")
 
         parts, problems = store_reader.read_store(self.store)
         self.assertEqual(problems, [])
@@ -107,24 +116,11 @@ class ThreeInstancesAuditTest(unittest.TestCase):
 
     def test_a_deleted_first_last_or_middle_part_is_named_by_instance_symbol_and_number(self):
         start_ms = int(time.time() * 1000)
-        with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
-            env = {"ROT_SECS": 1}
-            a = start_instance(self, self.tmp.name, exchange, "i-a", self.store, **env)
-            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, **env)
-            c = start_instance(self, self.tmp.name, exchange, "i-c", self.store, **env)
-            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "three collectors to connect")
-            exchange.resume()
-            time.sleep(3)
-            self.assertEqual(b.stop(), 0, b.log_text()[-3000:])  # a clean restart of i-b
-            restarted_ms = int(time.time() * 1000)
-            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store, **env).start()
-            self.addCleanup(b2.kill)
-            wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the restarted instance to connect")
-            time.sleep(3)
-            exchange.pause()
-            time.sleep(1.0)
-            for collector in (a, b2, c):
-                self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+
+        def stop_cleanly(b):
+            self.assertEqual(b.stop(), 0, b.log_text()[-3000:])
+
+        _, restarted_ms = self.run_three_restarting_b(stop_cleanly)
         window = (start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS)
         code, report = self.audit(*window)
         self.assertEqual((code, report["findings"]), (0, []))

@@ -78,15 +78,19 @@ class FeedCompletenessTest(unittest.TestCase):
     def rest_lines(self, parts):
         return sum(1 for part in parts if not part.quarantine for r in part.records if r.get("src") == "rest")
 
-    def test_drops_every_3_s_for_a_minute_lose_nothing(self):
-        exchange = self.exchange(drop_every=3)
-        collector = self.collector(exchange)
-        time.sleep(60)
-        # A gap is known once a later id arrives: let trades flow on a connection that stays up, so
-        # the trades of the last drop are followed by newer ones before production stops.
+    def drops_for(self, exchange, secs):
+        """Lets the exchange's drops go on for `secs`, then calms it. A gap is known once a later id
+        arrives: trades flow on a connection that stays up, so the trades of the last drop are
+        followed by newer ones before production stops."""
+        time.sleep(secs)
         exchange.post("/control/calm")
         wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the last drop")
         time.sleep(2)
+
+    def test_drops_every_3_s_for_a_minute_lose_nothing(self):
+        exchange = self.exchange(drop_every=3)
+        collector = self.collector(exchange)
+        self.drops_for(exchange, 60)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         log = collector.log_text()
         self.assertGreaterEqual(log.count("connection lost"), 5, log[-3000:])
@@ -96,10 +100,7 @@ class FeedCompletenessTest(unittest.TestCase):
         # Each drop leaves a gap whose ids REST serves only 20 s later: empty and short pages meanwhile.
         exchange = self.exchange(rate=300, drop_every=3, rest_lag=20)
         collector = self.collector(exchange)
-        time.sleep(15)
-        exchange.post("/control/calm")
-        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the last drop")
-        time.sleep(2)
+        self.drops_for(exchange, 15)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         log = collector.log_text()
         self.assertGreaterEqual(log.count("connection lost"), 3, log[-3000:])

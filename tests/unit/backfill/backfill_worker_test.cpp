@@ -101,6 +101,17 @@ class BackfillWorkerTest : public ::testing::Test {
         std::move(symbols), *routes_, sink_, [] { return make_http_client({}); }, clock, metrics_, listener_);
   }
 
+  // Serves ids 1..1000 but [absent_first, absent_last], backfills 100..120 until nothing is pending.
+  bool backfill_100_to_120_with_absent(std::int64_t absent_first, std::int64_t absent_last) {
+    serve({"BTCUSDT"}, 1, 1000);
+    exchange_->make_absent(absent_first, absent_last);
+    auto backfill = worker({"BTCUSDT"}, system_clock_);
+    backfill->request(0, 100, 120);
+    const bool settled = eventually([&] { return backfill->pending_ids() == 0; });
+    backfill->stop();
+    return settled;
+  }
+
   std::vector<std::string> targets() const {
     std::vector<std::string> out;
     for (const ReceivedRequest& request : server_->requests()) out.push_back(request.target);
@@ -243,24 +254,14 @@ TEST_F(BackfillWorkerTest, AGapPendingPastTheAlarmAgeRaisesTheOverdueGaugeUntilF
 }
 
 TEST_F(BackfillWorkerTest, IdsServedOnBothSidesButNotThemselvesAreGivenUpInOneRequest) {
-  serve({"BTCUSDT"}, 1, 1000);
-  exchange_->make_absent(105, 109);
-  auto backfill = worker({"BTCUSDT"}, system_clock_);
-  backfill->request(0, 100, 120);
-  ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }));
-  backfill->stop();
+  ASSERT_TRUE(backfill_100_to_120_with_absent(105, 109));
   EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 105, 109}));
   EXPECT_EQ(sink_.size(), 16U);
   EXPECT_EQ(server_->requests().size(), 1U);
 }
 
 TEST_F(BackfillWorkerTest, AbsentIdsAtTheRangesEndAreGivenUpOnceAnIdPastThemIsServed) {
-  serve({"BTCUSDT"}, 1, 1000);
-  exchange_->make_absent(118, 125);
-  auto backfill = worker({"BTCUSDT"}, system_clock_);
-  backfill->request(0, 100, 120);
-  ASSERT_TRUE(eventually([&] { return backfill->pending_ids() == 0; }));
-  backfill->stop();
+  ASSERT_TRUE(backfill_100_to_120_with_absent(118, 125));
   // The page of 21 runs past 120 to 126..128: 118..120 are proven absent, not awaited.
   EXPECT_THAT(listener_.lost(), ElementsAre(Lost{0, 118, 120}));
   EXPECT_EQ(sink_.size(), 18U);

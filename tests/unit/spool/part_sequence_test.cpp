@@ -82,7 +82,7 @@ TEST_F(PartSequenceRestoreTest, ContinuesFromTheSealedManifestsAndTheStoredMarks
       Result<std::optional<SealedPart>> sealed = sealer.seal(make_open(part_name(epoch)));
       ASSERT_TRUE(sealed && *sealed);
       if (epoch == 11000) continue;
-      ASSERT_TRUE(raise_stored_mark(**sealed));
+      ASSERT_TRUE(raise_stored_mark(**sealed, read_text((*sealed)->manifest_file)));
       ASSERT_TRUE(remove_file((*sealed)->part_file));
       ASSERT_TRUE(remove_file((*sealed)->manifest_file));
     }
