@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cerrno>
 #include <cstdio>
@@ -25,6 +26,8 @@
 #include "common/record.hpp"
 #include "backfill/backfill_worker.hpp"
 #include "ledger/trade_ledger.hpp"
+#include "spool/head_object.hpp"
+#include "spool/name_limits.hpp"
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"
 #include "spool/spool_lock.hpp"
@@ -163,10 +166,24 @@ int Collector::run() {
     return kExitConfigError;
   }
   ObjectStore& store = *setup->store;
-  const std::string instance_note = resolve_instance_id(config_, setup->imds.get());
+  const Result<std::string> instance_note = resolve_instance_id(config_, setup->imds.get());
+  if (!instance_note) {
+    log->critical("config error: {}", instance_note.status().message());
+    return kExitConfigError;
+  }
+  // Before anything is written: a name too long for S3 or the spool would fail every record.
+  const std::array other_keys{head_key(config_.s3_prefix, config_.instance_id, kLongestEpochMs),
+                              startup_probe_key(config_.s3_prefix, config_.instance_id, kLongestEpochMs)};
+  const NameLimits limits{
+      .file_name_bytes = file_name_limit(layout.root()),
+      .store_name_bytes = config_.raw_bucket.empty() ? file_name_limit(config_.local_store_dir) : 0};
+  if (Status fits = check_name_lengths(config_.s3_prefix, config_.instance_id, routes, other_keys, limits); !fits) {
+    log->critical("config error: {}", fits.message());
+    return kExitConfigError;
+  }
 
   log->info("starting version={} {} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
-            instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
+            *instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
             config_.rot_bytes, config_.rot_secs);
   raise_open_file_limit(*log, config_.symbols.size());
   // Off the start-up path: a slow or refusing store must not delay the first frame. The parts it would

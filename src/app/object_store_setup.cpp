@@ -1,5 +1,6 @@
 #include "app/object_store_setup.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "aws/aws_region.hpp"
@@ -9,6 +10,7 @@
 #include "aws/refreshing_credentials.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
+#include "config/value_parsers.hpp"
 #include "net/http_client.hpp"
 #include "store/local_store.hpp"
 #include "store/s3_store.hpp"
@@ -80,23 +82,31 @@ Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup
   return setup;
 }
 
-std::string resolve_instance_id(Config& config, ImdsClient* imds) {
+Result<std::string> resolve_instance_id(Config& config, ImdsClient* imds) {
   if (!config.instance_id_from_host || config.raw_bucket.empty() || imds == nullptr) {
     return "instance_id=" + config.instance_id;
   }
   Result<std::string> id = imds->instance_id();
   if (!id) return "instance_id=" + config.instance_id + " (host name; IMDS: " + id.status().message() + ")";
+  // It names every key this instance writes: what IMDS says is held to the rule INSTANCE_ID is held to.
+  if (Status valid = check_instance_id(*id); !valid || id->empty()) {
+    return Status::fatal(fmt::format("the instance id from IMDSv2 \"{}\" cannot name keys: {}; set INSTANCE_ID",
+                                     log_safe(*id), valid ? "it is empty" : valid.message()));
+  }
   config.instance_id = *id;
   config.instance_id_from_host = false;
   return "instance_id=" + config.instance_id + " (from IMDSv2)";
+}
+
+std::string startup_probe_key(std::string_view prefix, std::string_view instance_id, std::int64_t started_at_ms) {
+  return fmt::format("{}_collector/startup/{}/{}.json", prefix, instance_id, started_at_ms);
 }
 
 Status check_store_writable(ObjectStore& store, const Config& config, const Clock& clock) {
   const auto log = make_logger("app");
   // A new key at every start: no object is ever overwritten (docs/S3_LAYOUT.md), the probe included.
   const std::int64_t started_at_ms = clock.system_now_us() / 1000;
-  const std::string key =
-      config.s3_prefix + "_collector/startup/" + config.instance_id + "/" + std::to_string(started_at_ms) + ".json";
+  const std::string key = startup_probe_key(config.s3_prefix, config.instance_id, started_at_ms);
   const std::string body = nlohmann::json{{"instance_id", config.instance_id},
                                           {"collector_version", MC_VERSION},
                                           {"symbols", config.symbols},

@@ -47,10 +47,14 @@ struct ObjectStoreSetup {
 Result<ObjectStoreSetup> make_object_store(const Config& config, const EnvLookup& env, const Clock& clock);
 
 // With S3 on EC2 and INSTANCE_ID unset, the instance id from IMDSv2 replaces the host name in config;
-// anywhere else config is left as it is. Returns a line for the start-up log.
-std::string resolve_instance_id(Config& config, ImdsClient* imds);
+// anywhere else config is left as it is. Returns a line for the start-up log; kFatal when IMDS
+// answers an id that INSTANCE_ID itself would not accept.
+Result<std::string> resolve_instance_id(Config& config, ImdsClient* imds);
 
-// Writes a small object (`<prefix>_collector/startup/<instance>/<started_at_ms>.json`) to prove the store accepts
+// `<prefix>_collector/startup/<instance>/<started_at_ms>.json`: a new key at every start.
+std::string startup_probe_key(std::string_view prefix, std::string_view instance_id, std::int64_t started_at_ms);
+
+// Writes a small object (startup_probe_key) to prove the store accepts
 // writes before the first part is due, and logs what it found: "store check: can write" or the refusal
 // with its fix. The collector runs either way: parts wait in the spool until the store accepts them.
 Status check_store_writable(ObjectStore& store, const Config& config, const Clock& clock);

@@ -7,12 +7,6 @@
 #include "common/file_util.hpp"
 
 namespace mc {
-namespace {
-
-// Enough for any operator's patience; a name taken this often means something loops.
-constexpr int kMaxNameSuffix = 1000;
-
-}  // namespace
 
 std::filesystem::path rejected_dir(const SpoolLayout& layout) { return layout.root() / "rejected"; }
 
@@ -24,7 +18,7 @@ Result<std::filesystem::path> move_to_rejected(const SpoolLayout& layout, const 
 
   std::filesystem::path target = dir / file.filename();
   for (int suffix = 1; std::filesystem::exists(target, ec); ++suffix) {
-    if (suffix > kMaxNameSuffix) return Status::fatal(fmt::format("no free name in {} for {}", dir.string(), file.string()));
+    if (suffix > kMaxRejectedNameSuffix) return Status::fatal(fmt::format("no free name in {} for {}", dir.string(), file.string()));
     target = dir / fmt::format("{}.{}", file.filename().string(), suffix);
   }
   if (ec) return Status::from_errno(ec.value(), "stat " + target.string());

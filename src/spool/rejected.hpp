@@ -9,6 +9,9 @@
 
 namespace mc {
 
+// Enough for any operator's patience; a name taken this often means something loops.
+inline constexpr int kMaxRejectedNameSuffix = 1000;
+
 std::filesystem::path rejected_dir(const SpoolLayout& layout);
 
 // Moves file into rejected/ under its own name (plus ".1", ".2", ... if that name is taken there),

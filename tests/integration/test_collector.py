@@ -2,6 +2,7 @@
 
 Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest sets both.
 """
+import datetime
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import jsonschema
 import harness
 import store_reader
 from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from fake_imds import FakeImds
 
 SOURCE_DIR = os.environ.get("MC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -174,12 +176,16 @@ class SpoolLockTest(unittest.TestCase):
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
 class ConfigErrorTest(unittest.TestCase):
-    def run_with(self, **env):
+    def run_with(self, written=None, **env):
+        """Runs the collector with env; `written`, when given, receives every file it left behind
+        (relative to the temporary directory)."""
         with tempfile.TemporaryDirectory(prefix="mc-itest-") as tmp:
             base = {"PATH": "/usr/bin:/bin", "LOCAL_DIR": os.path.join(tmp, "spool"),
                     "LOCAL_STORE_DIR": os.path.join(tmp, "store"), "METRICS_ADDR": ""}
             base.update(env)
             proc = subprocess.run([COLLECTOR], env=base, capture_output=True, timeout=30)
+            if written is not None:
+                written.extend(os.path.relpath(os.path.join(d, f), tmp) for d, _, files in os.walk(tmp) for f in files)
             return proc.returncode, proc.stderr.decode() + proc.stdout.decode()
 
     def test_each_bad_value_stops_start_up_with_exit_2_naming_key_and_value(self):
@@ -199,6 +205,37 @@ class ConfigErrorTest(unittest.TestCase):
                 self.assertEqual(len(lines), 1, output)
                 self.assertIn(key, lines[0])
                 self.assertIn(value, lines[0])
+
+    def test_names_too_long_for_the_spool_stop_start_up_before_anything_is_written(self):
+        # 29 slashes, each 3 bytes in a spool file name: the quarantine part's name is 306 bytes.
+        prefix, instance = "a/" * 29, "i" * 64
+        written = []
+        code, output = self.run_with(written=written, BINANCE_WS_URL="wss://127.0.0.1:9", S3_PREFIX=prefix,
+                                     INSTANCE_ID=instance)
+        self.assertEqual(code, 2, output)
+        lines = [line for line in output.splitlines() if line.strip()]
+        self.assertEqual(len(lines), 1, output)
+        self.assertIn("S3_PREFIX (58 bytes), INSTANCE_ID (64 bytes)", lines[0])
+        self.assertIn("spool file name of 306 bytes (limit 255)", lines[0])
+        self.assertIn(f"part-{instance}-9999999999999.jsonl.gz", lines[0])
+        self.assertEqual(written, ["spool/.lock"], "nothing but the spool's lock")
+
+    def test_an_instance_id_from_imds_that_cannot_name_keys_stops_start_up(self):
+        def credentials():
+            expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+            return {"AccessKeyId": "AKIDEXAMPLE", "SecretAccessKey": "secret", "SessionToken": "token",
+                    "Expiration": expires}
+
+        for bad_id in ("i-0abc/../../etc", "i-" + "0" * 63):
+            with self.subTest(instance_id=bad_id), FakeImds(credentials, instance_id=bad_id) as imds:
+                written = []
+                code, output = self.run_with(
+                    written=written, INSTANCE_ID="", RAW_BUCKET="market-raw", AWS_REGION="us-east-1",
+                    S3_ENDPOINT="http://127.0.0.1:9", AWS_EC2_METADATA_DISABLED="false",
+                    AWS_EC2_METADATA_SERVICE_ENDPOINT=imds.url, BINANCE_WS_URL="wss://127.0.0.1:9")
+                self.assertEqual(code, 2, output)
+                self.assertIn(f'the instance id from IMDSv2 "{bad_id}" cannot name keys', output)
+                self.assertEqual(written, ["spool/.lock"], "nothing but the spool's lock")
 
 
 if __name__ == "__main__":
