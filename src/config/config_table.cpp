@@ -115,7 +115,8 @@ const std::array kTable{
         .env = "INSTANCE_ID", .yaml = "instance_id", .flag = "--instance-id", .type = ValueType::kText,
         .default_value = "", .default_note = "EC2 instance id via IMDSv2, else host name",
         .help = "goes into keys and manifests; `[A-Za-z0-9._-]{1,64}`; empty: with `RAW_BUCKET` on EC2 the "
-                "instance id from IMDSv2, otherwise the host name with other characters replaced by `-`",
+                "instance id from IMDSv2 (held to the same rule: exit 2 if it breaks it), otherwise the host name "
+                "with other characters replaced by `-`",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_instance_id(v), c.instance_id); }},
     ConfigKey{
         .env = "BINANCE_WS_URL", .yaml = "binance_ws_url", .flag = "--binance-ws-url", .type = ValueType::kUrl,
@@ -155,7 +156,8 @@ const std::array kTable{
     ConfigKey{
         .env = "S3_PREFIX", .yaml = "s3_prefix", .flag = "--s3-prefix", .type = ValueType::kText,
         .default_value = "raw/", .default_note = "",
-        .help = "key prefix: empty, or ending in `/`",
+        .help = "key prefix: empty, or ending in `/`; with `INSTANCE_ID` it must leave every key and spool file name "
+                "within its limit (`docs/S3_LAYOUT.md`), else exit 2",
         .apply = [](std::string_view v, Config& c) { return set_text(v, check_s3_prefix(v), c.s3_prefix); }},
     ConfigKey{
         .env = "S3_FORCE_PATH_STYLE", .yaml = "s3_force_path_style", .flag = "--s3-force-path-style",
