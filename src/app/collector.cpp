@@ -26,7 +26,7 @@
 #include "common/record.hpp"
 #include "backfill/backfill_worker.hpp"
 #include "ledger/trade_ledger.hpp"
-#include "spool/head_object.hpp"
+#include "keys/head_object.hpp"
 #include "spool/name_limits.hpp"
 #include "spool/sealer_worker.hpp"
 #include "spool/spool_layout.hpp"

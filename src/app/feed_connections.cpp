@@ -82,7 +82,7 @@ std::optional<std::size_t> FeedConnections::wedged(std::chrono::steady_clock::ti
 
 std::size_t FeedConnections::stop(std::chrono::steady_clock::duration grace) {
   for (const auto& connection : connections_) connection->thread.request_stop();
-  const auto deadline = std::chrono::steady_clock::now() + grace;
+  const auto deadline = real_deadline_after(grace);
   std::size_t stopping = 0;
   for (const auto& connection : connections_) {
     if (connection->stopped_future.wait_until(deadline) != std::future_status::ready) ++stopping;

@@ -6,6 +6,7 @@
 #include "common/log.hpp"
 #include "common/sha256.hpp"
 #include "common/thread_name.hpp"
+#include "spool/stored_marks.hpp"
 
 namespace mc {
 

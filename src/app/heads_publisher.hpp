@@ -15,7 +15,7 @@
 
 #include "common/clock.hpp"
 #include "common/status.hpp"
-#include "spool/head_object.hpp"
+#include "keys/head_object.hpp"
 #include "spool/spool_layout.hpp"
 #include "store/object_store.hpp"
 

@@ -7,7 +7,7 @@
 #include "audit/audit_deep.hpp"
 #include "audit/ordered_pool.hpp"
 #include "audit/part_numbers.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 namespace mc {
 namespace {

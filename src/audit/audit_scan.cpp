@@ -13,7 +13,7 @@
 
 #include "audit/listing_plan.hpp"
 #include "audit/ordered_pool.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 namespace mc {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 namespace mc {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "audit/audit_scan.hpp"
 #include "audit/store_reader.hpp"
-#include "spool/head_object.hpp"
+#include "keys/head_object.hpp"
 
 namespace mc {
 

@@ -25,4 +25,10 @@ class SystemClock final : public Clock {
   std::chrono::steady_clock::time_point steady_now() const override { return std::chrono::steady_clock::now(); }
 };
 
+// A deadline for waits on threads, futures and condition variables, which wait on the real steady
+// clock whatever Clock the caller runs on: a fake clock decides how long, never when.
+inline std::chrono::steady_clock::time_point real_deadline_after(std::chrono::steady_clock::duration wait) {
+  return std::chrono::steady_clock::now() + wait;
+}
+
 }  // namespace mc

@@ -11,7 +11,8 @@
 
 namespace mc {
 
-enum class LogFormat;
+// LOG_FORMAT: lines for people, or one JSON object per line for machines.
+enum class LogFormat { kText, kJson };
 
 // Sets the level ("trace".."error", "off") and the format for every logger made afterwards.
 // Returns false when the level name is not known.

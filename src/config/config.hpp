@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace mc {
+#include "common/log.hpp"
 
-enum class LogFormat { kText, kJson };
+namespace mc {
 
 struct Config {
   // where objects go

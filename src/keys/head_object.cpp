@@ -1,13 +1,10 @@
-#include "spool/head_object.hpp"
+#include "keys/head_object.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
-
-#include "spool/part_name.hpp"
-#include "spool/stored_marks.hpp"
 
 namespace mc {
 namespace {
@@ -86,24 +83,6 @@ Result<Head> parse_head(std::string_view text) {
                             .part_key = entry["part_key"].get<std::string>()});
   }
   return head;
-}
-
-std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,
-                                       std::string_view instance_id) {
-  std::vector<HeadWriter> out;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(layout.stored_dir(), ec), end; !ec && it != end; it.increment(ec)) {
-    const std::optional<StoredMark> mark = read_stored_mark_file(it->path());
-    if (!mark || mark->part_number == 0) continue;
-    const std::optional<PartName> name = parse_part_key(mark->part_key);
-    if (!name || name->kind != PartKind::kData || name->prefix != prefix || name->instance_id != instance_id) continue;
-    out.push_back({.stream = name->stream, .symbol = name->symbol, .part_number = mark->part_number,
-                   .part_key = mark->part_key});
-  }
-  std::sort(out.begin(), out.end(), [](const HeadWriter& a, const HeadWriter& b) {
-    return std::tie(a.stream, a.symbol) < std::tie(b.stream, b.symbol);
-  });
-  return out;
 }
 
 }  // namespace mc

@@ -6,7 +6,7 @@
 //   {"version":"1","instance_id":"i-1","created_at_ms":..,"reason":"periodic"|"stop",
 //    "writers":[{"stream":"trade","symbol":"BTCUSDT","part_number":412,"part_key":"raw/exchange=..."}]}
 //
-// part_number is the newest part number of that writer that reached the store (stored_marks.hpp).
+// part_number is the newest part number of that writer that reached the store (spool/stored_marks.hpp).
 // Every head is a new key, so the store's no-overwrite rule holds for heads too; the audit reads the
 // newest head of each instance to tell a lost last part from one never written.
 
@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "common/status.hpp"
-#include "spool/spool_layout.hpp"
 
 namespace mc {
 
@@ -45,9 +44,5 @@ bool parse_head_key(std::string_view prefix, std::string_view key, std::string& 
 std::string render_head(const Head& head);
 // kCorrupt naming what is wrong.
 Result<Head> parse_head(std::string_view text);
-
-// The numbered data writers of `instance_id` in the spool's stored marks, sorted.
-std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,
-                                       std::string_view instance_id);
 
 }  // namespace mc

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "common/log.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/part_scan.hpp"
 
 namespace mc {

@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <string>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/part_notes.hpp"
 #include "spool/part_sequence.hpp"
 #include "spool/part_stats.hpp"

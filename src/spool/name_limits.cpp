@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/file_util.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/rejected.hpp"
 
 namespace mc {

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "common/status.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace mc {

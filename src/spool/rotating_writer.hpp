@@ -33,7 +33,7 @@
 #include "common/record.hpp"
 #include "common/status.hpp"
 #include "spool/free_space.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/part_stats.hpp"
 #include "spool/spool_layout.hpp"
 #include "spool/writer_file.hpp"

@@ -13,7 +13,7 @@
 
 #include <filesystem>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 namespace mc {
 

@@ -61,8 +61,7 @@ void SpoolWriter::run() {
     // Sampled before the drain, so every record pushed before now_us is written before tick(now_us)
     // may close its window.
     const std::int64_t now_us = clock_.system_now_us();
-    // The queue waits on real time; the clock (fake in tests) only decides how long.
-    more = queue_.pop(batches, std::chrono::steady_clock::now() + sleep_time(now_us, next_sync));
+    more = queue_.pop(batches, real_deadline_after(sleep_time(now_us, next_sync)));
 
     std::size_t records = 0;
     for (const RecordBatch& batch : batches) {

@@ -1,10 +1,13 @@
 #include "spool/stored_marks.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string>
 #include <system_error>
+#include <tuple>
 
 #include "common/file_util.hpp"
+#include "keys/part_name.hpp"
 #include "spool/part_sequence.hpp"
 
 namespace mc {
@@ -72,6 +75,24 @@ Status raise_stored_mark(const SealedPart& part, std::string_view manifest) {
   }
   if (current && *current == mark) return Status::ok();
   return write_mark(part.stored_mark, mark);
+}
+
+std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,
+                                       std::string_view instance_id) {
+  std::vector<HeadWriter> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(layout.stored_dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::optional<StoredMark> mark = read_stored_mark_file(it->path());
+    if (!mark || mark->part_number == 0) continue;
+    const std::optional<PartName> name = parse_part_key(mark->part_key);
+    if (!name || name->kind != PartKind::kData || name->prefix != prefix || name->instance_id != instance_id) continue;
+    out.push_back({.stream = name->stream, .symbol = name->symbol, .part_number = mark->part_number,
+                   .part_key = mark->part_key});
+  }
+  std::sort(out.begin(), out.end(), [](const HeadWriter& a, const HeadWriter& b) {
+    return std::tie(a.stream, a.symbol) < std::tie(b.stream, b.symbol);
+  });
+  return out;
 }
 
 }  // namespace mc

@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.hpp"
+#include "keys/head_object.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace mc {
@@ -37,5 +39,9 @@ Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t ep
 // Raises the mark by a part about to leave the spool: its epoch_ms, and the number its manifest
 // (the text the uploader just stored) gives it, when that is above the mark's.
 Status raise_stored_mark(const SealedPart& part, std::string_view manifest);
+
+// The numbered data writers of `instance_id` in the stored marks, sorted: what a head object lists.
+std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,
+                                       std::string_view instance_id);
 
 }  // namespace mc

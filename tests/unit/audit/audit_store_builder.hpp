@@ -13,7 +13,7 @@
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 #include "spool/manifest.hpp"
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/part_scan.hpp"
 #include "store/local_store.hpp"
 

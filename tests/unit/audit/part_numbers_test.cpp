@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 namespace mc {
 namespace {

@@ -10,7 +10,6 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
-#include "config/config.hpp"
 
 namespace mc {
 namespace {

@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "common/log.hpp"
-#include "config/config.hpp"
 
 #include "fake_ws_server.hpp"
 #include "support/fake_clock.hpp"

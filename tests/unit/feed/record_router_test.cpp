@@ -11,7 +11,6 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 
 #include "common/log.hpp"
-#include "config/config.hpp"
 #include "support/fake_clock.hpp"
 #include "support/record_batches.hpp"
 

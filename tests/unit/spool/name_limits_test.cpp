@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mc {

@@ -1,4 +1,4 @@
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 
 #include <gtest/gtest.h>
 

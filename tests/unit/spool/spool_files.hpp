@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "spool/part_name.hpp"
+#include "keys/part_name.hpp"
 #include "spool/spool_layout.hpp"
 #include "support/temp_dir.hpp"
 

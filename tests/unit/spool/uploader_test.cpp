@@ -21,7 +21,6 @@
 #include "common/file_util.hpp"
 #include "common/log.hpp"
 #include "common/sha256.hpp"
-#include "config/config.hpp"
 #include "unit/spool/flaky_store.hpp"
 #include "unit/spool/spool_files.hpp"
 #include "spool/sealer.hpp"
