@@ -6,7 +6,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import harness
 
@@ -81,12 +80,8 @@ def metric(port, name):
 
 
 def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """harness.wait_until under the name these tests use."""
+    return harness.wait_until(predicate, timeout, what)
 
 
 def start_instance(test, root, exchange, instance_id, store_dir, **env):

@@ -9,26 +9,17 @@
 #include <sstream>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 
 namespace mc {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using FetchResult = Result<std::optional<AwsCredentials>>;
 
 SystemTime system_time(const Clock& clock) { return SystemTime(std::chrono::microseconds(clock.system_now_us())); }
-
-// Polls in real time: the refresh thread reacts to the fake clock within its recheck interval.
-template <typename Predicate>
-bool eventually(Predicate predicate) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // Gives the refresh thread many chances to act (it rechecks every millisecond) before asserting it did not.
 void let_thread_run() { std::this_thread::sleep_for(50ms); }

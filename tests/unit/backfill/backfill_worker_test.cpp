@@ -12,6 +12,7 @@
 #include "backfill/rest_trade_line.hpp"
 #include "fake_exchange.hpp"
 #include "support/record_batches.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,6 +20,7 @@ namespace mc {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using ::testing::ElementsAre;
 using testing::FakeExchange;
 using testing::LoopbackHttpServer;
@@ -72,15 +74,6 @@ class RecordingListener final : public BackfillListener {
   mutable std::mutex mutex_;
   std::vector<Lost> lost_;
 };
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return condition();
-}
 
 class BackfillWorkerTest : public ::testing::Test {
  protected:

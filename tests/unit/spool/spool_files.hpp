@@ -2,6 +2,7 @@
 // Helpers for the sealer and recovery tests: part names, data lines and files in a spool.
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -42,16 +43,6 @@ inline void write_text(const std::filesystem::path& path, const std::string& tex
 inline std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Polls until done() holds; false after the timeout.
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
 }
 
 // A spool in a fresh temporary directory, with open/ and sealed/ created.

@@ -26,6 +26,7 @@
 #include "spool/sealer.hpp"
 #include "store/local_store.hpp"
 #include "spool/stored_marks.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
@@ -34,22 +35,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using testing::eventually;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 // Short real delays keep the tests fast; jitter off makes them exact lower bounds.
 constexpr RetryPolicy kFastPolicy{.quick_tries = 3, .quick_initial = 10ms, .max_delay = 40ms, .jitter = 0.0};
-
-// Polls until the condition holds or two seconds passed.
-template <typename Predicate>
-bool eventually(Predicate predicate) {
-  const auto deadline = steady_clock::now() + 2s;
-  while (steady_clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(1ms);
-  }
-  return predicate();
-}
 
 class UploaderTest : public ::testing::Test {
  protected:
