@@ -19,8 +19,8 @@ build_packages=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # the fake exchange's certificate, the integration tests (stdlib + jsonschema)
-  openssl ca-certificates python3 python3-jsonschema
+  # the fake exchange's certificate, the integration tests (stdlib + jsonschema), static.kubernetes (PyYAML)
+  openssl ca-certificates python3 python3-jsonschema python3-yaml
   # static analysis
   clang-tidy
 )
