@@ -1,5 +1,7 @@
+# platform = "ec2": var.instance_count instances that install the .deb (user_data.sh.tftpl).
+
 data "aws_ami" "debian12" {
-  count = var.ami_id == null ? 1 : 0
+  count = local.ec2 && var.ami_id == null ? 1 : 0
 
   most_recent = true
   owners      = ["136693071363"] # Debian's official cloud images
@@ -20,46 +22,14 @@ data "aws_ami" "debian12" {
   }
 }
 
-data "aws_subnet" "first" {
-  id = var.subnet_ids[0]
-}
-
-# No ingress at all: the collector only dials out, and its metrics listen on 127.0.0.1.
-# Egress is HTTPS only: S3, the .deb download, Debian's apt mirror (cdn-aws.deb.debian.org over
-# https) and Binance. Binance serves the same streams on 443 and 9443; user data sets
-# BINANCE_WS_URL to port 443 so that one port is all the instances may reach (9443 is often
-# blocked by outbound proxies and firewalls, 443 almost never). DNS, NTP and IMDS go to the
-# VPC's link-local services, which security groups do not filter.
-resource "aws_security_group" "collector" {
-  name_prefix = "market-collector-"
-  description = "market-collector: no ingress, HTTPS egress only"
-  vpc_id      = data.aws_subnet.first.vpc_id
-
-  # Empty and authoritative: a rule added by hand is removed by the next apply.
-  ingress = []
-
-  egress {
-    description      = "HTTPS: S3, Binance WebSocket (port 443) and REST (backfill), package downloads"
-    from_port        = 443
-    to_port          = 443
-    protocol         = "tcp"
-    cidr_blocks      = ["0.0.0.0/0"]
-    ipv6_cidr_blocks = ["::/0"]
-  }
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
 resource "aws_instance" "collector" {
-  count = var.instance_count
+  count = local.ec2 ? var.instance_count : 0
 
   ami                    = var.ami_id != null ? var.ami_id : data.aws_ami.debian12[0].id
   instance_type          = var.instance_type
   subnet_id              = element(var.subnet_ids, count.index % length(var.subnet_ids))
   vpc_security_group_ids = [aws_security_group.collector.id]
-  iam_instance_profile   = aws_iam_instance_profile.collector.name
+  iam_instance_profile   = aws_iam_instance_profile.collector[0].name
 
   # IMDSv2 only, and one hop: the collector reads its instance id and role credentials from IMDS
   # itself; nothing behind a further hop (a container, a forwarded request) can.
@@ -91,6 +61,11 @@ resource "aws_instance" "collector" {
   # boot anyway.
   lifecycle {
     ignore_changes = [ami, user_data]
+
+    precondition {
+      condition     = var.package_url != null
+      error_message = "platform = \"ec2\" needs package_url, the .deb the instances install."
+    }
   }
 
   tags = {

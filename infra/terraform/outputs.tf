@@ -8,14 +8,19 @@ output "bucket_arn" {
   value       = aws_s3_bucket.raw.arn
 }
 
+output "platform" {
+  description = "Where the collectors run: ec2 or ecs."
+  value       = var.platform
+}
+
 output "collector_role_arn" {
-  description = "The collectors' role: s3:PutObject under raw/ only."
+  description = "The collectors' role (the instances' or the tasks'): s3:PutObject and s3:GetObject under raw/ only."
   value       = aws_iam_role.collector.arn
 }
 
 output "collector_instance_profile_name" {
-  description = "Instance profile of the collector role."
-  value       = aws_iam_instance_profile.collector.name
+  description = "Instance profile of the collector role (platform = ec2; null on ecs)."
+  value       = one(aws_iam_instance_profile.collector[*].name)
 }
 
 output "reader_policy_arn" {
@@ -24,11 +29,46 @@ output "reader_policy_arn" {
 }
 
 output "instance_ids" {
-  description = "EC2 instance ids of the collectors, in the order of their Name tags (market-collector-1, -2, ...)."
+  description = "EC2 instance ids of the collectors, in the order of their Name tags (market-collector-1, -2, ...); empty on ecs."
   value       = aws_instance.collector[*].id
 }
 
 output "security_group_id" {
-  description = "The collectors' security group (no ingress, HTTPS egress)."
+  description = "The collectors' security group (no ingress, HTTPS egress; on ecs also NFS to the spool's EFS)."
   value       = aws_security_group.collector.id
+}
+
+output "ecs_cluster_arn" {
+  description = "The cluster of the collectors' services (platform = ecs; null on ec2)."
+  value       = local.ecs ? local.ecs_cluster_arn : null
+}
+
+output "ecs_service_names" {
+  description = "The collectors' ECS services, one task each: market-collector-1, -2, ... (empty on ec2)."
+  value       = aws_ecs_service.collector[*].name
+}
+
+output "ecs_task_definition_arns" {
+  description = "The newest task definition revision of each service, in service order: what `aws ecs update-service --task-definition` moves a service to (empty on ec2)."
+  value       = aws_ecs_task_definition.collector[*].arn
+}
+
+output "ecs_instance_ids" {
+  description = "INSTANCE_ID of each ECS collector, in service order: the name in its keys, manifests and heads (empty on ec2)."
+  value       = local.ecs_instance_ids
+}
+
+output "ecs_log_group_name" {
+  description = "CloudWatch Logs group of the collector tasks (null on ec2)."
+  value       = one(aws_cloudwatch_log_group.collector[*].name)
+}
+
+output "ecs_execution_role_arn" {
+  description = "The task execution role: pulls the image and writes the tasks' logs; no access to the bucket (null on ec2)."
+  value       = one(aws_iam_role.ecs_execution[*].arn)
+}
+
+output "spool_file_system_id" {
+  description = "EFS file system of the ECS collectors' spools, one directory per service (null on ec2)."
+  value       = one(aws_efs_file_system.spool[*].id)
 }

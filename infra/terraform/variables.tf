@@ -1,5 +1,16 @@
+variable "platform" {
+  description = "Where the collectors run: \"ec2\" (instance_count EC2 instances that install the .deb; ec2.tf) or \"ecs\" (instance_count ECS services of one Fargate task each, running image, each with its own spool on EFS; ecs.tf, efs.tf). Only the resources of the chosen platform are created; the bucket, the collector role, the reader policy and the collectors' security group serve both."
+  type        = string
+  default     = "ec2"
+
+  validation {
+    condition     = contains(["ec2", "ecs"], var.platform)
+    error_message = "platform must be \"ec2\" or \"ecs\"."
+  }
+}
+
 variable "region" {
-  description = "AWS region of the bucket and the instances; also written as AWS_REGION into the collectors' environment."
+  description = "AWS region of the bucket and the collectors; also written as AWS_REGION into the collectors' environment."
   type        = string
 
   validation {
@@ -21,7 +32,7 @@ variable "bucket_name" {
 }
 
 variable "subnet_ids" {
-  description = "Subnets the collector instances are spread over (instance N goes to subnet N mod length). Use subnets in different availability zones with outbound HTTPS (NAT gateway, or internet gateway plus public IPs)."
+  description = "Subnets the collectors are spread over (instance or ECS service N goes to subnet N mod length). Use subnets in different availability zones with outbound HTTPS (NAT gateway, or internet gateway plus public IPs); with platform = \"ecs\" they must be in different zones (the spool's EFS has one mount target in each)."
   type        = list(string)
 
   validation {
@@ -31,7 +42,7 @@ variable "subnet_ids" {
 }
 
 variable "instance_count" {
-  description = "Number of collector instances. Each stores a full copy of the stream, so more instances mean fewer gaps when one is down."
+  description = "Number of collectors: EC2 instances, or ECS services of one task each. Each stores a full copy of the stream, so more collectors mean fewer gaps when one is down."
   type        = number
   default     = 3
 
@@ -42,19 +53,19 @@ variable "instance_count" {
 }
 
 variable "instance_type" {
-  description = "EC2 instance type of the collectors."
+  description = "EC2 instance type of the collectors (platform = \"ec2\")."
   type        = string
   default     = "t3.micro"
 }
 
 variable "ami_id" {
-  description = "AMI of the collectors; null: the newest official Debian 12 amd64 image at the time of the first apply (new images do not replace running instances)."
+  description = "AMI of the collectors (platform = \"ec2\"); null: the newest official Debian 12 amd64 image at the time of the first apply (new images do not replace running instances)."
   type        = string
   default     = null
 }
 
 variable "root_volume_gb" {
-  description = "Size of each instance's encrypted root volume in GiB; the spool holds every part S3 has not accepted yet."
+  description = "Size of each instance's encrypted root volume in GiB (platform = \"ec2\"); the spool holds every part S3 has not accepted yet."
   type        = number
   default     = 16
 
@@ -65,11 +76,12 @@ variable "root_volume_gb" {
 }
 
 variable "package_url" {
-  description = "HTTPS URL of the market-collector .deb that user data downloads and installs at first boot. It must stay reachable without AWS credentials (the instance role cannot read S3)."
+  description = "HTTPS URL of the market-collector .deb that user data downloads and installs at first boot; required with platform = \"ec2\", unused with \"ecs\". It must stay reachable without AWS credentials (the instance role cannot read S3)."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^https://[^[:space:]'\"]+\\.deb([?][^[:space:]'\"]*)?$", var.package_url))
+    condition     = var.package_url == null || can(regex("^https://[^[:space:]'\"]+\\.deb([?][^[:space:]'\"]*)?$", var.package_url))
     error_message = "package_url must be an https:// URL of a .deb file, without spaces or quotes."
   }
 }
@@ -143,5 +155,81 @@ variable "object_lock_days" {
   validation {
     condition     = var.object_lock_days >= 0 && floor(var.object_lock_days) == var.object_lock_days
     error_message = "object_lock_days must be a whole number of days, 0 to turn Object Lock off."
+  }
+}
+
+# --- platform = "ecs" -----------------------------------------------------------------------------
+
+variable "image" {
+  description = "Container image of the collector (platform = \"ecs\"), e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/market-collector:1.4.0 or ...@sha256:<digest>. A new value registers new task definition revisions; the services move to them one at a time, by hand (README)."
+  type        = string
+  default     = null
+
+  # A tag or a digest, never an implicit or explicit "latest": a revision must name the bytes it runs,
+  # or a task replaced at night would start whatever the tag points to by then.
+  validation {
+    condition     = var.image == null || (can(regex("^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$", var.image)) && !endswith(coalesce(var.image, "x"), ":latest"))
+    error_message = "image must be <registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>, not :latest."
+  }
+}
+
+variable "ecs_cluster_arn" {
+  description = "ARN of an existing ECS cluster for the collectors' services (platform = \"ecs\"); null: a cluster named market-collector is created."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ecs_cluster_arn == null || can(regex("^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster/[A-Za-z0-9_-]{1,255}$", var.ecs_cluster_arn))
+    error_message = "ecs_cluster_arn must be an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>), or null."
+  }
+}
+
+variable "task_cpu" {
+  description = "Fargate CPU units of each collector task (256 = a quarter vCPU: one busy symbol uses a few percent of a core, 1,000 symbols most of one)."
+  type        = number
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.task_cpu)
+    error_message = "task_cpu must be 256, 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "task_memory" {
+  description = "Memory (MiB) of each collector task; Fargate accepts 512 to 2048 with 256 CPU units, more with more. The collector's peak RSS is about 30 MiB with one symbol, 90 MiB with 1,000."
+  type        = number
+  default     = 512
+
+  validation {
+    condition     = var.task_memory >= 512 && var.task_memory <= 30720 && floor(var.task_memory) == var.task_memory
+    error_message = "task_memory must be a whole number of MiB from 512 to 30720."
+  }
+}
+
+variable "ecs_assign_public_ip" {
+  description = "Give each task a public IP (platform = \"ecs\"): needed in subnets whose route out is an internet gateway, not with a NAT gateway."
+  type        = bool
+  default     = false
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the collector tasks' logs (platform = \"ecs\"; on EC2 they go to journald)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+variable "efs_throughput_mode" {
+  description = "Throughput mode of the spools' EFS (platform = \"ecs\"): elastic (never throttles; billed per GB read and written, and every record is written to the spool) or bursting (no per-GB charge; a file system as small as a spool gets 1 MiB/s sustained, enough for a few busy symbols per collector, then throttles)."
+  type        = string
+  default     = "elastic"
+
+  validation {
+    condition     = contains(["elastic", "bursting"], var.efs_throughput_mode)
+    error_message = "efs_throughput_mode must be elastic or bursting."
   }
 }

@@ -3,14 +3,15 @@
 The HCL is parsed to JSON by @cdktf/hcl2json (hcl_to_json.js, installed with `npm ci --prefix
 tests/infra`, which this test runs itself when the package is missing), and every property the
 deployment relies on is asserted on that JSON: a missing node or npm package is a FAILURE, never a
-skip. MC_TERRAFORM_DIR points the test at another copy of the configuration (used to check that a
-deliberately broken copy fails).
+skip. MC_TERRAFORM_DIR points the test at another copy of the configuration: BrokenCopyTest
+copies infra/terraform, breaks one property in the copy and checks that the test guarding it fails.
 """
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -19,8 +20,33 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 TF_DIR = Path(os.environ.get("MC_TERRAFORM_DIR", REPO / "infra" / "terraform")).resolve()
 PACKAGE = "@cdktf/hcl2json"
-EXPECTED_FILES = {"providers.tf", "main.tf", "s3.tf", "iam.tf", "ec2.tf", "variables.tf", "outputs.tf"}
+EXPECTED_FILES = {"providers.tf", "main.tf", "s3.tf", "iam.tf", "network.tf", "ec2.tf", "efs.tf", "ecs.tf",
+                  "variables.tf", "outputs.tf"}
 ALLOWED_EGRESS_PORTS = {443, 9443}
+NFS_PORT = 2049
+# Blocks that serve both platforms (the archive, the collector role and its policy, the reader policy,
+# the collectors' security group); every other resource and data source exists on one platform only.
+SHARED_TYPES = {"aws_s3_bucket", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_public_access_block",
+                "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
+                "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_object_lock_configuration",
+                "aws_s3_bucket_policy", "aws_iam_policy"}
+SHARED_BLOCKS = {("data", "aws_subnet", "first"), ("resource", "aws_security_group", "collector"),
+                 ("resource", "aws_iam_role", "collector"), ("resource", "aws_iam_role_policy", "collector"),
+                 ("data", "aws_iam_policy_document", "collector"),
+                 ("data", "aws_iam_policy_document", "collector_assume"),
+                 ("data", "aws_iam_policy_document", "reader"), ("data", "aws_iam_policy_document", "raw_bucket")}
+EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile")}
+# The image's contract (infra/terraform/ecs.tf): its user, its spool, its metrics port.
+IMAGE_UID = 10001
+SPOOL_PATH = "/var/lib/market-collector/spool"
+METRICS_PORT = 9108
+# Fargate kills a container at most 120 s after SIGTERM. After STOP_TIMEOUT_SECS the stop still waits
+# for the PUT in flight and stores its head: two PUTs, each aborted after 20 s below 1 KiB/s
+# (docs/DECISIONS.md), and 20 s to spare.
+FARGATE_MAX_STOP_TIMEOUT_S = 120
+STOP_MARGIN_S = 2 * 20 + 20
+ECR_PULL_ACTIONS = {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage"}
 GLACIER_CLASSES = {"GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
 NPM_TIMEOUT_S = 240
 NODE_TIMEOUT_S = 60
@@ -99,8 +125,8 @@ class TerraformStaticTest(unittest.TestCase):
         return "aws_s3_bucket.%s" % name
 
     def policy_doc(self, policy_expr):
-        """The aws_iam_policy_document a `policy = data.aws_iam_policy_document.X.json` refers to."""
-        m = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json\}", norm(policy_expr))
+        """The aws_iam_policy_document a `policy = data.aws_iam_policy_document.X(.[0]).json` refers to."""
+        m = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)(?:\[0\])?\.json\}", norm(policy_expr))
         self.assertIsNotNone(m, "policy must be an aws_iam_policy_document's .json, got %r" % policy_expr)
         docs = self.blocks("data", "aws_iam_policy_document")
         self.assertIn(m.group(1), docs)
@@ -118,6 +144,62 @@ class TerraformStaticTest(unittest.TestCase):
 
     def collector_instance(self):
         return self.only("resource", "aws_instance")[1]
+
+    def gate(self, body):
+        """The platform a block's count or for_each limits it to; None when it has neither or another."""
+        expr = norm(body.get("count", body.get("for_each")))
+        if not isinstance(expr, str) or not re.search(r"local\.ec[2s]\b|var\.platform", expr):
+            return None
+        m = re.fullmatch(r"\$\{local\.(ec2|ecs)(?:&&[^?]+)?\?.+:(0|\[\]|\{\}|toset\(\[\]\))\}", expr)
+        self.assertIsNotNone(m, "count/for_each %r must be `local.<platform> ? ... : 0` (or an empty collection)"
+                             % expr)
+        return m.group(1)
+
+    def ref(self, expr, rtype, attr, index=None):
+        """The name X of `${rtype.X[index].attr}` (index: None for no index), or a failure."""
+        idx = "" if index is None else r"\[%s\]" % re.escape(index)
+        m = re.fullmatch(r"\$\{%s\.([A-Za-z0-9_-]+)%s\.%s\}" % (re.escape(rtype), idx, attr), norm(expr or ""))
+        self.assertIsNotNone(m, "expected ${%s.<name>%s.%s}, got %r" % (rtype, "" if index is None else "[%s]" % index,
+                                                                       attr, expr))
+        return m.group(1)
+
+    def role_policies(self, role_name):
+        """[(type, name, body)] of every policy resource that names role role_name."""
+        refs = {"${aws_iam_role.%s%s.%s}" % (role_name, i, a) for a in ("id", "name") for i in ("", "[0]")}
+        attached = []
+        for rtype, key in (("aws_iam_role_policy", "role"), ("aws_iam_role_policy_attachment", "role"),
+                           ("aws_iam_policy_attachment", "roles"), ("aws_iam_role_policies_exclusive", "role_name"),
+                           ("aws_iam_role_policy_attachments_exclusive", "role_name")):
+            for name, body in self.blocks("resource", rtype).items():
+                if any(norm(r) in refs for r in as_list(body.get(key, []))):
+                    attached.append((rtype, name, body))
+        return attached
+
+    def task_definition(self):
+        return self.only("resource", "aws_ecs_task_definition")
+
+    def container(self):
+        """The task's one container: local.collector_container plus its environment, as name -> value."""
+        _, task = self.task_definition()
+        m = re.fullmatch(r"\$\{jsonencode\(\[merge\(local\.([A-Za-z0-9_]+),\{environment=\[forname,valueinmerge\("
+                         r"local\.([A-Za-z0-9_]+),\{INSTANCE_ID=(.+?)\}\):\{name=name,value=value\}\]\}\)\]\)\}",
+                         norm(task["container_definitions"]))
+        self.assertIsNotNone(m, "container_definitions must be jsonencode([merge(local.<container>, {environment = "
+                             "[for name, value in merge(local.<env>, {INSTANCE_ID = ...}) : "
+                             "{name = name, value = value}]})]), got %r" % task["container_definitions"])
+        container, env = self.locals.get(m.group(1)), self.locals.get(m.group(2))
+        self.assertIsInstance(container, dict, "local.%s must be an object literal" % m.group(1))
+        self.assertIsInstance(env, dict, "local.%s must be a map literal" % m.group(2))
+        self.assertNotIn("environment", container, "the environment is set per task, from local.%s" % m.group(2))
+        self.assertNotIn("INSTANCE_ID", env, "INSTANCE_ID is set per task")
+        return container, {**env, "INSTANCE_ID": "${%s}" % m.group(3)}
+
+    def assert_precondition(self, body, condition, why):
+        conditions = [norm(p["condition"]) for lc in body.get("lifecycle", []) for p in lc.get("precondition", [])]
+        self.assertIn(condition, conditions, why)
+
+    def collector_sg_name(self):
+        return self.ref(self.collector_instance()["vpc_security_group_ids"][0], "aws_security_group", "id")
 
     def user_data_template(self):
         user_data = self.collector_instance().get("user_data") or ""
@@ -305,30 +387,34 @@ class TerraformStaticTest(unittest.TestCase):
         m = re.fullmatch(r"\$\{aws_iam_role\.([A-Za-z0-9_-]+)\.(name|id)\}", profile["role"])
         self.assertIsNotNone(m, "the instance profile must name a role of this configuration")
         self.assertEqual(norm(self.collector_instance()["iam_instance_profile"]),
-                         "${aws_iam_instance_profile.%s.name}" % profile_name)
+                         "${aws_iam_instance_profile.%s[0].name}" % profile_name)
         return m.group(1), roles[m.group(1)]
 
-    def test_collector_role_trusts_ec2_only(self):
+    def test_collector_role_trusts_ec2_or_ecs_tasks_by_platform(self):
         _, role = self.collector_role()
-        _, trust = self.policy_doc(role["assume_role_policy"])
-        self.assertEqual(len(trust["statement"]), 1)
-        st = trust["statement"][0]
-        self.assertEqual(st.get("effect", "Allow"), "Allow")
-        self.assertEqual(st["actions"], ["sts:AssumeRole"])
-        self.assertEqual(st["principals"], [{"type": "Service", "identifiers": ["ec2.amazonaws.com"]}])
+        m = re.fullmatch(r"\$\{local\.ecs\?(.+):(.+)\}", norm(role["assume_role_policy"]))
+        self.assertIsNotNone(m, "the collector role's trust follows the switch: local.ecs ? <ecs tasks> : <ec2>")
+        ecs_doc_name, ecs_trust = self.policy_doc("${%s}" % m.group(1))
+        _, ec2_trust = self.policy_doc("${%s}" % m.group(2))
+        self.assertEqual(self.gate(self.blocks("data", "aws_iam_policy_document")[ecs_doc_name]), "ecs")
+        for trust, service in ((ec2_trust, "ec2.amazonaws.com"), (ecs_trust, "ecs-tasks.amazonaws.com")):
+            self.assertEqual(len(trust["statement"]), 1)
+            st = trust["statement"][0]
+            self.assertEqual(st.get("effect", "Allow"), "Allow")
+            self.assertEqual(st["actions"], ["sts:AssumeRole"])
+            self.assertEqual(st["principals"], [{"type": "Service", "identifiers": [service]}])
+        self.assertNotIn("condition", ec2_trust["statement"][0])
+        # ECS assumes the role only for tasks of this account (confused deputy).
+        conditions = ecs_trust["statement"][0].get("condition", [])
+        self.assertEqual(len(conditions), 1)
+        self.assertEqual((conditions[0]["test"], conditions[0]["variable"]), ("StringEquals", "aws:SourceAccount"))
+        self.assertRegex(norm(conditions[0]["values"][0]), r"^\$\{data\.aws_caller_identity\.\w+\[0\]\.account_id\}$")
 
     def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
         role_name, role = self.collector_role()
         for attr in ("managed_policy_arns", "inline_policy"):
             self.assertNotIn(attr, role, "all of the collector role's permissions are in one aws_iam_role_policy")
-        refs = {"${aws_iam_role.%s.%s}" % (role_name, a) for a in ("id", "name")}
-        attached = []
-        for rtype, key in (("aws_iam_role_policy", "role"), ("aws_iam_role_policy_attachment", "role"),
-                           ("aws_iam_policy_attachment", "roles"), ("aws_iam_role_policies_exclusive", "role_name"),
-                           ("aws_iam_role_policy_attachments_exclusive", "role_name")):
-            for name, body in self.blocks("resource", rtype).items():
-                if any(norm(r) in refs for r in as_list(body.get(key, []))):
-                    attached.append((rtype, name, body))
+        attached = self.role_policies(role_name)
         self.assertEqual(len(attached), 1, "exactly one policy on the collector role, found %s"
                          % [(t, n) for t, n, _ in attached])
         self.assertEqual(attached[0][0], "aws_iam_role_policy", "the collector's policy is inline, nothing attached")
@@ -347,7 +433,7 @@ class TerraformStaticTest(unittest.TestCase):
     def test_reader_policy_is_separate(self):
         _, reader = self.only("resource", "aws_iam_policy")
         doc_name, doc = self.policy_doc(reader["policy"])
-        _, collector_policy = self.only("resource", "aws_iam_role_policy")
+        collector_policy = self.role_policies(self.collector_role()[0])[0][2]
         self.assertNotEqual(doc_name, self.policy_doc(collector_policy["policy"])[0])
         bucket_arn = "${%s.arn}" % self.bucket_ref()
         grants = {(a, self.resolve(norm(r))) for st in doc["statement"] if st.get("effect", "Allow") == "Allow"
@@ -360,7 +446,8 @@ class TerraformStaticTest(unittest.TestCase):
 
     def test_instances(self):
         instance = self.collector_instance()
-        self.assertEqual(instance["count"], "${var.instance_count}")
+        self.assertEqual(norm(instance["count"]), "${local.ec2?var.instance_count:0}")
+        self.assert_precondition(instance, "${var.package_url!=null}", "package_url is optional, but not on EC2")
         count_var = self.variable("instance_count")
         self.assertEqual(count_var["default"], 3)
         self.assertEqual(count_var["type"], "${number}")
@@ -378,7 +465,7 @@ class TerraformStaticTest(unittest.TestCase):
         ami_name, ami = self.only("data", "aws_ami")
         self.assertEqual(norm(instance["ami"]),
                          "${var.ami_id!=null?var.ami_id:data.aws_ami.%s[0].id}" % ami_name)
-        self.assertEqual(norm(ami["count"]), "${var.ami_id==null?1:0}")
+        self.assertEqual(norm(ami["count"]), "${local.ec2&&var.ami_id==null?1:0}")
         self.assertIs(ami["most_recent"], True)
         self.assertEqual(ami["owners"], ["136693071363"])
         filters = {f["name"]: f["values"] for f in ami["filter"]}
@@ -393,9 +480,10 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(metadata[0]["http_endpoint"], "enabled")
 
     def security_group(self):
-        name, sg = self.only("resource", "aws_security_group")
+        """The collectors' group: the instances' and the ECS tasks'."""
+        name = self.collector_sg_name()
         self.assertEqual(self.collector_instance()["vpc_security_group_ids"], ["${aws_security_group.%s.id}" % name])
-        return sg
+        return self.blocks("resource", "aws_security_group")[name]
 
     def test_security_group_no_ingress_https_egress_only(self):
         sg = self.security_group()
@@ -420,8 +508,11 @@ class TerraformStaticTest(unittest.TestCase):
         ports = {rule["from_port"] for rule in self.security_group()["egress"]}
         template, _ = self.user_data_template()
         url = re.search(r"^BINANCE_WS_URL=(\S+)$", template, re.M)
-        port = int(re.search(r":(\d+)", url.group(1).split("//", 1)[1]).group(1)) if url else 9443
-        self.assertIn(port, ports, "the instances cannot reach Binance on port %d" % port)
+        _, env = self.container()
+        for where, value in (("the instances", url.group(1) if url else None),
+                             ("the tasks", env.get("BINANCE_WS_URL"))):
+            port = int(re.search(r":(\d+)", value.split("//", 1)[1]).group(1)) if value else 9443
+            self.assertIn(port, ports, "%s cannot reach Binance on port %d" % (where, port))
 
     def test_user_data(self):
         template, template_vars = self.user_data_template()
@@ -476,6 +567,287 @@ class TerraformStaticTest(unittest.TestCase):
             check = subprocess.run(["bash", "-n", script.name], capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stderr)
 
+    # --- the platform switch -------------------------------------------------------------------
+
+    def test_platform_switch_variable(self):
+        platform = self.variable("platform")
+        self.assertEqual(platform["type"], "${string}")
+        self.assertEqual(platform["default"], "ec2", "existing EC2 deployments keep their instances")
+        self.assertEqual(norm(platform["validation"][0]["condition"]), '${contains(["ec2","ecs"],var.platform)}')
+        self.assertEqual(norm(self.locals.get("ec2")), '${var.platform=="ec2"}')
+        self.assertEqual(norm(self.locals.get("ecs")), '${var.platform=="ecs"}')
+
+    def test_every_block_belongs_to_one_platform_or_both(self):
+        seen = {"ec2": set(), "ecs": set()}
+        for kind in ("resource", "data"):
+            for rtype, named in self.cfg.get(kind, {}).items():
+                for name in named:
+                    body = self.blocks(kind, rtype)[name]
+                    gate = self.gate(body)
+                    where = "%s %s.%s" % (kind, rtype, name)
+                    if rtype in SHARED_TYPES or (kind, rtype, name) in SHARED_BLOCKS:
+                        self.assertIsNone(gate, "%s serves both platforms" % where)
+                    elif (kind, rtype) in EC2_ONLY_TYPES:
+                        self.assertEqual(gate, "ec2", "%s must have count/for_each 0 unless platform = ec2" % where)
+                    else:
+                        self.assertEqual(gate, "ecs", "%s must have count/for_each 0 unless platform = ecs" % where)
+                    if gate:
+                        seen[gate].add(rtype)
+        self.assertTrue({"aws_instance", "aws_iam_instance_profile"} <= seen["ec2"])
+        self.assertTrue({"aws_ecs_task_definition", "aws_ecs_service", "aws_efs_file_system", "aws_efs_mount_target",
+                         "aws_efs_access_point", "aws_cloudwatch_log_group", "aws_ecs_cluster"} <= seen["ecs"])
+        # Inside the shared group, the NFS rule exists on ECS only.
+        for dynamic in self.security_group().get("dynamic", {}).get("egress", []):
+            self.assertEqual(self.gate(dynamic), "ecs")
+        # The instance profile gained its count with the switch: its address moves instead of the
+        # profile being replaced under running instances.
+        profile = self.only("resource", "aws_iam_instance_profile")[0]
+        self.assertIn({"from": "${aws_iam_instance_profile.%s}" % profile,
+                       "to": "${aws_iam_instance_profile.%s[0]}" % profile},
+                      [{k: norm(v) for k, v in m.items()} for m in self.cfg.get("moved", [])])
+
+    # --- ECS -----------------------------------------------------------------------------------
+
+    def test_task_definition_runs_the_image_on_fargate(self):
+        _, task = self.task_definition()
+        self.assertEqual(norm(task["count"]), "${local.ecs?var.instance_count:0}", "one task definition per collector")
+        self.assertEqual(task["requires_compatibilities"], ["FARGATE"])
+        self.assertEqual(task["network_mode"], "awsvpc")
+        self.assertEqual(task["cpu"], "${var.task_cpu}")
+        self.assertEqual(task["memory"], "${var.task_memory}")
+        self.assertRegex(norm(task["family"]), r"^market-collector-\$\{count\.index\+1\}$")
+        self.assertEqual(task["runtime_platform"], [{"operating_system_family": "LINUX", "cpu_architecture": "X86_64"}])
+        self.assertIs(task.get("skip_destroy"), True, "a service not yet moved keeps its revision registered")
+        self.assert_precondition(task, "${var.image!=null}", "image is optional, but not on ECS")
+        self.assertIn(":latest", self.variable("image")["validation"][0]["condition"], "a revision names a fixed image")
+        container, _ = self.container()
+        self.assertEqual(container["image"], "${var.image}")
+        self.assertIs(container["essential"], True)
+        self.assertEqual(container["user"], "%d:%d" % (IMAGE_UID, IMAGE_UID))
+        self.assertIs(container.get("readonlyRootFilesystem"), True)
+        self.assertNotIn("command", container, "the image's entrypoint runs the collector with no arguments")
+        self.assertNotIn("entryPoint", container)
+        self.assertNotIn("secrets", container)
+        self.assertNotIn("privileged", container)
+
+    def test_task_role_is_the_collector_role_execution_role_separate(self):
+        _, task = self.task_definition()
+        collector_role, _ = self.collector_role()
+        self.assertEqual(task["task_role_arn"], "${aws_iam_role.%s.arn}" % collector_role,
+                         "the tasks use the collector role and its one put-only policy (test above)")
+        execution = self.ref(task["execution_role_arn"], "aws_iam_role", "arn", "0")
+        self.assertNotEqual(execution, collector_role)
+        role = self.blocks("resource", "aws_iam_role")[execution]
+        self.assertEqual(self.gate(role), "ecs")
+        ecs_trust = re.fullmatch(r"\$\{local\.ecs\?(.+):.+\}", norm(self.collector_role()[1]["assume_role_policy"]))
+        self.assertEqual(self.policy_doc(role["assume_role_policy"])[0],
+                         self.policy_doc("${%s}" % ecs_trust.group(1))[0],
+                         "both roles are for ECS tasks of this account")
+        for attr in ("managed_policy_arns", "inline_policy"):
+            self.assertNotIn(attr, role)
+        attached = self.role_policies(execution)
+        self.assertEqual([(t, self.gate(b)) for t, _, b in attached], [("aws_iam_role_policy", "ecs")],
+                         "one inline policy on the execution role, nothing attached")
+        _, doc = self.policy_doc(attached[0][2]["policy"])
+        group = self.only("resource", "aws_cloudwatch_log_group")[0]
+        grants = {}
+        for st in doc["statement"]:
+            self.assertEqual(st.get("effect", "Allow"), "Allow")
+            for loosening in ("not_actions", "not_resources", "condition"):
+                self.assertNotIn(loosening, st)
+            for action in st["actions"]:
+                grants.setdefault(action, set()).update(norm(r) for r in st["resources"])
+        self.assertEqual(set(grants), ECR_PULL_ACTIONS | {"logs:CreateLogStream", "logs:PutLogEvents"},
+                         "the execution role pulls the image and writes logs, nothing else (no S3)")
+        arn = "${aws_cloudwatch_log_group.%s[0].arn}" % group
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            self.assertEqual(grants[action], {arn, arn + ":*"}, "logs only to the collectors' group")
+
+    def test_container_environment(self):
+        _, env = self.container()
+        bucket = self.bucket_ref()
+        self.assertIn(env["RAW_BUCKET"], ("${%s.id}" % bucket, "${%s.bucket}" % bucket))
+        self.assertEqual(env["AWS_REGION"], "${var.region}")
+        self.assertEqual(self.resolve(env["S3_PREFIX"]), "raw/")
+        self.assertIn("var.symbols", env["SYMBOL"])
+        self.assertEqual(env["LOG_FORMAT"], "json")
+        self.assertEqual(env.get("S3_SSE", "AES256"), "AES256", "the bucket policy only accepts AES256")
+        self.assertEqual(self.resolve(env["LOCAL_DIR"]), SPOOL_PATH)
+        self.assertEqual(env["METRICS_ADDR"], "0.0.0.0:%d" % METRICS_PORT)
+        self.assertEqual(env.get("AWS_EC2_METADATA_DISABLED"), "true", "Fargate has no IMDS: do not wait for it")
+        for secret in ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN", "BINANCE_API_KEY"):
+            self.assertNotIn(secret, env)
+        # INSTANCE_ID: the service's number and the spools' file system, so that it lives as long as
+        # the spool whose part numbers it names.
+        ids = norm(self.locals.get("ecs_instance_ids"))
+        self.assertEqual(norm(env["INSTANCE_ID"]), "${local.ecs_instance_ids[count.index]}")
+        m = re.fullmatch(r'\$\{\[forninrange\(local\.ecs\?var\.instance_count:0\):"ecs-\$\{n\+1\}-\$\{one\('
+                         r'aws_efs_file_system\.(\w+)\[\*\]\.id\)\}"\]\}', ids)
+        self.assertIsNotNone(m, "INSTANCE_ID must be ecs-<n>-<spool file system id>, got %r" % ids)
+        self.assertEqual(m.group(1), self.only("resource", "aws_efs_file_system")[0])
+        self.assertLessEqual(len("ecs-%d-fs-0123456789abcdef0" % 9999), 64, "INSTANCE_ID is at most 64 characters")
+
+    def test_stop_timeout_covers_the_drain(self):
+        container, env = self.container()
+        stop = container["stopTimeout"]
+        self.assertIsInstance(stop, int)
+        self.assertLessEqual(stop, FARGATE_MAX_STOP_TIMEOUT_S, "Fargate refuses a stopTimeout above 120")
+        drain = int(env["STOP_TIMEOUT_SECS"])
+        self.assertGreaterEqual(stop, drain + STOP_MARGIN_S,
+                                "SIGKILL must come after the drain (STOP_TIMEOUT_SECS) and the PUTs still in flight")
+
+    def test_health_check_on_healthz(self):
+        container, env = self.container()
+        check = container["healthCheck"]
+        command = check["command"]
+        self.assertEqual(command[:3], ["CMD", "bash", "-c"], "the image has bash and no curl")
+        script = command[3]
+        self.assertEqual(len(command), 4)
+        self.assertIn("/dev/tcp/127.0.0.1/%d" % METRICS_PORT, script)
+        self.assertIn("GET /healthz HTTP/1.", script, "liveness is /healthz, never /readyz")
+        self.assertIn("grep -q ' 200 '", script)
+        for tool in ("curl", "wget"):
+            self.assertNotIn(tool, script)
+        self.assertTrue(env["METRICS_ADDR"].endswith(":%d" % METRICS_PORT))
+        syntax = subprocess.run(["bash", "-n", "-c", script], capture_output=True, text=True)
+        self.assertEqual(syntax.returncode, 0, syntax.stderr)
+        self.assertGreaterEqual(check["timeout"], 2, "the metrics server gives a client 2 s")
+        self.assertLessEqual(check["startPeriod"], 300)
+        self.assertGreaterEqual(check["startPeriod"], 60, "start-up recovers the spool before /healthz answers 200")
+
+    def test_awslogs_with_retention(self):
+        group_name, group = self.only("resource", "aws_cloudwatch_log_group")
+        self.assertEqual(self.gate(group), "ecs")
+        self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
+        retention = self.variable("log_retention_days")
+        self.assertIn(retention["default"], (7, 14, 30, 60, 90))
+        self.assertNotIn("kms_key_id", group)
+        container, _ = self.container()
+        logs = container["logConfiguration"]
+        self.assertEqual(logs["logDriver"], "awslogs")
+        options = logs["options"]
+        self.assertIn(norm(options["awslogs-group"]), ("${one(aws_cloudwatch_log_group.%s[*].name)}" % group_name,
+                                                       "${aws_cloudwatch_log_group.%s[0].name}" % group_name))
+        self.assertEqual(options["awslogs-region"], "${var.region}")
+        self.assertTrue(options.get("awslogs-stream-prefix"))
+        self.assertEqual(options.get("mode"), "non-blocking", "a slow CloudWatch must not stall the collector")
+        self.assertNotIn("awslogs-create-group", options, "the group is made here, with its retention")
+
+    def test_spool_on_encrypted_efs_per_collector(self):
+        container, env = self.container()
+        _, task = self.task_definition()
+        volumes = task["volume"]
+        self.assertEqual(len(volumes), 1)
+        volume = volumes[0]
+        self.assertEqual(len(container["mountPoints"]), 1)
+        mount = container["mountPoints"][0]
+        self.assertEqual(mount["sourceVolume"], volume["name"])
+        self.assertIs(mount.get("readOnly", False), False)
+        self.assertEqual(self.resolve(mount["containerPath"]), SPOOL_PATH)
+        self.assertEqual(self.resolve(env["LOCAL_DIR"]), SPOOL_PATH)
+        for ephemeral in ("host_path", "docker_volume_configuration", "configure_at_launch"):
+            self.assertNotIn(ephemeral, volume, "the spool outlives the task: EFS only")
+        efs = volume["efs_volume_configuration"][0]
+        fs_name = self.ref(efs["file_system_id"], "aws_efs_file_system", "id", "0")
+        self.assertEqual(efs["transit_encryption"], "ENABLED")
+        self.assertNotIn("root_directory", efs, "the access point chooses the directory")
+        auth = efs["authorization_config"][0]
+        ap_name = self.ref(auth["access_point_id"], "aws_efs_access_point", "id", "count.index")
+        fs = self.blocks("resource", "aws_efs_file_system")[fs_name]
+        self.assertIs(fs["encrypted"], True)
+        self.assertEqual(fs["throughput_mode"], "${var.efs_throughput_mode}")
+        self.assertNotIn("lifecycle_policy", fs, "an infrequent-access tier would slow the spool")
+        ap = self.blocks("resource", "aws_efs_access_point")[ap_name]
+        self.assertEqual(norm(ap["count"]), "${local.ecs?var.instance_count:0}", "one spool per collector")
+        self.assertEqual(norm(ap["file_system_id"]), "${aws_efs_file_system.%s[0].id}" % fs_name)
+        self.assertEqual(ap["posix_user"], [{"uid": IMAGE_UID, "gid": IMAGE_UID}])
+        root = ap["root_directory"][0]
+        self.assertRegex(norm(root["path"]), r"^/[A-Za-z0-9_-]*\$\{count\.index\+1\}$",
+                         "each collector its own directory")
+        self.assertEqual(root["creation_info"],
+                         [{"owner_uid": IMAGE_UID, "owner_gid": IMAGE_UID, "permissions": "0750"}])
+
+    def test_spool_mount_targets_admit_nfs_from_the_tasks_only(self):
+        collector_sg = self.collector_sg_name()
+        _, target = self.only("resource", "aws_efs_mount_target")
+        self.assertEqual(norm(target["for_each"]), "${local.ecs?toset(var.subnet_ids):toset([])}")
+        self.assertEqual(target["subnet_id"], "${each.value}")
+        self.assertEqual(len(target["security_groups"]), 1)
+        spool_sg = self.ref(target["security_groups"][0], "aws_security_group", "id", "0")
+        self.assertNotEqual(spool_sg, collector_sg)
+        self.assert_precondition(target, "${length(distinct([forsindata.aws_subnet.ecs:s.availability_zone]))"
+                                         "==length(data.aws_subnet.ecs)}", "one mount target per availability zone")
+        sg = self.blocks("resource", "aws_security_group")[spool_sg]
+        self.assertEqual(self.gate(sg), "ecs")
+        self.assertEqual(sg.get("egress"), [], "no egress (explicitly empty, else AWS adds allow-all)")
+        self.assertNotIn("dynamic", sg)
+        ingress = sg["ingress"]
+        self.assertEqual(len(ingress), 1)
+        rule = ingress[0]
+        self.assertEqual((rule["protocol"], rule["from_port"], rule["to_port"]), ("tcp", NFS_PORT, NFS_PORT))
+        self.assertEqual(rule.get("security_groups"), ["${aws_security_group.%s.id}" % collector_sg])
+        for wider in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "self"):
+            self.assertNotIn(wider, rule, "NFS from the collectors' group only")
+
+    def test_task_egress_https_and_nfs_to_the_spool_only(self):
+        sg = self.security_group()
+        self.assertIn(sg.get("ingress", []), ([], [[]]), "no ingress on the tasks either")
+        self.assertEqual({rule["from_port"] for rule in sg["egress"]} - ALLOWED_EGRESS_PORTS, set())
+        dynamic = sg.get("dynamic", {}).get("egress", [])
+        self.assertEqual(len(dynamic), 1, "one rule beyond HTTPS: NFS, on ECS")
+        m = re.fullmatch(r"\$\{local\.ecs\?\[sort\(\[forsindata\.aws_subnet\.(\w+):s\.cidr_block\]\)\]:\[\]\}",
+                         norm(dynamic[0]["for_each"]))
+        self.assertIsNotNone(m, "NFS egress goes to the address ranges of the mount targets' subnets")
+        subnets = self.blocks("data", "aws_subnet")[m.group(1)]
+        _, target = self.only("resource", "aws_efs_mount_target")
+        self.assertEqual(norm(subnets["for_each"]), norm(target["for_each"]), "the subnets that hold the mount targets")
+        content = dynamic[0]["content"][0]
+        self.assertEqual((content["protocol"], content["from_port"], content["to_port"]), ("tcp", NFS_PORT, NFS_PORT))
+        self.assertEqual(content["cidr_blocks"], "${egress.value}")
+        for other in ("ipv6_cidr_blocks", "security_groups", "prefix_list_ids", "self"):
+            self.assertNotIn(other, content)
+        service = self.only("resource", "aws_ecs_service")[1]
+        self.assertEqual(service["network_configuration"][0]["security_groups"],
+                         ["${aws_security_group.%s.id}" % self.collector_sg_name()])
+
+    def test_services_one_task_each_moved_one_at_a_time(self):
+        name, service = self.only("resource", "aws_ecs_service")
+        task_name, _ = self.task_definition()
+        # As many collectors as instances on EC2 (var.instance_count, default 3), one task each: every
+        # task of one service would share one spool, which admits one collector.
+        self.assertEqual(norm(service["count"]), "${local.ecs?var.instance_count:0}")
+        self.assertEqual(self.variable("instance_count")["default"], 3)
+        self.assertEqual(service["desired_count"], 1)
+        self.assertEqual(norm(service["task_definition"]), "${aws_ecs_task_definition.%s[count.index].arn}" % task_name)
+        self.assertEqual(service["launch_type"], "FARGATE")
+        self.assertIn(service["platform_version"], ("LATEST", "1.4.0"), "EFS volumes need platform 1.4.0 or later")
+        # Stop, then start: the old task lets go of the spool before the new one takes it.
+        self.assertEqual(service["deployment_minimum_healthy_percent"], 0)
+        self.assertEqual(service["deployment_maximum_percent"], 100)
+        self.assertEqual(service["deployment_circuit_breaker"], [{"enable": True, "rollback": True}])
+        # No apply moves every service at once (a gap in every copy): at most one of them is down
+        # because an operator moves them one by one.
+        self.assertIn("${task_definition}", service["lifecycle"][0]["ignore_changes"])
+        for absent in ("load_balancer", "service_registries", "service_connect_configuration",
+                       "capacity_provider_strategy"):
+            self.assertNotIn(absent, service)
+        self.assertNotEqual(service.get("enable_execute_command"), True, "no shell into the collector")
+        network = service["network_configuration"][0]
+        self.assertEqual([norm(s) for s in network["subnets"]],
+                         ["${element(var.subnet_ids,count.index%length(var.subnet_ids))}"],
+                         "collector N in subnet N mod length, as on EC2")
+        self.assertEqual(network["assign_public_ip"], "${var.ecs_assign_public_ip}")
+        self.assertIs(self.variable("ecs_assign_public_ip")["default"], False)
+        self.assertIn("${aws_efs_mount_target.%s}" % self.only("resource", "aws_efs_mount_target")[0],
+                      service.get("depends_on", []), "a task mounts the spool only once its mount target exists")
+        # An existing cluster or one made here.
+        self.assertEqual(service["cluster"], "${local.ecs_cluster_arn}")
+        cluster_name, cluster = self.only("resource", "aws_ecs_cluster")
+        self.assertEqual(norm(cluster["count"]), "${local.ecs&&var.ecs_cluster_arn==null?1:0}")
+        self.assertEqual(norm(self.locals["ecs_cluster_arn"]),
+                         "${var.ecs_cluster_arn!=null?var.ecs_cluster_arn:one(aws_ecs_cluster.%s[*].arn)}"
+                         % cluster_name)
+
     # --- variables and outputs -----------------------------------------------------------------
 
     def test_variables_described_typed_validated(self):
@@ -483,14 +855,21 @@ class TerraformStaticTest(unittest.TestCase):
             self.assertTrue(bodies[0].get("description"), "variable %s needs a description" % name)
             self.assertIn("type", bodies[0], "variable %s needs a type" % name)
         for name in ("bucket_name", "region", "instance_count", "subnet_ids", "package_url", "symbols",
-                     "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days"):
+                     "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days",
+                     "platform", "image", "ecs_cluster_arn", "task_cpu", "task_memory", "log_retention_days",
+                     "efs_throughput_mode"):
             validation = self.variable(name).get("validation", [])
             self.assertTrue(validation, "variable %s needs a validation" % name)
             self.assertIn("var.%s" % name, validation[0]["condition"])
         self.assertIn("length(var.subnet_ids)>0", norm(self.variable("subnet_ids")["validation"][0]["condition"]))
         self.assertIn("https://", self.variable("package_url")["validation"][0]["condition"])
-        for required in ("bucket_name", "region", "subnet_ids", "package_url"):
+        for required in ("bucket_name", "region", "subnet_ids"):
             self.assertNotIn("default", self.variable(required), "%s has no sensible default" % required)
+        # Each platform's own input: null by default, required by a precondition on that platform.
+        for per_platform in ("package_url", "image"):
+            self.assertIsNone(self.variable(per_platform)["default"])
+            self.assertIn("var.%s==null||" % per_platform,
+                          norm(self.variable(per_platform)["validation"][0]["condition"]))
 
     def test_outputs(self):
         outputs = {name: bodies[0]["value"] for name, bodies in self.cfg["output"].items()}
@@ -501,6 +880,59 @@ class TerraformStaticTest(unittest.TestCase):
         reader, instance = self.only("resource", "aws_iam_policy")[0], self.only("resource", "aws_instance")[0]
         self.assertEqual(outputs.get("reader_policy_arn"), "${aws_iam_policy.%s.arn}" % reader)
         self.assertEqual(outputs.get("instance_ids"), "${aws_instance.%s[*].id}" % instance)
+        self.assertEqual(outputs.get("platform"), "${var.platform}")
+        self.assertEqual(outputs.get("ecs_service_names"), "${aws_ecs_service.%s[*].name}"
+                         % self.only("resource", "aws_ecs_service")[0])
+        self.assertEqual(outputs.get("ecs_task_definition_arns"), "${aws_ecs_task_definition.%s[*].arn}"
+                         % self.task_definition()[0])
+        self.assertEqual(outputs.get("ecs_instance_ids"), "${local.ecs_instance_ids}")
+        self.assertEqual(norm(outputs.get("ecs_cluster_arn")), "${local.ecs?local.ecs_cluster_arn:null}")
+        self.assertIn("ecs_log_group_name", outputs)
+        self.assertIn("ecs_execution_role_arn", outputs)
+        self.assertIn("spool_file_system_id", outputs)
+
+
+class BrokenCopyTest(unittest.TestCase):
+    """A copy of infra/terraform with one property broken must fail the test that guards it.
+
+    Each case replaces one line of one file in a fresh copy and runs that one test on the copy
+    (MC_TERRAFORM_DIR) in a child process; the unbroken copy must pass the same tests first.
+    """
+    SOURCE = REPO / "infra" / "terraform"
+    CASES = [
+        # (file, text, broken text, the test that must fail)
+        ("ec2.tf", 'http_tokens                 = "required"', 'http_tokens                 = "optional"',
+         "test_imdsv2_required_hop_limit_one"),
+        ("ecs.tf", 'transit_encryption = "ENABLED"', 'transit_encryption = "DISABLED"',
+         "test_spool_on_encrypted_efs_per_collector"),
+        ("ecs.tf", "stopTimeout = 120", "stopTimeout = 150", "test_stop_timeout_covers_the_drain"),
+    ]
+
+    def run_tests(self, directory, tests):
+        names = ["test_terraform.TerraformStaticTest." + t for t in tests]
+        return subprocess.run([sys.executable, "-m", "unittest"] + names, cwd=HERE,
+                              env={**os.environ, "MC_TERRAFORM_DIR": str(directory)},
+                              capture_output=True, text=True, timeout=NODE_TIMEOUT_S * 2)
+
+    def copy(self, tmp):
+        copy = Path(tmp, "terraform")
+        shutil.copytree(self.SOURCE, copy)
+        return copy
+
+    def test_each_broken_copy_fails_its_test(self):
+        ensure_npm_package()
+        with tempfile.TemporaryDirectory() as tmp:
+            control = self.run_tests(self.copy(tmp), sorted({case[3] for case in self.CASES}))
+        self.assertEqual(control.returncode, 0, "the unbroken copy must pass:\n" + control.stderr)
+        for file, text, broken, test in self.CASES:
+            with self.subTest(file=file, broken=broken), tempfile.TemporaryDirectory() as tmp:
+                copy = self.copy(tmp)
+                original = (copy / file).read_text()
+                self.assertEqual(original.count(text), 1, "%r is not in %s exactly once" % (text, file))
+                (copy / file).write_text(original.replace(text, broken))
+                run = self.run_tests(copy, [test])
+                self.assertNotEqual(run.returncode, 0, "%s passed with %s saying %r" % (test, file, broken))
+                self.assertIn("FAIL: %s " % test, run.stderr, "an assertion, not a crash:\n" + run.stderr)
 
 
 class ParserTest(unittest.TestCase):
