@@ -29,6 +29,7 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/drop[?mode=fin|rst][&stream=NAME]
                          POST /control/close[?code=1001]
                          POST /control/silence?secs=S
+                         POST /control/oversize?bytes=N[&symbol=S][&fragment=K]
                          POST /control/skip?count=N[&symbol=S]
                          POST /control/vanish?count=N[&symbol=S]
                          POST /control/replay?symbol=S&from=A&to=B
@@ -69,6 +70,10 @@ Control API:
   close     sends a close frame (default 1001 going away) to every client, closes after the reply.
   silence   sends nothing at all (no data, no pings) for S seconds, the TCP connection staying open
              (a stall); trades produced meanwhile are never sent (REST still has them); secs=0 ends it.
+  oversize  one text message of exactly N bytes, consuming no trade id: with symbol, a trade-shaped
+             {"stream":"s@trade","data":{"e":"trade","E":..,"s":"S","pad":"000…"}} to its subscribers, in
+             order with its trades; without, {"e":"oversize","pad":"000…"} to every client. fragment=K:
+             sent as frames of at most K payload bytes. Counted in stats "injected" as "oversize".
   skip      the next N trades of the symbol (default: of every symbol) are produced but not sent:
              an id gap on the stream that REST can fill.
   vanish    the next N ids of the symbol (default: of every symbol) never exist: consumed, never sent,
@@ -149,6 +154,7 @@ SHUTDOWN_GRACE_SECS = 0.4
 STOP_POLL_SECS = 0.25                   # the accept loop looks at the stop flag at least this often
 PRICE_POOL = 4096                       # power of two: the pool index is id & (PRICE_POOL - 1)
 HUGE_PRICE_BYTES = 1 << 20
+MAX_OVERSIZE_BYTES = 256 << 20          # /control/oversize
 REST_MAX_LIMIT = 1000
 REST_DEFAULT_LIMIT = 500
 REST_LOG_MAX = 1000                     # REST requests kept for /control/stats
@@ -1147,6 +1153,34 @@ class FakeExchange:
             session.enqueue(item, "force")
         return {"injected": kind, "clients": len(sessions)}
 
+    def oversize(self, size: int, symbol: str | None, fragment: int) -> dict:
+        """One text message of exactly `size` bytes that takes no trade id (see the oversize control)."""
+        sym = None
+        if symbol:
+            sym = self.symbols.get(symbol)
+            if sym is None:
+                raise ValueError(f"unknown symbol {symbol!r}; known: {','.join(self.symbols)}")
+            head = '{"stream":"%s","data":{"e":"trade","E":%d,"s":"%s","pad":"' % (sym.stream, now_ms(), sym.name)
+            tail = '"}}'
+        else:
+            head, tail = '{"e":"oversize","pad":"', '"}'
+        pad = size - len(head) - len(tail)
+        if pad < 0 or size > MAX_OVERSIZE_BYTES:
+            raise ValueError(f"bytes must be from {len(head) + len(tail)} to {MAX_OVERSIZE_BYTES}")
+        item = Item(text_frames_str(head + "0" * pad + tail, fragment).encode("latin-1"))
+        with self.lock:
+            self.injected["oversize"] += 1
+        if sym is None:
+            sessions = self.all_sessions()
+            for session in sessions:
+                session.enqueue(item, "force")
+            return {"oversize": size, "clients": len(sessions)}
+        with sym.send_lock:
+            sessions = self.subscribers[sym.name]
+            for session in sessions:
+                session.enqueue(item, "force")
+        return {"oversize": size, "symbol": sym.name, "clients": len(sessions)}
+
     def drop_all(self, mode: str, stream: str | None = None) -> int:
         sessions = [s for s in self.all_sessions() if (stream is None or stream in s.streams) and s.request(mode)]
         for s in sessions:
@@ -1301,6 +1335,12 @@ class FakeExchange:
                 self.silence_until = time.monotonic() + secs
                 self.log.info(f"silence for {secs} s")
                 result = {"silenced_secs": secs}
+            elif action == "oversize":
+                size = int(q.get("bytes", ""))
+                fragment = int(q.get("fragment", "0"))
+                if fragment < 0:
+                    raise ValueError("fragment must be >= 0")
+                result = self.oversize(size, q.get("symbol") or None, fragment)
             elif action in ("skip", "vanish", "duplicate", "reorder"):
                 count = int(q.get("count", ""))
                 if count < 0:

@@ -17,6 +17,10 @@ constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
 // Binance refuses a connection that asks for more streams.
 constexpr std::uint64_t kMaxStreamsPerConnection = 1024;
+// The record builder's kMaxRecordBytes: a longer message could not be parsed as a trade anyway.
+constexpr std::uint64_t kMaxWsMessageBytes = 8 * kMiB;
+// Binance's trade messages are a few hundred bytes, its subscription replies less.
+constexpr std::uint64_t kMinWsMessageBytes = 1024;
 
 template <typename Field>
 Status set_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max, Field& field) {
@@ -204,6 +208,14 @@ const std::array kTable{
                 "evenly, in `SYMBOL` order, over as many connections as that takes",
         .apply = [](std::string_view v, Config& c) {
           return set_unsigned(v, 1, kMaxStreamsPerConnection, c.ws_streams_per_connection);
+        }},
+    ConfigKey{
+        .env = "WS_MAX_MESSAGE_BYTES", .yaml = "ws_max_message_bytes", .flag = "--ws-max-message-bytes",
+        .type = ValueType::kInteger, .default_value = "8388608", .default_note = "",
+        .help = "a WebSocket message longer than this is not held: it is quarantined as its first 4 KiB and its "
+                "length, and the connection goes on (1024 to 8388608)",
+        .apply = [](std::string_view v, Config& c) {
+          return set_unsigned(v, kMinWsMessageBytes, kMaxWsMessageBytes, c.ws_max_message_bytes);
         }},
     ConfigKey{
         .env = "BACKFILL_ENABLED", .yaml = "backfill_enabled", .flag = "--backfill-enabled", .type = ValueType::kBoolean,

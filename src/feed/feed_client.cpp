@@ -666,6 +666,12 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
         }
         break;
       }
+      case WsEventKind::kOversize:
+        ++count.messages;
+        count.bytes += event->message_bytes;
+        bump(metrics.ws_messages_oversize);
+        handler.on_oversize(event->payload, event->text, event->message_bytes, recv_us);
+        break;
       case WsEventKind::kPing: {
         bump(metrics.ws_pings);
         Result<std::string> pong = masked_pong(event->payload);

@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "config/config.hpp"
+#include "feed/ws_frame_reader.hpp"
 
 #include "fake_ws_server.hpp"
 #include "support/fake_clock.hpp"
@@ -41,6 +42,11 @@ class RecordingHandler final : public FeedHandler {
     const std::lock_guard lock(mutex_);
     messages_.push_back({std::string(payload), is_text, recv_us, SteadyClock::now()});
     return {};
+  }
+  void on_oversize(std::string_view prefix, bool is_text, std::uint64_t message_bytes, std::int64_t recv_us) override {
+    const std::lock_guard lock(mutex_);
+    messages_.push_back({"oversize:" + std::to_string(message_bytes) + ":" + std::string(prefix), is_text, recv_us,
+                         SteadyClock::now()});
   }
   void on_connected() override {
     const std::lock_guard lock(mutex_);
@@ -256,14 +262,21 @@ TEST_F(FeedClientTest, AnIdleTimeoutShorterThanTheConnectTimeoutIsKeptFromTheLas
   EXPECT_EQ(handler_.disconnect_reasons().at(0), "no frame for 1s (idle timeout)");
 }
 
-TEST_F(FeedClientTest, OversizeMessageEndsTheConnectionWithoutDeliveringIt) {
-  FakeWsServer server({{ServerAction::text(std::string(100, 'x'))}, {ServerAction::text("ok")}});
+TEST_F(FeedClientTest, OversizeMessageIsHandedOnAsItsPrefixAndTheConnectionGoesOn) {
+  const std::string big = std::string(100, 'x') + std::string(6000, 'y');
+  FakeWsServer server({{ServerAction::text("before"), ServerAction::text(big), ServerAction::fragmented_text(big),
+                        ServerAction::text("after")}});
   FeedOptions options = test_options(ws_url(server));
   options.max_message_bytes = 64;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }));
-  EXPECT_EQ(handler_.payloads(), std::vector<std::string>{"ok"});
-  EXPECT_EQ(server.upgrades(), 2);
+  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 4; }));
+  const std::string seen_big = "oversize:6100:" + big.substr(0, kOversizePrefixBytes);
+  EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{"before", seen_big, seen_big, "after"}));
+  EXPECT_EQ(server.upgrades(), 1);
+  EXPECT_EQ(metrics_.ws_messages_oversize.load(), 2U);
+  EXPECT_EQ(metrics_.ws_messages.load(), 4U);
+  EXPECT_EQ(metrics_.ws_bytes.load(), 6U + 6100U + 6100U + 5U);
+  EXPECT_TRUE(handler_.disconnect_reasons().empty());
 }
 
 TEST_F(FeedClientTest, StopReturnsPromptlyWhileBackingOff) {
