@@ -194,7 +194,7 @@ const std::array kTable{
     ConfigKey{
         .env = "WS_IDLE_SECS", .yaml = "ws_idle_secs", .flag = "--ws-idle-secs", .type = ValueType::kInteger,
         .default_value = "60", .default_note = "",
-        .help = "reconnect when no frame at all arrived for this long (5 to 3600)",
+        .help = "reconnect when no complete message or control frame arrived for this long (5 to 3600)",
         .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 5, 3600, c.ws_idle_secs); }},
     ConfigKey{
         .env = "WS_MAX_AGE_SECS", .yaml = "ws_max_age_secs", .flag = "--ws-max-age-secs", .type = ValueType::kInteger,

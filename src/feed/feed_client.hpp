@@ -23,7 +23,7 @@ struct FeedOptions {
   std::string base_url;                 // "wss://host:port" or "ws://host:port" (a path is kept)
   std::vector<std::string> streams;     // "btcusdt@trade", ...
   std::string ca_file;                  // extra trust anchor (PEM); empty: the system store only
-  std::chrono::seconds idle_timeout{60};             // no frame at all for this long: reconnect
+  std::chrono::seconds idle_timeout{60};             // no complete frame for this long: reconnect
   std::chrono::seconds connect_timeout{10};          // each of resolve+connect, TLS, WS handshake
   std::chrono::milliseconds backoff_initial{1000};   // first reconnect delay
   std::chrono::milliseconds backoff_max{30000};      // cap of the exponential backoff

@@ -345,6 +345,34 @@ class FakeExchangeTest(unittest.TestCase):
         stats = ex.stats()
         self.assertEqual((stats["clients"], stats["connections_total"]), (1, 1))
 
+    def test_trickle_sends_a_byte_a_second_and_holds_the_trades_back_until_it_ends(self):
+        ex = self.start(rate=100)
+        ws = self.connect(ex)
+        ids = [trade_id(ws.recv(5))]
+        ex.post("/control/trickle?secs=3")
+        self.assertGreater(ex.stats()["trickle_secs"], 2.5)
+        started = time.monotonic()
+        before = ex.stats()["clients_detail"][0]["bytes"]
+        # Bytes keep coming, a frame never completes: what was already whole arrives, then nothing.
+        with self.assertRaises(TimeoutError):
+            while True:
+                ids.append(trade_id(ws.recv(max(0.01, started + 2.5 - time.monotonic()))))
+        trickled = ex.stats()["clients_detail"][0]["bytes"] - before
+        self.assertGreaterEqual(trickled, 2)
+        self.assertLessEqual(trickled, 4)
+        self.assertLess(len(ids), 10)
+        # Afterwards the trades queued meanwhile arrive at once, on the same connection: nothing lost.
+        msg = ws.recv(5)
+        self.assertGreaterEqual(time.monotonic() - started, 2.9)
+        ids.append(trade_id(msg))
+        while time.monotonic() < started + 4.5:
+            ids.append(trade_id(ws.recv(5)))
+        self.assert_sequential(ids)
+        self.assertGreater(len(ids), 300)
+        stats = ex.stats()
+        self.assertEqual((stats["connections_total"], stats["trickle_secs"]), (1, 0))
+        self.assertEqual(ex.post("/control/trickle?secs=-1").status, 400)
+
     def test_oversize_sends_one_message_of_exactly_n_bytes_without_using_an_id(self):
         ex = self.start(rate=50)
         ws = self.connect(ex)

@@ -1,7 +1,7 @@
 """Feed completeness (docs/FEED.md): one instance on its own stores every trade id exactly once while
 the exchange drops, ages out, shuts down and stalls its connections, while the collector itself is
-killed, while the exchange's REST history answers 429 first, and around a message over
-WS_MAX_MESSAGE_BYTES.
+killed, while the exchange's REST history answers 429 first, while it trickles bytes that never make
+a frame, and around a message over WS_MAX_MESSAGE_BYTES.
 
 Each test runs the fake exchange and one collector on a local store, stops trade production, waits
 for the backfill to settle (metric market_collector_trade_ids_pending 0), stops the collector, and
@@ -186,6 +186,29 @@ class FeedCompletenessTest(unittest.TestCase):
         last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
                          if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
         self.assertLess(last_frame, stalled_at + 1.0)
+        self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
+        self.assertLess(detected_at - last_frame, 5.0 + 0.5)
+
+    def test_a_trickle_without_complete_frames_is_cut_within_ws_idle_secs_and_backfilled(self):
+        # One byte a second never completes a frame: the watchdog must not take bytes for life.
+        exchange = self.exchange()
+        collector = self.collector(exchange, WS_IDLE_SECS=5)
+        time.sleep(3)
+        trickle_at = time.time()
+        exchange.post("/control/trickle?secs=12")
+        wait_for(lambda: "idle timeout" in collector.log_text(), 10, "the trickle to be cut")
+        wait_for(lambda: exchange.stats()["trickle_secs"] == 0, 15, "the trickle to end")
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the trickle")
+        time.sleep(3)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        self.assertGreater(self.rest_lines(parts), 0)
+        # Cut WS_IDLE_SECS after the last complete frame, measured on the collector's own clock.
+        line = next(l for l in collector.log_text().splitlines() if "idle timeout" in l)
+        self.assertIn('error="no frame for 5s (idle timeout)"', line)
+        detected_at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+        last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
+                         if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
+        self.assertLess(last_frame, trickle_at + 1.0)
         self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
         self.assertLess(detected_at - last_frame, 5.0 + 0.5)
 
