@@ -29,6 +29,8 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/drop[?mode=fin|rst][&stream=NAME]
                          POST /control/close[?code=1001]
                          POST /control/silence?secs=S
+                         POST /control/trickle?secs=S
+                         POST /control/oversize?bytes=N[&symbol=S][&fragment=K]
                          POST /control/skip?count=N[&symbol=S]
                          POST /control/vanish?count=N[&symbol=S]
                          POST /control/replay?symbol=S&from=A&to=B
@@ -51,7 +53,7 @@ Control API:
   stats     {"symbols":{"BTCUSDT":{"next_id":N,"first_id":N,"history":[oldest,newest]|null,
              "sent":[[first,last],...],"duplicate_left":N,"reorder_left":N,"absent":[[first,last],...]}},
              "clients":N,
-             "clients_detail":[...], "paused":bool, "producing":bool, "silenced_secs":S,
+             "clients_detail":[...], "paused":bool, "producing":bool, "silenced_secs":S, "trickle_secs":S,
              "missing_pongs":N, "pong_timeouts":N, "server_shutdowns":N, "injected":{kind:N},
              "rest_requests_total":N,
              "rest_requests":[{"path":P,"query":{name:value},"time":<epoch s, float>,"status":N}], ...}
@@ -69,6 +71,14 @@ Control API:
   close     sends a close frame (default 1001 going away) to every client, closes after the reply.
   silence   sends nothing at all (no data, no pings) for S seconds, the TCP connection staying open
              (a stall); trades produced meanwhile are never sent (REST still has them); secs=0 ends it.
+  trickle   for S seconds every WebSocket client gets one byte a second of what it is sent (trades,
+             pings, every frame: frames never complete in time, bytes keep coming), connections opened
+             meanwhile too; trades are still queued and go out at full speed once it ends (to a client
+             still connected); secs=0 ends it.
+  oversize  one text message of exactly N bytes, consuming no trade id: with symbol, a trade-shaped
+             {"stream":"s@trade","data":{"e":"trade","E":..,"s":"S","pad":"000…"}} to its subscribers, in
+             order with its trades; without, {"e":"oversize","pad":"000…"} to every client. fragment=K:
+             sent as frames of at most K payload bytes. Counted in stats "injected" as "oversize".
   skip      the next N trades of the symbol (default: of every symbol) are produced but not sent:
              an id gap on the stream that REST can fill.
   vanish    the next N ids of the symbol (default: of every symbol) never exist: consumed, never sent,
@@ -149,6 +159,8 @@ SHUTDOWN_GRACE_SECS = 0.4
 STOP_POLL_SECS = 0.25                   # the accept loop looks at the stop flag at least this often
 PRICE_POOL = 4096                       # power of two: the pool index is id & (PRICE_POOL - 1)
 HUGE_PRICE_BYTES = 1 << 20
+TRICKLE_BYTE_SECS = 1.0                 # /control/trickle: one byte per client this often
+MAX_OVERSIZE_BYTES = 256 << 20          # /control/oversize
 REST_MAX_LIMIT = 1000
 REST_DEFAULT_LIMIT = 500
 REST_LOG_MAX = 1000                     # REST requests kept for /control/stats
@@ -468,6 +480,7 @@ class WsSession:
         self.outstanding_ping: bytes | None = None
         self.unanswered: collections.deque[tuple[bytes, float]] = collections.deque(maxlen=MAX_UNANSWERED_PINGS)
         self.restart_at = float("inf")      # server_shutdown's close_after; set under cond
+        self.trickle_next = 0.0             # while trickling: when the next byte may go
         self.opened = time.monotonic()
         self.messages = self.bytes_sent = self.pings_sent = self.pongs = self.missing_pongs = 0
         self.sent: dict[str, RangeSet] = {}
@@ -501,6 +514,12 @@ class WsSession:
                 return False
             self._request_locked(action)
             return True
+
+    def wake(self) -> None:
+        """Has the session thread look at the server's settings (silence, trickle) now."""
+        with self.cond:
+            if not self.finished:
+                self._wake_locked()
 
     def close_at(self, when: float) -> bool:
         """Closes with 1012 (service restart) at monotonic time `when`."""
@@ -593,7 +612,8 @@ class WsSession:
                     return f"no pong within --pong-deadline {pong_deadline:g} s (cut without a close frame)"
                 if now >= self.close_deadline:
                     return "close handshake timed out" if not self.close_received else "closed"
-                state = "silenced" if silenced else self._pump()
+                trickling = now < srv.trickle_until
+                state = "silenced" if silenced else self._trickle(now) if trickling else self._pump()
                 if self.close_sent and self.close_received and state == "idle":
                     return "closed by peer" if self.peer_closed_first else "closed"
                 want = selectors.EVENT_READ | (selectors.EVENT_WRITE if state == "blocked" else 0)
@@ -604,7 +624,9 @@ class WsSession:
                     timeout = 0.0
                 else:
                     deadline = min(next_ping, age_limit, restart_at, pong_due, self.close_deadline,
-                                   silent_until if silenced else now + 1.0)
+                                   silent_until if silenced else now + 1.0,
+                                   max(self.trickle_next, now) if trickling else float("inf"),
+                                   srv.trickle_until if trickling else float("inf"))
                     timeout = max(0.0, min(1.0, deadline - now))
                 readable = self.tls and self.sock.pending() > 0
                 for key, events in sel.select(timeout):
@@ -623,30 +645,51 @@ class WsSession:
         """Sends queued bytes. Returns idle (nothing left), blocked (socket full) or budget (more to do)."""
         budget = WRITE_BUDGET_BYTES
         while budget > 0:
-            if self.cur is None:
-                if self.ctrl_q:
-                    self._set_current(Item(self.ctrl_q.popleft(), messages=0))
-                elif not self.close_sent:
-                    with self.cond:
-                        if not self.data_q:
-                            return "idle"
-                        item = self.data_q.popleft()
-                        self.qbytes -= len(item.data)
-                        self.cond.notify_all()
-                    self._set_current(item)
-                else:
-                    return "idle"
-            try:
-                n = self.sock.send(self.cur_view[self.cur_off:self.cur_off + SEND_CHUNK_BYTES])
-            except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            if self.cur is None and not self._take_next():
+                return "idle"
+            n = self._send(SEND_CHUNK_BYTES)
+            if n is None:
                 return "blocked"
-            self.cur_off += n
-            self.bytes_sent += n
             budget -= n
-            if self.cur_off >= len(self.cur.data):
-                self._done(self.cur, self.cur.count)
-                self.cur = self.cur_view = None
         return "budget"
+
+    def _trickle(self, now: float) -> str:
+        """Sends one queued byte if a second has passed since the last (the trickle control)."""
+        if now < self.trickle_next or (self.cur is None and not self._take_next()):
+            return "trickling"
+        if self._send(1) is None:
+            return "blocked"
+        self.trickle_next = now + TRICKLE_BYTE_SECS
+        return "trickling"
+
+    def _take_next(self) -> bool:
+        """Makes the next queued frame(s) current, control frames first; False when nothing is queued."""
+        if self.ctrl_q:
+            self._set_current(Item(self.ctrl_q.popleft(), messages=0))
+            return True
+        if self.close_sent:
+            return False
+        with self.cond:
+            if not self.data_q:
+                return False
+            item = self.data_q.popleft()
+            self.qbytes -= len(item.data)
+            self.cond.notify_all()
+        self._set_current(item)
+        return True
+
+    def _send(self, most: int) -> int | None:
+        """Sends up to `most` bytes of the current item; None when the socket takes nothing now."""
+        try:
+            n = self.sock.send(self.cur_view[self.cur_off:self.cur_off + most])
+        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+            return None
+        self.cur_off += n
+        self.bytes_sent += n
+        if self.cur_off >= len(self.cur.data):
+            self._done(self.cur, self.cur.count)
+            self.cur = self.cur_view = None
+        return n
 
     def _set_current(self, item: Item) -> None:
         self.cur, self.cur_view, self.cur_off = item, memoryview(item.data), 0
@@ -927,6 +970,7 @@ class FakeExchange:
         self.rest_fail = (0, 0, 1)       # (status, remaining, Retry-After seconds)
         self.weight = (0, 0)             # (minute, used)
         self.silence_until = 0.0
+        self.trickle_until = 0.0
         self.close_code = 1001
         self.producing = True
         self.started = time.monotonic()
@@ -999,6 +1043,7 @@ class FakeExchange:
                 "connections_total": self.connections_total, "paused": self.paused.is_set(),
                 "producing": self.producing,
                 "silenced_secs": round(max(0.0, self.silence_until - time.monotonic()), 3),
+                "trickle_secs": round(max(0.0, self.trickle_until - time.monotonic()), 3),
                 "missing_pongs": self.missing_pongs, "pong_timeouts": self.pong_timeouts,
                 "server_shutdowns": self.server_shutdowns, "injected": dict(self.injected),
                 "rest_requests_total": self.rest_requests_total, "rest_requests": rest_log,
@@ -1146,6 +1191,34 @@ class FakeExchange:
         for session in sessions:
             session.enqueue(item, "force")
         return {"injected": kind, "clients": len(sessions)}
+
+    def oversize(self, size: int, symbol: str | None, fragment: int) -> dict:
+        """One text message of exactly `size` bytes that takes no trade id (see the oversize control)."""
+        sym = None
+        if symbol:
+            sym = self.symbols.get(symbol)
+            if sym is None:
+                raise ValueError(f"unknown symbol {symbol!r}; known: {','.join(self.symbols)}")
+            head = '{"stream":"%s","data":{"e":"trade","E":%d,"s":"%s","pad":"' % (sym.stream, now_ms(), sym.name)
+            tail = '"}}'
+        else:
+            head, tail = '{"e":"oversize","pad":"', '"}'
+        pad = size - len(head) - len(tail)
+        if pad < 0 or size > MAX_OVERSIZE_BYTES:
+            raise ValueError(f"bytes must be from {len(head) + len(tail)} to {MAX_OVERSIZE_BYTES}")
+        item = Item(text_frames_str(head + "0" * pad + tail, fragment).encode("latin-1"))
+        with self.lock:
+            self.injected["oversize"] += 1
+        if sym is None:
+            sessions = self.all_sessions()
+            for session in sessions:
+                session.enqueue(item, "force")
+            return {"oversize": size, "clients": len(sessions)}
+        with sym.send_lock:
+            sessions = self.subscribers[sym.name]
+            for session in sessions:
+                session.enqueue(item, "force")
+        return {"oversize": size, "symbol": sym.name, "clients": len(sessions)}
 
     def drop_all(self, mode: str, stream: str | None = None) -> int:
         sessions = [s for s in self.all_sessions() if (stream is None or stream in s.streams) and s.request(mode)]
@@ -1301,6 +1374,21 @@ class FakeExchange:
                 self.silence_until = time.monotonic() + secs
                 self.log.info(f"silence for {secs} s")
                 result = {"silenced_secs": secs}
+            elif action == "trickle":
+                secs = float(q.get("secs", ""))
+                if not 0 <= secs < math.inf:
+                    raise ValueError("secs must be >= 0")
+                self.trickle_until = time.monotonic() + secs
+                for session in self.all_sessions():
+                    session.wake()
+                self.log.info(f"trickle for {secs} s")
+                result = {"trickle_secs": secs}
+            elif action == "oversize":
+                size = int(q.get("bytes", ""))
+                fragment = int(q.get("fragment", "0"))
+                if fragment < 0:
+                    raise ValueError("fragment must be >= 0")
+                result = self.oversize(size, q.get("symbol") or None, fragment)
             elif action in ("skip", "vanish", "duplicate", "reorder"):
                 count = int(q.get("count", ""))
                 if count < 0:

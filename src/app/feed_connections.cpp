@@ -30,6 +30,7 @@ FeedOptions feed_options(const Config& config, const SymbolGroup& group, std::si
   }
   options.ca_file = config.tls_ca_file;
   options.idle_timeout = std::chrono::seconds(config.ws_idle_secs);
+  options.max_message_bytes = config.ws_max_message_bytes;
   options.max_age = std::chrono::seconds(config.ws_max_age_secs);
   options.attempt_budget = std::move(budget);
   // One connection keeps the plain "feed"; several say which one speaks.

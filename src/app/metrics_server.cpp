@@ -42,6 +42,7 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_ws_messages_total", "WebSocket messages received", &Metrics::ws_messages},
     CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &Metrics::ws_bytes},
     CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &Metrics::ws_pings},
+    CounterRow{"market_collector_ws_messages_oversize_total", "WebSocket messages over WS_MAX_MESSAGE_BYTES, quarantined as their first 4 KiB (the connection stays)", &Metrics::ws_messages_oversize},
     CounterRow{"market_collector_records_routed_total", "records queued for a writer", &Metrics::records_routed},
     CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
     CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},

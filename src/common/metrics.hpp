@@ -46,6 +46,7 @@ struct Metrics {
   Counter ws_messages{0};
   Counter ws_bytes{0};
   Counter ws_pings{0};
+  Counter ws_messages_oversize{0};  // messages over the size limit, quarantined as their first bytes
   // records
   Counter records_routed{0};
   Counter records_ignored{0};       // subscription replies and other non-data control messages

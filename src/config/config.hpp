@@ -46,6 +46,7 @@ struct Config {
   std::uint32_t ws_idle_secs = 60;        // WS_IDLE_SECS
   std::uint32_t ws_max_age_secs = 85800;  // WS_MAX_AGE_SECS
   std::uint32_t ws_streams_per_connection = 200;  // WS_STREAMS_PER_CONNECTION
+  std::uint32_t ws_max_message_bytes = 8388608;   // WS_MAX_MESSAGE_BYTES
   bool backfill_enabled = true;           // BACKFILL_ENABLED
   std::uint32_t backfill_weight_per_min = 2000;  // BACKFILL_WEIGHT_PER_MIN
   std::uint32_t backfill_alarm_secs = 600;       // BACKFILL_ALARM_SECS

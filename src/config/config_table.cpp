@@ -17,6 +17,10 @@ constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
 // Binance refuses a connection that asks for more streams.
 constexpr std::uint64_t kMaxStreamsPerConnection = 1024;
+// The record builder's kMaxRecordBytes: a longer message could not be parsed as a trade anyway.
+constexpr std::uint64_t kMaxWsMessageBytes = 8 * kMiB;
+// Binance's trade messages are a few hundred bytes, its subscription replies less.
+constexpr std::uint64_t kMinWsMessageBytes = 1024;
 
 template <typename Field>
 Status set_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max, Field& field) {
@@ -192,7 +196,7 @@ const std::array kTable{
     ConfigKey{
         .env = "WS_IDLE_SECS", .yaml = "ws_idle_secs", .flag = "--ws-idle-secs", .type = ValueType::kInteger,
         .default_value = "60", .default_note = "",
-        .help = "reconnect when no frame at all arrived for this long (5 to 3600)",
+        .help = "reconnect when no complete message or control frame arrived for this long (5 to 3600)",
         .apply = [](std::string_view v, Config& c) { return set_unsigned(v, 5, 3600, c.ws_idle_secs); }},
     ConfigKey{
         .env = "WS_MAX_AGE_SECS", .yaml = "ws_max_age_secs", .flag = "--ws-max-age-secs", .type = ValueType::kInteger,
@@ -206,6 +210,14 @@ const std::array kTable{
                 "evenly, in `SYMBOL` order, over as many connections as that takes",
         .apply = [](std::string_view v, Config& c) {
           return set_unsigned(v, 1, kMaxStreamsPerConnection, c.ws_streams_per_connection);
+        }},
+    ConfigKey{
+        .env = "WS_MAX_MESSAGE_BYTES", .yaml = "ws_max_message_bytes", .flag = "--ws-max-message-bytes",
+        .type = ValueType::kInteger, .default_value = "8388608", .default_note = "",
+        .help = "a WebSocket message longer than this is not held: it is quarantined as its first 4 KiB and its "
+                "length, and the connection goes on (1024 to 8388608)",
+        .apply = [](std::string_view v, Config& c) {
+          return set_unsigned(v, kMinWsMessageBytes, kMaxWsMessageBytes, c.ws_max_message_bytes);
         }},
     ConfigKey{
         .env = "BACKFILL_ENABLED", .yaml = "backfill_enabled", .flag = "--backfill-enabled", .type = ValueType::kBoolean,

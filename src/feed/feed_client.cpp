@@ -70,7 +70,9 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // The watchdog bounds every phase with one deadline, including resolve (which beast::tcp_stream's
 // timer does not cover) and the read phase: Beast's own idle timer is re-armed only when a read
 // operation starts, not by control frames arriving during it, so with keep_alive_pings off it would
-// drop a quiet connection whose server still pings. Here every frame moves the deadline.
+// drop a quiet connection whose server still pings. Here every complete message or control frame
+// moves the deadline; bytes alone do not, or a peer trickling a byte now and then would hold a dead
+// connection for ever.
 struct Connection {
   Connection(const asio::any_io_executor& executor, std::uint64_t number_in, std::size_t streams,
              asio::steady_timer& wake_in)
@@ -89,7 +91,7 @@ struct Connection {
     // timeout below the connect timeout) must wake it to re-arm, or the stall is noticed late.
     watchdog_timer.cancel();
   }
-  // Cheap enough for every frame: the watchdog reads the deadline when it wakes up.
+  // Cheap enough for every read: the watchdog reads the deadline when it wakes up.
   void touch() { deadline = SteadyClock::now() + budget; }
   void abort() {
     resolver.cancel();
@@ -628,7 +630,6 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
     const std::span<char> room = frames.read_buffer();
     auto [ec, bytes] = co_await stream.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
     if (ec) co_return failed("read", ec);
-    conn.touch();
     frames.commit(bytes);
     // The messages of one read came in with one system call: they share its receive time.
     recv_us = clock.system_now_us();
@@ -636,7 +637,7 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
 }
 
 // Delivers the complete messages in the reader, queues a pong for each ping; a close frame or a
-// protocol error ends the connection.
+// protocol error ends the connection. Any complete event is a sign of life for the watchdog.
 Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us,
                                        std::string& pongs) {
   // Counted once per read, however it ends: two atomic adds a message showed in the profile.
@@ -650,11 +651,14 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
       bump(metrics.ws_bytes, bytes);
     }
   } count{metrics};
+  bool alive = false;  // a complete event arrived; the watchdog is told once per read, not per message
   for (;;) {
     Result<WsEvent> event = frames.next();
     if (!event) return event.status().with_context("read");
     switch (event->kind) {
-      case WsEventKind::kNeedMore: return Status::ok();
+      case WsEventKind::kNeedMore:
+        if (alive) conn.touch();
+        return Status::ok();
       case WsEventKind::kMessage: {
         ++count.messages;
         count.bytes += event->payload.size();
@@ -666,6 +670,12 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
         }
         break;
       }
+      case WsEventKind::kOversize:
+        ++count.messages;
+        count.bytes += event->message_bytes;
+        bump(metrics.ws_messages_oversize);
+        handler.on_oversize(event->payload, event->text, event->message_bytes, recv_us);
+        break;
       case WsEventKind::kPing: {
         bump(metrics.ws_pings);
         Result<std::string> pong = masked_pong(event->payload);
@@ -680,6 +690,7 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
         return Status::retryable("closed by server code=" + std::to_string(event->close_code) +
                                  " reason=" + log_safe(event->payload));
     }
+    alive = true;
   }
 }
 

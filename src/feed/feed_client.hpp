@@ -23,11 +23,13 @@ struct FeedOptions {
   std::string base_url;                 // "wss://host:port" or "ws://host:port" (a path is kept)
   std::vector<std::string> streams;     // "btcusdt@trade", ...
   std::string ca_file;                  // extra trust anchor (PEM); empty: the system store only
-  std::chrono::seconds idle_timeout{60};             // no frame at all for this long: reconnect
+  std::chrono::seconds idle_timeout{60};             // no complete frame for this long: reconnect
   std::chrono::seconds connect_timeout{10};          // each of resolve+connect, TLS, WS handshake
   std::chrono::milliseconds backoff_initial{1000};   // first reconnect delay
   std::chrono::milliseconds backoff_max{30000};      // cap of the exponential backoff
-  std::size_t max_message_bytes = 64U << 20U;        // larger messages end the connection
+  // Larger messages are skipped as they arrive and handed on as their first bytes (on_oversize). The
+  // default is the record builder's kMaxRecordBytes: a longer message could not be parsed anyway.
+  std::size_t max_message_bytes = 8U << 20U;
   // Make-before-break: at this age (minus up to 10 % jitter), or at once on a serverShutdown event,
   // a replacement connection is opened; the old one is closed once the new one has delivered, for
   // every stream, an id the old one delivered too (or after overlap_timeout).
@@ -53,6 +55,10 @@ class FeedHandler {
   virtual ~FeedHandler() = default;
   // A complete text or binary message; recv_us is the local UTC receive time in microseconds.
   virtual MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) = 0;
+  // A message over FeedOptions::max_message_bytes, of which only the first kOversizePrefixBytes were
+  // kept (prefix); message_bytes is its whole length. The connection goes on.
+  virtual void on_oversize(std::string_view prefix, bool is_text, std::uint64_t message_bytes,
+                           std::int64_t recv_us) = 0;
   // Every message of one transport read was delivered (also when that read ended the connection): a
   // handler that collects messages hands them on now, so they wait no longer than the read.
   virtual void on_read_end() {}

@@ -8,6 +8,7 @@
 
 #include "common/base64.hpp"
 #include "feed/plain_trade_scan.hpp"
+#include "feed/ws_frame_reader.hpp"
 
 namespace mc {
 namespace {
@@ -17,6 +18,8 @@ namespace od = simdjson::ondemand;
 constexpr std::string_view kJsonSpace = " \t\n\r";
 constexpr std::string_view kTradeSuffix = "@trade";
 constexpr std::string_view kRecvUsKey = R"({"recv_us":)";
+// How Binance's combined-stream messages start: an oversize message's stream is read from its prefix.
+constexpr std::string_view kStreamKeyFirst = R"({"stream":")";
 constexpr std::size_t kMaxInt64Digits = 20;  // "-9223372036854775808"
 constexpr std::size_t kMaxLineBytes = kMaxRecordBytes + kRecvUsKey.size() + kMaxInt64Digits + 2;
 
@@ -142,19 +145,24 @@ void write_trade_line(std::string_view body, std::int64_t recv_us, bool line_bre
   out.push_back('\n');
 }
 
-void write_quarantine_line(QuarantineReason reason, std::string_view payload, Frame frame, std::int64_t recv_us,
-                           std::string& line) {
-  constexpr std::size_t kFixedBytes = 128;  // keys, reason, frame, numbers
-  line.reserve(line.size() + kFixedBytes + base64_encoded_size(payload.size()));
+// kept: the payload's bytes the line carries, its first ones; `bytes` is always the whole payload's size.
+void write_quarantine_line(QuarantineReason reason, std::string_view kept, std::uint64_t bytes, Frame frame,
+                           std::int64_t recv_us, std::string& line) {
+  constexpr std::size_t kFixedBytes = 160;  // keys, reason, frame, numbers
+  line.reserve(line.size() + kFixedBytes + base64_encoded_size(kept.size()));
   char digits[kMaxInt64Digits];
   line.append(kRecvUsKey);
   line.append(digits, std::to_chars(digits, digits + sizeof digits, recv_us).ptr);
   line.append(R"(,"reason":")");
   line.append(to_string(reason));
   line.append(frame == Frame::kText ? R"(","frame":"text","bytes":)" : R"(","frame":"binary","bytes":)");
-  line.append(digits, std::to_chars(digits, digits + sizeof digits, payload.size()).ptr);
+  line.append(digits, std::to_chars(digits, digits + sizeof digits, bytes).ptr);
+  if (kept.size() < bytes) {
+    line.append(R"(,"kept_bytes":)");
+    line.append(digits, std::to_chars(digits, digits + sizeof digits, kept.size()).ptr);
+  }
   line.append(R"(,"raw_b64":")");
-  base64_append(payload, line);
+  base64_append(kept, line);
   line.append("\"}\n");
 }
 
@@ -197,7 +205,8 @@ RecordBuilder::RecordBuilder(RecordBuilder&&) noexcept = default;
 RecordBuilder& RecordBuilder::operator=(RecordBuilder&&) noexcept = default;
 
 MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& out) {
-  if (frame == Frame::kText && payload.size() <= kMaxRecordBytes && payload.starts_with('{')) {
+  if (payload.size() > kMaxRecordBytes) return build_oversize(payload, frame, payload.size(), recv_us, out);
+  if (frame == Frame::kText && payload.starts_with('{')) {
     if (const std::optional<MessageInfo> trade = classify_plain(payload, recv_us, out)) {
       return *trade;
     }
@@ -205,8 +214,6 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
   MessageInfo info;
   if (frame == Frame::kBinary) {
     info.reason = QuarantineReason::kBinaryFrame;
-  } else if (payload.size() > kMaxRecordBytes) {
-    info.reason = QuarantineReason::kOversize;
   } else if (const std::size_t brace = payload.find_first_not_of(kJsonSpace); brace == std::string_view::npos) {
     info.reason = QuarantineReason::kEmpty;
   } else if (payload[brace] != '{') {
@@ -219,7 +226,25 @@ MessageInfo RecordBuilder::build(std::string_view payload, Frame frame, std::int
     info = classify(scratch_);
     if (info.kind == RecordClass::kTrade) out.append(scratch_);
   }
-  if (info.kind == RecordClass::kQuarantine) write_quarantine_line(info.reason, payload, frame, recv_us, out);
+  if (info.kind == RecordClass::kQuarantine) {
+    write_quarantine_line(info.reason, payload, payload.size(), frame, recv_us, out);
+  }
+  return info;
+}
+
+MessageInfo RecordBuilder::build_oversize(std::string_view prefix, Frame frame, std::uint64_t message_bytes,
+                                          std::int64_t recv_us, std::string& out) const {
+  MessageInfo info{.kind = RecordClass::kQuarantine, .reason = QuarantineReason::kOversize};
+  const std::string_view kept = prefix.substr(0, kOversizePrefixBytes);
+  // Only the stream as the first member is trusted: without the rest a later "stream" could be nested.
+  if (frame == Frame::kText && kept.starts_with(kStreamKeyFirst)) {
+    const std::string_view rest = kept.substr(kStreamKeyFirst.size());
+    const std::size_t quote = rest.find_first_of("\"\\");
+    if (quote != std::string_view::npos && rest[quote] == '"') {
+      info.symbol_index = find_stream_symbol(rest.substr(0, quote));
+    }
+  }
+  write_quarantine_line(QuarantineReason::kOversize, kept, message_bytes, frame, recv_us, out);
   return info;
 }
 

@@ -5,6 +5,8 @@
 // bytes after its first '{', then '\n'. Everything that is not a trade and not a control reply becomes
 // a quarantine line (DESIGN.md "Bad input") that carries the exact payload in base64:
 //   {"recv_us":N,"reason":"<reason>","frame":"text"|"binary","bytes":<payload size>,"raw_b64":"..."}
+// except an oversize message, of which only the first kOversizePrefixBytes are kept:
+//   {"recv_us":N,"reason":"oversize","frame":"text","bytes":<message size>,"kept_bytes":K,"raw_b64":"<first K bytes>"}
 // simdjson stays inside record_builder.cpp.
 
 #include <cstddef>
@@ -36,7 +38,7 @@ enum class QuarantineReason {
   kNone,            // not quarantined
   kBinaryFrame,     // a binary WebSocket frame
   kEmpty,           // no bytes, or whitespace only
-  kOversize,        // more than kMaxRecordBytes
+  kOversize,        // more than kMaxRecordBytes, or than the feed's WS_MAX_MESSAGE_BYTES
   kNotObject,       // the first non-whitespace byte is not '{': a JSON array or scalar, or not JSON at all
   kInvalidJson,     // starts with '{' but is not valid JSON (truncated, bad syntax, invalid UTF-8, trailing bytes)
   kTooDeep,         // valid so far but nested deeper than kMaxJsonDepth
@@ -84,6 +86,11 @@ class RecordBuilder {
   // anything else is copied into a scratch line with simdjson's padding and parsed there. In steady
   // state a message costs no allocation beyond the growth of `out`.
   MessageInfo build(std::string_view payload, Frame frame, std::int64_t recv_us, std::string& out);
+  // The oversize quarantine line of a message of message_bytes whose first bytes are prefix (at most
+  // kOversizePrefixBytes are written). It goes to the quarantine of the symbol its text names first
+  // ({"stream":"btcusdt@trade",...), else to the unroutable one.
+  MessageInfo build_oversize(std::string_view prefix, Frame frame, std::uint64_t message_bytes, std::int64_t recv_us,
+                             std::string& out) const;
 
   const std::vector<std::string>& symbols() const { return symbols_; }
 

@@ -1,9 +1,11 @@
 #include "feed/record_router.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <utility>
 
 #include "common/log.hpp"
+#include "feed/ws_frame_reader.hpp"
 
 namespace mc {
 namespace {
@@ -44,6 +46,7 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       logger_(make_logger("router")),
       drop_log_(kLogInterval),
       quarantine_log_(kLogInterval),
+      oversize_log_(kLogInterval),
       tallies_(builder_.symbols().size()) {
   assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
   assert(carried_.first + carried_.count <= builder_.symbols().size());
@@ -85,13 +88,35 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
     }
     case RecordClass::kQuarantine:
       log_quarantine(info, payload, is_text);
-      batch_.commit({.route = info.symbol_index ? routes_.quarantine_route(*info.symbol_index)
-                                                : routes_.unroutable_quarantine_route(),
-                     .recv_us = recv_us},
-                    line_start);
+      commit_quarantine(info, recv_us, line_start);
       break;
   }
   return seen;
+}
+
+void RecordRouter::on_oversize(std::string_view prefix, bool is_text, std::uint64_t message_bytes,
+                               std::int64_t recv_us) {
+  const std::size_t line_start = batch_.lines.size();
+  const MessageInfo info =
+      builder_.build_oversize(prefix, is_text ? Frame::kText : Frame::kBinary, message_bytes, recv_us, batch_.lines);
+  if (const std::uint64_t events = oversize_log_.admit(clock_.steady_now())) {
+    logger_->warn("oversize message quarantined, the connection goes on symbol={} frame={} bytes={} kept_bytes={} "
+                  "oversize_in_line={} head={}",
+                  symbol_name(info), is_text ? "text" : "binary", message_bytes,
+                  std::min<std::size_t>(prefix.size(), kOversizePrefixBytes), events, preview(prefix));
+  }
+  commit_quarantine(info, recv_us, line_start);
+}
+
+void RecordRouter::commit_quarantine(const MessageInfo& info, std::int64_t recv_us, std::size_t line_start) {
+  batch_.commit({.route = info.symbol_index ? routes_.quarantine_route(*info.symbol_index)
+                                            : routes_.unroutable_quarantine_route(),
+                 .recv_us = recv_us},
+                line_start);
+}
+
+std::string_view RecordRouter::symbol_name(const MessageInfo& info) const {
+  return info.symbol_index ? std::string_view(builder_.symbols()[*info.symbol_index]) : std::string_view("UNKNOWN");
 }
 
 void RecordRouter::add_symbol_metrics() {
@@ -136,8 +161,8 @@ void RecordRouter::log_quarantine(const MessageInfo& info, std::string_view payl
   const std::uint64_t events = quarantine_log_.admit(clock_.steady_now());
   if (events == 0) return;
   logger_->warn("quarantined message reason={} symbol={} frame={} bytes={} quarantined_in_line={} head={}",
-                to_string(info.reason), info.symbol_index ? std::string_view(builder_.symbols()[*info.symbol_index]) : std::string_view("UNKNOWN"),
-                is_text ? "text" : "binary", payload.size(), events, preview(payload));
+                to_string(info.reason), symbol_name(info), is_text ? "text" : "binary", payload.size(), events,
+                preview(payload));
 }
 
 }  // namespace mc

@@ -45,6 +45,8 @@ class RecordRouter final : public FeedHandler {
 
   // Builds the message's line into the batch of the current read.
   MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
+  // Builds its oversize quarantine line into the batch of the current read.
+  void on_oversize(std::string_view prefix, bool is_text, std::uint64_t message_bytes, std::int64_t recv_us) override;
   // Hands the read's batch to the sink and adds its trades to the symbols' metrics.
   void on_read_end() override;
 
@@ -58,6 +60,8 @@ class RecordRouter final : public FeedHandler {
   };
 
   void log_quarantine(const MessageInfo& info, std::string_view payload, bool is_text);
+  void commit_quarantine(const MessageInfo& info, std::int64_t recv_us, std::size_t line_start);
+  std::string_view symbol_name(const MessageInfo& info) const;
   void add_symbol_metrics();
 
   RecordBuilder builder_;
@@ -69,6 +73,7 @@ class RecordRouter final : public FeedHandler {
   std::shared_ptr<spdlog::logger> logger_;
   LogLimiter drop_log_;
   LogLimiter quarantine_log_;
+  LogLimiter oversize_log_;  // its own: a flood of bad JSON must not hide the rarer oversize line
   RecordBatch batch_;             // the current read's records
   std::uint64_t batch_trades_ = 0;  // of which trades; the rest are quarantine records
   std::vector<SymbolTally> tallies_;        // by symbol index, for the current read

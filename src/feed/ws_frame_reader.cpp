@@ -1,5 +1,6 @@
 #include "feed/ws_frame_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/core.h>
@@ -16,6 +17,9 @@ constexpr std::uint8_t kLength16 = 126;
 constexpr std::uint8_t kLength64 = 127;
 constexpr std::size_t kMaxControlPayload = 125;
 constexpr int kNoStatusCode = 1005;  // RFC 6455 7.4.1: a close frame without a code
+// RFC 6455 5.2: a 64-bit length has its most significant bit clear. Fragments of one message add up
+// to no more either, so a skipped message's length cannot overflow.
+constexpr std::uint64_t kMaxMessageLength = (std::uint64_t{1} << 63U) - 1;
 
 enum Opcode : std::uint8_t { kContinuation = 0, kText = 1, kBinary = 2, kClose = 8, kPing = 9, kPong = 10 };
 
@@ -47,6 +51,16 @@ void WsFrameReader::commit(std::size_t bytes) { end_ += std::min(bytes, buffer_.
 
 Result<WsEvent> WsFrameReader::next() {
   for (;;) {
+    if (skipped_.in_payload) {
+      if (!skip_payload()) return WsEvent{};
+      if (!skipped_.last_frame) continue;
+      skipped_.active = false;
+      in_fragmented_message_ = false;
+      return WsEvent{.kind = WsEventKind::kOversize,
+                     .text = skipped_.text,
+                     .payload = skipped_.prefix,
+                     .message_bytes = skipped_.length};
+    }
     const std::size_t available = end_ - begin_;
     if (available < 2) return WsEvent{};
     const char* frame = buffer_.data() + begin_;
@@ -67,7 +81,7 @@ Result<WsEvent> WsFrameReader::next() {
       header = 10;
       if (available < header) return WsEvent{};
       length = big_endian(frame + 2, 8);
-      if ((length >> 63U) != 0) return protocol_error("64-bit length with the high bit set");
+      if (length > kMaxMessageLength) return protocol_error("64-bit length with the high bit set");
     }
 
     const bool control = (opcode & 0x08U) != 0;
@@ -83,9 +97,21 @@ Result<WsEvent> WsFrameReader::next() {
       }
       if (opcode == kContinuation && !in_fragmented_message_) return protocol_error("continuation frame without a message");
       if (opcode != kContinuation && in_fragmented_message_) return protocol_error("new message inside a fragmented one");
-      const std::uint64_t so_far = opcode == kContinuation ? fragments_.size() : 0;
+      if (skipped_.active) {
+        if (length > kMaxMessageLength - skipped_.length) return protocol_error("message of 2^63 bytes or more");
+        begin_ += header;
+        skipped_.length += length;
+        skipped_.payload_left = length;
+        skipped_.last_frame = fin;
+        skipped_.in_payload = true;
+        continue;
+      }
+      const bool continued = opcode == kContinuation;
+      const std::uint64_t so_far = continued ? fragments_.size() : 0;
       if (length > max_message_bytes_ - so_far) {
-        return protocol_error(fmt::format("message of more than {} bytes", max_message_bytes_));
+        const std::string_view held = continued ? std::string_view(fragments_) : std::string_view();
+        start_skipping(continued ? fragmented_text_ : opcode == kText, held, header, length, fin);
+        continue;
       }
     }
     if (available - header < length) return WsEvent{};
@@ -115,6 +141,32 @@ Result<WsEvent> WsFrameReader::next() {
         continue;
     }
   }
+}
+
+void WsFrameReader::start_skipping(bool text, std::string_view so_far, std::size_t header_bytes,
+                                   std::uint64_t frame_bytes, bool last_frame) {
+  skipped_.prefix.assign(so_far.substr(0, kOversizePrefixBytes));
+  skipped_.text = text;
+  skipped_.length = so_far.size() + frame_bytes;
+  skipped_.payload_left = frame_bytes;
+  skipped_.last_frame = last_frame;
+  skipped_.in_payload = true;
+  skipped_.active = true;
+  // Continuation frames of the skipped message are accepted until its last one.
+  in_fragmented_message_ = true;
+  fragments_.clear();
+  begin_ += header_bytes;
+}
+
+bool WsFrameReader::skip_payload() {
+  const auto arrived = static_cast<std::size_t>(std::min<std::uint64_t>(end_ - begin_, skipped_.payload_left));
+  const std::size_t kept = std::min(arrived, kOversizePrefixBytes - skipped_.prefix.size());
+  skipped_.prefix.append(buffer_.data() + begin_, kept);
+  begin_ += arrived;
+  skipped_.payload_left -= arrived;
+  if (skipped_.payload_left > 0) return false;
+  skipped_.in_payload = false;
+  return true;
 }
 
 }  // namespace mc

@@ -18,9 +18,14 @@
 
 namespace mc {
 
+// What is kept of a message over the size limit: enough to tell what it was (its stream and event
+// type come first in Binance's messages) without holding a message nobody asked to hold.
+inline constexpr std::size_t kOversizePrefixBytes = 4096;
+
 enum class WsEventKind {
   kNeedMore,  // no complete event in what arrived: read again
   kMessage,   // a complete text or binary message (fragments joined)
+  kOversize,  // a complete message over the size limit: its first bytes only, and its length
   kPing,
   kPong,
   kClose,
@@ -28,9 +33,12 @@ enum class WsEventKind {
 
 struct WsEvent {
   WsEventKind kind = WsEventKind::kNeedMore;
-  bool text = false;         // kMessage: a text message (else binary)
-  std::string_view payload;  // valid until the next call of next() or read_buffer()
-  int close_code = 0;        // kClose: the code the server sent, 1005 when it sent none
+  bool text = false;         // kMessage, kOversize: a text message (else binary)
+  // kOversize: the message's first kOversizePrefixBytes (all of it if shorter). Valid until the next
+  // call of next() or read_buffer().
+  std::string_view payload;
+  int close_code = 0;              // kClose: the code the server sent, 1005 when it sent none
+  std::uint64_t message_bytes = 0;  // kOversize: the whole message's length, all fragments together
 };
 
 class WsFrameReader {
@@ -38,7 +46,8 @@ class WsFrameReader {
   // Bytes asked of the transport per read; a TLS read returns at most one record (16 KiB).
   static constexpr std::size_t kReadChunk = std::size_t{64} * 1024;
 
-  // A message longer than max_message_bytes (all fragments together) is a protocol error.
+  // A message longer than max_message_bytes (all fragments together) is skipped as it arrives, never
+  // held whole, and reported as kOversize once its last byte arrived.
   explicit WsFrameReader(std::size_t max_message_bytes);
 
   // Room for the next transport read: kReadChunk bytes after what is still unparsed.
@@ -48,17 +57,38 @@ class WsFrameReader {
 
   // The next complete event, kNeedMore when the bytes end mid-frame. A frame a client must never
   // receive (masked, reserved bits or opcodes, a control frame over 125 bytes or fragmented, a
-  // continuation without a start, an oversized message) is an error: the connection cannot go on.
+  // continuation without a start, a length of 2^63 or more) is an error: the connection cannot go on.
   Result<WsEvent> next();
 
  private:
+  // The message over the limit that is being skipped: its frames' headers are parsed as usual (a
+  // ping between its fragments is still answered), their payloads dropped as they arrive.
+  struct Skipped {
+    bool active = false;         // a message is being skipped
+    bool in_payload = false;     // the header of one of its frames was read, not all of its payload
+    bool last_frame = false;     // that frame ends the message
+    bool text = false;
+    std::uint64_t payload_left = 0;  // of that frame's payload, bytes still to come
+    std::uint64_t length = 0;        // of the message, the frames seen so far
+    std::string prefix;              // its first kOversizePrefixBytes
+  };
+
+  // Starts skipping the message whose frame header (header_bytes, announcing frame_bytes of payload)
+  // is at begin_; `so_far` is what already arrived of it in earlier fragments.
+  void start_skipping(bool text, std::string_view so_far, std::size_t header_bytes, std::uint64_t frame_bytes,
+                      bool last_frame);
+  // Drops what arrived of the skipped frame's payload, keeping the message's prefix; true once all of
+  // it arrived.
+  bool skip_payload();
+
   std::size_t max_message_bytes_;
   std::vector<char> buffer_;
   std::size_t begin_ = 0;  // first unparsed byte
   std::size_t end_ = 0;    // one past the last byte read
   std::string fragments_;  // the message so far, while it arrives in several frames
-  bool in_fragmented_message_ = false;
+  bool in_fragmented_message_ = false;  // also while a skipped message has fragments to come
   bool fragmented_text_ = false;
+  Skipped skipped_;
 };
 
 }  // namespace mc

@@ -345,6 +345,62 @@ class FakeExchangeTest(unittest.TestCase):
         stats = ex.stats()
         self.assertEqual((stats["clients"], stats["connections_total"]), (1, 1))
 
+    def test_trickle_sends_a_byte_a_second_and_holds_the_trades_back_until_it_ends(self):
+        ex = self.start(rate=100)
+        ws = self.connect(ex)
+        ids = [trade_id(ws.recv(5))]
+        ex.post("/control/trickle?secs=3")
+        self.assertGreater(ex.stats()["trickle_secs"], 2.5)
+        started = time.monotonic()
+        before = ex.stats()["clients_detail"][0]["bytes"]
+        # Bytes keep coming, a frame never completes: what was already whole arrives, then nothing.
+        with self.assertRaises(TimeoutError):
+            while True:
+                ids.append(trade_id(ws.recv(max(0.01, started + 2.5 - time.monotonic()))))
+        trickled = ex.stats()["clients_detail"][0]["bytes"] - before
+        self.assertGreaterEqual(trickled, 2)
+        self.assertLessEqual(trickled, 4)
+        self.assertLess(len(ids), 10)
+        # Afterwards the trades queued meanwhile arrive at once, on the same connection: nothing lost.
+        msg = ws.recv(5)
+        self.assertGreaterEqual(time.monotonic() - started, 2.9)
+        ids.append(trade_id(msg))
+        while time.monotonic() < started + 4.5:
+            ids.append(trade_id(ws.recv(5)))
+        self.assert_sequential(ids)
+        self.assertGreater(len(ids), 300)
+        stats = ex.stats()
+        self.assertEqual((stats["connections_total"], stats["trickle_secs"]), (1, 0))
+        self.assertEqual(ex.post("/control/trickle?secs=-1").status, 400)
+
+    def test_oversize_sends_one_message_of_exactly_n_bytes_without_using_an_id(self):
+        ex = self.start(rate=50)
+        ws = self.connect(ex)
+        trades = [trade_id(ws.recv(5))]
+        self.assertEqual(ex.post("/control/oversize?bytes=300000&symbol=BTCUSDT&fragment=65536").json(),
+                         {"oversize": 300000, "symbol": "BTCUSDT", "clients": 1})
+        self.assertEqual(ex.post("/control/oversize?bytes=70000").json(), {"oversize": 70000, "clients": 1})
+        big = []
+        while len(big) < 2:
+            msg = ws.recv(5)
+            if len(msg.data) > 10_000:
+                big.append(msg)
+            else:
+                trades.append(trade_id(msg))
+        trades += [trade_id(ws.recv(5)) for _ in range(3)]
+        self.assert_sequential(trades)
+        routed, bare = big
+        self.assertEqual((len(routed.data), routed.frames, routed.opcode), (300000, 5, TEXT))
+        body = routed.json()
+        self.assertEqual(body["stream"], "btcusdt@trade")
+        self.assertEqual((body["data"]["e"], body["data"]["s"]), ("trade", "BTCUSDT"))
+        self.assertNotIn("t", body["data"])
+        self.assertEqual((len(bare.data), bare.frames), (70000, 1))
+        self.assertEqual(bare.json()["e"], "oversize")
+        self.assertEqual(ex.stats()["injected"]["oversize"], 2)
+        self.assertEqual(ex.post("/control/oversize?bytes=10").status, 400)
+        self.assertEqual(ex.post("/control/oversize?bytes=1000&symbol=NOPE").status, 400)
+
     def test_skip_leaves_an_id_gap(self):
         ex = self.start(rate=100)
         ws = self.connect(ex)

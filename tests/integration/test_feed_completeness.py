@@ -1,6 +1,7 @@
 """Feed completeness (docs/FEED.md): one instance on its own stores every trade id exactly once while
 the exchange drops, ages out, shuts down and stalls its connections, while the collector itself is
-killed, and while the exchange's REST history answers 429 first.
+killed, while the exchange's REST history answers 429 first, while it trickles bytes that never make
+a frame, and around a message over WS_MAX_MESSAGE_BYTES.
 
 Each test runs the fake exchange and one collector on a local store, stops trade production, waits
 for the backfill to settle (metric market_collector_trade_ids_pending 0), stops the collector, and
@@ -9,6 +10,7 @@ and none is stored twice.
 
 Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest sets both.
 """
+import base64
 import collections
 import datetime
 import tempfile
@@ -186,6 +188,59 @@ class FeedCompletenessTest(unittest.TestCase):
         self.assertLess(last_frame, stalled_at + 1.0)
         self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
         self.assertLess(detected_at - last_frame, 5.0 + 0.5)
+
+    def test_a_trickle_without_complete_frames_is_cut_within_ws_idle_secs_and_backfilled(self):
+        # One byte a second never completes a frame: the watchdog must not take bytes for life.
+        exchange = self.exchange()
+        collector = self.collector(exchange, WS_IDLE_SECS=5)
+        time.sleep(3)
+        trickle_at = time.time()
+        exchange.post("/control/trickle?secs=12")
+        wait_for(lambda: "idle timeout" in collector.log_text(), 10, "the trickle to be cut")
+        wait_for(lambda: exchange.stats()["trickle_secs"] == 0, 15, "the trickle to end")
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the trickle")
+        time.sleep(3)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        self.assertGreater(self.rest_lines(parts), 0)
+        # Cut WS_IDLE_SECS after the last complete frame, measured on the collector's own clock.
+        line = next(l for l in collector.log_text().splitlines() if "idle timeout" in l)
+        self.assertIn('error="no frame for 5s (idle timeout)"', line)
+        detected_at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
+        last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
+                         if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
+        self.assertLess(last_frame, trickle_at + 1.0)
+        self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
+        self.assertLess(detected_at - last_frame, 5.0 + 0.5)
+
+    def test_an_oversize_message_is_quarantined_and_counted_and_the_connection_kept(self):
+        exchange = self.exchange()
+        collector = self.collector(exchange, WS_MAX_MESSAGE_BYTES=65536)
+        time.sleep(2)
+        # One routable by its stream, in fragments across the limit; one unroutable, in one frame.
+        exchange.post("/control/oversize?bytes=1000000&symbol=BTCUSDT&fragment=40000")
+        time.sleep(1.5)  # the warn line is limited to one a second
+        exchange.post("/control/oversize?bytes=100000")
+        wait_for(lambda: metric(self.metrics_port, "market_collector_ws_messages_oversize_total") == 2, 10,
+                 "the oversize messages to be counted")
+        time.sleep(2)
+        self.assertEqual(metric(self.metrics_port, "market_collector_trade_id_gaps_total"), 0)
+        self.assertEqual(metric(self.metrics_port, "market_collector_ws_connects_total"), 1)
+        parts = self.assert_complete(collector, self.finish(exchange, collector))
+        self.assertEqual(self.rest_lines(parts), 0)  # nothing missed: the connection never went down
+        quarantined = [(p.symbol, r) for p in parts if p.quarantine for r in p.records]
+        self.assertEqual(sorted((symbol, r["reason"], r["bytes"], r["kept_bytes"]) for symbol, r in quarantined),
+                         [("BTCUSDT", "oversize", 1000000, 4096), ("UNKNOWN", "oversize", 100000, 4096)])
+        for symbol, record in quarantined:
+            kept = base64.b64decode(record["raw_b64"])
+            self.assertEqual(len(kept), 4096)
+            self.assertTrue(kept.startswith(b'{"stream":"btcusdt@trade","data":{"e":"trade"' if symbol == "BTCUSDT"
+                                            else b'{"e":"oversize","pad":"000'), kept[:80])
+        log = collector.log_text()
+        self.assertNotIn("connection lost", log)
+        self.assertNotIn("websocket protocol error", log)
+        self.assertEqual(log.count("oversize message quarantined"), 2, log[-3000:])
+        self.assertIn("symbol=BTCUSDT frame=text bytes=1000000 kept_bytes=4096", log)
+        self.assertEqual(exchange.stats()["connections_total"], 1)
 
     def test_ten_seconds_of_downtime_after_kill_9_are_backfilled(self):
         exchange = self.exchange()

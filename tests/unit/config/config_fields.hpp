@@ -37,6 +37,7 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "ws_idle_secs=" + std::to_string(c.ws_idle_secs),
       "ws_max_age_secs=" + std::to_string(c.ws_max_age_secs),
       "ws_streams_per_connection=" + std::to_string(c.ws_streams_per_connection),
+      "ws_max_message_bytes=" + std::to_string(c.ws_max_message_bytes),
       "backfill_enabled=" + std::to_string(static_cast<int>(c.backfill_enabled)),
       "backfill_weight_per_min=" + std::to_string(c.backfill_weight_per_min),
       "backfill_alarm_secs=" + std::to_string(c.backfill_alarm_secs),

@@ -36,6 +36,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"WS_IDLE_SECS", "5"},
     {"WS_MAX_AGE_SECS", "3600"},
     {"WS_STREAMS_PER_CONNECTION", "1024"},
+    {"WS_MAX_MESSAGE_BYTES", "65536"},
     {"BACKFILL_ENABLED", "no"},
     {"BACKFILL_WEIGHT_PER_MIN", "500"},
     {"BACKFILL_ALARM_SECS", "120"},

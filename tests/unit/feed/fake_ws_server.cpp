@@ -122,6 +122,17 @@ struct FakeWsServer::Impl {
           std::tie(ec) = co_await timer.async_wait(kNoThrow);
           break;
         }
+        case ServerAction::Kind::kTrickle: {
+          // Under the WebSocket layer, which has no frame in progress between two actions.
+          asio::steady_timer timer(ws.get_executor());
+          for (std::size_t i = 0; i < action.payload.size() && !ec; ++i) {
+            std::tie(ec, std::ignore) =
+                co_await asio::async_write(ws.next_layer(), asio::buffer(&action.payload[i], 1), kNoThrow);
+            timer.expires_after(action.duration);
+            if (!ec) std::tie(ec) = co_await timer.async_wait(kNoThrow);
+          }
+          break;
+        }
       }
       if (ec) co_return;
     }

@@ -15,7 +15,7 @@
 namespace mc::testing {
 
 struct ServerAction {
-  enum class Kind { kText, kBinary, kFragmentedText, kPing, kClose, kSleep };
+  enum class Kind { kText, kBinary, kFragmentedText, kPing, kClose, kSleep, kTrickle };
 
   static ServerAction text(std::string payload) { return {Kind::kText, std::move(payload), {}}; }
   static ServerAction binary(std::string payload) { return {Kind::kBinary, std::move(payload), {}}; }
@@ -25,6 +25,10 @@ struct ServerAction {
   // A close frame with code 1000 and this reason; the connection ends after the close handshake.
   static ServerAction close(std::string reason) { return {Kind::kClose, std::move(reason), {}}; }
   static ServerAction sleep(std::chrono::milliseconds duration) { return {Kind::kSleep, {}, duration}; }
+  // Raw bytes (frames the test built) written one at a time, `every` apart: a peer that trickles.
+  static ServerAction trickle(std::string bytes, std::chrono::milliseconds every) {
+    return {Kind::kTrickle, std::move(bytes), every};
+  }
 
   Kind kind;
   std::string payload;

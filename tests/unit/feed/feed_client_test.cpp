@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "feed/ws_frame_reader.hpp"
 
 #include "fake_ws_server.hpp"
 #include "support/fake_clock.hpp"
@@ -40,6 +41,11 @@ class RecordingHandler final : public FeedHandler {
     const std::lock_guard lock(mutex_);
     messages_.push_back({std::string(payload), is_text, recv_us, SteadyClock::now()});
     return {};
+  }
+  void on_oversize(std::string_view prefix, bool is_text, std::uint64_t message_bytes, std::int64_t recv_us) override {
+    const std::lock_guard lock(mutex_);
+    messages_.push_back({"oversize:" + std::to_string(message_bytes) + ":" + std::string(prefix), is_text, recv_us,
+                         SteadyClock::now()});
   }
   void on_connected() override {
     const std::lock_guard lock(mutex_);
@@ -255,14 +261,56 @@ TEST_F(FeedClientTest, AnIdleTimeoutShorterThanTheConnectTimeoutIsKeptFromTheLas
   EXPECT_EQ(handler_.disconnect_reasons().at(0), "no frame for 1s (idle timeout)");
 }
 
-TEST_F(FeedClientTest, OversizeMessageEndsTheConnectionWithoutDeliveringIt) {
-  FakeWsServer server({{ServerAction::text(std::string(100, 'x'))}, {ServerAction::text("ok")}});
+TEST_F(FeedClientTest, OversizeMessageIsHandedOnAsItsPrefixAndTheConnectionGoesOn) {
+  const std::string big = std::string(100, 'x') + std::string(6000, 'y');
+  FakeWsServer server({{ServerAction::text("before"), ServerAction::text(big), ServerAction::fragmented_text(big),
+                        ServerAction::text("after")}});
   FeedOptions options = test_options(ws_url(server));
   options.max_message_bytes = 64;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }));
-  EXPECT_EQ(handler_.payloads(), std::vector<std::string>{"ok"});
-  EXPECT_EQ(server.upgrades(), 2);
+  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 4; }));
+  const std::string seen_big = "oversize:6100:" + big.substr(0, kOversizePrefixBytes);
+  EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{"before", seen_big, seen_big, "after"}));
+  EXPECT_EQ(server.upgrades(), 1);
+  EXPECT_EQ(metrics_.ws_messages_oversize.load(), 2U);
+  EXPECT_EQ(metrics_.ws_messages.load(), 4U);
+  EXPECT_EQ(metrics_.ws_bytes.load(), 6U + 6100U + 6100U + 5U);
+  EXPECT_TRUE(handler_.disconnect_reasons().empty());
+}
+
+TEST_F(FeedClientTest, BytesTrickledWithoutACompleteFrameDoNotKeepTheConnection) {
+  // A frame of 200 bytes sent one byte every 100 ms (20 s in all) after one message: the 1 s idle
+  // timeout counts from that message, not from the last byte.
+  std::string frame = "\x81\x7E";
+  frame += static_cast<char>(0);
+  frame += static_cast<char>(200);
+  frame += std::string(200, 'z');
+  FakeWsServer server({{ServerAction::text("then a trickle"), ServerAction::trickle(frame, 100ms)},
+                       {ServerAction::text("second")}});
+  FeedOptions options = test_options(ws_url(server));
+  options.idle_timeout = 1s;
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }, 8s));
+  const auto messages = handler_.messages();
+  EXPECT_EQ(messages[1].payload, "second");
+  const auto connected = handler_.connected_at();
+  ASSERT_EQ(connected.size(), 2U);
+  // 1 s from the last complete frame plus a 50 ms backoff, far less than the trickle's 20 s.
+  EXPECT_GE(connected[1] - messages[0].at, 950ms);
+  EXPECT_LT(connected[1] - messages[0].at, 2500ms);
+  EXPECT_EQ(handler_.disconnect_reasons().at(0), "no frame for 1s (idle timeout)");
+}
+
+TEST_F(FeedClientTest, AFrameCompletedByATrickleKeepsTheConnection) {
+  // Pings trickled a byte every 300 ms complete a frame every 0.9 s, inside the 2 s idle timeout.
+  std::string pings;
+  for (int i = 0; i < 4; ++i) pings += std::string("\x89\x01p", 3);
+  FakeWsServer server({{ServerAction::trickle(pings, 300ms), ServerAction::text("still here")}});
+  RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
+  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }, 8s));
+  EXPECT_EQ(handler_.payloads(), std::vector<std::string>{"still here"});
+  EXPECT_EQ(server.upgrades(), 1);
+  EXPECT_EQ(metrics_.ws_pings.load(), 4U);
 }
 
 TEST_F(FeedClientTest, StopReturnsPromptlyWhileBackingOff) {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.hpp"
+#include "feed/ws_frame_reader.hpp"
 
 namespace mc {
 namespace {
@@ -51,6 +52,22 @@ class RecordBuilderTest : public ::testing::Test {
     const Result<std::string> raw = base64_decode(parsed["raw_b64"].get<std::string>());
     ASSERT_TRUE(raw.is_ok()) << raw.status().message();
     EXPECT_EQ(*raw, payload);
+  }
+
+  // The oversize line: the whole length, and the first bytes only.
+  void expect_oversize_line(std::string_view kept, std::uint64_t message_bytes, Frame frame) {
+    ASSERT_FALSE(line_.empty());
+    EXPECT_EQ(line_.find('\n'), line_.size() - 1);
+    const ordered_json parsed = ordered_json::parse(line_);
+    ASSERT_EQ(parsed.size(), 6U) << line_.substr(0, 200);
+    EXPECT_EQ(parsed["recv_us"], kRecvUs);
+    EXPECT_EQ(parsed["reason"], "oversize");
+    EXPECT_EQ(parsed["frame"], frame == Frame::kText ? "text" : "binary");
+    EXPECT_EQ(parsed["bytes"], message_bytes);
+    EXPECT_EQ(parsed["kept_bytes"], kept.size());
+    const Result<std::string> raw = base64_decode(parsed["raw_b64"].get<std::string>());
+    ASSERT_TRUE(raw.is_ok()) << raw.status().message();
+    EXPECT_EQ(*raw, kept);
   }
 
   RecordBuilder builder_{{"BTCUSDT", "ETHUSDT"}};
@@ -196,7 +213,6 @@ std::vector<BadCase> bad_cases() {
       {"unknown_symbol", trade_with(R"("e":"trade","E":1,"s":"SOLUSDT","t":2)", "solusdt@trade"), Frame::kText,
        R::kUnknownSymbol, std::nullopt},
       {"lower_case_s", trade_with(R"("e":"trade","E":1,"s":"btcusdt","t":2)"), Frame::kText, R::kUnknownSymbol, 0},
-      {"oversize", std::string(kMaxRecordBytes + 1, ' '), Frame::kText, R::kOversize, std::nullopt},
   };
 }
 
@@ -289,8 +305,46 @@ TEST_F(RecordBuilderTest, NineMebibytesIsOversizeEvenWhenItIsATrade) {
   const std::string payload =
       trade_with(R"("e":"trade","E":1,"s":"BTCUSDT","t":2,"p":")" + std::string(9U << 20U, '7') + "\"");
   const MessageInfo info = build(payload);
+  EXPECT_EQ(info.kind, RecordClass::kQuarantine);
   EXPECT_EQ(info.reason, QuarantineReason::kOversize);
-  expect_quarantine_line(payload, QuarantineReason::kOversize, Frame::kText);
+  EXPECT_EQ(info.symbol_index, 0U);
+  expect_oversize_line(std::string_view(payload).substr(0, kOversizePrefixBytes), payload.size(), Frame::kText);
+}
+
+TEST_F(RecordBuilderTest, OversizeLineIsByteExactAndNamesTheWholeLength) {
+  const MessageInfo info =
+      builder_.build_oversize(R"({"stream":"ethusdt@trade","da)", Frame::kText, 123456, kRecvUs, line_);
+  EXPECT_EQ(info.kind, RecordClass::kQuarantine);
+  EXPECT_EQ(info.reason, QuarantineReason::kOversize);
+  EXPECT_EQ(info.symbol_index, 1U);
+  EXPECT_EQ(line_, R"({"recv_us":1739141034567123,"reason":"oversize","frame":"text","bytes":123456,"kept_bytes":29,)"
+                   R"("raw_b64":"eyJzdHJlYW0iOiJldGh1c2R0QHRyYWRlIiwiZGE="})"
+                   "\n");
+}
+
+TEST_F(RecordBuilderTest, OversizeKeepsAtMostThePrefixLength) {
+  const std::string prefix = R"({"stream":"btcusdt@trade","data":{"p":")" + std::string(10000, '7');
+  const MessageInfo info = builder_.build_oversize(prefix, Frame::kText, 20U << 20U, kRecvUs, line_);
+  EXPECT_EQ(info.symbol_index, 0U);
+  expect_oversize_line(std::string_view(prefix).substr(0, kOversizePrefixBytes), 20U << 20U, Frame::kText);
+}
+
+TEST_F(RecordBuilderTest, OversizeIsRoutedOnlyByALeadingStreamOfAConfiguredSymbol) {
+  const std::vector<std::pair<std::string, Frame>> unroutable = {
+      {R"({"stream":"solusdt@trade","data":{)", Frame::kText},       // not configured
+      {R"({"stream":"btcusdt@trade","data":{)", Frame::kBinary},     // binary frames are never trusted
+      {R"({"data":{"x":1},"stream":"btcusdt@trade"})", Frame::kText},  // not the first member
+      {R"( {"stream":"btcusdt@trade","data":{)", Frame::kText},      // not how the exchange writes it
+      {R"({"stream":"btcusdt@tr)", Frame::kText},                     // cut inside the name
+      {R"({"stream":"btc\u0075sdt@trade","data":{)", Frame::kText},  // an escape: not read
+  };
+  for (const auto& [prefix, frame] : unroutable) {
+    line_.clear();
+    const MessageInfo info = builder_.build_oversize(prefix, frame, 1U << 30U, kRecvUs, line_);
+    EXPECT_EQ(info.reason, QuarantineReason::kOversize) << prefix;
+    EXPECT_FALSE(info.symbol_index) << prefix;
+    expect_oversize_line(prefix, 1U << 30U, frame);
+  }
 }
 
 TEST_F(RecordBuilderTest, EveryTruncationOfATradeIsQuarantined) {

@@ -8,9 +8,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 
+#include "common/base64.hpp"
 #include "common/log.hpp"
+#include "feed/ws_frame_reader.hpp"
 #include "support/fake_clock.hpp"
 #include "support/record_batches.hpp"
 
@@ -149,6 +152,47 @@ TEST_F(RecordRouterTest, BadInputGoesToItsSymbolsQuarantineOrTheUnroutableOne) {
   EXPECT_EQ(metrics_.records_quarantined, 3U);
   EXPECT_EQ(metrics_.records_routed, 0U);
   for (const testing::TakenRecord& record : sink_.records) EXPECT_EQ(record.trade_id, -1);
+}
+
+TEST_F(RecordRouterTest, OversizeMessageBecomesAQuarantineLineWithItsPrefixAndLength) {
+  const std::string prefix = R"({"stream":"ethusdt@trade","data":{"e":"trade","p":")" + std::string(5000, '9');
+  router_.on_oversize(prefix, true, 12'345'678, kRecvUs);
+  router_.on_oversize("\x01\x02", false, 9'000'000, kRecvUs + 1);
+  router_.on_message(trade("btcusdt", "BTCUSDT", 1), true, kRecvUs + 2);
+  router_.on_read_end();
+  ASSERT_EQ(sink_.records.size(), 3U);
+  EXPECT_EQ(sink_.records[0].route, routes_.quarantine_route(1));
+  EXPECT_EQ(sink_.records[0].recv_us, kRecvUs);
+  EXPECT_EQ(sink_.records[0].trade_id, -1);
+  const nlohmann::json line = nlohmann::json::parse(sink_.records[0].line);
+  EXPECT_EQ(line["reason"], "oversize");
+  EXPECT_EQ(line["frame"], "text");
+  EXPECT_EQ(line["bytes"], 12'345'678);
+  EXPECT_EQ(line["kept_bytes"], kOversizePrefixBytes);
+  const Result<std::string> kept = base64_decode(line["raw_b64"].get<std::string>());
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_EQ(*kept, prefix.substr(0, kOversizePrefixBytes));
+  // Binary: the unroutable quarantine, whatever it holds.
+  EXPECT_EQ(sink_.records[1].route, routes_.unroutable_quarantine_route());
+  EXPECT_NE(sink_.records[1].line.find(R"("reason":"oversize","frame":"binary","bytes":9000000,"kept_bytes":2,)"),
+            std::string::npos)
+      << sink_.records[1].line;
+  EXPECT_EQ(sink_.records[2].trade_id, 1);
+  EXPECT_EQ(metrics_.records_quarantined, 2U);
+  EXPECT_EQ(metrics_.records_routed, 1U);
+  // One warn line a second; the second message waits for the next.
+  std::vector<std::string> lines = logged("oversize message quarantined");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("symbol=ETHUSDT frame=text bytes=12345678 kept_bytes=4096 oversize_in_line=1 "
+                          "head={%22stream%22:%22ethusdt@trade%22"),
+            std::string::npos)
+      << lines[0];
+  clock_.advance(1s);
+  router_.on_oversize("{}", true, 10'000, kRecvUs);
+  lines = logged("oversize message quarantined");
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_NE(lines[1].find("symbol=UNKNOWN frame=text bytes=10000 kept_bytes=2 oversize_in_line=2"), std::string::npos)
+      << lines[1];
 }
 
 TEST_F(RecordRouterTest, ControlRepliesAreDroppedAndCounted) {

@@ -142,15 +142,112 @@ TEST(WsFrameReader, ProtocolErrorsAreNamed) {
   EXPECT_NE(error_of(huge_length).find("high bit"), std::string::npos);
 }
 
-TEST(WsFrameReader, OversizedMessageFailsBeforeItArrives) {
-  // The header alone is enough: the reader must not buffer a declared 2 MiB frame to reject it.
-  const std::string header = frame(kText, std::string(2 << 20, 'x')).substr(0, 10);
-  EXPECT_NE(error_of(header, 1 << 20).find("message of more than 1048576 bytes"), std::string::npos);
-  // Fragments count together.
-  EXPECT_NE(error_of(frame(kTextFirst, std::string(600, 'a')) + frame(kLast, std::string(600, 'b')), 1000)
-                .find("message of more than 1000 bytes"),
+// Bytes no two positions of which are alike within 4 KiB, so a prefix cut at the wrong place shows.
+std::string numbered(std::size_t size, char first = 'a') {
+  std::string out;
+  for (std::size_t i = 0; out.size() < size; ++i) out += std::to_string(i) + first;
+  out.resize(size);
+  return out;
+}
+
+Seen oversize(std::string_view prefix, bool text = true) {
+  return {WsEventKind::kOversize, text, std::string(prefix), 0};
+}
+
+// Events with the length of each oversize message, until the reader needs more bytes.
+std::vector<std::pair<Seen, std::uint64_t>> drain_with_lengths(WsFrameReader& reader) {
+  std::vector<std::pair<Seen, std::uint64_t>> seen;
+  for (;;) {
+    Result<WsEvent> event = reader.next();
+    EXPECT_TRUE(event) << event.status().message();
+    if (!event || event->kind == WsEventKind::kNeedMore) return seen;
+    seen.push_back({{event->kind, event->text, std::string(event->payload), event->close_code}, event->message_bytes});
+  }
+}
+
+TEST(WsFrameReader, MessageAtTheLimitIsDelivered) {
+  WsFrameReader reader(1000);
+  feed(reader, frame(kText, std::string(1000, 'a')));
+  EXPECT_EQ(drain(reader), (std::vector<Seen>{{WsEventKind::kMessage, true, std::string(1000, 'a'), 0}}));
+}
+
+TEST(WsFrameReader, OversizeFrameYieldsItsPrefixAndLengthAndTheNextMessageIsIntact) {
+  const std::string big = numbered(10000);
+  WsFrameReader reader(1000);
+  feed(reader, frame(kText, big) + frame(kText, "next") + frame(kBinary, std::string(1001, 'b')));
+  const auto seen = drain_with_lengths(reader);
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].first, oversize(big.substr(0, kOversizePrefixBytes)));
+  EXPECT_EQ(seen[0].second, 10000U);
+  EXPECT_EQ(seen[1].first, (Seen{WsEventKind::kMessage, true, "next", 0}));
+  // Shorter than the prefix: all of it is kept.
+  EXPECT_EQ(seen[2].first, oversize(std::string(1001, 'b'), /*text=*/false));
+  EXPECT_EQ(seen[2].second, 1001U);
+}
+
+TEST(WsFrameReader, FragmentedMessageCrossingTheLimitMidWayIsSkippedWhole) {
+  // 3000 bytes are held as a fragment; the second fragment takes the message over 5000; a ping between
+  // the fragments is still reported; the prefix spans the first two fragments.
+  const std::string first = numbered(3000, 'a');
+  const std::string second = numbered(3000, 'b');
+  const std::string third = numbered(3000, 'c');
+  WsFrameReader reader(5000);
+  feed(reader, frame(kTextFirst, first) + frame(kMore, second) + frame(kPing, "hb") + frame(kLast, third) +
+                   frame(kText, "next"));
+  const auto seen = drain_with_lengths(reader);
+  ASSERT_EQ(seen.size(), 3U);
+  EXPECT_EQ(seen[0].first, (Seen{WsEventKind::kPing, false, "hb", 0}));
+  EXPECT_EQ(seen[1].first, oversize((first + second).substr(0, kOversizePrefixBytes)));
+  EXPECT_EQ(seen[1].second, 9000U);
+  EXPECT_EQ(seen[2].first, (Seen{WsEventKind::kMessage, true, "next", 0}));
+}
+
+TEST(WsFrameReader, OversizeMessageSplitAcrossManyReadsIsNeverHeld) {
+  // 2 MiB over a 64 KiB limit, in fragments of 100 KiB, arriving 4 KiB + 3 bytes at a time.
+  const std::string big = numbered(2 << 20);
+  std::string wire;
+  constexpr std::size_t kFragment = std::size_t{100} * 1024;
+  for (std::size_t off = 0; off < big.size(); off += kFragment) {
+    const bool last = off + kFragment >= big.size();
+    wire += frame(static_cast<std::uint8_t>((off == 0 ? 0x01 : 0x00) | (last ? 0x80 : 0x00)),
+                  std::string_view(big).substr(off, kFragment));
+  }
+  wire += frame(kText, "after");
+  WsFrameReader reader(std::size_t{64} * 1024);
+  const char* const start = reader.read_buffer().data();
+  std::vector<std::pair<Seen, std::uint64_t>> seen;
+  for (std::size_t off = 0; off < wire.size(); off += 4099) {
+    feed(reader, std::string_view(wire).substr(off, 4099));
+    for (auto& event : drain_with_lengths(reader)) seen.push_back(std::move(event));
+    // Whatever arrived was taken: the buffer never grew past one read.
+    ASSERT_EQ(reader.read_buffer().data(), start) << "at byte " << off;
+  }
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0].first, oversize(big.substr(0, kOversizePrefixBytes)));
+  EXPECT_EQ(seen[0].second, big.size());
+  EXPECT_EQ(seen[1].first, (Seen{WsEventKind::kMessage, true, "after", 0}));
+}
+
+TEST(WsFrameReader, OversizeHeaderAloneIsNotYetAnEvent) {
+  WsFrameReader reader(1000);
+  feed(reader, frame(kText, std::string(2000, 'x')).substr(0, 4 + 1500));
+  EXPECT_TRUE(drain(reader).empty());
+  feed(reader, std::string(500, 'x'));
+  EXPECT_EQ(drain(reader), (std::vector<Seen>{oversize(std::string(2000, 'x'))}));
+}
+
+TEST(WsFrameReader, ASkippedMessageStillFollowsTheFragmentRules) {
+  EXPECT_NE(error_of(frame(kTextFirst, std::string(2000, 'a')) + frame(kText, "b"), 1000)
+                .find("new message inside a fragmented one"),
             std::string::npos);
-  EXPECT_EQ(error_of(frame(kText, std::string(1000, 'a')), 1000), "no error");
+  EXPECT_NE(error_of(frame(kText, std::string(2000, 'a')) + frame(kLast, "b"), 1000)
+                .find("continuation frame without a message"),
+            std::string::npos);
+  // Fragments that add up to 2^63 bytes: 2000, then 2^63 - 2000 (each length alone is valid).
+  const std::string continuation_header("\x00\x7F\x7F\xFF\xFF\xFF\xFF\xFF\xF8\x30", 10);
+  EXPECT_NE(error_of(frame(kTextFirst, std::string(2000, 'a')) + continuation_header, 1000)
+                .find("message of 2^63 bytes or more"),
+            std::string::npos);
 }
 
 TEST(WsFrameReader, BufferIsReusedAfterEverythingWasParsed) {
