@@ -3,6 +3,9 @@
 # tests/athena and tests/infra, and a python3 with moto for the S3 integration tests.
 #   ./scripts/install-deps.sh               everything ./scripts/test.sh needs
 #   ./scripts/install-deps.sh --build-only  what ./scripts/run.sh needs (no Node.js, no moto)
+#   ./scripts/install-deps.sh --compile-only  the toolchain and libraries of the market-collector target
+#                                             alone (the Dockerfile's build stage; configure with
+#                                             -DMC_BUILD_TESTS=OFF -DMC_BUILD_BENCH=OFF)
 # Idempotent: when everything is present it only runs dpkg queries, two file compares and one import.
 # The moto python is, in order: $MC_MOTO_PYTHON; .venv/ made with pip from
 # tests/integration/requirements.txt when the package index ($PIP_INDEX_URL, default PyPI) answers;
@@ -11,12 +14,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_packages=(
+compile_packages=(
   # toolchain
-  g++ cmake ninja-build pkg-config git
+  g++ cmake ninja-build pkg-config
   # libraries (headers + link libraries)
   libboost1.81-dev libssl-dev libcurl4-openssl-dev libsimdjson-dev libdeflate-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+)
+build_packages=(
+  # version control (compiling does not need it)
+  git
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the fake exchange's certificate, the integration tests (stdlib + jsonschema), static.kubernetes (PyYAML)
@@ -31,19 +38,20 @@ test_packages=(
   file dpkg-dev
   # the S3 tests' tools as Debian has them, and the venv for moto (Debian 12 has no python3-moto)
   awscli python3-boto3 python3-venv
+  # integration.container: builds and runs the image (docs/CONTAINER.md) with base images made locally
+  podman runc debootstrap
 )
 # NodeSource's nodejs bundles npm and conflicts with Debian's npm package.
 if ! command -v npm >/dev/null; then test_packages+=(npm); fi
 
 with_tests=1
+packages=("${compile_packages[@]}" "${build_packages[@]}")
 case "${1:-}" in
-  "") ;;
+  "") packages+=("${test_packages[@]}") ;;
   --build-only) with_tests=0 ;;
-  *) echo "install-deps: unknown option '$1' (expected --build-only or nothing)" >&2; exit 2 ;;
+  --compile-only) with_tests=0; packages=("${compile_packages[@]}") ;;
+  *) echo "install-deps: unknown option '$1' (expected --build-only, --compile-only or nothing)" >&2; exit 2 ;;
 esac
-
-packages=("${build_packages[@]}")
-if [ "$with_tests" -eq 1 ]; then packages+=("${test_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
