@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
 
   // One compressor and one output buffer for every part, as a sealer thread keeps them: the floor is
   // gzip and SHA-256, not the allocator (in a main thread, glibc hands fresh buffers back to the
-  // kernel, and their page faults were up to a third of a round on this VM).
+  // kernel, and faulting them in again costs up to a third of a round on the benchmark VM).
   mc::Result<mc::GzipCompressor> compressor = mc::GzipCompressor::create(level);
   if (!compressor) {
     fmt::print(stderr, "{}\n", compressor.status().message());

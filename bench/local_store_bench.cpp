@@ -1,5 +1,5 @@
-// Storing a sealed part in the local store: a hard link under a temporary name, a rename into the
-// key's directory, an fsync of that directory. What 1,000 symbols pay 400 times a second.
+// Storing a sealed part in the local store: a hard link of the spool's sealed file under the key,
+// then an fsync of the key's directory. What 1,000 symbols pay 400 times a second.
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>

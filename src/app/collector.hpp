@@ -1,8 +1,11 @@
 #pragma once
-// Wires the pipeline together and owns its threads:
-//   feed thread (WebSocket) -> RecordQueue -> writer thread (rotating writers, spool/open)
-//   -> sealer thread (gzip, SHA-256, manifest, spool/sealed) -> uploader threads -> object store.
-// Shutdown runs in that order: stop the feed, close every open part, seal, upload until the deadline.
+// Wires the pipeline together and owns its threads (docs/ARCHITECTURE.md):
+//   feed threads (one per WebSocket connection) -> RecordQueue <- backfill thread (REST)
+//   -> writer thread (trade ledger, rotating writers, spool/open)
+//   -> sealer threads (gzip, SHA-256, manifest, spool/sealed) -> uploader threads -> object store,
+//   and beside them the heads publisher, the metrics server and the main thread's tick.
+// Shutdown runs in that order: stop the feeds and the backfill, close every open part, seal, upload
+// until the deadline, then store a last head.
 
 #include "aws/aws_env.hpp"
 #include "common/metrics.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Publishes this instance's head objects (spool/head_object.hpp): on a thread of its own, at most one
+// Publishes this instance's head objects (keys/head_object.hpp): on a thread of its own, at most one
 // a minute and only when a writer's stored part number moved, and one at every clean stop. A head
 // that cannot be stored is tried again a minute later; it is only a summary of the stored marks, so
 // nothing waits for it.

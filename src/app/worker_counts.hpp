@@ -15,16 +15,17 @@ inline constexpr std::size_t kMinSealerThreads = 1;
 inline constexpr std::size_t kMaxSealerThreads = 4;
 inline constexpr std::size_t kMinUploaderThreads = 2;
 inline constexpr std::size_t kMaxUploaderThreads = 16;
-// One more thread per this many symbols: measured on the benchmark VM (docs/PERFORMANCE.md), a
-// sealer thread seals ~50 small parts a second and an uploader thread stores ~45 parts (two
-// objects each) a second in the local store; S3 PUTs take longer still.
+// One more thread per this many symbols: on the benchmark VM a sealer thread seals ~50 small parts a
+// second and an uploader thread stores ~45 parts (two objects each) a second in the local store; S3
+// PUTs take longer still. 1,000 symbols get 4 sealers and 16 uploaders, which carry the 200 parts a
+// second of bench/e2e.py's `many` scenario (docs/PERFORMANCE.md).
 inline constexpr std::size_t kSymbolsPerSealerThread = 128;
 inline constexpr std::size_t kSymbolsPerUploaderThread = 64;
 
 // Room in the sealer's queue. A window's end closes one part per symbol at once, and a stop closes
-// one more per symbol while the last window's may still wait: with 1,000 symbols the default 1,024
-// refused parts at every stop, which then waited in open/ for the next start instead of being stored.
-// A queued part is its path and notes, well under a kilobyte.
+// one more per symbol while the last window's may still wait: 1,000 symbols can queue 2,000 parts at
+// a stop. A part the queue refuses waits in the seal backlog (seal_backlog.hpp) until there is room,
+// within the stop's deadline. A queued part is its path and notes, well under a kilobyte.
 inline constexpr std::size_t kSealQueuePartsPerSymbol = 3;
 
 constexpr std::size_t seal_queue_capacity(std::size_t symbols, std::size_t minimum) {

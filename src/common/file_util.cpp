@@ -89,8 +89,8 @@ Result<std::string_view> read_file_into(const std::filesystem::path& path, std::
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return Status::from_errno(errno, "open " + path.string());
   // Straight into a buffer of at least the file's size (plus a byte, so the end is seen without
-  // growing it): growing a string read by read copied a 2 MiB part twice over, and each fresh buffer
-  // costs a page fault per page, which on this project's VMs is most of a part's read.
+  // growing it): growing a string read by read would copy a 2 MiB part twice over, and each fresh
+  // buffer costs a page fault per page, which on this project's VMs is most of a part's read.
   struct stat info {};
   const bool sized = ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode);
   const std::size_t wanted = sized ? static_cast<std::size_t>(info.st_size) + 1 : kReadChunk;

@@ -22,7 +22,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // A recursive-descent reader of the plain subset. Every method returns false as soon as the text
 // leaves the subset; the position is then meaningless. The token readers are forced inline: GCC
-// at -O2 otherwise calls them, and the calls were over a third of a message's time.
+// at -O2 otherwise calls them, and those calls cost over a third of a message's time.
 class PlainScanner {
  public:
   explicit PlainScanner(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}

@@ -1,6 +1,7 @@
 #pragma once
-// The client's half of the WebSocket protocol that Beast no longer does for the feed: the opening
-// handshake's key and its check (RFC 6455 section 4.1) and the masked frames a client writes.
+// The client's half of the WebSocket protocol, done here rather than by Beast's websocket stream:
+// the opening handshake's key and its check (RFC 6455 section 4.1) and the masked frames a client
+// writes.
 // The frames it reads are ws_frame_reader's.
 
 #include <string>

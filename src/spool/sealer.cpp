@@ -41,10 +41,10 @@ Status remove_open_file(const std::filesystem::path& open_file) {
 }
 
 // Both files are written and synced under temporary names before either is renamed, so one fsync
-// of sealed/ makes both names durable (two renames and two directory fsyncs before). The part is
-// renamed first: a running reader never sees a manifest without its part. After a power loss
-// before that fsync, a manifest without its part can only be found next to the open file it came
-// from (the open file is removed after the fsync), and recovery seals that file again.
+// of sealed/ makes both names durable, not one fsync per rename. The part is renamed first: a
+// running reader never sees a manifest without its part. After a power loss before that fsync, a
+// manifest without its part can only be found next to the open file it came from (the open file is
+// removed after the fsync), and recovery seals that file again.
 Status write_sealed_pair(const SealedPart& sealed, std::string_view part, std::string_view manifest) {
   const std::filesystem::path part_temp = temp_path_of(sealed.part_file);
   const std::filesystem::path manifest_temp = temp_path_of(sealed.manifest_file);

@@ -5,7 +5,7 @@
 //   open/<open_key>          being written (the write-ahead log of the current window)
 //   sealed/<part_key>        gzip part, complete and fsynced, waiting for upload
 //   sealed/<manifest_key>    its manifest; written after the part, so it marks the pair complete
-//   stored/<writer_key>      the newest epoch_ms this writer has stored (see stored_marks.hpp)
+//   stored/<writer_key>      the newest epoch_ms and part number this writer has stored (stored_marks.hpp)
 //   state/ledger.json        the trade ledger: last trade id written, ids missing (ledger_state.hpp)
 //
 // A part leaves the spool only after the store confirmed both objects: the part file is deleted

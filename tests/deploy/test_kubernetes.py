@@ -44,7 +44,7 @@ HOST_KEY = "kubernetes.io/hostname"
 IRSA_ANNOTATION = "eks.amazonaws.com/role-arn"
 # Beyond STOP_TIMEOUT_SECS and the longest PUT, as the systemd unit's TimeoutStopSec (20 + 120 + 10).
 DRAIN_MARGIN_S = 10
-# docs/PERFORMANCE.md: peak RSS with 1,000 symbols, 83.9 MiB (2026-12-02) and 89.5 MiB (2026-11-25).
+# docs/PERFORMANCE.md: peak RSS with 1,000 symbols, 89.1 MiB; 83.9-89.5 MiB in the runs of docs/perf-log/.
 PEAK_RSS_MIB = 90
 # The unit restarts a collector whose loops stopped for WatchdogSec=30; liveness should not be quicker.
 LIVENESS_MIN_S = 30

@@ -99,8 +99,9 @@ TEST(PlainTradeScan, RefusesInvalidJson) {
   }
 }
 
-// A byte that ends a string or a number is seen wherever it falls. (Written for an eight-bytes-at-a-
-// time reader, which was slower than the byte loop here: docs/PERFORMANCE.md.)
+// A byte that ends a string or a number is seen wherever it falls, at every offset, so a reader that
+// takes eight bytes at a time would be held to the byte loop's verdicts (docs/PERFORMANCE.md says
+// why the byte loop stays).
 TEST(PlainTradeScan, SeesTheByteThatEndsAStringOrANumberWhereverItFalls) {
   const std::string plain(19, 'a');
   for (std::size_t at = 0; at < plain.size(); ++at) {
