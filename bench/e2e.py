@@ -265,7 +265,7 @@ class StoreWatch:
     """When each manifest appeared in the store, from inotify on every directory under the root.
 
     A stored manifest's mtime cannot tell: the local store hard-links the spool's file, whose mtime
-    is the sealer's write, before the fsyncs and renames that make the object stored. A manifest
+    is the sealer's write, before the fsyncs and the link that make the object stored. A manifest
     found in a directory when its watch is added (the directory was made a moment before) counts
     as appeared then, a little late.
     """
@@ -321,7 +321,8 @@ class StoreWatch:
                     path = os.path.join(self.dirs[wd], os.fsdecode(name))
                     if mask & self.IN_ISDIR:
                         self.watch(path)
-                    elif mask & self.IN_MOVED_TO:
+                    elif mask & (self.IN_MOVED_TO | self.IN_CREATE):
+                        # The local store links objects into place (IN_CREATE); a rename would be IN_MOVED_TO.
                         self.note(path, now)
 
     def stop(self):

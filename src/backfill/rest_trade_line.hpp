@@ -1,5 +1,5 @@
 #pragma once
-// A trade recovered over REST, as an output line (DESIGN.md "Line format"): "src":"rest" after recv_us
+// A trade recovered over REST, as an output line (docs/S3_LAYOUT.md "Parts"): "src":"rest" after recv_us
 // and a data object in the @trade stream's own shape. REST does not say when the event was sent, so
 // the event time E is the trade time T.
 

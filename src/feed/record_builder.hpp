@@ -1,9 +1,9 @@
 #pragma once
 // The per-message hot path: one WebSocket message in, one output line and its classification out.
 //
-// A trade becomes the line of DESIGN.md ("Line format"): `{"recv_us":N,` followed by the exchange's
+// A trade becomes the line of docs/S3_LAYOUT.md ("Parts"): `{"recv_us":N,` followed by the exchange's
 // bytes after its first '{', then '\n'. Everything that is not a trade and not a control reply becomes
-// a quarantine line (DESIGN.md "Bad input") that carries the exact payload in base64:
+// a quarantine line (docs/S3_LAYOUT.md "Quarantine") that carries the exact payload in base64:
 //   {"recv_us":N,"reason":"<reason>","frame":"text"|"binary","bytes":<payload size>,"raw_b64":"..."}
 // except an oversize message, of which only the first kOversizePrefixBytes are kept:
 //   {"recv_us":N,"reason":"oversize","frame":"text","bytes":<message size>,"kept_bytes":K,"raw_b64":"<first K bytes>"}

@@ -1,11 +1,10 @@
 #pragma once
 // Server-to-client WebSocket frames (RFC 6455 section 5), parsed from the transport's bytes.
 //
-// Beast (1.81) hands over one message per read operation and completes each one through the event
-// loop, which polls epoll once per message: at a blast of trades that poll was the largest single
-// cost of the network thread. The feed reads whatever the transport has (up to a TLS record or
-// kReadChunk bytes) and takes every complete frame out of it here, without another system call.
-// Beast still does the opening handshake and writes the pongs.
+// The feed reads whatever the transport has (up to a TLS record or kReadChunk bytes) and takes every
+// complete frame out of it here, without another system call or a trip through the event loop per
+// message: at a blast of trades, one event-loop completion per message would be the network
+// thread's largest cost. The opening handshake and the pongs are ws_protocol's.
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Names of parts: the object keys of DESIGN.md and the flat file names the spool uses for them.
+// Names of parts: the object keys of docs/S3_LAYOUT.md ("Keys") and the flat file names the spool uses for them.
 //
 //   <prefix>[_quarantine/]exchange=binance/stream=<stream>/symbol=<SYMBOL>/dt=YYYY-MM-DD/HH/MM/
 //       part-<instance>-<epoch_ms>.jsonl.gz  and  manifest-<instance>-<epoch_ms>.json

@@ -1,6 +1,7 @@
 #pragma once
 // One writer per route (symbol × stream, or a quarantine): appends lines to at most one open part
-// file, LOCAL_DIR/open/<open_key>, and closes it when DESIGN.md's rotation rule says so:
+// file, LOCAL_DIR/open/<open_key>, and closes it when the rotation rule says so (docs/S3_LAYOUT.md
+// "Rotation"):
 //   - a record from another window (later, or earlier after the clock stepped back) closes the part
 //     before it is appended, so a part never holds two windows;
 //   - the line that takes the part to ROT_BYTES or beyond is its last (a part exceeds ROT_BYTES by
