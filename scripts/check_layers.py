@@ -7,6 +7,8 @@
    this names the file and line).
 2. Time is injected: std::chrono::steady_clock::now() and system_clock::now() (or an alias of
    either) appear only in src/common/clock.hpp; everything else asks a Clock.
+3. Every .cpp under src/<module>/ is built by a library or program of src/<module>/CMakeLists.txt,
+   so that rule 1 knows what it may include.
 
     python3 scripts/check_layers.py [REPO]
 """
@@ -14,7 +16,8 @@ import re
 import sys
 from pathlib import Path
 
-COMMAND = re.compile(r"\b(add_library|target_sources|target_link_libraries|mc_module_headers)\s*\(([^)]*)\)", re.S)
+COMMAND = re.compile(r"\b(add_library|add_executable|target_sources|target_link_libraries|mc_module_headers)"
+                     r"\s*\(([^)]*)\)", re.S)
 VISIBILITY = {"PUBLIC", "PRIVATE", "INTERFACE"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/[^"]+"', re.M)
 CLOCK_TYPE = r"(?:std::chrono::|chrono::)?(?:steady_clock|system_clock)"
@@ -34,11 +37,14 @@ def parse_targets(src):
         text = re.sub(r"#[^\n]*", "", cmake.read_text())
         for command, args in COMMAND.findall(text):
             words = args.split()
-            if not words or not words[0].startswith("mc_"):
+            if not words or not (words[0].startswith("mc_") or command == "add_executable" or words[0] in targets):
                 continue
             target = targets.setdefault(words[0], Target(words[0]))
             rest = words[1:]
-            if command == "add_library" or command == "target_sources":
+            if command == "add_executable":
+                # A program includes from its own directory as the library there does.
+                target.dir = cmake.parent.name
+            if command in ("add_library", "add_executable", "target_sources"):
                 target.sources.update(cmake.parent / w for w in rest if w.endswith(".cpp"))
             elif command == "mc_module_headers":
                 target.dir = rest[0]
@@ -75,7 +81,7 @@ def check_layers(repo, src):
     problems = []
     for path in sorted(src.rglob("*.[ch]pp")):
         owners = [n for n in allowed if path in targets[n].sources]
-        if not owners:
+        if not owners and path.suffix == ".hpp":
             # A header belongs to the target of its .cpp; one without counts for every target of its directory.
             twin = path.with_suffix(".cpp")
             owners = [n for n in allowed if twin in targets[n].sources] or \

@@ -74,9 +74,10 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // moves the deadline; bytes alone do not, or a peer trickling a byte now and then would hold a dead
 // connection for ever.
 struct Connection {
-  Connection(const asio::any_io_executor& executor, std::uint64_t number_in, std::size_t streams,
-             asio::steady_timer& wake_in)
-      : resolver(executor),
+  Connection(const asio::any_io_executor& executor, const Clock& clock_in, std::uint64_t number_in,
+             std::size_t streams, asio::steady_timer& wake_in)
+      : clock(clock_in),
+        resolver(executor),
         watchdog_timer(executor),
         wake(wake_in),
         number(number_in),
@@ -92,7 +93,7 @@ struct Connection {
     watchdog_timer.cancel();
   }
   // Cheap enough for every read: the watchdog reads the deadline when it wakes up.
-  void touch() { deadline = SteadyClock::now() + budget; }
+  void touch() { deadline = clock.steady_now() + budget; }
   void abort() {
     resolver.cancel();
     if (transport != nullptr) transport->close();
@@ -109,6 +110,7 @@ struct Connection {
     last_id[stream] = std::max(last_id[stream], id);
   }
 
+  const Clock& clock;
   tcp::resolver resolver;
   asio::steady_timer watchdog_timer;
   asio::steady_timer& wake;
@@ -149,11 +151,21 @@ ReconnectReason lost_reason(const Connection& conn) {
 // reconnect at once instead of backing off.
 bool announces_restart(int close_code) { return close_code == 1001 || close_code == 1012; }
 
+// Deadlines are read on the injected Clock; Asio's timers wait on the real steady clock, so a timer
+// waits the time left until the deadline and the caller checks the Clock again when it fires.
+void arm(asio::steady_timer& timer, SteadyClock::time_point deadline, const Clock& clock) {
+  if (deadline == SteadyClock::time_point::max()) {
+    timer.expires_at(SteadyClock::time_point::max());
+  } else {
+    timer.expires_after(std::max(deadline - clock.steady_now(), SteadyClock::duration::zero()));
+  }
+}
+
 asio::awaitable<void> watch(std::shared_ptr<Connection> conn) {
   while (!conn->finished) {
-    conn->watchdog_timer.expires_at(conn->deadline);
+    arm(conn->watchdog_timer, conn->deadline, conn->clock);
     co_await conn->watchdog_timer.async_wait(kNoThrow);
-    if (!conn->finished && SteadyClock::now() >= conn->deadline) {
+    if (!conn->finished && conn->clock.steady_now() >= conn->deadline) {
       conn->timed_out = true;
       conn->abort();
       co_return;
@@ -287,7 +299,7 @@ struct FeedClient::Impl {
   asio::steady_timer stop_deadline{ioc};
   std::uint64_t attempts = 0;
   // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
-  std::atomic<std::chrono::steady_clock::rep> heartbeat{std::chrono::steady_clock::now().time_since_epoch().count()};
+  std::atomic<SteadyClock::rep> heartbeat{clock.steady_now().time_since_epoch().count()};
   std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
   std::vector<std::shared_ptr<Connection>> live;  // every connection not yet finished (two while switching)
   bool stopping = false;
@@ -337,7 +349,7 @@ void FeedClient::Impl::request_stop() {
 
 asio::awaitable<void> FeedClient::Impl::beat() {
   while (!stopping) {
-    heartbeat.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    heartbeat.store(clock.steady_now().time_since_epoch().count(), std::memory_order_relaxed);
     heartbeat_timer.expires_after(std::chrono::seconds(1));
     co_await heartbeat_timer.async_wait(kNoThrow);
   }
@@ -351,7 +363,7 @@ asio::awaitable<void> FeedClient::Impl::supervise() {
     const std::shared_ptr<Connection> conn = co_await keep_alive(co_await start_connection());
     if (stopping) break;
     if (conn->connected) bump(metrics.reconnects_by_reason[static_cast<std::size_t>(lost_reason(*conn))]);
-    if (conn->connected && SteadyClock::now() - conn->connected_at >= kStableConnection) backoff.reset();
+    if (conn->connected && clock.steady_now() - conn->connected_at >= kStableConnection) backoff.reset();
     std::chrono::milliseconds delay = backoff.next();
     if (conn->connected && (announces_restart(conn->close_code) || conn->shutdown_announced)) {
       delay = std::chrono::milliseconds::zero();
@@ -359,7 +371,7 @@ asio::awaitable<void> FeedClient::Impl::supervise() {
     log->warn("{} url={} conn={} error=\"{}\" attempt={} delay_ms={}",
               conn->connected ? "connection lost" : "connection failed", display_url, conn->number,
               conn->result.message(), backoff.failures(), delay.count());
-    co_await wait_until([] { return false; }, SteadyClock::now() + delay);
+    co_await wait_until([] { return false; }, clock.steady_now() + delay);
   }
   // The stop request aborted every live connection; they end as soon as their operations return.
   while (!live.empty()) {
@@ -371,8 +383,8 @@ asio::awaitable<void> FeedClient::Impl::supervise() {
 
 template <class Predicate>
 asio::awaitable<void> FeedClient::Impl::wait_until(Predicate done, SteadyClock::time_point deadline) {
-  while (!stopping && !done() && SteadyClock::now() < deadline) {
-    wake.expires_at(deadline);
+  while (!stopping && !done() && clock.steady_now() < deadline) {
+    arm(wake, deadline, clock);
     co_await wake.async_wait(kNoThrow);
   }
 }
@@ -380,15 +392,15 @@ asio::awaitable<void> FeedClient::Impl::wait_until(Predicate done, SteadyClock::
 // Starts an attempt once the attempt budget allows it; returns without waiting for its outcome.
 asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::start_connection() {
   // Another connection may take the slot this one waited for: ask again after every wait.
-  for (auto budget_wait = attempt_budget->take(SteadyClock::now()); budget_wait > SteadyClock::duration::zero();
-       budget_wait = attempt_budget->take(SteadyClock::now())) {
+  for (auto budget_wait = attempt_budget->take(clock.steady_now()); budget_wait > SteadyClock::duration::zero();
+       budget_wait = attempt_budget->take(clock.steady_now())) {
     log->warn("connection attempts at their budget ({} per {} s); next attempt in {} ms", kMaxConnectAttempts,
               std::chrono::duration_cast<std::chrono::seconds>(kConnectAttemptWindow).count(),
               std::chrono::duration_cast<std::chrono::milliseconds>(budget_wait).count());
-    co_await wait_until([] { return false; }, SteadyClock::now() + budget_wait);
+    co_await wait_until([] { return false; }, clock.steady_now() + budget_wait);
     if (stopping) break;
   }
-  auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, ++attempts, options.streams.size(), wake);
+  auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, clock, ++attempts, options.streams.size(), wake);
   live.push_back(conn);
   asio::co_spawn(ioc, run_connection(conn), asio::detached);
   co_return conn;
@@ -410,9 +422,9 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::s
 
     const char* why = conn->shutdown_announced ? "server_shutdown" : "max_age";
     log->info("opening a replacement connection reason={} conn={} age_s={}", why, conn->number,
-              std::chrono::duration_cast<std::chrono::seconds>(SteadyClock::now() - conn->connected_at).count());
+              std::chrono::duration_cast<std::chrono::seconds>(clock.steady_now() - conn->connected_at).count());
     const std::shared_ptr<Connection> next = co_await start_connection();
-    const auto overlap_deadline = SteadyClock::now() + options.connect_timeout + options.overlap_timeout;
+    const auto overlap_deadline = clock.steady_now() + options.connect_timeout + options.overlap_timeout;
     co_await wait_until([&] { return next->finished || conn->finished || (next->connected && overlapped(*conn, *next)); },
                         overlap_deadline);
     if (stopping) break;
@@ -421,7 +433,7 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::s
       const std::chrono::milliseconds delay = backoff.next();
       log->warn("replacement connection failed url={} conn={} error=\"{}\" keeping conn={} retry_in_ms={}",
                 display_url, next->number, next->result.message(), conn->number, delay.count());
-      co_await wait_until([&] { return conn->finished; }, SteadyClock::now() + delay);
+      co_await wait_until([&] { return conn->finished; }, clock.steady_now() + delay);
       continue;
     }
     const bool proven = next->connected && overlapped(*conn, *next);
@@ -508,7 +520,7 @@ asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& co
   if (Status status = co_await handshake_ws(stream, frames); !status) co_return status;
 
   conn.connected = true;
-  conn.connected_at = SteadyClock::now();
+  conn.connected_at = clock.steady_now();
   conn.notify();
   bump(metrics.ws_connects);
   log->info("connected url={} conn={} tls={} streams={}", display_url, conn.number, url->tls ? "on" : "off",

@@ -29,4 +29,16 @@ class FakeClock final : public Clock {
   std::atomic<std::int64_t> steady_us_{0};
 };
 
+// Wall time set by the test, steady time real: for code whose waits are Asio timers (the feed), which
+// sleep on the real steady clock, and whose receive times a test checks.
+class FixedWallClock final : public Clock {
+ public:
+  explicit FixedWallClock(std::int64_t system_us = 1'739'141'030'000'000) : system_us_(system_us) {}
+  std::int64_t system_now_us() const override { return system_us_; }
+  std::chrono::steady_clock::time_point steady_now() const override { return std::chrono::steady_clock::now(); }
+
+ private:
+  std::int64_t system_us_;
+};
+
 }  // namespace mc::testing

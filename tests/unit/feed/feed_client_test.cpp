@@ -11,6 +11,7 @@
 #include "feed/ws_frame_reader.hpp"
 
 #include "fake_ws_server.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 #include "test_certs.hpp"
@@ -19,12 +20,12 @@ namespace mc {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::FakeWsServer;
 using testing::ServerAction;
 using testing::ServerScript;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr auto kWaitLimit = 5s;
 constexpr auto kPromptStop = 1s;
 constexpr std::size_t kLogLinesKept = 64;
 
@@ -81,16 +82,6 @@ class RecordingHandler final : public FeedHandler {
   std::vector<std::string> disconnect_reasons_;
 };
 
-template <class Predicate>
-bool wait_until(Predicate predicate, std::chrono::milliseconds limit = kWaitLimit) {
-  const auto deadline = SteadyClock::now() + limit;
-  while (!predicate()) {
-    if (SteadyClock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
 FeedOptions test_options(std::string url) {
   FeedOptions options;
   options.base_url = std::move(url);
@@ -124,6 +115,7 @@ class RunningClient {
     thread_.join();
     return SteadyClock::now() - start;
   }
+  const FeedClient& client() const { return client_; }
 
  private:
   FeedClient client_;
@@ -149,16 +141,27 @@ class FeedClientTest : public ::testing::Test {
 
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_ =
       std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesKept);
-  testing::FakeClock clock_;
+  testing::FixedWallClock clock_;
   Metrics metrics_;
   RecordingHandler handler_;
 };
+
+TEST_F(FeedClientTest, TheHeartbeatIsReadOnTheInjectedClock) {
+  testing::FakeClock fake;
+  FakeWsServer server({{ServerAction::text(R"({"a":1})")}});
+  RunningClient client(test_options(ws_url(server)), handler_, fake, metrics_);
+  EXPECT_EQ(client.client().last_heartbeat(), fake.steady_now());
+  fake.advance(std::chrono::hours(1));
+  // The loop's next beat (once a second) reads the moved clock.
+  ASSERT_TRUE(eventually([&] { return client.client().last_heartbeat() == fake.steady_now(); }));
+  EXPECT_LT(client.stop(), kPromptStop);
+}
 
 TEST_F(FeedClientTest, MessagesArriveInOrderWithTheirKindAndReceiveTime) {
   FakeWsServer server({{ServerAction::text(R"({"a":1})"), ServerAction::binary(std::string("\x00\x01\xff", 3)),
                         ServerAction::text(R"({"a":3})")}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 3; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 3; }));
   const auto messages = handler_.messages();
   EXPECT_EQ(messages[0].payload, R"({"a":1})");
   EXPECT_TRUE(messages[0].is_text);
@@ -181,7 +184,7 @@ TEST_F(FeedClientTest, RequestTargetListsEveryStreamAndKeepsTheBasePath) {
   FeedOptions options = test_options(ws_url(server) + "/base/");
   options.streams = {"btcusdt@trade", "ethusdt@trade", "bnbusdt@trade"};
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.upgrades() == 1; }));
+  ASSERT_TRUE(eventually([&] { return server.upgrades() == 1; }));
   EXPECT_EQ(server.targets(), std::vector<std::string>{"/base/stream?streams=btcusdt@trade/ethusdt@trade/bnbusdt@trade"});
 }
 
@@ -189,14 +192,14 @@ TEST_F(FeedClientTest, FragmentedMessageArrivesWhole) {
   const std::string whole = R"({"stream":"btcusdt@trade","data":{"e":"trade","t":12345}})";
   FakeWsServer server({{ServerAction::fragmented_text(whole), ServerAction::text("next")}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 2; }));
   EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{whole, "next"}));
 }
 
 TEST_F(FeedClientTest, ServerPingIsAnsweredWithPongAndCounted) {
   FakeWsServer server({{ServerAction::ping(), ServerAction::ping()}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.pongs() == 2; }));
+  ASSERT_TRUE(eventually([&] { return server.pongs() == 2; }));
   EXPECT_EQ(metrics_.ws_pings.load(), 2U);
 }
 
@@ -205,7 +208,7 @@ TEST_F(FeedClientTest, ServerCloseFrameMakesTheClientReconnect) {
                        {ServerAction::text("b"), ServerAction::close("again")},
                        {ServerAction::text("c")}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 3; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 3; }));
   EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(server.upgrades(), 3);
   EXPECT_EQ(metrics_.ws_connects.load(), 3U);
@@ -231,7 +234,7 @@ TEST_F(FeedClientTest, PingsKeepAQuietConnectionAliveAndSilenceEndsIt) {
   FakeWsServer server({pinging, {ServerAction::text("second")}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
 
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }, 8s));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 2; }, 8s));
   const auto messages = handler_.messages();
   EXPECT_EQ(messages[0].payload, "alive");
   EXPECT_EQ(messages[1].payload, "second");
@@ -252,7 +255,7 @@ TEST_F(FeedClientTest, AnIdleTimeoutShorterThanTheConnectTimeoutIsKeptFromTheLas
   options.connect_timeout = 6s;
   options.idle_timeout = 1s;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }, 8s));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 2; }, 8s));
   const auto messages = handler_.messages();
   const auto connected = handler_.connected_at();
   ASSERT_EQ(connected.size(), 2U);
@@ -268,7 +271,7 @@ TEST_F(FeedClientTest, OversizeMessageIsHandedOnAsItsPrefixAndTheConnectionGoesO
   FeedOptions options = test_options(ws_url(server));
   options.max_message_bytes = 64;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 4; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 4; }));
   const std::string seen_big = "oversize:6100:" + big.substr(0, kOversizePrefixBytes);
   EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{"before", seen_big, seen_big, "after"}));
   EXPECT_EQ(server.upgrades(), 1);
@@ -290,7 +293,7 @@ TEST_F(FeedClientTest, BytesTrickledWithoutACompleteFrameDoNotKeepTheConnection)
   FeedOptions options = test_options(ws_url(server));
   options.idle_timeout = 1s;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 2; }, 8s));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 2; }, 8s));
   const auto messages = handler_.messages();
   EXPECT_EQ(messages[1].payload, "second");
   const auto connected = handler_.connected_at();
@@ -307,7 +310,7 @@ TEST_F(FeedClientTest, AFrameCompletedByATrickleKeepsTheConnection) {
   for (int i = 0; i < 4; ++i) pings += std::string("\x89\x01p", 3);
   FakeWsServer server({{ServerAction::trickle(pings, 300ms), ServerAction::text("still here")}});
   RunningClient client(test_options(ws_url(server)), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }, 8s));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 1; }, 8s));
   EXPECT_EQ(handler_.payloads(), std::vector<std::string>{"still here"});
   EXPECT_EQ(server.upgrades(), 1);
   EXPECT_EQ(metrics_.ws_pings.load(), 4U);
@@ -318,7 +321,7 @@ TEST_F(FeedClientTest, StopReturnsPromptlyWhileBackingOff) {
   FeedOptions options = test_options(ws_url(server));
   options.backoff_initial = 10s;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return metrics_.ws_disconnects.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return metrics_.ws_disconnects.load() == 1; }));
   std::this_thread::sleep_for(100ms);
   EXPECT_LT(client.stop(), kPromptStop);
   EXPECT_EQ(server.upgrades(), 1);
@@ -329,7 +332,7 @@ TEST_F(FeedClientTest, StopReturnsPromptlyWhileStuckInTheHandshake) {
   FeedOptions options = test_options("wss://127.0.0.1:" + std::to_string(server.port()));
   options.connect_timeout = 30s;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.tcp_accepts() == 1; }));
+  ASSERT_TRUE(eventually([&] { return server.tcp_accepts() == 1; }));
   std::this_thread::sleep_for(100ms);
   EXPECT_LT(client.stop(), kPromptStop);
   EXPECT_EQ(metrics_.ws_connects.load(), 0U);
@@ -340,9 +343,9 @@ TEST_F(FeedClientTest, HandshakeThatNeverCompletesTimesOutAndIsRetried) {
   FeedOptions options = test_options("ws://127.0.0.1:" + std::to_string(server.port()));
   options.connect_timeout = 1s;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.tcp_accepts() == 1; }));
+  ASSERT_TRUE(eventually([&] { return server.tcp_accepts() == 1; }));
   const auto first = SteadyClock::now();
-  ASSERT_TRUE(wait_until([&] { return server.tcp_accepts() == 2; }));
+  ASSERT_TRUE(eventually([&] { return server.tcp_accepts() == 2; }));
   EXPECT_GE(SteadyClock::now() - first, 900ms);
   EXPECT_EQ(metrics_.ws_connects.load(), 0U);
   client.stop();
@@ -388,7 +391,7 @@ TEST_F(FeedClientTlsTest, TrustedCaFromCaFileWorksWithAHostName) {
   FeedOptions options = test_options(wss_url(server, "localhost"));
   options.ca_file = files_->ca.cert.string();
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 1; }));
   EXPECT_EQ(handler_.payloads(), std::vector<std::string>{"secure"});
   EXPECT_EQ(server.tls_failures(), 0);
 }
@@ -398,7 +401,7 @@ TEST_F(FeedClientTlsTest, IpLiteralIsCheckedAgainstTheIpSubjectAltName) {
   FeedOptions options = test_options(wss_url(server, "127.0.0.1"));
   options.ca_file = files_->ca.cert.string();
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return handler_.messages().size() == 1; }));
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 1; }));
 }
 
 TEST_F(FeedClientTlsTest, UntrustedCaFailsTheHandshakeAndTheClientKeepsRetrying) {
@@ -406,7 +409,7 @@ TEST_F(FeedClientTlsTest, UntrustedCaFailsTheHandshakeAndTheClientKeepsRetrying)
   FeedOptions options = test_options(wss_url(server, "localhost"));
   options.ca_file = files_->other_ca.cert.string();
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.tls_failures() >= 3; }));
+  ASSERT_TRUE(eventually([&] { return server.tls_failures() >= 3; }));
   EXPECT_EQ(server.upgrades(), 0);
   EXPECT_TRUE(handler_.messages().empty());
   EXPECT_EQ(metrics_.ws_connects.load(), 0U);
@@ -418,7 +421,7 @@ TEST_F(FeedClientTlsTest, UntrustedCaFailsTheHandshakeAndTheClientKeepsRetrying)
 TEST_F(FeedClientTlsTest, SystemStoreAloneDoesNotTrustTheTestCa) {
   FakeWsServer server({{ServerAction::text("must not arrive")}}, server_files(files_->local));
   RunningClient client(test_options(wss_url(server, "localhost")), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.tls_failures() >= 2; }));
+  ASSERT_TRUE(eventually([&] { return server.tls_failures() >= 2; }));
   EXPECT_EQ(server.upgrades(), 0);
 }
 
@@ -428,7 +431,7 @@ TEST_F(FeedClientTlsTest, UnreadableCaFileIsLoggedAndRetried) {
   const std::string missing = (dir_->path() / "missing.pem").string();
   options.ca_file = missing;
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return logged("cannot load ca_file=" + missing) && logged("attempt=2"); }));
+  ASSERT_TRUE(eventually([&] { return logged("cannot load ca_file=" + missing) && logged("attempt=2"); }));
   EXPECT_EQ(server.tcp_accepts(), 0);
 }
 
@@ -437,7 +440,7 @@ TEST_F(FeedClientTlsTest, CertificateForAnotherHostNameFails) {
   FeedOptions options = test_options(wss_url(server, "localhost"));
   options.ca_file = files_->ca.cert.string();
   RunningClient client(std::move(options), handler_, clock_, metrics_);
-  ASSERT_TRUE(wait_until([&] { return server.tls_failures() >= 2; }));
+  ASSERT_TRUE(eventually([&] { return server.tls_failures() >= 2; }));
   EXPECT_EQ(server.upgrades(), 0);
   EXPECT_TRUE(handler_.messages().empty());
   client.stop();
