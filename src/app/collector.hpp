@@ -4,8 +4,9 @@
 //   -> writer thread (trade ledger, rotating writers, spool/open)
 //   -> sealer threads (gzip, SHA-256, manifest, spool/sealed) -> uploader threads -> object store,
 //   and beside them the heads publisher, the metrics server and the main thread's tick.
-// Shutdown runs in that order: stop the feeds and the backfill, close every open part, seal, upload
-// until the deadline, then store a last head.
+// Each service registers its stop as it starts (lifecycle.hpp), so shutdown runs in the reverse of
+// the start order: stop the feeds and the backfill, close every open part, seal, upload until the
+// deadline, then store a last head.
 
 #include "aws/aws_env.hpp"
 #include "common/metrics.hpp"

@@ -34,6 +34,12 @@ class FeedConnections {
   FeedConnections& operator=(const FeedConnections&) = delete;
 
   const std::vector<SymbolGroup>& groups() const { return groups_; }
+  // How many streams each connection carries, in connection order: for the start-up log.
+  std::vector<std::size_t> group_sizes() const {
+    std::vector<std::size_t> sizes;
+    for (const SymbolGroup& group : groups_) sizes.push_back(group.count);
+    return sizes;
+  }
 
   // The first connection (an index into groups()) whose event loop has not moved its heartbeat for
   // longer than `stale`; nullopt while every loop is alive.

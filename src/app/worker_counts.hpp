@@ -22,13 +22,13 @@ inline constexpr std::size_t kMaxUploaderThreads = 16;
 inline constexpr std::size_t kSymbolsPerSealerThread = 128;
 inline constexpr std::size_t kSymbolsPerUploaderThread = 64;
 
-// Room in the sealer's queue. A window's end closes one part per symbol at once, and a stop closes
-// one more per symbol while the last window's may still wait: 1,000 symbols can queue 2,000 parts at
-// a stop. A part the queue refuses waits in the seal backlog (seal_backlog.hpp) until there is room,
-// within the stop's deadline. A queued part is its path and notes, well under a kilobyte.
+// Files waiting for the sealer beyond which its queue's length is an alarm (sealer_worker.hpp). A
+// window's end closes one part per symbol at once, and a stop closes one more per symbol while the
+// last window's may still wait: 1,000 symbols queue 2,000 parts at a stop without anything being
+// wrong. A queued part is its path and notes, well under a kilobyte.
 inline constexpr std::size_t kSealQueuePartsPerSymbol = 3;
 
-constexpr std::size_t seal_queue_capacity(std::size_t symbols, std::size_t minimum) {
+constexpr std::size_t seal_backlog_alarm(std::size_t symbols, std::size_t minimum) {
   return std::max(minimum, kSealQueuePartsPerSymbol * symbols);
 }
 

@@ -21,14 +21,11 @@ Duration at_most_poll(Duration wait) {
 
 }  // namespace
 
-SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics,
-                           OnSealed on_sealed)
-    : layout_(std::move(layout)),
-      options_(options),
-      clock_(clock),
-      metrics_(metrics),
-      on_sealed_(std::move(on_sealed)),
-      log_(make_logger("spool")) {
+SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics)
+    : layout_(std::move(layout)), options_(options), clock_(clock), metrics_(metrics), log_(make_logger("spool")) {}
+
+void SealerWorker::start(OnSealed on_sealed) {
+  on_sealed_ = std::move(on_sealed);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
     threads_.emplace_back([this, i](const std::stop_token& stop) {
       name_this_thread("mc-seal-" + std::to_string(i + 1));
@@ -42,16 +39,21 @@ SealerWorker::~SealerWorker() = default;
 bool SealerWorker::enqueue(SealJob job) {
   {
     std::lock_guard lock(mutex_);
-    if (accepting_ && queue_.size() + in_flight_ < options_.queue_capacity) {
+    if (accepting_) {
       queue_.push_back({std::move(job)});
       ++enqueued_;
       work_cv_.notify_one();
+      const std::size_t waiting = queue_.size() + in_flight_;
+      if (waiting > options_.backlog_alarm && !over_alarm_) {
+        over_alarm_ = true;
+        log_->error("SEAL BACKLOG: {} open files wait for the sealer (alarm above {}); is the spool's disk stuck?",
+                    waiting, options_.backlog_alarm);
+      }
       return true;
     }
   }
   not_queued_.fetch_add(1, std::memory_order_relaxed);
-  log_->error("seal queue full or stopped; the file stays in open/ until the next start file={} capacity={}",
-              job.open_file.string(), options_.queue_capacity);
+  log_->error("sealer stopped; the file stays in open/ until the next start file={}", job.open_file.string());
   return false;
 }
 
@@ -104,6 +106,10 @@ void SealerWorker::run(const std::stop_token& stop) {
     lock.lock();
     --in_flight_;
     if (retry) queue_.push_back(std::move(*retry));
+    if (over_alarm_ && queue_.size() + in_flight_ <= options_.backlog_alarm / 2) {
+      over_alarm_ = false;
+      log_->info("seal backlog back to {} open files", queue_.size() + in_flight_);
+    }
     idle_cv_.notify_all();
   }
 }

@@ -3,8 +3,10 @@
 // each sealed part on (to the uploader). Several threads, because sealing a part waits on four
 // fsyncs (three before the part is handed on): with 1,000 symbols the writers close 200 parts a
 // second, which one thread waiting on the disk cannot follow; concurrent fsyncs also share the
-// filesystem's journal commits. The writers never wait for it: enqueue only takes a lock. What
-// cannot be queued stays in open/, where the next start finds it.
+// filesystem's journal commits. The writers never wait for it: enqueue only takes a lock. The queue
+// takes every file while the worker runs, so none waits for the next start; a queue longer than
+// backlog_alarm means the sealer has been stuck, and says so. What is still queued when the worker
+// stops stays in open/, where the next start finds it.
 //
 // Failures, by kind: kNoSpace waits no_space_retry and tries again; kCorrupt (a name that is not
 // an open part's) moves the file to rejected/; anything else retries with doubling backoff, capped.
@@ -37,14 +39,15 @@ namespace mc {
 class Sealer;
 class PartSequence;
 
-// Open files waiting to be sealed, the one being sealed included. Writers produce one per window
-// and symbol, so a full queue means the sealer has been stuck for a long time.
-inline constexpr std::size_t kSealQueueCapacity = 1024;
+// Open files waiting to be sealed, the ones being sealed included, beyond which the queue's length is
+// an alarm. Writers produce one per window and symbol, so a longer queue means the sealer has been
+// stuck for a long time.
+inline constexpr std::size_t kSealBacklogAlarm = 1024;
 inline constexpr std::size_t kSealerThreads = 2;
 
 struct SealerWorkerOptions {
   int gzip_level = 6;
-  std::size_t queue_capacity = kSealQueueCapacity;
+  std::size_t backlog_alarm = kSealBacklogAlarm;
   std::size_t threads = kSealerThreads;  // at least one
   std::chrono::milliseconds no_space_retry{5000};
   std::chrono::milliseconds retry_initial{1000};
@@ -58,16 +61,19 @@ class SealerWorker {
   // file is removed (Sealer::seal's hand_on); must not throw.
   using OnSealed = std::function<void(SealedPart)>;
 
-  // Starts the threads. Counts parts_sealed and seal_failures in metrics.
-  SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics,
-               OnSealed on_sealed);
+  // Counts parts_sealed and seal_failures in metrics. Takes files before start(): the part that
+  // receives sealed parts (the uploader) may itself ask for a seal, so it is built in between.
+  SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics);
   // Stops without draining; whatever is queued stays in open/ for the next start.
   ~SealerWorker();
   SealerWorker(const SealerWorker&) = delete;
   SealerWorker& operator=(const SealerWorker&) = delete;
 
-  // Queues an open file to seal. False, logged and counted in not_queued(), when the queue is full
-  // or the worker is draining or stopped.
+  // Starts the threads, which hand every sealed part to on_sealed. Once.
+  void start(OnSealed on_sealed);
+
+  // Queues an open file to seal. False, logged and counted in not_queued(), once the worker is
+  // draining or stopped.
   bool enqueue(SealJob job);
 
   // For shutdown: refuses new files, seals everything queued (retrying failures) until the queue
@@ -92,7 +98,7 @@ class SealerWorker {
   const SealerWorkerOptions options_;
   const Clock& clock_;
   Metrics& metrics_;
-  const OnSealed on_sealed_;
+  OnSealed on_sealed_;  // set by start(), before the threads exist
   const std::shared_ptr<spdlog::logger> log_;
   std::atomic<std::uint64_t> not_queued_{0};
 
@@ -103,6 +109,7 @@ class SealerWorker {
   std::size_t in_flight_ = 0;
   std::uint64_t enqueued_ = 0;  // wakes a worker that waits for a retry when a new file arrives
   bool accepting_ = true;
+  bool over_alarm_ = false;  // the queue is longer than backlog_alarm: logged once per crossing
 
   std::vector<std::jthread> threads_;  // last: start once everything above exists, stop first
 };

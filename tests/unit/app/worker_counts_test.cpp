@@ -21,10 +21,10 @@ TEST(WorkerCounts, GrowWithTheSymbolsUpToACap) {
   EXPECT_EQ(uploader_threads(100000), kMaxUploaderThreads);
 }
 
-TEST(WorkerCounts, TheSealQueueHoldsTwoWindowsAndAStopOfEverySymbol) {
-  EXPECT_EQ(seal_queue_capacity(1, 1024), 1024U);
-  EXPECT_EQ(seal_queue_capacity(341, 1024), 1024U);
-  EXPECT_EQ(seal_queue_capacity(1000, 1024), 3000U);
+TEST(WorkerCounts, TheSealBacklogAlarmsAboveTwoWindowsAndAStopOfEverySymbol) {
+  EXPECT_EQ(seal_backlog_alarm(1, 1024), 1024U);
+  EXPECT_EQ(seal_backlog_alarm(341, 1024), 1024U);
+  EXPECT_EQ(seal_backlog_alarm(1000, 1024), 3000U);
 }
 
 }  // namespace

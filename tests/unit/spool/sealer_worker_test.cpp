@@ -54,7 +54,8 @@ class SealerWorkerTest : public testing::SpoolTest {
 };
 
 TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   const std::vector<std::int64_t> epochs{1739141034000, 1739141035000, 1739141036000};
   for (const std::int64_t epoch : epochs) ASSERT_TRUE(worker.enqueue({open_file(epoch)}));
 
@@ -79,7 +80,8 @@ TEST_F(SealerWorkerTest, SealsWhatItIsGivenAndHandsItOn) {
 }
 
 TEST_F(SealerWorkerTest, AnEmptyOpenFileIsRemovedAndNotHandedOn) {
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   const std::filesystem::path empty = open_file(1739141034000, "");
   ASSERT_TRUE(worker.enqueue({empty}));
   ASSERT_TRUE(eventually([&] { return !std::filesystem::exists(empty); }));
@@ -89,7 +91,8 @@ TEST_F(SealerWorkerTest, AnEmptyOpenFileIsRemovedAndNotHandedOn) {
 }
 
 TEST_F(SealerWorkerTest, MovesABadNameToRejected) {
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   const std::filesystem::path bad = layout.open_dir() / "not-a-part.jsonl";
   write_text(bad, trade_line(1, 1, 1));
   ASSERT_TRUE(worker.enqueue({bad}));
@@ -102,7 +105,8 @@ TEST_F(SealerWorkerTest, MovesABadNameToRejected) {
 
 TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
   std::filesystem::remove(layout.sealed_dir());  // every write fails until it is back
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   const std::filesystem::path path = open_file(1739141034000);
   ASSERT_TRUE(worker.enqueue({path}));
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
@@ -120,7 +124,8 @@ TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
 
 TEST_F(SealerWorkerTest, BackoffDoublesUpToItsCap) {
   std::filesystem::remove(layout.sealed_dir());
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   ASSERT_TRUE(worker.enqueue({open_file(1739141034000)}));
   // Failures at t=0, then after 1 s, 2 s, 4 s, 4 s (capped).
   const std::vector<std::chrono::seconds> waits{1s, 2s, 4s, 4s};
@@ -136,26 +141,39 @@ TEST_F(SealerWorkerTest, BackoffDoublesUpToItsCap) {
   }
 }
 
-TEST_F(SealerWorkerTest, RefusesFilesBeyondItsCapacity) {
-  options.queue_capacity = 2;
+// A stuck sealer is an alarm, never a refusal: every file waits in the queue and is sealed once the
+// sealer moves again, without a restart.
+TEST_F(SealerWorkerTest, HoldsFilesBeyondItsBacklogAlarmAndSealsThemAll) {
+  options.backlog_alarm = 2;
   std::mutex gate;
   std::unique_lock hold(gate);  // the first callback waits here, keeping its file in flight
   std::atomic<int> calls{0};
-  SealerWorker worker(layout, options, clock, metrics, [&](SealedPart) {
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start([&](SealedPart) {
     ++calls;
     std::lock_guard wait(gate);
   });
   ASSERT_TRUE(worker.enqueue({open_file(1739141034000)}));
   ASSERT_TRUE(eventually([&] { return calls.load() == 1; }));
   EXPECT_TRUE(worker.enqueue({open_file(1739141035000)}));
-  const std::filesystem::path refused = open_file(1739141036000);
-  EXPECT_FALSE(worker.enqueue({refused}));
-  EXPECT_EQ(worker.not_queued(), 1u);
+  EXPECT_TRUE(worker.enqueue({open_file(1739141036000)}));
+  EXPECT_TRUE(worker.enqueue({open_file(1739141037000)}));
+  EXPECT_EQ(worker.not_queued(), 0u);
 
   hold.unlock();
   EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
-  EXPECT_EQ(calls.load(), 2);
-  EXPECT_TRUE(std::filesystem::exists(refused));  // left for the next start's recovery
+  EXPECT_EQ(calls.load(), 4);
+  EXPECT_EQ(metrics.parts_sealed.load(), 4u);
+}
+
+// The uploader, built after the sealer, may ask for a seal before the threads run.
+TEST_F(SealerWorkerTest, FilesQueuedBeforeStartAreSealedOnceItStarts) {
+  SealerWorker worker(layout, options, clock, metrics);
+  ASSERT_TRUE(worker.enqueue({open_file(1739141034000)}));
+  ASSERT_TRUE(worker.enqueue({open_file(1739141035000)}));
+  worker.start(collect());
+  EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
+  EXPECT_EQ(sealed_count(), 2u);
 }
 
 TEST_F(SealerWorkerTest, SealsOnSeveralThreadsAtOnce) {
@@ -164,7 +182,8 @@ TEST_F(SealerWorkerTest, SealsOnSeveralThreadsAtOnce) {
   std::condition_variable opened;
   bool release = false;
   std::atomic<int> inside{0};
-  SealerWorker worker(layout, options, clock, metrics, [&](SealedPart) {
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start([&](SealedPart) {
     ++inside;
     std::unique_lock lock(gate);
     opened.wait_for(lock, 10s, [&] { return release; });
@@ -182,7 +201,8 @@ TEST_F(SealerWorkerTest, SealsOnSeveralThreadsAtOnce) {
 }
 
 TEST_F(SealerWorkerTest, DrainSealsEverythingQueuedThenRefusesMore) {
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(worker.enqueue({open_file(1739141034000 + i)}));
   EXPECT_TRUE(worker.drain(clock.steady_now() + 10s));
   EXPECT_EQ(sealed_count(), 20u);
@@ -192,7 +212,8 @@ TEST_F(SealerWorkerTest, DrainSealsEverythingQueuedThenRefusesMore) {
 
 TEST_F(SealerWorkerTest, DrainGivesUpAtTheDeadline) {
   std::filesystem::remove(layout.sealed_dir());
-  SealerWorker worker(layout, options, clock, metrics, collect());
+  SealerWorker worker(layout, options, clock, metrics);
+  worker.start(collect());
   const std::filesystem::path path = open_file(1739141034000);
   ASSERT_TRUE(worker.enqueue({path}));
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
@@ -206,7 +227,8 @@ TEST_F(SealerWorkerTest, DestroyingWithoutDrainLeavesFilesInOpen) {
   std::filesystem::remove(layout.sealed_dir());
   const std::filesystem::path path = open_file(1739141034000);
   {
-    SealerWorker worker(layout, options, clock, metrics, collect());
+    SealerWorker worker(layout, options, clock, metrics);
+    worker.start(collect());
     ASSERT_TRUE(worker.enqueue({path}));
     ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
   }

@@ -1,0 +1,42 @@
+#include "app/status_reporter.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+namespace mc {
+
+void StatusReporter::ready(bool spool_over_limit) {
+  if (Status ready = systemd_.ready(); !ready) log_.warn("systemd notification failed: {}", ready.message());
+  report(spool_over_limit);
+}
+
+void StatusReporter::report(bool spool_over_limit) {
+  const auto now = clock_.steady_now();
+  const std::optional<std::size_t> wedged = feeds_.wedged(now, kFeedHeartbeatStale);
+  if (systemd_.enabled()) {
+    if (wedged) {
+      log_.error("feed connection {} of {} is wedged (no heartbeat for {} s): withholding the watchdog ping",
+                 *wedged + 1, feeds_.groups().size(), kFeedHeartbeatStale.count());
+    } else if (systemd_.watchdog_interval()) {
+      static_cast<void>(systemd_.watchdog());
+    }
+    // Up to one more than the groups while a connection is being replaced.
+    const std::uint64_t connects = metrics_.ws_connects.load();
+    const std::uint64_t up = connects - std::min(connects, metrics_.ws_disconnects.load());
+    static_cast<void>(systemd_.status(fmt::format(
+        "connections={}/{} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}", up, feeds_.groups().size(),
+        metrics_.ws_messages.load(), metrics_.uploads_ok.load(), metrics_.spool_bytes.load(),
+        metrics_.records_dropped.load(), metrics_.trade_id_gaps.load())));
+  }
+  health_.observe({.at = now,
+                   .feeds_alive = !wedged,
+                   .ws_messages = metrics_.ws_messages.load(),
+                   .uploads_ok = metrics_.uploads_ok.load(),
+                   .spool_over_limit = spool_over_limit});
+}
+
+void StatusReporter::stopping() { static_cast<void>(systemd_.stopping()); }
+
+}  // namespace mc

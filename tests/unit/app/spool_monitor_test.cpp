@@ -1,0 +1,53 @@
+#include "app/spool_monitor.hpp"
+
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/log.hpp"
+#include "support/temp_dir.hpp"
+
+namespace mc {
+namespace {
+
+void write_bytes(const std::filesystem::path& path, std::size_t bytes) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << std::string(bytes, 'x');
+}
+
+TEST(SpoolMonitorTest, CountsEveryFileButOnlyUnstoredWorkAsFiles) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path());
+  write_bytes(layout.open_dir() / "a", 100);
+  write_bytes(layout.sealed_dir() / "b", 200);
+  write_bytes(layout.root() / "rejected" / "c", 50);
+  Metrics metrics;
+  const auto log = make_logger("test");
+  SpoolMonitor monitor(layout, 1000, metrics, *log);
+
+  monitor.measure();
+  EXPECT_EQ(metrics.spool_bytes.load(), 350);
+  EXPECT_EQ(metrics.spool_files.load(), 2);
+  EXPECT_GE(metrics.spool_oldest_age_seconds.load(), 0);
+  EXPECT_FALSE(monitor.over_limit());
+}
+
+TEST(SpoolMonitorTest, TheAlarmRisesOverTheLimitAndFallsBackUnderIt) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path());
+  Metrics metrics;
+  const auto log = make_logger("test");
+  SpoolMonitor monitor(layout, 1000, metrics, *log);
+  write_bytes(layout.sealed_dir() / "big", 1001);
+  monitor.measure();
+  EXPECT_TRUE(monitor.over_limit());
+
+  std::filesystem::remove(layout.sealed_dir() / "big");
+  monitor.measure();
+  EXPECT_FALSE(monitor.over_limit());
+  EXPECT_EQ(metrics.spool_files.load(), 0);
+}
+
+}  // namespace
+}  // namespace mc
