@@ -72,6 +72,13 @@ else
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Commit subjects of at most 72 characters (scripts/hooks/commit-msg), unless the clone chose hooks
+# of its own. Not in the image build (--compile-only), which has no repository.
+if [ "${1:-}" != "--compile-only" ] && git rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
+   [ -z "$(git config --get core.hooksPath 2>/dev/null)" ]; then
+  git config core.hooksPath scripts/hooks && echo "install-deps: git hooks from scripts/hooks"
+fi
+
 if [ "$with_tests" -eq 0 ]; then exit 0; fi
 
 # npm ci from each lockfile; the copy of the lockfile in node_modules/ says that install is current.
