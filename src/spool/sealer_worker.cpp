@@ -94,6 +94,7 @@ void SealerWorker::run(const std::stop_token& stop) {
                           return a.not_before < b.not_before;
                         })->not_before;
       const std::uint64_t seen = enqueued_;
+      idle_passes_.fetch_add(1, std::memory_order_relaxed);
       work_cv_.wait_for(lock, stop, at_most_poll(next - now), [&] { return enqueued_ != seen; });
       continue;
     }

@@ -81,6 +81,10 @@ class SealerWorker {
   bool drain(std::chrono::steady_clock::time_point deadline);
 
   std::uint64_t not_queued() const { return not_queued_.load(std::memory_order_relaxed); }
+  // Times a thread found files queued but none due yet (a retry waiting for its backoff) and went
+  // back to waiting: once it moved past a value read after the clock moved, the threads have seen
+  // that clock and done what was due, so a test can tell "not retried yet" without sleeping.
+  std::uint64_t idle_passes() const { return idle_passes_.load(std::memory_order_relaxed); }
 
  private:
   struct Item {
@@ -101,6 +105,7 @@ class SealerWorker {
   OnSealed on_sealed_;  // set by start(), before the threads exist
   const std::shared_ptr<spdlog::logger> log_;
   std::atomic<std::uint64_t> not_queued_{0};
+  std::atomic<std::uint64_t> idle_passes_{0};
 
   std::mutex mutex_;
   std::condition_variable_any work_cv_;  // the workers wait for files

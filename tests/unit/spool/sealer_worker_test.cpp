@@ -41,6 +41,13 @@ class SealerWorkerTest : public testing::SpoolTest {
     };
   }
 
+  // Waits until a thread looked at the queue after this call and found nothing due. Each thread can
+  // count one pass that read the clock before the call, so threads + 1 passes include a fresh one.
+  bool a_pass_saw_the_clock_now(const SealerWorker& worker) const {
+    const std::uint64_t passes = worker.idle_passes();
+    return eventually([&] { return worker.idle_passes() >= passes + options.threads + 1; });
+  }
+
   std::size_t sealed_count() {
     std::lock_guard lock(mutex);
     return sealed.size();
@@ -112,7 +119,8 @@ TEST_F(SealerWorkerTest, RetriesAFailureAfterTheBackoffOnTheInjectedClock) {
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == 1; }));
 
   std::filesystem::create_directories(layout.sealed_dir());
-  std::this_thread::sleep_for(200ms);  // real time passes, the fake clock does not
+  // Real time passes, the fake clock does not: the threads look at the file again and leave it.
+  ASSERT_TRUE(a_pass_saw_the_clock_now(worker));
   EXPECT_EQ(sealed_count(), 0u);
   EXPECT_EQ(metrics.seal_failures.load(), 1u);
 
@@ -133,7 +141,7 @@ TEST_F(SealerWorkerTest, BackoffDoublesUpToItsCap) {
   ASSERT_TRUE(eventually([&] { return metrics.seal_failures.load() == failures; }));
   for (const auto wait : waits) {
     clock.advance(wait - 1ms);
-    std::this_thread::sleep_for(120ms);
+    ASSERT_TRUE(a_pass_saw_the_clock_now(worker));
     EXPECT_EQ(metrics.seal_failures.load(), failures) << "retried before " << wait.count() << " s";
     clock.advance(1ms);
     ++failures;
