@@ -240,7 +240,7 @@ std::string logged_url(std::string url, std::size_t streams) {
 }  // namespace
 
 struct FeedClient::Impl {
-  Impl(FeedOptions options_in, FeedHandler& handler_in, const Clock& clock_in, Metrics& metrics_in)
+  Impl(FeedOptions options_in, FeedHandler& handler_in, const Clock& clock_in, FeedMetrics& metrics_in)
       : options(std::move(options_in)),
         handler(handler_in),
         clock(clock_in),
@@ -282,7 +282,7 @@ struct FeedClient::Impl {
   const FeedOptions options;
   FeedHandler& handler;
   const Clock& clock;
-  Metrics& metrics;
+  FeedMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
   const Result<WsUrl> url;
   std::string target;
@@ -510,14 +510,20 @@ template <class Stream>
 asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& conn) {
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
   conn.transport = &tcp;
+  // A stop request aborts the operation in progress; one that came between two operations (a
+  // resolve already completed, a socket not yet open) is seen here, or the next one would run on.
+  const Status stopped = Status::retryable("stop requested");
   if (Status status = co_await connect_tcp(tcp, conn); !status) co_return status;
+  if (stopping) co_return stopped;
   if constexpr (std::is_same_v<Stream, TlsStream>) {
     if (Status status = co_await handshake_tls(stream, conn); !status) co_return status;
+    if (stopping) co_return stopped;
   }
 
   WsFrameReader frames(options.max_message_bytes);
   conn.enter("ws_handshake", options.connect_timeout);
   if (Status status = co_await handshake_ws(stream, frames); !status) co_return status;
+  if (stopping) co_return stopped;
 
   conn.connected = true;
   conn.connected_at = clock.steady_now();
@@ -534,6 +540,7 @@ asio::awaitable<Status> FeedClient::Impl::connect_tcp(beast::tcp_stream& stream,
   auto [resolve_ec, endpoints] =
       co_await conn.resolver.async_resolve(url->host, std::to_string(url->port), kNoThrow);
   if (resolve_ec) co_return failed("resolve", resolve_ec);
+  if (stopping) co_return Status::retryable("stop requested");
   conn.phase = "connect";
   if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, kNoThrow); ec) co_return failed("connect", ec);
   co_return Status::ok();
@@ -654,7 +661,7 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
                                        std::string& pongs) {
   // Counted once per read, however it ends: two atomic adds a message showed in the profile.
   struct ReadCount {
-    Metrics& metrics;
+    FeedMetrics& metrics;
     std::uint64_t messages = 0;
     std::uint64_t bytes = 0;
     ~ReadCount() {
@@ -706,7 +713,7 @@ Status FeedClient::Impl::handle_frames(WsFrameReader& frames, Connection& conn, 
   }
 }
 
-FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics)
+FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, FeedMetrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), handler, clock, metrics)) {}
 
 FeedClient::~FeedClient() = default;
