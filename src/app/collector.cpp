@@ -170,7 +170,8 @@ std::unique_ptr<BackfillWorker> start_backfill(const Config& config, const Route
   BackfillOptions options = backfill_options(config);
   options.may_write = [&writer] { return writer.has_room(); };
   auto backfill = std::make_unique<BackfillWorker>(std::move(options), config.symbols, routes, writer.sink(),
-                                                   HttpClientFactory{}, clock, metrics, give_up);
+                                                   HttpClientFactory{}, clock, metrics.backfill, metrics.records,
+                                                   give_up);
   ledger.start([worker = backfill.get()](std::size_t symbol, IdRange missing) {
     worker->request(symbol, missing.first, missing.last);
   });
@@ -211,7 +212,7 @@ int Collector::run() {
   const SystemClock clock;
   const SpoolLayout layout(config_.local_dir);
   const RouteTable routes(config_.symbols);
-  metrics_.add_symbols(config_.symbols);
+  metrics_.feed.add_symbols(config_.symbols);
 
   // Before anything touches the spool: a second instance on it would seal our open files.
   Result<SpoolLock> lock = SpoolLock::acquire(layout.root());
@@ -250,7 +251,7 @@ int Collector::run() {
     return 1;
   }
   // Before the open files are sealed away: the ids they hold are written, whatever the saved state says.
-  TradeLedger ledger(config_.symbols, layout.ledger_file(), metrics_, clock);
+  TradeLedger ledger(config_.symbols, layout.ledger_file(), metrics_.ledger, clock);
   if (Status restored = ledger.restore(plan->open_files); !restored) {
     log->critical("cannot read the trade ledger: {}", restored.message());
     return 1;
@@ -261,8 +262,8 @@ int Collector::run() {
   // Names the last stored part of every writer, so the audit can tell a lost last part.
   HeadsPublisher heads(store, layout, config_.s3_prefix, config_.instance_id, clock);
   services.on_stop("heads", [&heads](auto) { return static_cast<bool>(heads.stop()); });
-  SealerWorker sealer(layout, sealer_options(config_, part_sequence), clock, metrics_);
-  Uploader uploader(store, layout, uploader_options(config_, sealer), clock, metrics_);
+  SealerWorker sealer(layout, sealer_options(config_, part_sequence), clock, metrics_.spool);
+  Uploader uploader(store, layout, uploader_options(config_, sealer), clock, metrics_.upload);
   services.on_stop("uploader", [&uploader](auto deadline) {
     const bool drained = uploader.drain(deadline);
     uploader.stop();
@@ -272,7 +273,7 @@ int Collector::run() {
   sealer.start([&uploader](SealedPart part) { uploader.enqueue(std::move(part)); });
   services.on_stop("sealer", [&sealer](auto deadline) { return sealer.drain(deadline); });
   for (const std::filesystem::path& open_file : plan->open_files) static_cast<void>(sealer.enqueue({open_file}));
-  SpoolWriter writer(layout, routes, writer_settings(config_), clock, metrics_,
+  SpoolWriter writer(layout, routes, writer_settings(config_), clock, {metrics_.spool, metrics_.records},
                      [&sealer](const PartName&, SealJob job) { static_cast<void>(sealer.enqueue(std::move(job))); },
                      &ledger);
   services.on_stop("writer", [&writer](auto) {
@@ -302,7 +303,7 @@ int Collector::run() {
   log->info("feed connections={} streams_per_connection={} streams={}", feeds.groups().size(),
             config_.ws_streams_per_connection, fmt::join(feeds.group_sizes(), ","));
 
-  SpoolMonitor spool(layout, config_.spool_max_bytes, metrics_, *log);
+  SpoolMonitor spool(layout, config_.spool_max_bytes, metrics_.spool, *log);
   StatusReporter status(SystemdNotifier::from_environment(), feeds, health, metrics_, clock, *log);
   status.ready(spool.over_limit());
   const int signal_number = wait_for_stop_signal([&] {
@@ -316,8 +317,8 @@ int Collector::run() {
   status.stopping();
   const std::vector<std::string> unfinished = services.stop_all(deadline, *log);
   if (unfinished.empty()) {
-    log->info("stopped: every part sealed and stored records={} parts={}", metrics_.records_routed.load(),
-              metrics_.uploads_ok.load());
+    log->info("stopped: every part sealed and stored records={} parts={}", metrics_.records.records_routed.load(),
+              metrics_.upload.uploads_ok.load());
   } else {
     log->warn("stopped at the deadline with work left in the spool (the next start finishes it) unfinished={}",
               fmt::join(unfinished, ","));

@@ -9,7 +9,7 @@
 // deadline, then store a last head.
 
 #include "aws/aws_env.hpp"
-#include "common/metrics.hpp"
+#include "app/metrics.hpp"
 #include "config/config.hpp"
 
 namespace mc {

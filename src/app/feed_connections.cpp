@@ -43,8 +43,8 @@ FeedOptions feed_options(const Config& config, const SymbolGroup& group, std::si
 struct FeedConnections::Connection {
   Connection(const Config& config, const RouteTable& routes, RecordSink& sink, const Clock& clock, Metrics& metrics,
              FeedOptions options, SymbolGroup group, std::string thread_name)
-      : router(config.symbols, routes, sink, metrics, clock, group),
-        client(std::move(options), router, clock, metrics),
+      : router(config.symbols, routes, sink, metrics.feed, metrics.records, clock, group),
+        client(std::move(options), router, clock, metrics.feed),
         stopped_future(stopped.get_future()),
         thread([this, name = std::move(thread_name)](const std::stop_token& stop) {
           name_this_thread(name);

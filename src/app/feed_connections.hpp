@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "app/metrics.hpp"
 #include "common/record.hpp"
 #include "config/config.hpp"
 #include "feed/symbol_groups.hpp"

@@ -33,44 +33,50 @@ constexpr std::chrono::milliseconds kAcceptBackoffMax{1000};
 struct CounterRow {
   const char* name;
   const char* help;
-  const Counter Metrics::*field;
+  const Counter& (*field)(const Metrics&);
 };
 
+// One counter of one module's struct in Metrics.
+template <auto kModule, auto kField>
+const Counter& counter_of(const Metrics& metrics) {
+  return (metrics.*kModule).*kField;
+}
+
 constexpr std::array kCounters{
-    CounterRow{"market_collector_ws_connects_total", "WebSocket connections established", &Metrics::ws_connects},
-    CounterRow{"market_collector_ws_disconnects_total", "WebSocket connections lost or closed", &Metrics::ws_disconnects},
-    CounterRow{"market_collector_ws_messages_total", "WebSocket messages received", &Metrics::ws_messages},
-    CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &Metrics::ws_bytes},
-    CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &Metrics::ws_pings},
-    CounterRow{"market_collector_ws_messages_oversize_total", "WebSocket messages over WS_MAX_MESSAGE_BYTES, quarantined as their first 4 KiB (the connection stays)", &Metrics::ws_messages_oversize},
-    CounterRow{"market_collector_records_routed_total", "records queued for a writer", &Metrics::records_routed},
-    CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &Metrics::records_ignored},
-    CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &Metrics::records_quarantined},
-    CounterRow{"market_collector_records_dropped_total", "records that could not be queued or written (alarm)", &Metrics::records_dropped},
-    CounterRow{"market_collector_trade_id_gaps_total", "forward jumps of a symbol's written trade id (reconnects, restarts, exchange gaps)", &Metrics::trade_id_gaps},
-    CounterRow{"market_collector_trade_ids_missing_total", "trade ids skipped by those jumps, queued for backfill", &Metrics::trade_ids_missing},
-    CounterRow{"market_collector_trade_ids_duplicate_total", "trades not written again (overlapping connections, repeated backfill)", &Metrics::trade_ids_duplicate},
-    CounterRow{"market_collector_trade_ids_backfilled_total", "missing trade ids written later", &Metrics::trade_ids_backfilled},
-    CounterRow{"market_collector_trade_ids_unrecoverable_total", "missing trade ids the exchange says do not exist", &Metrics::trade_ids_unrecoverable},
-    CounterRow{"market_collector_backfill_requests_total", "historicalTrades requests sent", &Metrics::backfill_requests},
-    CounterRow{"market_collector_backfill_rate_limited_total", "historicalTrades answers 429 or 418", &Metrics::backfill_rate_limited},
-    CounterRow{"market_collector_backfill_failures_total", "historicalTrades requests that failed and were retried", &Metrics::backfill_failures},
-    CounterRow{"market_collector_backfill_not_served_total", "historicalTrades pages that did not serve ids known to exist yet (REST trailing the stream), asked again", &Metrics::backfill_not_served},
-    CounterRow{"market_collector_trade_ids_late_total", "trade ids given up as not existing that arrived after all and were written", &Metrics::trade_ids_late},
-    CounterRow{"market_collector_parts_opened_total", "parts opened in the spool", &Metrics::parts_opened},
-    CounterRow{"market_collector_parts_sealed_total", "parts compressed, hashed and given a manifest", &Metrics::parts_sealed},
-    CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &Metrics::seal_failures},
-    CounterRow{"market_collector_write_errors_total", "spool write errors", &Metrics::write_errors},
-    CounterRow{"market_collector_bytes_written_total", "bytes appended to open parts", &Metrics::bytes_written},
-    CounterRow{"market_collector_writer_fdatasyncs_total", "fdatasyncs of part files by the writer thread", &Metrics::writer_fdatasyncs},
-    CounterRow{"market_collector_writer_syncfs_total", "syncfs calls by the writer thread, each making many part files durable", &Metrics::writer_syncfs},
-    CounterRow{"market_collector_uploads_total", "parts stored with their manifest", &Metrics::uploads_ok},
-    CounterRow{"market_collector_upload_failures_total", "failed store requests (retried)", &Metrics::upload_failures},
-    CounterRow{"market_collector_bytes_uploaded_total", "bytes stored (parts and manifests)", &Metrics::bytes_uploaded},
-    CounterRow{"market_collector_upload_sha256_mismatches_total", "sealed parts whose bytes differ from their manifest's sha256 (never uploaded; alarm)", &Metrics::upload_sha256_mismatches},
-    CounterRow{"market_collector_parts_rejected_total", "sealed parts moved to rejected/ with their manifest (kept for an operator; alarm)", &Metrics::parts_rejected},
-    CounterRow{"market_collector_store_key_conflicts_total", "puts refused because a different object holds the key (stored under a new epoch_ms; alarm)", &Metrics::store_key_conflicts},
-    CounterRow{"market_collector_upload_queue_refused_total", "parts the full upload queue refused (offered again as it drains)", &Metrics::upload_queue_refused},
+    CounterRow{"market_collector_ws_connects_total", "WebSocket connections established", &counter_of<&Metrics::feed, &FeedMetrics::ws_connects>},
+    CounterRow{"market_collector_ws_disconnects_total", "WebSocket connections lost or closed", &counter_of<&Metrics::feed, &FeedMetrics::ws_disconnects>},
+    CounterRow{"market_collector_ws_messages_total", "WebSocket messages received", &counter_of<&Metrics::feed, &FeedMetrics::ws_messages>},
+    CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &counter_of<&Metrics::feed, &FeedMetrics::ws_bytes>},
+    CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &counter_of<&Metrics::feed, &FeedMetrics::ws_pings>},
+    CounterRow{"market_collector_ws_messages_oversize_total", "WebSocket messages over WS_MAX_MESSAGE_BYTES, quarantined as their first 4 KiB (the connection stays)", &counter_of<&Metrics::feed, &FeedMetrics::ws_messages_oversize>},
+    CounterRow{"market_collector_records_routed_total", "records queued for a writer", &counter_of<&Metrics::records, &RecordMetrics::records_routed>},
+    CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &counter_of<&Metrics::records, &RecordMetrics::records_ignored>},
+    CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &counter_of<&Metrics::records, &RecordMetrics::records_quarantined>},
+    CounterRow{"market_collector_records_dropped_total", "records that could not be queued or written (alarm)", &counter_of<&Metrics::records, &RecordMetrics::records_dropped>},
+    CounterRow{"market_collector_trade_id_gaps_total", "forward jumps of a symbol's written trade id (reconnects, restarts, exchange gaps)", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_id_gaps>},
+    CounterRow{"market_collector_trade_ids_missing_total", "trade ids skipped by those jumps, queued for backfill", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_ids_missing>},
+    CounterRow{"market_collector_trade_ids_duplicate_total", "trades not written again (overlapping connections, repeated backfill)", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_ids_duplicate>},
+    CounterRow{"market_collector_trade_ids_backfilled_total", "missing trade ids written later", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_ids_backfilled>},
+    CounterRow{"market_collector_trade_ids_unrecoverable_total", "missing trade ids the exchange says do not exist", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_ids_unrecoverable>},
+    CounterRow{"market_collector_backfill_requests_total", "historicalTrades requests sent", &counter_of<&Metrics::backfill, &BackfillMetrics::backfill_requests>},
+    CounterRow{"market_collector_backfill_rate_limited_total", "historicalTrades answers 429 or 418", &counter_of<&Metrics::backfill, &BackfillMetrics::backfill_rate_limited>},
+    CounterRow{"market_collector_backfill_failures_total", "historicalTrades requests that failed and were retried", &counter_of<&Metrics::backfill, &BackfillMetrics::backfill_failures>},
+    CounterRow{"market_collector_backfill_not_served_total", "historicalTrades pages that did not serve ids known to exist yet (REST trailing the stream), asked again", &counter_of<&Metrics::backfill, &BackfillMetrics::backfill_not_served>},
+    CounterRow{"market_collector_trade_ids_late_total", "trade ids given up as not existing that arrived after all and were written", &counter_of<&Metrics::ledger, &LedgerMetrics::trade_ids_late>},
+    CounterRow{"market_collector_parts_opened_total", "parts opened in the spool", &counter_of<&Metrics::spool, &SpoolMetrics::parts_opened>},
+    CounterRow{"market_collector_parts_sealed_total", "parts compressed, hashed and given a manifest", &counter_of<&Metrics::spool, &SpoolMetrics::parts_sealed>},
+    CounterRow{"market_collector_seal_failures_total", "sealing attempts that failed", &counter_of<&Metrics::spool, &SpoolMetrics::seal_failures>},
+    CounterRow{"market_collector_write_errors_total", "spool write errors", &counter_of<&Metrics::spool, &SpoolMetrics::write_errors>},
+    CounterRow{"market_collector_bytes_written_total", "bytes appended to open parts", &counter_of<&Metrics::spool, &SpoolMetrics::bytes_written>},
+    CounterRow{"market_collector_writer_fdatasyncs_total", "fdatasyncs of part files by the writer thread", &counter_of<&Metrics::spool, &SpoolMetrics::writer_fdatasyncs>},
+    CounterRow{"market_collector_writer_syncfs_total", "syncfs calls by the writer thread, each making many part files durable", &counter_of<&Metrics::spool, &SpoolMetrics::writer_syncfs>},
+    CounterRow{"market_collector_uploads_total", "parts stored with their manifest", &counter_of<&Metrics::upload, &UploadMetrics::uploads_ok>},
+    CounterRow{"market_collector_upload_failures_total", "failed store requests (retried)", &counter_of<&Metrics::upload, &UploadMetrics::upload_failures>},
+    CounterRow{"market_collector_bytes_uploaded_total", "bytes stored (parts and manifests)", &counter_of<&Metrics::upload, &UploadMetrics::bytes_uploaded>},
+    CounterRow{"market_collector_upload_sha256_mismatches_total", "sealed parts whose bytes differ from their manifest's sha256 (never uploaded; alarm)", &counter_of<&Metrics::upload, &UploadMetrics::upload_sha256_mismatches>},
+    CounterRow{"market_collector_parts_rejected_total", "sealed parts moved to rejected/ with their manifest (kept for an operator; alarm)", &counter_of<&Metrics::upload, &UploadMetrics::parts_rejected>},
+    CounterRow{"market_collector_store_key_conflicts_total", "puts refused because a different object holds the key (stored under a new epoch_ms; alarm)", &counter_of<&Metrics::upload, &UploadMetrics::store_key_conflicts>},
+    CounterRow{"market_collector_upload_queue_refused_total", "parts the full upload queue refused (offered again as it drains)", &counter_of<&Metrics::upload, &UploadMetrics::upload_queue_refused>},
 };
 
 // Splits "host:port"; the host may be a bracketed IPv6 literal.
@@ -89,25 +95,25 @@ std::string render_prometheus(const Metrics& metrics) {
   std::string out = fmt::format(
       "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
       "market_collector_spool_bytes {}\n",
-      metrics.spool_bytes.load(std::memory_order_relaxed));
+      metrics.spool.spool_bytes.load(std::memory_order_relaxed));
   out += fmt::format(
       "# HELP market_collector_spool_files parts and manifests in the spool's open/ and sealed/, measured every 5 s\n"
       "# TYPE market_collector_spool_files gauge\nmarket_collector_spool_files {}\n"
       "# HELP market_collector_spool_oldest_age_seconds age of the oldest of them (0: none)\n"
       "# TYPE market_collector_spool_oldest_age_seconds gauge\nmarket_collector_spool_oldest_age_seconds {}\n",
-      metrics.spool_files.load(std::memory_order_relaxed), metrics.spool_oldest_age_seconds.load(std::memory_order_relaxed));
+      metrics.spool.spool_files.load(std::memory_order_relaxed), metrics.spool.spool_oldest_age_seconds.load(std::memory_order_relaxed));
   out += fmt::format(
       "# HELP market_collector_trade_ids_pending missing trade ids not yet backfilled\n"
       "# TYPE market_collector_trade_ids_pending gauge\nmarket_collector_trade_ids_pending {}\n",
-      metrics.trade_ids_pending.load(std::memory_order_relaxed));
+      metrics.ledger.trade_ids_pending.load(std::memory_order_relaxed));
   out += fmt::format(
       "# HELP market_collector_backfill_overdue_gaps symbols whose backfill gap is pending longer than "
       "BACKFILL_ALARM_SECS (alarm)\n"
       "# TYPE market_collector_backfill_overdue_gaps gauge\nmarket_collector_backfill_overdue_gaps {}\n",
-      metrics.backfill_overdue_gaps.load(std::memory_order_relaxed));
+      metrics.backfill.backfill_overdue_gaps.load(std::memory_order_relaxed));
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
-                       (metrics.*row.field).load(std::memory_order_relaxed));
+                       row.field(metrics).load(std::memory_order_relaxed));
   }
   const auto labelled = [&out](const char* name, const char* help, const char* label, const auto& names,
                                const auto& counters) {
@@ -117,16 +123,16 @@ std::string render_prometheus(const Metrics& metrics) {
     }
   };
   labelled("market_collector_records_dropped_by_reason_total", "records_dropped_total split by why", "reason",
-           kDropReasonNames, metrics.records_dropped_by_reason);
+           kDropReasonNames, metrics.records.records_dropped_by_reason);
   labelled("market_collector_reconnects_total", "connections in service lost or replaced, by why", "reason",
-           kReconnectReasonNames, metrics.reconnects_by_reason);
+           kReconnectReasonNames, metrics.feed.reconnects_by_reason);
   labelled("market_collector_store_errors_total", "upload_failures_total by error class", "class", kErrorKindNames,
-           metrics.store_errors_by_class);
-  if (metrics.symbols.empty()) return out;
+           metrics.upload.store_errors_by_class);
+  if (metrics.feed.symbols.empty()) return out;
   // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
   const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    for (const SymbolMetrics& symbol : metrics.symbols) {
+    for (const SymbolMetrics& symbol : metrics.feed.symbols) {
       out += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
     }
   };

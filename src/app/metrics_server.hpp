@@ -12,7 +12,7 @@
 #include "app/health.hpp"
 #include "common/clock.hpp"
 
-#include "common/metrics.hpp"
+#include "app/metrics.hpp"
 #include "common/status.hpp"
 
 namespace mc {

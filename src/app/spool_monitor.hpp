@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "spool/spool_layout.hpp"
 
 namespace spdlog {
@@ -17,7 +17,7 @@ namespace mc {
 
 class SpoolMonitor {
  public:
-  SpoolMonitor(SpoolLayout layout, std::uint64_t max_bytes, Metrics& metrics, spdlog::logger& log)
+  SpoolMonitor(SpoolLayout layout, std::uint64_t max_bytes, SpoolMetrics& metrics, spdlog::logger& log)
       : layout_(std::move(layout)), max_bytes_(max_bytes), metrics_(metrics), log_(log) {}
 
   // Walks the spool once; logs when it crosses its limit either way.
@@ -27,7 +27,7 @@ class SpoolMonitor {
  private:
   const SpoolLayout layout_;
   const std::uint64_t max_bytes_;
-  Metrics& metrics_;
+  SpoolMetrics& metrics_;
   spdlog::logger& log_;
   bool over_limit_ = false;
 };

@@ -23,17 +23,17 @@ void StatusReporter::report(bool spool_over_limit) {
       static_cast<void>(systemd_.watchdog());
     }
     // Up to one more than the groups while a connection is being replaced.
-    const std::uint64_t connects = metrics_.ws_connects.load();
-    const std::uint64_t up = connects - std::min(connects, metrics_.ws_disconnects.load());
+    const std::uint64_t connects = metrics_.feed.ws_connects.load();
+    const std::uint64_t up = connects - std::min(connects, metrics_.feed.ws_disconnects.load());
     static_cast<void>(systemd_.status(fmt::format(
         "connections={}/{} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}", up, feeds_.groups().size(),
-        metrics_.ws_messages.load(), metrics_.uploads_ok.load(), metrics_.spool_bytes.load(),
-        metrics_.records_dropped.load(), metrics_.trade_id_gaps.load())));
+        metrics_.feed.ws_messages.load(), metrics_.upload.uploads_ok.load(), metrics_.spool.spool_bytes.load(),
+        metrics_.records.records_dropped.load(), metrics_.ledger.trade_id_gaps.load())));
   }
   health_.observe({.at = now,
                    .feeds_alive = !wedged,
-                   .ws_messages = metrics_.ws_messages.load(),
-                   .uploads_ok = metrics_.uploads_ok.load(),
+                   .ws_messages = metrics_.feed.ws_messages.load(),
+                   .uploads_ok = metrics_.upload.uploads_ok.load(),
                    .spool_over_limit = spool_over_limit});
 }
 

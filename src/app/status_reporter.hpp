@@ -9,7 +9,7 @@
 #include "app/health.hpp"
 #include "app/systemd_notify.hpp"
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "app/metrics.hpp"
 
 namespace spdlog {
 class logger;

@@ -25,8 +25,8 @@ double seconds_between(std::chrono::steady_clock::time_point from, std::chrono::
 }  // namespace
 
 BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string> symbols, const RouteTable& routes,
-                               RecordSink& sink, HttpClientFactory make_client, const Clock& clock, Metrics& metrics,
-                               BackfillListener& listener)
+                               RecordSink& sink, HttpClientFactory make_client, const Clock& clock,
+                               BackfillMetrics& metrics, RecordMetrics& record_metrics, BackfillListener& listener)
     : options_(std::move(options)),
       symbols_(std::move(symbols)),
       routes_(routes),
@@ -34,6 +34,7 @@ BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string>
       make_client_(std::move(make_client)),
       clock_(clock),
       metrics_(metrics),
+      record_metrics_(record_metrics),
       listener_(listener),
       logger_(make_logger("backfill")),
       budget_(options_.weight_per_minute),
@@ -210,7 +211,7 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, int limit, const 
       }
       break;
     }
-    bump(metrics_.records_routed);
+    bump(record_metrics_.records_routed);
     ++state.fill->ids;
     done_to = trade.id;
   }

@@ -32,6 +32,7 @@
 #include "backfill/pending_ranges.hpp"
 #include "backfill/weight_budget.hpp"
 #include "common/clock.hpp"
+#include "backfill/backfill_metrics.hpp"
 #include "common/metrics.hpp"
 #include "common/record.hpp"
 #include "common/log_limiter.hpp"
@@ -79,8 +80,8 @@ class BackfillWorker {
   // a libcurl client verifying TLS against the system store plus options.ca_file. The clock gives
   // recv_us and the weight budget's minutes; waits are real time.
   BackfillWorker(BackfillOptions options, std::vector<std::string> symbols, const RouteTable& routes,
-                 RecordSink& sink, HttpClientFactory make_client, const Clock& clock, Metrics& metrics,
-                 BackfillListener& listener);
+                 RecordSink& sink, HttpClientFactory make_client, const Clock& clock, BackfillMetrics& metrics,
+                 RecordMetrics& record_metrics, BackfillListener& listener);
   ~BackfillWorker();
   BackfillWorker(const BackfillWorker&) = delete;
   BackfillWorker& operator=(const BackfillWorker&) = delete;
@@ -136,7 +137,8 @@ class BackfillWorker {
   RecordBatch batch_;  // the record being pushed; kept for its buffers
   HttpClientFactory make_client_;
   const Clock& clock_;
-  Metrics& metrics_;
+  BackfillMetrics& metrics_;
+  RecordMetrics& record_metrics_;
   BackfillListener& listener_;
   std::shared_ptr<spdlog::logger> logger_;
 

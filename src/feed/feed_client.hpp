@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "feed/feed_metrics.hpp"
 #include "feed/attempt_budget.hpp"
 
 namespace mc {
@@ -68,7 +68,7 @@ class FeedHandler {
 
 class FeedClient {
  public:
-  FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics);
+  FeedClient(FeedOptions options, FeedHandler& handler, const Clock& clock, FeedMetrics& metrics);
   ~FeedClient();
   FeedClient(const FeedClient&) = delete;
   FeedClient& operator=(const FeedClient&) = delete;

@@ -35,13 +35,15 @@ std::string preview(std::string_view payload) {
 
 }  // namespace
 
-RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
-                           const Clock& clock, SymbolGroup carried)
+RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink,
+                           FeedMetrics& feed_metrics, RecordMetrics& record_metrics, const Clock& clock,
+                           SymbolGroup carried)
     : builder_(std::move(symbols)),
       routes_(std::move(routes)),
       carried_(carried),
       sink_(sink),
-      metrics_(metrics),
+      feed_metrics_(feed_metrics),
+      record_metrics_(record_metrics),
       clock_(clock),
       logger_(make_logger("router")),
       drop_log_(kLogInterval),
@@ -58,11 +60,11 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
   MessageSeen seen;
   switch (info.kind) {
     case RecordClass::kControl:
-      bump(metrics_.records_ignored);
+      bump(record_metrics_.records_ignored);
       logger_->debug("control message dropped bytes={} head={}", payload.size(), preview(payload));
       return {};
     case RecordClass::kServerShutdown:
-      bump(metrics_.records_ignored);
+      bump(record_metrics_.records_ignored);
       logger_->warn("the exchange announced a shutdown of this connection: opening a replacement head={}",
                     preview(payload));
       return {.server_shutdown = true};
@@ -122,8 +124,8 @@ std::string_view RecordRouter::symbol_name(const MessageInfo& info) const {
 void RecordRouter::add_symbol_metrics() {
   for (const std::size_t index : tallied_) {
     SymbolTally& tally = tallies_[index];
-    if (index < metrics_.symbols.size()) {
-      SymbolMetrics& symbol = metrics_.symbols[index];
+    if (index < feed_metrics_.symbols.size()) {
+      SymbolMetrics& symbol = feed_metrics_.symbols[index];
       bump(symbol.trades, tally.trades);
       bump(symbol.bytes, tally.bytes);
       symbol.last_trade_id.store(tally.last_trade_id, std::memory_order_relaxed);
@@ -142,17 +144,17 @@ void RecordRouter::on_read_end() {
   const std::uint32_t last_route = batch_.records.back().route;
   batch_trades_ = 0;
   if (sink_.push(batch_)) {
-    if (trades > 0) bump(metrics_.records_routed, trades);
-    if (quarantined > 0) bump(metrics_.records_quarantined, quarantined);
+    if (trades > 0) bump(record_metrics_.records_routed, trades);
+    if (quarantined > 0) bump(record_metrics_.records_quarantined, quarantined);
     return;
   }
   const std::uint64_t dropped = trades + quarantined;
   batch_.clear();
-  count_drop(metrics_, DropReason::kQueueFull, dropped);
+  count_drop(record_metrics_, DropReason::kQueueFull, dropped);
   if (const std::uint64_t events = drop_log_.admit(clock_.steady_now())) {
     const Route& target = routes_.routes()[last_route];
     logger_->error("sink refused records, data lost dropped={} refusals_in_line={} dropped_total={} last_route={}/{}",
-                   dropped, events, metrics_.records_dropped.load(std::memory_order_relaxed), target.stream,
+                   dropped, events, record_metrics_.records_dropped.load(std::memory_order_relaxed), target.stream,
                    target.symbol);
   }
 }

@@ -14,6 +14,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "feed/feed_metrics.hpp"
 #include "common/record.hpp"
 #include "feed/feed_client.hpp"
 #include "common/log_limiter.hpp"
@@ -40,8 +41,8 @@ class RecordRouter final : public FeedHandler {
   // subscribes, in the order of its stream list; MessageSeen::stream is the index in that list. A
   // trade of another configured symbol is still stored, but says nothing about the connection's
   // streams. clock paces the rate-limited logs.
-  RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, Metrics& metrics,
-               const Clock& clock, SymbolGroup carried);
+  RecordRouter(std::vector<std::string> symbols, RouteTable routes, RecordSink& sink, FeedMetrics& feed_metrics,
+               RecordMetrics& record_metrics, const Clock& clock, SymbolGroup carried);
 
   // Builds the message's line into the batch of the current read.
   MessageSeen on_message(std::string_view payload, bool is_text, std::int64_t recv_us) override;
@@ -68,7 +69,8 @@ class RecordRouter final : public FeedHandler {
   RouteTable routes_;
   const SymbolGroup carried_;
   RecordSink& sink_;
-  Metrics& metrics_;
+  FeedMetrics& feed_metrics_;
+  RecordMetrics& record_metrics_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> logger_;
   LogLimiter drop_log_;

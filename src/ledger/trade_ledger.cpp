@@ -32,7 +32,7 @@ std::optional<OpenPartIds> read_open_part(const std::filesystem::path& file) {
 
 }  // namespace
 
-TradeLedger::TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, Metrics& metrics,
+TradeLedger::TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, LedgerMetrics& metrics,
                          const Clock& clock)
     : symbols_(std::move(symbols)),
       state_file_(std::move(state_file)),

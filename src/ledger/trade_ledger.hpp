@@ -36,7 +36,7 @@
 #include "common/clock.hpp"
 #include "common/id_ranges.hpp"
 #include "common/log_limiter.hpp"
-#include "common/metrics.hpp"
+#include "ledger/ledger_metrics.hpp"
 #include "ledger/ledger_state.hpp"
 #include "spool/record_gate.hpp"
 
@@ -55,7 +55,7 @@ using GapHandler = std::function<void(std::size_t symbol_index, IdRange missing)
 class TradeLedger final : public RecordGate {
  public:
   // symbols as configured (upper case); symbol i's trades use data route 2*i (RouteTable).
-  TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, Metrics& metrics,
+  TradeLedger(std::vector<std::string> symbols, std::filesystem::path state_file, LedgerMetrics& metrics,
               const Clock& clock);
 
   // Start-up, before the writer runs: loads the state file and raises it by the ids in the open
@@ -106,7 +106,7 @@ class TradeLedger final : public RecordGate {
 
   const std::vector<std::string> symbols_;
   const std::filesystem::path state_file_;
-  Metrics& metrics_;
+  LedgerMetrics& metrics_;
   const Clock& clock_;
   const std::shared_ptr<spdlog::logger> log_;
 

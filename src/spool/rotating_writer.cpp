@@ -40,7 +40,7 @@ const char* to_string(CloseReason reason) {
 }
 
 RotatingWriter::RotatingWriter(SpoolLayout layout, Route route, RotationSettings settings, const Clock& clock,
-                               Metrics& metrics, PartClosedCallback on_closed, FileOpener opener,
+                               WriterMetrics metrics, PartClosedCallback on_closed, FileOpener opener,
                                std::shared_ptr<FreeSpaceCheck> space)
     : layout_(std::move(layout)),
       route_(std::move(route)),
@@ -102,7 +102,7 @@ Status RotatingWriter::open_new_part(std::int64_t recv_us, std::int64_t window) 
       return fd.status();
     }
     last_epoch_ms_ = name.epoch_ms;
-    bump(metrics_.parts_opened);
+    bump(metrics_.spool.parts_opened);
     log_->debug("part opened stream={} symbol={} kind={} epoch_ms={} file={}", name.stream, name.symbol,
                 kind_name(name.kind), name.epoch_ms, path.string());
     part_ = OpenPart{.name = std::move(name), .path = std::move(path), .fd = std::move(*fd), .window = window,
@@ -139,7 +139,7 @@ Status RotatingWriter::write_buffer() {
     }
   }
   part_->file_bytes += written;
-  bump(metrics_.bytes_written, written);
+  bump(metrics_.spool.bytes_written, written);
   buffer_.clear();
   if (dropped_while_failing_ > 0) {
     log_->warn("writes resumed stream={} symbol={} kind={} dropped_lines={}", route_.stream, route_.symbol,
@@ -164,7 +164,7 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
   part_->bytes -= buffer_.size() - kept;
   part_->lines -= dropped_lines;
   part_->tally.reset();  // it counted the dropped lines
-  bump(metrics_.bytes_written, kept);
+  bump(metrics_.spool.bytes_written, kept);
   if (on_dropped_lines_ && !dropped.empty()) on_dropped_lines_(dropped);
   buffer_.clear();
   report_failure(status, dropped_lines);
@@ -173,7 +173,7 @@ Status RotatingWriter::drop_unwritten(std::size_t written, int error) {
 
 Status RotatingWriter::sync_data() {
   if (!needs_data_sync()) return Status::ok();
-  Status status = sync_part_data(part_->fd, part_->path, metrics_);
+  Status status = sync_part_data(part_->fd, part_->path, metrics_.spool);
   if (!status) {
     report_failure(status, 0);
     return status;
@@ -226,8 +226,8 @@ Status RotatingWriter::close_part(CloseReason reason) {
 }
 
 void RotatingWriter::report_failure(const Status& status, std::uint64_t dropped_lines) {
-  bump(metrics_.write_errors);
-  count_drop(metrics_, DropReason::kWriteFailed, dropped_lines);
+  bump(metrics_.spool.write_errors);
+  count_drop(metrics_.records, DropReason::kWriteFailed, dropped_lines);
   dropped_while_failing_ += dropped_lines;
   const auto now = clock_.steady_now();
   if (last_error_log_ && now - *last_error_log_ < kErrorLogInterval) return;

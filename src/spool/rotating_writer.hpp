@@ -30,7 +30,7 @@
 #include <spdlog/logger.h>
 
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "common/record.hpp"
 #include "common/status.hpp"
 #include "spool/free_space.hpp"
@@ -80,7 +80,7 @@ class RotatingWriter {
   // Throws std::invalid_argument when rot_secs is 0 (a start-up configuration error). space: the
   // free-space check shared with the other writers of the thread; null: the writer makes its own
   // from settings.min_free_bytes.
-  RotatingWriter(SpoolLayout layout, Route route, RotationSettings settings, const Clock& clock, Metrics& metrics,
+  RotatingWriter(SpoolLayout layout, Route route, RotationSettings settings, const Clock& clock, WriterMetrics metrics,
                  PartClosedCallback on_closed, FileOpener opener = create_part_file,
                  std::shared_ptr<FreeSpaceCheck> space = nullptr);
   // Writes what is buffered and leaves an open part in open/ for recovery; owners close() first.
@@ -142,7 +142,7 @@ class RotatingWriter {
   Route route_;
   RotationSettings settings_;
   const Clock& clock_;
-  Metrics& metrics_;
+  WriterMetrics metrics_;
   PartClosedCallback on_closed_;
   std::function<void(std::string_view lines)> on_dropped_lines_;
   FileOpener opener_;

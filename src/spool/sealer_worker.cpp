@@ -21,7 +21,7 @@ Duration at_most_poll(Duration wait) {
 
 }  // namespace
 
-SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics)
+SealerWorker::SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, SpoolMetrics& metrics)
     : layout_(std::move(layout)), options_(options), clock_(clock), metrics_(metrics), log_(make_logger("spool")) {}
 
 void SealerWorker::start(OnSealed on_sealed) {

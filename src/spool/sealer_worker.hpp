@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "spool/part_notes.hpp"
 #include "spool/spool_layout.hpp"
 
@@ -63,7 +63,7 @@ class SealerWorker {
 
   // Counts parts_sealed and seal_failures in metrics. Takes files before start(): the part that
   // receives sealed parts (the uploader) may itself ask for a seal, so it is built in between.
-  SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, Metrics& metrics);
+  SealerWorker(SpoolLayout layout, SealerWorkerOptions options, const Clock& clock, SpoolMetrics& metrics);
   // Stops without draining; whatever is queued stays in open/ for the next start.
   ~SealerWorker();
   SealerWorker(const SealerWorker&) = delete;
@@ -101,7 +101,7 @@ class SealerWorker {
   const SpoolLayout layout_;
   const SealerWorkerOptions options_;
   const Clock& clock_;
-  Metrics& metrics_;
+  SpoolMetrics& metrics_;
   OnSealed on_sealed_;  // set by start(), before the threads exist
   const std::shared_ptr<spdlog::logger> log_;
   std::atomic<std::uint64_t> not_queued_{0};

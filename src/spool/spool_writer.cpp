@@ -11,7 +11,7 @@
 namespace mc {
 
 SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings,
-                         const Clock& clock, Metrics& metrics, ClosedPartHandler on_closed, RecordGate* gate,
+                         const Clock& clock, WriterMetrics metrics, ClosedPartHandler on_closed, RecordGate* gate,
                          const FileOpener& opener)
     : fsync_interval_(settings.fsync_interval),
       open_dir_(layout.open_dir()),
@@ -98,7 +98,7 @@ void SpoolWriter::write_batch(const RecordBatch& batch) {
     static_cast<void>(writers_[record.route]->append(record.recv_us, line, trade));
   });
   if (unknown_routes > 0) {
-    count_drop(metrics_, DropReason::kUnknownRoute, unknown_routes);
+    count_drop(metrics_.records, DropReason::kUnknownRoute, unknown_routes);
     log_->error("records with an unknown route dropped count={}", unknown_routes);
   }
 }
@@ -128,7 +128,7 @@ bool SpoolWriter::sync_all_files() {
     report_sync_failure(synced);
     return false;
   }
-  bump(metrics_.writer_syncfs);
+  bump(metrics_.spool.writer_syncfs);
   for (ClosedPart& part : closed_) part.file.data_synced = part.file.name_synced = true;
   for (auto& writer : writers_) {
     writer->data_made_durable();
@@ -140,7 +140,7 @@ bool SpoolWriter::sync_all_files() {
 void SpoolWriter::sync_file_by_file(bool open_parts_too, bool names) {
   for (ClosedPart& part : closed_) {
     if (part.file.data_synced) continue;
-    Status synced = sync_part_data(part.file.fd, part.file.path, metrics_);
+    Status synced = sync_part_data(part.file.fd, part.file.path, metrics_.spool);
     part.file.data_synced = synced.is_ok();
     if (!synced) report_sync_failure(synced);
   }
@@ -157,7 +157,7 @@ void SpoolWriter::sync_file_by_file(bool open_parts_too, bool names) {
 }
 
 void SpoolWriter::report_sync_failure(const Status& status) {
-  bump(metrics_.write_errors);
+  bump(metrics_.spool.write_errors);
   if (const std::uint64_t failures = sync_failure_log_.admit(clock_.steady_now()); failures > 0) {
     log_->error("spool sync failed; a power loss could take lines not yet sealed failures={} error=\"{}\"", failures,
                 status.message());

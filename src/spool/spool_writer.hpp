@@ -29,7 +29,7 @@
 
 #include "common/clock.hpp"
 #include "common/log_limiter.hpp"
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "common/record.hpp"
 #include "spool/part_notes.hpp"
 #include "spool/record_gate.hpp"
@@ -65,7 +65,7 @@ class SpoolWriter {
   // Creates open/ if missing (a failure shows later as counted, logged write errors) and starts
   // the thread. Throws std::invalid_argument for rot_secs 0, like RotatingWriter.
   SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings, const Clock& clock,
-              Metrics& metrics, ClosedPartHandler on_closed, RecordGate* gate = nullptr,
+              WriterMetrics metrics, ClosedPartHandler on_closed, RecordGate* gate = nullptr,
               const FileOpener& opener = create_part_file);
   ~SpoolWriter();  // stop()
   SpoolWriter(const SpoolWriter&) = delete;
@@ -105,7 +105,7 @@ class SpoolWriter {
   const std::filesystem::path open_dir_;
   const std::uint64_t min_free_bytes_;
   const Clock& clock_;
-  Metrics& metrics_;
+  WriterMetrics metrics_;
   std::shared_ptr<spdlog::logger> log_;
   LogLimiter sync_failure_log_{kErrorLogInterval};
   RecordGate* const gate_;

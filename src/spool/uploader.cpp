@@ -61,7 +61,7 @@ milliseconds retry_delay(const RetryPolicy& policy, int failures, ErrorKind kind
   return delay - std::chrono::duration_cast<milliseconds>(delay * fraction);
 }
 
-Uploader::Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, Metrics& metrics)
+Uploader::Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, UploadMetrics& metrics)
     : store_(store),
       spool_(std::move(spool)),
       clock_(clock),

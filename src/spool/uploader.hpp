@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "common/status.hpp"
 #include "spool/spool_layout.hpp"
 #include "store/object_store.hpp"
@@ -73,7 +73,7 @@ struct UploaderOptions {
 class Uploader {
  public:
   // Starts the workers. store, clock and metrics must outlive the uploader.
-  Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, Metrics& metrics);
+  Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions options, const Clock& clock, UploadMetrics& metrics);
   ~Uploader();  // stop()
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
@@ -141,7 +141,7 @@ class Uploader {
   ObjectStore& store_;
   const SpoolLayout spool_;
   const Clock& clock_;
-  Metrics& metrics_;
+  UploadMetrics& metrics_;
   const RetryPolicy policy_;
   const std::size_t max_queued_;
   const std::function<void(const std::filesystem::path&)> reseal_;

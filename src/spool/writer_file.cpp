@@ -14,7 +14,7 @@ Result<UniqueFd> create_part_file(const std::filesystem::path& path) {
   return UniqueFd(fd);
 }
 
-Status sync_part_data(const UniqueFd& fd, const std::filesystem::path& path, Metrics& metrics) {
+Status sync_part_data(const UniqueFd& fd, const std::filesystem::path& path, SpoolMetrics& metrics) {
   if (::fdatasync(fd.get()) != 0) return Status::from_errno(errno, "fdatasync " + path.string());
   bump(metrics.writer_fdatasyncs);
   return Status::ok();

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <functional>
 
-#include "common/metrics.hpp"
+#include "spool/spool_metrics.hpp"
 #include "common/status.hpp"
 #include "common/unique_fd.hpp"
 
@@ -19,6 +19,6 @@ using FileOpener = std::function<Result<UniqueFd>(const std::filesystem::path&)>
 Result<UniqueFd> create_part_file(const std::filesystem::path& path);
 
 // fdatasync of a part file, counted in writer_fdatasyncs when it worked; path names it in the error.
-Status sync_part_data(const UniqueFd& fd, const std::filesystem::path& path, Metrics& metrics);
+Status sync_part_data(const UniqueFd& fd, const std::filesystem::path& path, SpoolMetrics& metrics);
 
 }  // namespace mc

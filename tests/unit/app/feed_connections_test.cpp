@@ -33,7 +33,7 @@ TEST(FeedConnectionsTest, OneConnectionPerGroupInSymbolOrder) {
   const Config config = seven_symbols_three_per_connection();
   NullSink sink;
   Metrics metrics;
-  metrics.add_symbols(config.symbols);
+  metrics.feed.add_symbols(config.symbols);
   const SystemClock clock;
   FeedConnections feeds(config, RouteTable(config.symbols), sink, clock, metrics);
   EXPECT_EQ(feeds.groups(), (std::vector<SymbolGroup>{{0, 3}, {3, 2}, {5, 2}}));
@@ -44,7 +44,7 @@ TEST(FeedConnectionsTest, AnyLoopWithAStaleHeartbeatIsWedgedAndStopEndsThemAll) 
   const Config config = seven_symbols_three_per_connection();
   NullSink sink;
   Metrics metrics;
-  metrics.add_symbols(config.symbols);
+  metrics.feed.add_symbols(config.symbols);
   const SystemClock clock;
   FeedConnections feeds(config, RouteTable(config.symbols), sink, clock, metrics);
   // Every loop beats once a second, refused connections or not.

@@ -63,9 +63,9 @@ std::string http_get(unsigned short port, const std::string& path) {
 
 TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   Metrics metrics;
-  metrics.records_routed = 12345;
-  metrics.records_dropped = 7;
-  metrics.spool_bytes = 4096;
+  metrics.records.records_routed = 12345;
+  metrics.records.records_dropped = 7;
+  metrics.spool.spool_bytes = 4096;
   const std::string text = render_prometheus(metrics);
   EXPECT_NE(text.find("\nmarket_collector_records_routed_total 12345\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 7\n"), std::string::npos);
@@ -75,12 +75,12 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
 
 TEST(RenderPrometheusTest, DropsReconnectsAndStoreErrorsByReasonAndSpoolGauges) {
   Metrics metrics;
-  count_drop(metrics, DropReason::kQueueFull, 3);
-  count_drop(metrics, DropReason::kWriteFailed);
-  bump(metrics.reconnects_by_reason[static_cast<std::size_t>(ReconnectReason::kMaxAge)]);
-  bump(metrics.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kFatal)], 2);
-  metrics.spool_files = 12;
-  metrics.spool_oldest_age_seconds = 90;
+  count_drop(metrics.records, DropReason::kQueueFull, 3);
+  count_drop(metrics.records, DropReason::kWriteFailed);
+  bump(metrics.feed.reconnects_by_reason[static_cast<std::size_t>(ReconnectReason::kMaxAge)]);
+  bump(metrics.upload.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kFatal)], 2);
+  metrics.spool.spool_files = 12;
+  metrics.spool.spool_oldest_age_seconds = 90;
   const std::string text = render_prometheus(metrics);
   EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 4\n"), std::string::npos) << text;
   EXPECT_NE(text.find("market_collector_records_dropped_by_reason_total{reason=\"queue_full\"} 3\n"
@@ -96,11 +96,11 @@ TEST(RenderPrometheusTest, DropsReconnectsAndStoreErrorsByReasonAndSpoolGauges) 
 
 TEST(RenderPrometheusTest, UploadAlarmsAreExposed) {
   Metrics metrics;
-  bump(metrics.upload_sha256_mismatches, 2);
-  bump(metrics.parts_rejected);
-  bump(metrics.store_key_conflicts, 3);
-  bump(metrics.upload_queue_refused, 7);
-  bump(metrics.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kAlreadyExists)]);
+  bump(metrics.upload.upload_sha256_mismatches, 2);
+  bump(metrics.upload.parts_rejected);
+  bump(metrics.upload.store_key_conflicts, 3);
+  bump(metrics.upload.upload_queue_refused, 7);
+  bump(metrics.upload.store_errors_by_class[static_cast<std::size_t>(ErrorKind::kAlreadyExists)]);
   const std::string text = render_prometheus(metrics);
   EXPECT_NE(text.find("\nmarket_collector_upload_sha256_mismatches_total 2\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\nmarket_collector_parts_rejected_total 1\n"), std::string::npos);
@@ -111,11 +111,11 @@ TEST(RenderPrometheusTest, UploadAlarmsAreExposed) {
 
 TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
   Metrics metrics;
-  metrics.add_symbols({"BTCUSDT", "ETHUSDT"});
-  metrics.symbols[0].trades = 10;
-  metrics.symbols[0].bytes = 2500;
-  metrics.symbols[0].last_trade_id = 4619270197;
-  metrics.symbols[0].lag_us = 1500;
+  metrics.feed.add_symbols({"BTCUSDT", "ETHUSDT"});
+  metrics.feed.symbols[0].trades = 10;
+  metrics.feed.symbols[0].bytes = 2500;
+  metrics.feed.symbols[0].last_trade_id = 4619270197;
+  metrics.feed.symbols[0].lag_us = 1500;
   const std::string text = render_prometheus(metrics);
   EXPECT_NE(text.find("# TYPE market_collector_symbol_trades_total counter\n"
                       "market_collector_symbol_trades_total{symbol=\"BTCUSDT\"} 10\n"
@@ -149,7 +149,7 @@ struct ServerUnderTest {
 
 TEST(MetricsServerTest, ServesMetricsOverHttp) {
   ServerUnderTest s;
-  s.metrics.ws_messages = 42;
+  s.metrics.feed.ws_messages = 42;
   const std::string response = http_get(s.port(), "/metrics");
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
   EXPECT_NE(response.find("\nmarket_collector_ws_messages_total 42\n"), std::string::npos);
@@ -190,7 +190,7 @@ TEST(MetricsServerTest, AClientThatNeverReadsHoldsNeitherScrapesNorShutdown) {
   std::vector<std::string> symbols;
   symbols.reserve(50000);
   for (int i = 0; i < 50000; ++i) symbols.push_back("SYMBOL" + std::to_string(i) + "USDT");
-  s.metrics.add_symbols(symbols);
+  s.metrics.feed.add_symbols(symbols);
   const int stuck = connect_to(s.port());
   const int small = 4096;
   ASSERT_EQ(::setsockopt(stuck, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);

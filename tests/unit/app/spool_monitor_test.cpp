@@ -22,7 +22,7 @@ TEST(SpoolMonitorTest, CountsEveryFileButOnlyUnstoredWorkAsFiles) {
   write_bytes(layout.open_dir() / "a", 100);
   write_bytes(layout.sealed_dir() / "b", 200);
   write_bytes(layout.root() / "rejected" / "c", 50);
-  Metrics metrics;
+  SpoolMetrics metrics;
   const auto log = make_logger("test");
   SpoolMonitor monitor(layout, 1000, metrics, *log);
 
@@ -36,7 +36,7 @@ TEST(SpoolMonitorTest, CountsEveryFileButOnlyUnstoredWorkAsFiles) {
 TEST(SpoolMonitorTest, TheAlarmRisesOverTheLimitAndFallsBackUnderIt) {
   testing::TempDir dir;
   const SpoolLayout layout(dir.path());
-  Metrics metrics;
+  SpoolMetrics metrics;
   const auto log = make_logger("test");
   SpoolMonitor monitor(layout, 1000, metrics, *log);
   write_bytes(layout.sealed_dir() / "big", 1001);

@@ -19,6 +19,9 @@
 namespace mc {
 namespace {
 
+// The two structs a backfill worker counts in, as one object a test reads.
+struct BackfillTestMetrics : BackfillMetrics, RecordMetrics {};
+
 using namespace std::chrono_literals;
 using testing::eventually;
 using ::testing::ElementsAre;
@@ -91,7 +94,7 @@ class BackfillWorkerTest : public ::testing::Test {
     routes_ = std::make_unique<RouteTable>(symbols);
     return std::make_unique<BackfillWorker>(
         BackfillOptions{.base_url = server_->url(""), .api_key = std::move(api_key), .may_write = std::move(may_write)},
-        std::move(symbols), *routes_, sink_, [] { return make_http_client({}); }, clock, metrics_, listener_);
+        std::move(symbols), *routes_, sink_, [] { return make_http_client({}); }, clock, metrics_, metrics_, listener_);
   }
 
   // Serves ids 1..1000 but [absent_first, absent_last], backfills 100..120 until nothing is pending.
@@ -116,7 +119,7 @@ class BackfillWorkerTest : public ::testing::Test {
   std::unique_ptr<RouteTable> routes_;
   CollectingSink sink_;
   RecordingListener listener_;
-  Metrics metrics_;
+  BackfillTestMetrics metrics_;
   SystemClock system_clock_;
 
  private:
@@ -235,7 +238,7 @@ TEST_F(BackfillWorkerTest, AGapPendingPastTheAlarmAgeRaisesTheOverdueGaugeUntilF
   serve({"BTCUSDT"}, 1, 100);
   routes_ = std::make_unique<RouteTable>(std::vector<std::string>{"BTCUSDT"});
   BackfillWorker backfill(BackfillOptions{.base_url = server_->url(""), .alarm_after = 1s}, {"BTCUSDT"}, *routes_,
-                          sink_, [] { return make_http_client({}); }, system_clock_, metrics_, listener_);
+                          sink_, [] { return make_http_client({}); }, system_clock_, metrics_, metrics_, listener_);
   backfill.request(0, 101, 110);
   ASSERT_TRUE(eventually([&] { return metrics_.backfill_overdue_gaps.load() == 1; }, 15s));
   exchange_->extend_to(120);
@@ -276,7 +279,7 @@ TEST_F(BackfillWorkerTest, RefusedRecordIsFetchedAgainLater) {
   CollectingSink refusing(2);
   RouteTable routes({"BTCUSDT"});
   BackfillWorker backfill(BackfillOptions{.base_url = server_->url("")}, {"BTCUSDT"}, routes, refusing,
-                          [] { return make_http_client({}); }, system_clock_, metrics_, listener_);
+                          [] { return make_http_client({}); }, system_clock_, metrics_, metrics_, listener_);
   backfill.request(0, 1, 10);
   ASSERT_TRUE(eventually([&] { return backfill.pending_ids() == 0; }));
   backfill.stop();
@@ -341,7 +344,7 @@ TEST_F(BackfillWorkerTest, DefaultClientVerifiesTlsWithTheConfiguredCaFile) {
   LoopbackHttpServer server([&](const ReceivedRequest& request) { return exchange.answer(request); }, &tls);
   RouteTable routes({"BTCUSDT"});
   BackfillWorker backfill(BackfillOptions{.base_url = server.url(""), .ca_file = ca->cert.string()}, {"BTCUSDT"},
-                          routes, sink_, HttpClientFactory{}, system_clock_, metrics_, listener_);
+                          routes, sink_, HttpClientFactory{}, system_clock_, metrics_, metrics_, listener_);
   backfill.request(0, 5, 9);
   ASSERT_TRUE(eventually([&] { return sink_.size() == 5; }));
   backfill.stop();

@@ -104,7 +104,7 @@ std::string wss_url(const FakeWsServer& server, std::string_view host) {
 // FeedClient::run on its own thread, as the application runs it.
 class RunningClient {
  public:
-  RunningClient(FeedOptions options, FeedHandler& handler, const Clock& clock, Metrics& metrics)
+  RunningClient(FeedOptions options, FeedHandler& handler, const Clock& clock, FeedMetrics& metrics)
       : client_(std::move(options), handler, clock, metrics),
         thread_([this](const std::stop_token& stop) { client_.run(stop); }) {}
 
@@ -142,7 +142,7 @@ class FeedClientTest : public ::testing::Test {
   std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> log_ =
       std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(kLogLinesKept);
   testing::FixedWallClock clock_;
-  Metrics metrics_;
+  FeedMetrics metrics_;
   RecordingHandler handler_;
 };
 

@@ -20,6 +20,9 @@
 namespace mc {
 namespace {
 
+// The two structs a router counts in, as one object a test can read.
+struct RouterMetrics : FeedMetrics, RecordMetrics {};
+
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kRecvUs = 1'739'141'034'567'123;
@@ -86,10 +89,10 @@ class RecordRouterTest : public ::testing::Test {
   const std::vector<std::string> symbols_{"BTCUSDT", "ETHUSDT"};
   const RouteTable routes_{symbols_};
   FakeSink sink_;
-  Metrics metrics_;
+  RouterMetrics metrics_;
   testing::FakeClock clock_;
   CapturedLog log_;  // before the router, whose logger copies the sinks when it is made
-  RecordRouter router_{symbols_, routes_, sink_, metrics_, clock_, SymbolGroup{0, 2}};
+  RecordRouter router_{symbols_, routes_, sink_, metrics_, metrics_, clock_, SymbolGroup{0, 2}};
 };
 
 TEST_F(RecordRouterTest, TradesGoToTheirSymbolsWriter) {
@@ -255,10 +258,10 @@ TEST_F(RecordRouterTest, QuarantineLogIsRateLimitedAndShowsAnEscapedHead) {
 TEST_F(RecordRouterTest, StreamIndexIsThePositionInTheConnectionsOwnStreamList) {
   // A second connection that carries symbols 2..3 of four: its stream 0 is SOLUSDT, stream 1 XRPUSDT.
   const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"};
-  Metrics metrics;
+  RouterMetrics metrics;
   metrics.add_symbols(symbols);
   const RouteTable routes(symbols);
-  RecordRouter second(symbols, routes, sink_, metrics, clock_, SymbolGroup{2, 2});
+  RecordRouter second(symbols, routes, sink_, metrics, metrics, clock_, SymbolGroup{2, 2});
   const MessageSeen xrp = second.on_message(trade("xrpusdt", "XRPUSDT", 7), true, kRecvUs);
   const MessageSeen sol = second.on_message(trade("solusdt", "SOLUSDT", 3), true, kRecvUs);
   EXPECT_EQ(xrp.stream, 1U);

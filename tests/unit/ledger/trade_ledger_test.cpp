@@ -51,7 +51,7 @@ class TradeLedgerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   SpoolLayout layout_{dir_.path()};
-  Metrics metrics_;
+  LedgerMetrics metrics_;
   testing::FakeClock clock_;
   std::vector<std::pair<std::size_t, IdRange>> gaps_;
 };

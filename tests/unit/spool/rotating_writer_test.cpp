@@ -16,6 +16,7 @@
 #include "spool/stored_marks.hpp"
 #include "spool/part_scan.hpp"
 #include "support/fake_clock.hpp"
+#include "unit/spool/writer_test_metrics.hpp"
 #include "support/temp_dir.hpp"
 
 namespace mc {
@@ -89,7 +90,7 @@ class RotatingWriterTest : public ::testing::Test {
   testing::TempDir dir;
   SpoolLayout layout{dir.path() / "spool"};
   testing::FakeClock clock{kT0};
-  Metrics metrics;
+  testing::WriterTestMetrics metrics;
   RotationSettings settings{"raw/", "i-0abc", 1000, 5};
   Route route{PartKind::kData, "trade", "BTCUSDT"};
   std::vector<ClosedPart> closed;
@@ -475,7 +476,7 @@ TEST_F(RotatingWriterTest, AFailedOpenDropsTheLineAndTheNextAppendRetries) {
 TEST(RotatingWriterSettingsTest, ZeroSecondWindowsAreRefused) {
   testing::TempDir dir;
   testing::FakeClock clock;
-  Metrics metrics;
+  testing::WriterTestMetrics metrics;
   EXPECT_THROW(RotatingWriter(SpoolLayout(dir.path()), Route{}, RotationSettings{"raw/", "i", 10, 0}, clock, metrics,
                               [](const PartName&, ClosedPartFile, const std::optional<PartStats>&) {}),
                std::invalid_argument);

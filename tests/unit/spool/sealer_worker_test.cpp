@@ -54,7 +54,7 @@ class SealerWorkerTest : public testing::SpoolTest {
   }
 
   testing::FakeClock clock{1'739'141'040'000'000};
-  Metrics metrics;
+  SpoolMetrics metrics;
   SealerWorkerOptions options;
   std::mutex mutex;
   std::vector<SealedPart> sealed;

@@ -17,6 +17,7 @@
 #include "common/file_util.hpp"
 #include "support/temp_dir.hpp"
 #include "support/fake_clock.hpp"
+#include "unit/spool/writer_test_metrics.hpp"
 #include "support/record_batches.hpp"
 
 namespace mc {
@@ -113,7 +114,7 @@ class SpoolWriterTest : public ::testing::Test {
   SpoolLayout layout{dir.path() / "spool"};
   RouteTable routes{{"BTCUSDT", "ETHUSDT"}};
   testing::FakeClock clock{kT0};
-  Metrics metrics;
+  testing::WriterTestMetrics metrics;
 
  private:
   std::mutex mutex_;

@@ -84,7 +84,7 @@ class UploaderTest : public ::testing::Test {
   LocalStore local{dir.path() / "store"};
   testing::FlakyStore flaky{local, spool.sealed_dir()};
   SystemClock clock;
-  Metrics metrics;
+  UploadMetrics metrics;
   std::map<std::string, std::string> manifests_;  // by part key
   std::map<std::string, std::string> bodies_;     // by part key
 };
