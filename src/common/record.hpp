@@ -3,6 +3,7 @@
 // belongs to. Routes are fixed at start-up, so a route is an index into the writer table.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,12 @@ class RouteTable {
     return static_cast<std::uint32_t>(2 * symbol_index + 1);
   }
   std::uint32_t unroutable_quarantine_route() const { return static_cast<std::uint32_t>(routes_.size() - 1); }
+  // The symbol whose trade writer route is; nullopt for a symbol's quarantine route. The unroutable
+  // quarantine (the last route, 2 × symbols) maps to the index one past the symbols: callers check it.
+  static std::optional<std::size_t> data_symbol(std::uint32_t route) {
+    if (route % 2 != 0) return std::nullopt;
+    return route / 2;
+  }
 
  private:
   std::vector<Route> routes_;

@@ -106,9 +106,8 @@ void TradeLedger::start(GapHandler on_gap) {
 }
 
 std::optional<std::size_t> TradeLedger::symbol_of(const RecordMeta& record) const {
-  if (record.trade_id < 0 || record.route % 2 != 0) return std::nullopt;
-  const std::size_t symbol = record.route / 2;
-  if (symbol >= state_.size()) return std::nullopt;
+  const std::optional<std::size_t> symbol = RouteTable::data_symbol(record.route);
+  if (record.trade_id < 0 || !symbol || *symbol >= state_.size()) return std::nullopt;
   return symbol;
 }
 
@@ -215,8 +214,9 @@ IdSet TradeLedger::confirm(std::size_t symbol, IdRange range) {
 }
 
 void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
-  if (route % 2 != 0 || route / 2 >= state_.size()) return;
-  const std::size_t symbol = route / 2;
+  const std::optional<std::size_t> data_symbol = RouteTable::data_symbol(route);
+  if (!data_symbol || *data_symbol >= state_.size()) return;
+  const std::size_t symbol = *data_symbol;
   const IdSet lost = scan_trade_ids(simdjson::padded_string(lines));
   if (lost.empty()) return;
   GapHandler on_gap;
@@ -242,9 +242,10 @@ void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
 }
 
 PartNotes TradeLedger::take_notes(std::uint32_t route) {
-  if (route % 2 != 0 || route / 2 >= state_.size()) return {};
+  const std::optional<std::size_t> symbol = RouteTable::data_symbol(route);
+  if (!symbol || *symbol >= state_.size()) return {};
   const std::lock_guard lock(mutex_);
-  return std::exchange(state_[route / 2].notes, PartNotes{});
+  return std::exchange(state_[*symbol].notes, PartNotes{});
 }
 
 void TradeLedger::give_up(std::size_t symbol_index, IdRange missing) {
