@@ -101,6 +101,7 @@ void RefreshingCredentials::run(const std::stop_token& stop) {
     if (!due) {
       std::chrono::milliseconds wait = options_.recheck_interval;
       if (next_fetch_) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(*next_fetch_ - started));
+      idle_passes_.fetch_add(1, std::memory_order_relaxed);
       changed_.wait_for(lock, stop, wait, [this] { return fetch_requested_; });
       continue;
     }

@@ -12,6 +12,7 @@
 // after 1 s, 2 s, 4 s ... 60 s (never later than the end of use of the cached set, which stays in use
 // meanwhile). A set already expired on arrival counts as a failed fetch.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -73,6 +74,11 @@ class RefreshingCredentials final : public CredentialsSource {
   // Drops the cached credentials and fetches now (see invalidate_debounce).
   void invalidate() override;
 
+  // Times the refresh thread found no fetch due and went back to waiting. Once it moved twice past a
+  // value read after the clock moved, the thread has seen that clock and fetched if a fetch was due,
+  // so a test can tell "no fetch yet" without sleeping.
+  std::uint64_t idle_passes() const { return idle_passes_.load(std::memory_order_relaxed); }
+
  private:
   void run(const std::stop_token& stop);
   void record_locked(Result<std::optional<AwsCredentials>> result, SystemTime now);
@@ -94,6 +100,8 @@ class RefreshingCredentials final : public CredentialsSource {
   bool fetch_requested_ = true;
   int failures_ = 0;  // in a row
   Status last_error_;
+
+  std::atomic<std::uint64_t> idle_passes_{0};
 
   std::jthread thread_;  // last: stopped and joined before the members it uses go away
 };

@@ -76,6 +76,7 @@ void SpoolWriter::run() {
     make_durable(sync_due);
     if (sync_due) next_sync = clock_.steady_now() + fsync_interval_;
     hand_on_closed_parts(sync_due);
+    turns_.fetch_add(1, std::memory_order_relaxed);
     // A small batch means the thread would otherwise wake, and write(2), once per message: let a
     // few more arrive. Costs at most kBatchLinger of latency to the page cache.
     if (more && records > 0 && records < kLingerBelowBatch) std::this_thread::sleep_for(kBatchLinger);

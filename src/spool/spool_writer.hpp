@@ -18,6 +18,7 @@
 // the gate had its checkpoint: a part never reaches the sealer (and so the store) before the gate's
 // persisted state covers it.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -78,6 +79,11 @@ class SpoolWriter {
   // a producer that can choose when to push (the REST backfill) waits while it has not. Any thread.
   bool has_room() const;
 
+  // Turns of the thread's loop completed: each read the clock, wrote what was queued before, and
+  // closed the windows that had ended by then. Once it moved twice past a value read after the clock
+  // moved, the thread has acted on that clock, so a test can tell "nothing closed" without sleeping.
+  std::uint64_t turns() const { return turns_.load(std::memory_order_relaxed); }
+
   // Refuses further records, writes what is queued, closes every open part (reason shutdown,
   // each reaching on_closed) and joins the thread. Idempotent.
   void stop();
@@ -113,6 +119,8 @@ class SpoolWriter {
   RecordQueue queue_;
   std::vector<ClosedPart> closed_;  // closed since the last hand-off; the writer thread's only
   std::vector<std::unique_ptr<RotatingWriter>> writers_;  // index = route
+  std::atomic<std::uint64_t> turns_{0};
+
   std::jthread thread_;  // last: starts after everything it uses exists
 };
 

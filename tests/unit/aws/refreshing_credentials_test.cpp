@@ -21,8 +21,6 @@ using FetchResult = Result<std::optional<AwsCredentials>>;
 
 SystemTime system_time(const Clock& clock) { return SystemTime(std::chrono::microseconds(clock.system_now_us())); }
 
-// Gives the refresh thread many chances to act (it rechecks every millisecond) before asserting it did not.
-void let_thread_run() { std::this_thread::sleep_for(50ms); }
 
 // A provider whose answers the test sets, counting fetches, with a gate to hold a fetch in progress.
 class FakeProvider final : public CredentialsProvider {
@@ -79,6 +77,13 @@ class RefreshingCredentialsTest : public ::testing::Test {
   }
   static FakeProvider::Answer failing(const Status& status) {
     return [status](int) -> FetchResult { return status; };
+  }
+
+  // Waits until the refresh thread looked at the (moved) clock after this call and found nothing due:
+  // one pass may have read the clock before the call, the second did not.
+  void let_thread_run() {
+    const std::uint64_t passes = source_->idle_passes();
+    ASSERT_TRUE(eventually([&] { return source_->idle_passes() >= passes + 2; }));
   }
 
   void start(FakeProvider::Answer answer) {

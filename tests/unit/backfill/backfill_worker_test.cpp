@@ -307,9 +307,14 @@ TEST_F(BackfillWorkerTest, SymbolsTakeTurnsPageByPage) {
 TEST_F(BackfillWorkerTest, FetchesNothingWhileTheSpoolCannotWrite) {
   serve({"BTCUSDT"}, 1, 100);
   std::atomic<bool> room{false};
-  auto backfill = worker({"BTCUSDT"}, system_clock_, "", [&room] { return room.load(); });
+  std::atomic<int> asked{0};
+  auto backfill = worker({"BTCUSDT"}, system_clock_, "", [&] {
+    ++asked;
+    return room.load();
+  });
   backfill->request(0, 1, 10);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // Asked twice: the worker had the job, found no room, waited, and found none again.
+  ASSERT_TRUE(eventually([&] { return asked.load() >= 2; }));
   EXPECT_TRUE(server_->requests().empty());
   EXPECT_EQ(backfill->pending_ids(), 10U);
   room = true;
@@ -323,8 +328,8 @@ TEST_F(BackfillWorkerTest, StopInterruptsALongRetryAfterAtOnce) {
   exchange_->script({.status = 418, .headers = {{"Retry-After", "3600"}}});
   auto backfill = worker({"BTCUSDT"}, system_clock_);
   backfill->request(0, 1, 10);
-  ASSERT_TRUE(eventually([&] { return exchange_->arrivals().size() == 1; }));
-  std::this_thread::sleep_for(100ms);  // let the worker reach its wait
+  // Counted as the answer is handled, just before the worker waits out the Retry-After.
+  ASSERT_TRUE(eventually([&] { return metrics_.backfill_rate_limited.load() == 1; }));
   const auto start = std::chrono::steady_clock::now();
   backfill->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);

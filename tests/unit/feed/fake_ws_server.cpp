@@ -14,6 +14,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -192,15 +193,27 @@ struct SilentTcpServer::Impl {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
       if (ec) co_return;
-      held.push_back(std::move(socket));
+      held.push_back(std::make_unique<tcp::socket>(std::move(socket)));
       ++accepts;
+      asio::co_spawn(ioc, swallow(*held.back()), asio::detached);
+    }
+  }
+
+  // Reads and discards what the peer sends, answering nothing.
+  asio::awaitable<void> swallow(tcp::socket& socket) {
+    std::array<char, 4096> buffer{};
+    for (;;) {
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kNoThrow);
+      if (ec) co_return;
+      bytes += n;
     }
   }
 
   std::atomic<int> accepts{0};
+  std::atomic<std::uint64_t> bytes{0};
   asio::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
-  std::vector<tcp::socket> held;  // open until the server dies, so the peer sees no EOF
+  std::vector<std::unique_ptr<tcp::socket>> held;  // open until the server dies, so the peer sees no EOF
   std::uint16_t port = 0;
   std::jthread thread;
 };
@@ -214,5 +227,6 @@ SilentTcpServer::~SilentTcpServer() {
 
 std::uint16_t SilentTcpServer::port() const { return impl_->port; }
 int SilentTcpServer::tcp_accepts() const { return impl_->accepts.load(); }
+std::uint64_t SilentTcpServer::bytes_received() const { return impl_->bytes.load(); }
 
 }  // namespace mc::testing

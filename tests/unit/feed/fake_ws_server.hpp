@@ -51,6 +51,8 @@ class FakeWsServer {
 
   std::uint16_t port() const;
   int tcp_accepts() const;
+  // Bytes the peers sent (read and dropped): a client waiting for the first answer has sent its hello.
+  std::uint64_t bytes_received() const;
   int tls_failures() const;   // TLS handshakes the server saw fail
   int upgrades() const;       // WebSocket handshakes completed
   int pongs() const;          // pong frames received
@@ -61,7 +63,8 @@ class FakeWsServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Accepts TCP connections and never reads or writes: a peer stuck before any handshake.
+// Accepts TCP connections, reads and drops what it is sent and never answers: a peer stuck before
+// any handshake.
 class SilentTcpServer {
  public:
   SilentTcpServer();
@@ -71,6 +74,8 @@ class SilentTcpServer {
 
   std::uint16_t port() const;
   int tcp_accepts() const;
+  // Bytes the peers sent (read and dropped): a client waiting for the first answer has sent its hello.
+  std::uint64_t bytes_received() const;
 
  private:
   struct Impl;

@@ -16,6 +16,7 @@
 
 #include "common/file_util.hpp"
 #include "support/temp_dir.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "unit/spool/writer_test_metrics.hpp"
 #include "support/record_batches.hpp"
@@ -94,15 +95,15 @@ class SpoolWriterTest : public ::testing::Test {
 
   // Waits (real time) until at least n parts were closed; returns what was closed by then.
   std::vector<ClosedPart> wait_for_closed(std::size_t n) {
-    const auto give_up = std::chrono::steady_clock::now() + seconds(10);
-    while (std::chrono::steady_clock::now() < give_up) {
-      {
-        std::lock_guard lock(mutex_);
-        if (closed_.size() >= n) return closed_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    static_cast<void>(testing::eventually([&] { return closed().size() >= n; }));
     return closed();
+  }
+
+  // Waits until the writer's thread finished a turn that began after this call: it has read the
+  // clock as it is now and done what that clock asks.
+  static bool a_turn_saw_the_clock_now(const SpoolWriter& writer) {
+    const std::uint64_t turns = writer.turns();
+    return testing::eventually([&] { return writer.turns() >= turns + 2; });
   }
 
   std::vector<ClosedPart> closed() {
@@ -135,7 +136,8 @@ TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd)
   ASSERT_TRUE(testing::push(sink, record(routes.data_route(1), kT0 + 2, "eth-1")));
   ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 3, "btc-2")));
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(testing::eventually([&] { return metrics.bytes_written.load() > 0; }));
+  ASSERT_TRUE(a_turn_saw_the_clock_now(*writer));
   EXPECT_TRUE(closed().empty());  // the window is still open on the fake clock
 
   clock.advance(seconds(5));
@@ -290,10 +292,7 @@ TEST_F(SpoolWriterTest, ARecordQueuedBeforeTheWindowEndLandsInThatWindowsPart) {
   RecordSink& sink = writer->sink();
   const std::int64_t end = kT0 + 5 * kSecond;
   ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), end - 2, "first")));
-  const auto give_up = std::chrono::steady_clock::now() + seconds(10);
-  while (metrics.parts_opened.load() == 0 && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  ASSERT_TRUE(testing::eventually([&] { return metrics.parts_opened.load() > 0; }));
   edge.step_on_next_read(end, [&] { EXPECT_TRUE(testing::push(sink, record(routes.data_route(0), end - 1, "last"))); });
   ASSERT_EQ(wait_for_closed(1).size(), 1u);
   writer->stop();
@@ -348,7 +347,7 @@ TEST_F(SpoolWriterTest, AQuietWindowCreatesNoPart) {
   auto writer = make();
   for (int i = 0; i < 4; ++i) {
     clock.advance(seconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    ASSERT_TRUE(a_turn_saw_the_clock_now(*writer));
   }
   writer->stop();
   EXPECT_TRUE(closed().empty());

@@ -300,10 +300,10 @@ TEST_F(UploaderTest, OutageThenRecoveryUploadsEverythingOnce) {
   flaky.set_down(true);
   Uploader uploader(flaky, spool, {.threads = 2, .retry = kFastPolicy}, clock, metrics);
   for (const SealedPart& part : parts) uploader.enqueue(part);
-  std::this_thread::sleep_for(300ms);  // the outage: several tries per part fail
+  // The outage: several tries per part fail.
+  ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() >= 6u * 2; }));
   EXPECT_EQ(spool_files().size(), 12u);
   EXPECT_FALSE(fs::exists(local.root()));
-  EXPECT_GE(metrics.upload_failures.load(), 6u * 2);
 
   flaky.set_down(false);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
@@ -377,7 +377,7 @@ TEST_F(UploaderTest, APartEnqueuedTwiceIsUploadedOnce) {
   uploader.enqueue(part);
   ASSERT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));
   uploader.enqueue(part);  // e.g. a recovery scan while the first upload is in flight
-  std::this_thread::sleep_for(20ms);
+  // Had the second been queued, a free thread would PUT it as well before the drain below ends.
   flaky.hold(false);
   ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
   EXPECT_EQ(flaky.puts_of(part.name.part_key()).size(), 1u);
