@@ -25,8 +25,6 @@ class logger;
 
 namespace mc {
 
-inline constexpr std::chrono::seconds kHeadInterval{60};
-
 class HeadsPublisher {
  public:
   // Starts the thread; store, clock and layout's files must outlive it.

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "audit/audit_deep.hpp"
+#include "audit/coverage.hpp"
 #include "audit/ordered_pool.hpp"
 #include "audit/part_numbers.hpp"
 #include "keys/part_name.hpp"
@@ -25,11 +26,18 @@ void count_part(AuditReport& report, const AuditedPart& part, const IdSet& ids, 
   ++instance.parts;
 }
 
+void add_coverage_findings(AuditReport& report, const std::map<std::string, Head>& heads, bool range_has_objects) {
+  for (Finding& finding : coverage_findings(report, heads, range_has_objects)) {
+    report.findings.push_back(std::move(finding));
+  }
+}
+
 }  // namespace
 
 Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink) {
   Result<ScanResult> scan = scan_store(store, request);
   if (!scan) return scan.status();
+  const bool range_has_objects = !scan->parts.empty() || !scan->findings.empty();
   AuditReport report{.store = store.describe(), .prefix = request.prefix, .from_ms = request.from_ms,
                      .to_ms = request.to_ms, .deep = request.deep, .findings = std::move(scan->findings)};
   for (const std::string& symbol : request.symbols) report.symbols.push_back({.symbol = symbol});
@@ -50,6 +58,7 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
   const std::vector<AuditedPart>& parts = scan->parts;
   if (!request.deep) {
     for (const AuditedPart& part : parts) count_part(report, part, part.manifest.ids, part.manifest.ids.count());
+    add_coverage_findings(report, heads->by_instance, range_has_objects);
     return report;
   }
   // Parts are verified on request.jobs threads but counted, and fed to the sink, in scan order.
@@ -64,6 +73,7 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
         count_part(report, parts[i], check.ids, check.id_count);
         if (sink != nullptr) sink->add_part(parts[i], check);
       });
+  add_coverage_findings(report, heads->by_instance, range_has_objects);
   return report;
 }
 

@@ -228,6 +228,9 @@ std::string_view to_string(FindingKind kind) {
     case FindingKind::kStatsMismatch: return "stats_mismatch";
     case FindingKind::kUnreadable: return "unreadable";
     case FindingKind::kLostPart: return "lost_part";
+    case FindingKind::kEmptyStore: return "empty_store";
+    case FindingKind::kNoData: return "no_data";
+    case FindingKind::kInstanceStopped: return "instance_stopped";
   }
   return "unknown";
 }

@@ -43,6 +43,9 @@ enum class FindingKind {
   kStatsMismatch,   // deep: what the part holds is not what its manifest says
   kUnreadable,      // the object could not be read
   kLostPart,        // a part number of an instance's writer that the store lacks (part_numbers.hpp)
+  kEmptyStore,      // nothing under the prefix: no part in the range and no head (coverage.hpp)
+  kNoData,          // a symbol without a part in the range (coverage.hpp)
+  kInstanceStopped, // an instance's heads stop before the range ends (coverage.hpp)
 };
 
 // "orphan_part", "orphan_manifest", ... as the JSON report spells it.

@@ -10,6 +10,7 @@
 // Every head is a new key, so the store's no-overwrite rule holds for heads too; the audit reads the
 // newest head of each instance to tell a lost last part from one never written.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@
 #include "common/status.hpp"
 
 namespace mc {
+
+// A running collector stores a head at most this often, when a part number moved since the last one.
+inline constexpr std::chrono::seconds kHeadInterval{60};
 
 struct HeadWriter {
   std::string stream;

@@ -23,7 +23,10 @@ from collector_process import COLLECTOR, SYMBOLS, start_instance, wait_for
 RATE = 100      # trades per second per symbol
 RUN_SECS = 3.0
 AUDIT_TIMEOUT_SECS = 60
-MARGIN_MS = 120_000  # the range starts and ends well outside the recording
+START_MARGIN_MS = 120_000  # the range starts well before the recording
+# and ends a minute after it: within the audit's grace for heads (2 min), since a range that runs on
+# long after every instance stopped is, rightly, not clean (instance_stopped).
+END_MARGIN_MS = 60_000
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
@@ -63,7 +66,7 @@ class AuditTest(unittest.TestCase):
     def test_union_equals_sent_then_deleted_and_flipped_parts_are_named(self):
         start_ms = int(time.time() * 1000)
         stats = self.record()
-        from_ms, to_ms = start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS
+        from_ms, to_ms = start_ms - START_MARGIN_MS, int(time.time() * 1000) + END_MARGIN_MS
 
         code, report = self.audit(from_ms, to_ms)
         self.assertEqual(code, 0, json.dumps(report, indent=1)[-3000:])
@@ -104,7 +107,7 @@ class AuditTest(unittest.TestCase):
     def test_export_holds_the_union_once_ascending(self):
         start_ms = int(time.time() * 1000)
         stats = self.record()
-        from_ms, to_ms = start_ms - MARGIN_MS, int(time.time() * 1000) + MARGIN_MS
+        from_ms, to_ms = start_ms - START_MARGIN_MS, int(time.time() * 1000) + END_MARGIN_MS
         out = os.path.join(self.tmp.name, "export")
 
         code, report = self.audit(from_ms, to_ms, "--export", out)
@@ -144,6 +147,39 @@ class AuditTest(unittest.TestCase):
                                env=self.audit_env(), capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertEqual(again.returncode, 2, again.stderr)
         self.assertIn("already holds an export", again.stderr)
+
+    def test_what_is_absent_is_not_clean_and_each_absence_is_named(self):
+        """A store that is not there, a range nobody collected, and a range that runs on long after
+        every instance stopped: nothing in them contradicts itself, and none is clean."""
+        start_ms = int(time.time() * 1000)
+        self.record()
+        stopped_ms = int(time.time() * 1000)
+
+        def kinds(report):
+            return sorted({(f["kind"], f["key"]) for f in report["findings"]})
+
+        code, report = self.audit(start_ms - START_MARGIN_MS, stopped_ms + END_MARGIN_MS)
+        self.assertEqual((code, report["findings"]), (0, []), json.dumps(report, indent=1)[-3000:])
+
+        # Every instance stopped ten minutes before the range ends: their heads say when.
+        code, report = self.audit(start_ms - START_MARGIN_MS, stopped_ms + 600_000)
+        self.assertEqual(code, 1)
+        self.assertEqual(kinds(report), [("instance_stopped", "i-audit-a"), ("instance_stopped", "i-audit-b")])
+        self.assertIn("a clean stop", report["findings"][0]["reason"])
+
+        # A day before anything was collected: no symbol has a part, yet the prefix holds heads.
+        code, report = self.audit(start_ms - 86_400_000, start_ms - 82_800_000)
+        self.assertEqual(code, 1)
+        self.assertEqual(kinds(report), [("no_data", symbol) for symbol in sorted(SYMBOLS)])
+
+        # A store root that does not exist, and the table a person reads says why.
+        env = dict(self.audit_env(), LOCAL_STORE_DIR=os.path.join(self.tmp.name, "no-such-store"))
+        proc = subprocess.run([COLLECTOR, "audit", "--deep", "--from", str(start_ms), "--to", str(stopped_ms)],
+                              env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        self.assertIn("empty_store", proc.stdout)
+        self.assertIn("result: PROBLEMS (exit 1)", proc.stdout)
+        self.assertNotIn("result: clean", proc.stdout)
 
 
 if __name__ == "__main__":

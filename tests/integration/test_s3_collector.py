@@ -257,7 +257,8 @@ class S3CollectorTest(unittest.TestCase):
             collector = self.collector(exchange, **self.moto.collector_env(), INSTANCE_ID="itest-1")
             self.run_for(collector, exchange, 4)
             stats = exchange.stats()
-        end_ms = int(time.time() * 1000) + 120_000
+        # A minute past the stop: within the audit's 2-minute grace for heads (instance_stopped).
+        end_ms = int(time.time() * 1000) + 60_000
         proc = self.audit_bucket(self.moto.reader, start_ms, end_ms)
         self.assertEqual(proc.returncode, 0, proc.stdout[-2000:] + proc.stderr[-2000:])
         report = json.loads(proc.stdout)

@@ -196,12 +196,25 @@ TEST_F(AuditTest, KeyInAWrongMinuteFolderFailsTheAudit) {
   EXPECT_EQ(report.exit_code(), 1);
 }
 
-TEST_F(AuditTest, EmptyStoreIsCleanWithNoIds) {
+// Nothing contradicts itself in an empty store, yet nothing vouches for a single trade either.
+TEST_F(AuditTest, AnEmptyStoreIsNotClean) {
   const AuditReport report = audit(true);
-  EXPECT_EQ(report.exit_code(), 0);
+  EXPECT_EQ(report.exit_code(), 1);
+  ASSERT_NE(find(report, FindingKind::kEmptyStore), nullptr);
+  ASSERT_NE(find(report, FindingKind::kNoData), nullptr);
+  EXPECT_EQ(find(report, FindingKind::kNoData)->key, "BTCUSDT");
   const nlohmann::json json = nlohmann::json::parse(render_json(report));
   EXPECT_TRUE(json["symbols"][0]["first_id"].is_null());
   EXPECT_EQ(json["symbols"][0]["parts"], 0);
+}
+
+TEST_F(AuditTest, AStoreRootThatDoesNotExistIsNotClean) {
+  const LocalStoreReader reader(dir_.path() / "no-such-root");
+  Result<AuditReport> report =
+      run_audit(reader, {.prefix = "raw/", .symbols = {"BTCUSDT"}, .from_ms = kBaseMs, .to_ms = kBaseMs + 600'000});
+  ASSERT_TRUE(report.is_ok()) << report.status().message();
+  EXPECT_EQ(report->exit_code(), 1);
+  EXPECT_NE(find(*report, FindingKind::kEmptyStore), nullptr);
 }
 
 }  // namespace
