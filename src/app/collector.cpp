@@ -19,6 +19,7 @@
 #include "app/heads_publisher.hpp"
 #include "app/health.hpp"
 #include "app/metrics_server.hpp"
+#include "app/put_estimate.hpp"
 #include "app/seal_backlog.hpp"
 #include "app/systemd_notify.hpp"
 #include "common/clock.hpp"
@@ -185,6 +186,8 @@ int Collector::run() {
   log->info("starting version={} {} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
             *instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
             config_.rot_bytes, config_.rot_secs);
+  const SymbolWindows windows = config_.rot_secs_overrides.secs_by_symbol(config_.symbols, config_.rot_secs);
+  log->info("{}", describe(estimate_daily_puts(windows)));
   raise_open_file_limit(*log, config_.symbols.size());
   // Off the start-up path: a slow or refusing store must not delay the first frame. The parts it would
   // refuse wait in the spool either way.
@@ -256,6 +259,7 @@ int Collector::run() {
   writer_settings.rotation.instance_id = config_.instance_id;
   writer_settings.rotation.rot_bytes = config_.rot_bytes;
   writer_settings.rotation.rot_secs = config_.rot_secs;
+  writer_settings.data_rot_secs = windows;
   writer_settings.rotation.min_free_bytes = 2 * config_.rot_bytes + kSealHeadroomBytes;
   writer_settings.fsync_interval = std::chrono::seconds(config_.fsync_secs);
   SpoolWriter writer(layout, routes, writer_settings, clock, metrics_,

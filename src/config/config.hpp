@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "config/rot_secs_overrides.hpp"
 
 namespace mc {
 
@@ -34,6 +35,7 @@ struct Config {
   std::string local_dir = "./data/spool";  // LOCAL_DIR
   std::uint64_t rot_bytes = 2097152;      // ROT_BYTES
   std::uint32_t rot_secs = 5;             // ROT_SECS
+  RotSecsOverrides rot_secs_overrides;    // ROT_SECS_OVERRIDES: data windows per symbol
   int gzip_level = 6;                     // GZIP_LEVEL
   std::uint32_t fsync_secs = 1;           // FSYNC_SECS
   std::uint64_t spool_max_bytes = 1073741824;  // SPOOL_MAX_BYTES

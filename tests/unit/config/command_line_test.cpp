@@ -188,6 +188,35 @@ TEST_F(CommandLineTest, StreamsPerConnectionAcceptsOneTo1024) {
               HasSubstr("--ws-streams-per-connection=\"0\": expected an integer from 1 to 1024"));
 }
 
+TEST_F(CommandLineTest, RotSecsOverridesFromEverySource) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT,BNBBTC";
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:1,*:60";
+  const Config from_env = parse({}).config;
+  EXPECT_EQ(from_env.rot_secs_overrides.secs_by_symbol(from_env.symbols, from_env.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 1}, {"ETHUSDT", 60}, {"BNBBTC", 60}}));
+  EXPECT_EQ(from_env.rot_secs, 5u);  // kept for the quarantine parts
+  const Config from_flag = parse({"--rot-secs-overrides", "ethusdt:10"}).config;
+  EXPECT_EQ(from_flag.rot_secs_overrides.secs_by_symbol(from_flag.symbols, from_flag.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 5}, {"ETHUSDT", 10}, {"BNBBTC", 5}}));
+  env_.erase("ROT_SECS_OVERRIDES");
+  const Config from_file = parse({"--config", write_file("c.yaml", "rot_secs_overrides: \"BNBBTC:300\"\n")}).config;
+  EXPECT_EQ(from_file.rot_secs_overrides.secs_for("BNBBTC", from_file.rot_secs), 300u);
+}
+
+TEST_F(CommandLineTest, RotSecsOverridesErrorsNameTheKeyAndTheEntry) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_THAT(error_of({"--rot-secs-overrides", "BTCUSDT:5,ETHUSDT:7"}),
+              HasSubstr("--rot-secs-overrides=\"BTCUSDT:5,ETHUSDT:7\": entry \"ETHUSDT:7\": expected an integer from 1 "
+                        "to 86400 that divides 86400"));
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:5,DOGEUSDT:60";
+  EXPECT_THAT(error_of({}), HasSubstr("ROT_SECS_OVERRIDES=\"BTCUSDT:5,DOGEUSDT:60\": entry \"DOGEUSDT:60\": "
+                                      "DOGEUSDT is not one of the 2 symbols in SYMBOL"));
+  // Checked against the final SYMBOL, whichever source set it.
+  EXPECT_EQ(parse({"--symbol", "dogeusdt,btcusdt"}).config.rot_secs_overrides.secs_for("DOGEUSDT", 5), 60u);
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:5,btcusdt:60";
+  EXPECT_THAT(error_of({}), HasSubstr("ROT_SECS_OVERRIDES=\"BTCUSDT:5,btcusdt:60\": entry \"btcusdt:60\": BTCUSDT appears twice"));
+}
+
 TEST_F(CommandLineTest, ValuesOverriddenLaterAreStillValidated) {
   env_["GZIP_LEVEL"] = "99";
   EXPECT_THAT(error_of({"--gzip-level", "5"}), HasSubstr("GZIP_LEVEL=\"99\""));

@@ -21,6 +21,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"LOCAL_DIR", "/x/spool"},
     {"ROT_BYTES", "4096"},
     {"ROT_SECS", "60"},
+    {"ROT_SECS_OVERRIDES", "BTCUSDT:1,*:60"},
     {"INSTANCE_ID", "i-1"},
     {"BINANCE_WS_URL", "ws://127.0.0.1:9000"},
     {"BINANCE_REST_URL", "http://127.0.0.1:9001"},
