@@ -186,6 +186,10 @@ int Collector::run() {
   log->info("starting version={} {} symbols={} store={} spool={} rot_bytes={} rot_secs={}", MC_VERSION,
             *instance_note, fmt::join(config_.symbols, ","), store.describe(), layout.root().string(),
             config_.rot_bytes, config_.rot_secs);
+  if (config_.shard.count > 1) {
+    log->info("shard {}/{} keeps {} of {} symbols (rendezvous hashing, docs/FLEET.md)", config_.shard.index,
+              config_.shard.count, config_.symbols.size(), config_.symbols_listed);
+  }
   const SymbolWindows windows = config_.rot_secs_overrides.secs_by_symbol(config_.symbols, config_.rot_secs);
   log->info("{}", describe(estimate_daily_puts(windows)));
   raise_open_file_limit(*log, config_.symbols.size());

@@ -8,6 +8,7 @@
 
 #include "common/file_util.hpp"
 #include "config/rot_secs_overrides.hpp"
+#include "config/shard.hpp"
 #include "config/value_parsers.hpp"
 
 namespace mc {
@@ -68,6 +69,13 @@ Status set_symbols(std::string_view text, Config& config) {
   return Status::ok();
 }
 
+Status set_shard(std::string_view text, Config& config) {
+  Result<Shard> shard = parse_shard(text);
+  if (!shard) return shard.status();
+  config.shard = *shard;
+  return Status::ok();
+}
+
 Status set_bool(std::string_view text, bool& field) {
   Result<bool> value = parse_bool(text);
   if (!value) return value.status();
@@ -101,6 +109,13 @@ const std::array kTable{
         .default_value = "BTCUSDT", .default_note = "",
         .help = "one symbol or a comma list (upper-cased; each 2 to 20 letters or digits)",
         .apply = set_symbols},
+    ConfigKey{
+        .env = "SHARD", .yaml = "shard", .flag = "--shard", .type = ValueType::kText,
+        .default_value = "", .default_note = "every symbol",
+        .help = "`i/n`: collect only the symbols of `SYMBOL` that rendezvous hashing gives to shard i of n "
+                "(0 <= i < n <= 256); every replica of a shard collects the same symbols, and changing n moves "
+                "about 1/n of them; none kept: exit 2 (docs/FLEET.md)",
+        .apply = set_shard},
     ConfigKey{
         .env = "LOCAL_DIR", .yaml = "local_dir", .flag = "--local-dir", .type = ValueType::kPath,
         .default_value = "./data/spool", .default_note = "",

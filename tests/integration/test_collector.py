@@ -148,6 +148,19 @@ class EndToEndTest(unittest.TestCase):
         # 2 PUTs per window: BTCUSDT 2 x 86400, ETHUSDT 2 x 17280, and 1440 heads.
         self.assertIn("expected puts_per_day=208800 ", collector.log_text())
 
+    def test_a_shard_subscribes_to_and_stores_only_its_symbols(self):
+        # Rendezvous hashing gives ETHUSDT to shard 0 of 2 and BTCUSDT to shard 1 (tests/unit/config/shard_test.cpp).
+        with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=20) as exchange:
+            collector = self.run_collector(exchange, seconds=3, SHARD="0/2")
+            stats = exchange.stats()
+        self.assertEqual(stats["symbols"]["BTCUSDT"]["sent"], [], "BTCUSDT was subscribed")
+        parts, problems = store_reader.read_store(collector.store_dir)
+        self.assertEqual(problems, [])
+        self.assertEqual({p.symbol for p in parts}, {"ETHUSDT"})
+        stored = set(store_reader.ids_by_symbol(parts)["ETHUSDT"])
+        self.assertEqual(store_reader.expand_ranges(stats["symbols"]["ETHUSDT"]["sent"]) - stored, set())
+        self.assertIn("shard 0/2 keeps 1 of 2 symbols", collector.log_text())
+
     def test_reconnects_after_the_exchange_drops_the_connection(self):
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=100) as exchange:
             def drop(_collector):
@@ -236,6 +249,11 @@ class ConfigErrorTest(unittest.TestCase):
         self.assertEqual(code, 2, output)
         self.assertIn('ROT_SECS_OVERRIDES="BTCUSDT:1,DOGEUSDT:60": entry "DOGEUSDT:60": DOGEUSDT is not one of the '
                       '2 symbols in SYMBOL', output)
+
+    def test_a_shard_that_gets_no_symbol_stops_start_up(self):
+        code, output = self.run_with(SYMBOL="BTCUSDT,ETHUSDT", SHARD="0/3")
+        self.assertEqual(code, 2, output)
+        self.assertIn('SHARD="0/3": shard 0 of 3 gets none of the 2 symbols in SYMBOL', output)
 
     def test_names_too_long_for_the_spool_stop_start_up_before_anything_is_written(self):
         # 29 slashes, each 3 bytes in a spool file name: the quarantine part's name is 306 bytes.

@@ -217,6 +217,29 @@ TEST_F(CommandLineTest, RotSecsOverridesErrorsNameTheKeyAndTheEntry) {
   EXPECT_THAT(error_of({}), HasSubstr("ROT_SECS_OVERRIDES=\"BTCUSDT:5,btcusdt:60\": entry \"btcusdt:60\": BTCUSDT appears twice"));
 }
 
+// BTCUSDT goes to shard 1 of 2, ETHUSDT to shard 0 (ShardTest pins the weights); both to shard 2 of 3.
+TEST_F(CommandLineTest, ShardKeepsItsSymbolsInSymbolOrder) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  const Config first = parse({"--shard", "0/2"}).config;
+  EXPECT_EQ(first.symbols, (std::vector<std::string>{"ETHUSDT"}));
+  EXPECT_EQ(first.symbols_listed, 2u);
+  env_["SHARD"] = "1/2";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT"}));
+  EXPECT_EQ(parse({"--shard", "2/3"}).config.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  // ROT_SECS_OVERRIDES is checked against SYMBOL, not the shard: one setting serves the whole fleet.
+  env_["ROT_SECS_OVERRIDES"] = "ETHUSDT:60";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT"}));
+}
+
+TEST_F(CommandLineTest, AShardWithoutSymbolsOrOutOfRangeIsAnError) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_THAT(error_of({"--shard", "0/3"}),
+              HasSubstr("--shard=\"0/3\": shard 0 of 3 gets none of the 2 symbols in SYMBOL"));
+  env_["SHARD"] = "3/3";
+  EXPECT_THAT(error_of({}), HasSubstr("SHARD=\"3/3\": expected i/n with n from 1 to 256"));
+}
+
 TEST_F(CommandLineTest, ValuesOverriddenLaterAreStillValidated) {
   env_["GZIP_LEVEL"] = "99";
   EXPECT_THAT(error_of({"--gzip-level", "5"}), HasSubstr("GZIP_LEVEL=\"99\""));

@@ -18,6 +18,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"RAW_BUCKET", "my-bucket"},
     {"LOCAL_STORE_DIR", "/x/store"},
     {"SYMBOL", "ETHUSDT"},
+    {"SHARD", "1/2"},
     {"LOCAL_DIR", "/x/spool"},
     {"ROT_BYTES", "4096"},
     {"ROT_SECS", "60"},
