@@ -12,12 +12,6 @@ namespace {
 constexpr std::string_view kEntryForm =
     "expected SYMBOL:SECS, SYMBOL 2 to 20 letters or digits, or * for every symbol not listed";
 
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 Status entry_error(std::string_view entry, std::string_view complaint) {
   return Status::fatal(fmt::format("entry \"{}\": {}", entry, complaint));
 }

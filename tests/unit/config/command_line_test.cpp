@@ -199,8 +199,10 @@ TEST_F(CommandLineTest, RotSecsOverridesFromEverySource) {
   EXPECT_EQ(from_flag.rot_secs_overrides.secs_by_symbol(from_flag.symbols, from_flag.rot_secs),
             (SymbolWindows{{"BTCUSDT", 5}, {"ETHUSDT", 10}, {"BNBBTC", 5}}));
   env_.erase("ROT_SECS_OVERRIDES");
-  const Config from_file = parse({"--config", write_file("c.yaml", "rot_secs_overrides: \"BNBBTC:300\"\n")}).config;
-  EXPECT_EQ(from_file.rot_secs_overrides.secs_for("BNBBTC", from_file.rot_secs), 300u);
+  const Config from_file =
+      parse({"--config", write_file("c.yaml", "rot_secs_overrides: \"BNBBTC:300,*:60\"\n")}).config;
+  EXPECT_EQ(from_file.rot_secs_overrides.secs_by_symbol(from_file.symbols, from_file.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 60}, {"ETHUSDT", 60}, {"BNBBTC", 300}}));
 }
 
 TEST_F(CommandLineTest, RotSecsOverridesErrorsNameTheKeyAndTheEntry) {
