@@ -21,6 +21,7 @@
 #include "app/health.hpp"
 #include "app/lifecycle.hpp"
 #include "app/metrics_server.hpp"
+#include "app/put_estimate.hpp"
 #include "app/spool_monitor.hpp"
 #include "app/status_reporter.hpp"
 #include "app/systemd_notify.hpp"
@@ -115,6 +116,16 @@ Result<ObjectStoreSetup> prepare_store(Config& config, const EnvLookup& env, con
   return setup;
 }
 
+// Which symbols this shard keeps, and what the windows will cost in PUTs (docs/FLEET.md).
+void log_fleet_settings(const Config& config, spdlog::logger& log) {
+  if (config.shard.count > 1) {
+    log.info("shard {}/{} keeps {} of {} symbols (rendezvous hashing, docs/FLEET.md)", config.shard.index,
+             config.shard.count, config.symbols.size(), config.symbols_listed);
+  }
+  const SymbolWindows windows = config.rot_secs_overrides.secs_by_symbol(config.symbols, config.rot_secs);
+  log.info("{}", describe(estimate_daily_puts(windows)));
+}
+
 // Null when METRICS_ADDR is empty, or when its address cannot be bound (logged: collecting matters more).
 std::unique_ptr<MetricsServer> start_metrics_server(const Config& config, const Metrics& metrics,
                                                     const HealthMonitor& health, const Clock& clock,
@@ -153,6 +164,7 @@ SpoolWriterSettings writer_settings(const Config& config) {
   settings.rotation.instance_id = config.instance_id;
   settings.rotation.rot_bytes = config.rot_bytes;
   settings.rotation.rot_secs = config.rot_secs;
+  settings.data_rot_secs = config.rot_secs_overrides.secs_by_symbol(config.symbols, config.rot_secs);
   settings.rotation.min_free_bytes = 2 * config.rot_bytes + kSealHeadroomBytes;
   settings.fsync_interval = std::chrono::seconds(config.fsync_secs);
   return settings;
@@ -226,6 +238,7 @@ int Collector::run() {
     return kExitConfigError;
   }
   ObjectStore& store = *setup->store;
+  log_fleet_settings(config_, *log);
   raise_open_file_limit(*log, config_.symbols.size());
   // Off the start-up path: a slow or refusing store must not delay the first frame. The parts it would
   // refuse wait in the spool either way.

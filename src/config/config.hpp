@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "config/rot_secs_overrides.hpp"
+#include "config/shard.hpp"
 
 namespace mc {
 
@@ -24,7 +26,11 @@ struct Config {
   std::string s3_sse_kms_key_id;          // S3_SSE_KMS_KEY_ID; with aws:kms, empty: the bucket's default key
 
   // what to collect
-  std::vector<std::string> symbols{"BTCUSDT"};  // SYMBOL, upper case, validated
+  // SYMBOL, upper case, validated; once parsing is finished only the symbols of this SHARD.
+  std::vector<std::string> symbols{"BTCUSDT"};
+  Shard shard;                            // SHARD; count 1: every symbol
+  // How many symbols SYMBOL listed before SHARD kept this shard's; set at the end of parsing.
+  std::size_t symbols_listed = 0;
   std::string instance_id;                // INSTANCE_ID; resolved to the host name when empty
   // True when INSTANCE_ID was not set and instance_id holds the host name: with S3 on EC2 the
   // collector replaces it with the instance id from IMDSv2.
@@ -34,6 +40,7 @@ struct Config {
   std::string local_dir = "./data/spool";  // LOCAL_DIR
   std::uint64_t rot_bytes = 2097152;      // ROT_BYTES
   std::uint32_t rot_secs = 5;             // ROT_SECS
+  RotSecsOverrides rot_secs_overrides;    // ROT_SECS_OVERRIDES: data windows per symbol
   int gzip_level = 6;                     // GZIP_LEVEL
   std::uint32_t fsync_secs = 1;           // FSYNC_SECS
   std::uint64_t spool_max_bytes = 1073741824;  // SPOOL_MAX_BYTES

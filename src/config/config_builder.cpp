@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config/config_error.hpp"
+#include "config/shard.hpp"
 #include "config/value_parsers.hpp"
 
 namespace mc {
@@ -90,7 +91,25 @@ Config ConfigBuilder::finish() && {
       throw ConfigError(config_error_message(key, origin.name, origin.text, status.message()));
     }
   }
+  keep_shard_symbols();
   return std::move(config_);
+}
+
+void ConfigBuilder::keep_shard_symbols() {
+  config_.symbols_listed = config_.symbols.size();
+  Result<std::vector<std::string>> kept = symbols_of_shard(config_.symbols, config_.shard);
+  Status status = kept.status();
+  if (kept && kept->empty()) {
+    status = Status::fatal(fmt::format(
+        "shard {} of {} gets none of the {} symbols in SYMBOL; list more symbols or run fewer shards",
+        config_.shard.index, config_.shard.count, config_.symbols.size()));
+  }
+  if (!status) {
+    const ConfigKey& key = *find_config_key_by_yaml("shard");
+    const Origin& origin = origins_[row_index(key)];
+    throw ConfigError(config_error_message(key, origin.name, origin.text, status.message()));
+  }
+  config_.symbols = std::move(kept).value();
 }
 
 }  // namespace mc

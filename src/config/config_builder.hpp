@@ -22,8 +22,8 @@ class ConfigBuilder {
   // The values so far, before the final checks.
   const Config& config() const { return config_; }
 
-  // Resolves an empty INSTANCE_ID to the host name and runs the rows' final checks (directories
-  // created and writable, CA file readable). Throws ConfigError.
+  // Resolves an empty INSTANCE_ID to the host name, runs the rows' final checks (directories
+  // created and writable, CA file readable), then keeps the symbols of SHARD. Throws ConfigError.
   Config finish() &&;
 
  private:
@@ -31,6 +31,10 @@ class ConfigBuilder {
     std::string name;
     std::string text;
   };
+
+  // Last: the checks before it (ROT_SECS_OVERRIDES against SYMBOL) see every listed symbol, and all
+  // that follows only this shard's.
+  void keep_shard_symbols();
 
   Config config_;
   std::vector<Origin> origins_;  // one per row of config_table()

@@ -7,12 +7,13 @@
 #include <fmt/format.h>
 
 #include "common/file_util.hpp"
+#include "config/rot_secs_overrides.hpp"
+#include "config/shard.hpp"
 #include "config/value_parsers.hpp"
 
 namespace mc {
 namespace {
 
-constexpr std::uint64_t kSecondsPerDay = 86400;
 constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
 // Binance refuses a connection that asks for more streams.
@@ -48,14 +49,16 @@ Status check_writable_directory(const std::string& dir) {
 }
 
 Status set_rot_secs(std::string_view text, Config& config) {
-  // Windows must tile the UTC day, or a window would straddle midnight and the date folder.
-  Result<std::uint64_t> secs = parse_unsigned(text, 1, kSecondsPerDay);
-  if (!secs || kSecondsPerDay % *secs != 0) {
-    return Status::fatal(
-        "expected an integer from 1 to 86400 that divides 86400 so windows align on day boundaries "
-        "(e.g. 1, 2, 5, 10, 15, 30, 60, 300, 3600)");
-  }
-  config.rot_secs = static_cast<std::uint32_t>(*secs);
+  Result<std::uint32_t> secs = parse_rot_secs(text);
+  if (!secs) return secs.status();
+  config.rot_secs = *secs;
+  return Status::ok();
+}
+
+Status set_rot_secs_overrides(std::string_view text, Config& config) {
+  Result<RotSecsOverrides> overrides = parse_rot_secs_overrides(text);
+  if (!overrides) return overrides.status();
+  config.rot_secs_overrides = std::move(overrides).value();
   return Status::ok();
 }
 
@@ -63,6 +66,13 @@ Status set_symbols(std::string_view text, Config& config) {
   Result<std::vector<std::string>> symbols = parse_symbol_list(text);
   if (!symbols) return symbols.status();
   config.symbols = std::move(symbols).value();
+  return Status::ok();
+}
+
+Status set_shard(std::string_view text, Config& config) {
+  Result<Shard> shard = parse_shard(text);
+  if (!shard) return shard.status();
+  config.shard = *shard;
   return Status::ok();
 }
 
@@ -100,6 +110,13 @@ const std::array kTable{
         .help = "one symbol or a comma list (upper-cased; each 2 to 20 letters or digits)",
         .apply = set_symbols},
     ConfigKey{
+        .env = "SHARD", .yaml = "shard", .flag = "--shard", .type = ValueType::kText,
+        .default_value = "", .default_note = "every symbol",
+        .help = "`i/n`: collect only the symbols of `SYMBOL` that rendezvous hashing gives to shard i of n "
+                "(0 <= i < n <= 256); every replica of a shard collects the same symbols, and changing n moves "
+                "about 1/n of them; none kept: exit 2 (docs/FLEET.md)",
+        .apply = set_shard},
+    ConfigKey{
         .env = "LOCAL_DIR", .yaml = "local_dir", .flag = "--local-dir", .type = ValueType::kPath,
         .default_value = "./data/spool", .default_note = "",
         .help = "the spool (open and sealed parts not yet stored)",
@@ -115,6 +132,14 @@ const std::array kTable{
         .default_value = "5", .default_note = "",
         .help = "window length; windows aligned on the UTC clock (must divide 86400)",
         .apply = set_rot_secs},
+    ConfigKey{
+        .env = "ROT_SECS_OVERRIDES", .yaml = "rot_secs_overrides", .flag = "--rot-secs-overrides",
+        .type = ValueType::kText, .default_value = "", .default_note = "none",
+        .help = "window per symbol, `SYMBOL:SECS[,SYMBOL:SECS...]`, each like `ROT_SECS`; `*:SECS` sets the "
+                "window of every symbol not listed in place of `ROT_SECS`; each symbol must be in `SYMBOL`; "
+                "quarantine parts keep `ROT_SECS` (docs/FLEET.md)",
+        .apply = set_rot_secs_overrides,
+        .check_final = [](const Config& c) { return c.rot_secs_overrides.check_symbols(c.symbols); }},
     ConfigKey{
         .env = "INSTANCE_ID", .yaml = "instance_id", .flag = "--instance-id", .type = ValueType::kText,
         .default_value = "", .default_note = "EC2 instance id via IMDSv2, else host name",

@@ -33,7 +33,8 @@ struct ConfigKey {
   // Parses and validates the text and sets the field of Config; on failure the Status says what is
   // allowed. Every value given by any source goes through it, even when a later source overrides it.
   Status (*apply)(std::string_view text, Config& config);
-  // Checks against the outside world (directories, files) made once on the final Config; may be null.
+  // Checks against the outside world (directories, files) or other keys (ROT_SECS_OVERRIDES against
+  // SYMBOL), made once on the final Config; may be null.
   Status (*check_final)(const Config& config) = nullptr;
   bool secret = false;  // the value never appears in messages
 };

@@ -27,12 +27,6 @@ bool is_host_char(char c) { return is_alnum(c) || c == '.' || c == '-' || c == '
 char to_lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
 char to_upper(char c) { return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
 
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 constexpr std::uint16_t kMaxPort = 65535;
 
 // host[:port] where host is a name/IPv4 address or [IPv6]; the port is required when asked for.
@@ -69,6 +63,12 @@ struct X509Free {
 };
 
 }  // namespace
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
 
 Result<std::uint64_t> parse_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max) {
   std::uint64_t value = 0;

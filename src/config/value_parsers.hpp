@@ -13,6 +13,9 @@
 
 namespace mc {
 
+// Spaces and tabs removed from both ends (list entries: "BTCUSDT, ETHUSDT").
+std::string_view trim_blanks(std::string_view text);
+
 // Decimal digits only: no sign, no spaces, no suffix, no overflow.
 Result<std::uint64_t> parse_unsigned(std::string_view text, std::uint64_t min, std::uint64_t max);
 

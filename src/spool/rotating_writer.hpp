@@ -63,7 +63,7 @@ struct RotationSettings {
   std::string prefix = "raw/";     // S3_PREFIX
   std::string instance_id;         // INSTANCE_ID
   std::uint64_t rot_bytes = 2097152;  // ROT_BYTES
-  std::uint32_t rot_secs = 5;      // ROT_SECS, at least 1
+  std::uint32_t rot_secs = 5;      // the route's window: ROT_SECS or its ROT_SECS_OVERRIDES entry; at least 1
   // Free space the writers leave in the spool's file system (0: no check). Sealing writes the gzip
   // part before it deletes the open file: if the writers filled the disk, nothing could be sealed
   // and the spool would stay full for good.

@@ -9,6 +9,18 @@
 #include "common/thread_name.hpp"
 
 namespace mc {
+namespace {
+
+RotationSettings rotation_for(const SpoolWriterSettings& settings, const Route& route) {
+  RotationSettings rotation = settings.rotation;
+  if (route.kind != PartKind::kData) return rotation;
+  if (const auto window = settings.data_rot_secs.find(route.symbol); window != settings.data_rot_secs.end()) {
+    rotation.rot_secs = window->second;
+  }
+  return rotation;
+}
+
+}  // namespace
 
 SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, const SpoolWriterSettings& settings,
                          const Clock& clock, WriterMetrics metrics, ClosedPartHandler on_closed, RecordGate* gate,
@@ -32,8 +44,9 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
       closed_.push_back(
           {name, std::move(file), gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)});
     };
-    writers_.push_back(std::make_unique<RotatingWriter>(layout, routes.routes()[index], settings.rotation, clock,
-                                                        metrics, std::move(collect), opener, space));
+    const Route& route = routes.routes()[index];
+    writers_.push_back(std::make_unique<RotatingWriter>(layout, route, rotation_for(settings, route), clock, metrics,
+                                                        std::move(collect), opener, space));
     if (gate_ != nullptr) {
       writers_.back()->on_dropped_lines([this, index](std::string_view lines) { gate_->unwritten(index, lines); });
     }

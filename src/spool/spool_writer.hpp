@@ -21,8 +21,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -56,6 +59,10 @@ struct SpoolWriterSettings {
   RotationSettings rotation;
   std::chrono::seconds fsync_interval{1};  // FSYNC_SECS; 0: after every batch
   std::size_t max_queued_bytes = kMaxQueuedBytes;
+  // The window of a symbol's data parts where it is not rotation.rot_secs (ROT_SECS_OVERRIDES).
+  // Quarantine parts always use rotation.rot_secs. Each route's writer keeps its own window, so the
+  // per-record path looks nothing up.
+  std::map<std::string, std::uint32_t, std::less<>> data_rot_secs;
 };
 
 // Receives each closed, non-empty part on the writer thread; must return quickly.

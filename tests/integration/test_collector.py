@@ -50,7 +50,9 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         return collector
 
-    def check_store(self, collector, exchange_stats, expect_quarantine=0):
+    def check_store(self, collector, exchange_stats, expect_quarantine=0, windows=None):
+        """windows: the window in seconds of each symbol's data parts, where not ROT_SECS."""
+        windows = windows or {}
         parts, problems = store_reader.read_store(collector.store_dir)
         self.assertEqual(problems, [])
         self.assertTrue(parts, "nothing was stored")
@@ -60,8 +62,9 @@ class EndToEndTest(unittest.TestCase):
             jsonschema.validate(part.manifest, schema)
             self.assertEqual(store_reader.manifest_problems(part), [])
             # One aligned window per part, and the size rule.
-            windows = {r["recv_us"] // (self.ROT_SECS * 1_000_000) for r in part.records}
-            self.assertEqual(len(windows), 1, f"{part.key} spans windows {windows}")
+            secs = self.ROT_SECS if part.quarantine else windows.get(part.symbol, self.ROT_SECS)
+            spanned = {r["recv_us"] // (secs * 1_000_000) for r in part.records}
+            self.assertEqual(len(spanned), 1, f"{part.key} spans {secs} s windows {spanned}")
             self.assertLess(len(part.raw) - len(part.lines[-1]) - 1, self.ROT_BYTES, part.key)
             # Folders and epoch_ms: the instant of the first record, strictly increasing per writer.
             first_recv_ms = part.records[0]["recv_us"] // 1000
@@ -123,6 +126,40 @@ class EndToEndTest(unittest.TestCase):
         self.assertEqual(len(huge), 1)
         # It reaches ROT_BYTES on its own, so it is the part's last line.
         self.assertGreater(len(huge[0].lines[-1]), 1_000_000)
+
+    def test_each_symbol_rotates_on_its_own_window(self):
+        windows = {"BTCUSDT": 1, "ETHUSDT": 5}
+        with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=20) as exchange:
+            collector = self.run_collector(exchange, seconds=11, ROT_SECS_OVERRIDES="BTCUSDT:1,*:5")
+            stats = exchange.stats()
+        # Every part within one window of its symbol's length (check_store), and each symbol cut at
+        # its own boundaries: BTCUSDT's parts one second each, ETHUSDT's holding several seconds.
+        parts = self.check_store(collector, stats, windows=windows)
+
+        def seconds_spanned(part):
+            return len({r["recv_us"] // 1_000_000 for r in part.records})
+
+        btc = [p for p in parts if p.symbol == "BTCUSDT" and not p.quarantine]
+        eth = [p for p in parts if p.symbol == "ETHUSDT" and not p.quarantine]
+        self.assertGreaterEqual(len(btc), 8, [p.key for p in btc])
+        self.assertEqual({seconds_spanned(p) for p in btc}, {1})
+        self.assertLessEqual(len(eth), 11 // 5 + 3, [p.key for p in eth])
+        self.assertGreaterEqual(max(seconds_spanned(p) for p in eth), 4, [p.key for p in eth])
+        # 2 PUTs per window: BTCUSDT 2 x 86400, ETHUSDT 2 x 17280, and 1440 heads.
+        self.assertIn("expected puts_per_day=208800 ", collector.log_text())
+
+    def test_a_shard_subscribes_to_and_stores_only_its_symbols(self):
+        # Rendezvous hashing gives ETHUSDT to shard 0 of 2 and BTCUSDT to shard 1 (tests/unit/config/shard_test.cpp).
+        with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=20) as exchange:
+            collector = self.run_collector(exchange, seconds=3, SHARD="0/2")
+            stats = exchange.stats()
+        self.assertEqual(stats["symbols"]["BTCUSDT"]["sent"], [], "BTCUSDT was subscribed")
+        parts, problems = store_reader.read_store(collector.store_dir)
+        self.assertEqual(problems, [])
+        self.assertEqual({p.symbol for p in parts}, {"ETHUSDT"})
+        stored = set(store_reader.ids_by_symbol(parts)["ETHUSDT"])
+        self.assertEqual(store_reader.expand_ranges(stats["symbols"]["ETHUSDT"]["sent"]) - stored, set())
+        self.assertIn("shard 0/2 keeps 1 of 2 symbols", collector.log_text())
 
     def test_reconnects_after_the_exchange_drops_the_connection(self):
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=100) as exchange:
@@ -196,6 +233,7 @@ class ConfigErrorTest(unittest.TestCase):
             "TLS_CA_FILE": "/nonexistent/ca.pem",
             "LOCAL_DIR": "/proc/version/spool",
             "GZIP_LEVEL": "11",
+            "ROT_SECS_OVERRIDES": "BTCUSDT:7",
         }
         for key, value in cases.items():
             with self.subTest(key=key):
@@ -205,6 +243,17 @@ class ConfigErrorTest(unittest.TestCase):
                 self.assertEqual(len(lines), 1, output)
                 self.assertIn(key, lines[0])
                 self.assertIn(value, lines[0])
+
+    def test_a_window_for_a_symbol_not_collected_stops_start_up(self):
+        code, output = self.run_with(SYMBOL="BTCUSDT,ETHUSDT", ROT_SECS_OVERRIDES="BTCUSDT:1,DOGEUSDT:60")
+        self.assertEqual(code, 2, output)
+        self.assertIn('ROT_SECS_OVERRIDES="BTCUSDT:1,DOGEUSDT:60": entry "DOGEUSDT:60": DOGEUSDT is not one of the '
+                      '2 symbols in SYMBOL', output)
+
+    def test_a_shard_that_gets_no_symbol_stops_start_up(self):
+        code, output = self.run_with(SYMBOL="BTCUSDT,ETHUSDT", SHARD="0/3")
+        self.assertEqual(code, 2, output)
+        self.assertIn('SHARD="0/3": shard 0 of 3 gets none of the 2 symbols in SYMBOL', output)
 
     def test_names_too_long_for_the_spool_stop_start_up_before_anything_is_written(self):
         # 29 slashes, each 3 bytes in a spool file name: the quarantine part's name is 306 bytes.

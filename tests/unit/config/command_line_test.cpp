@@ -188,6 +188,60 @@ TEST_F(CommandLineTest, StreamsPerConnectionAcceptsOneTo1024) {
               HasSubstr("--ws-streams-per-connection=\"0\": expected an integer from 1 to 1024"));
 }
 
+TEST_F(CommandLineTest, RotSecsOverridesFromEverySource) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT,BNBBTC";
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:1,*:60";
+  const Config from_env = parse({}).config;
+  EXPECT_EQ(from_env.rot_secs_overrides.secs_by_symbol(from_env.symbols, from_env.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 1}, {"ETHUSDT", 60}, {"BNBBTC", 60}}));
+  EXPECT_EQ(from_env.rot_secs, 5u);  // kept for the quarantine parts
+  const Config from_flag = parse({"--rot-secs-overrides", "ethusdt:10"}).config;
+  EXPECT_EQ(from_flag.rot_secs_overrides.secs_by_symbol(from_flag.symbols, from_flag.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 5}, {"ETHUSDT", 10}, {"BNBBTC", 5}}));
+  env_.erase("ROT_SECS_OVERRIDES");
+  const Config from_file =
+      parse({"--config", write_file("c.yaml", "rot_secs_overrides: \"BNBBTC:300,*:60\"\n")}).config;
+  EXPECT_EQ(from_file.rot_secs_overrides.secs_by_symbol(from_file.symbols, from_file.rot_secs),
+            (SymbolWindows{{"BTCUSDT", 60}, {"ETHUSDT", 60}, {"BNBBTC", 300}}));
+}
+
+TEST_F(CommandLineTest, RotSecsOverridesErrorsNameTheKeyAndTheEntry) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_THAT(error_of({"--rot-secs-overrides", "BTCUSDT:5,ETHUSDT:7"}),
+              HasSubstr("--rot-secs-overrides=\"BTCUSDT:5,ETHUSDT:7\": entry \"ETHUSDT:7\": expected an integer from 1 "
+                        "to 86400 that divides 86400"));
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:5,DOGEUSDT:60";
+  EXPECT_THAT(error_of({}), HasSubstr("ROT_SECS_OVERRIDES=\"BTCUSDT:5,DOGEUSDT:60\": entry \"DOGEUSDT:60\": "
+                                      "DOGEUSDT is not one of the 2 symbols in SYMBOL"));
+  // Checked against the final SYMBOL, whichever source set it.
+  EXPECT_EQ(parse({"--symbol", "dogeusdt,btcusdt"}).config.rot_secs_overrides.secs_for("DOGEUSDT", 5), 60u);
+  env_["ROT_SECS_OVERRIDES"] = "BTCUSDT:5,btcusdt:60";
+  EXPECT_THAT(error_of({}), HasSubstr("ROT_SECS_OVERRIDES=\"BTCUSDT:5,btcusdt:60\": entry \"btcusdt:60\": BTCUSDT appears twice"));
+}
+
+// BTCUSDT goes to shard 1 of 2, ETHUSDT to shard 0 (ShardTest pins the weights); both to shard 2 of 3.
+TEST_F(CommandLineTest, ShardKeepsItsSymbolsInSymbolOrder) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  const Config first = parse({"--shard", "0/2"}).config;
+  EXPECT_EQ(first.symbols, (std::vector<std::string>{"ETHUSDT"}));
+  EXPECT_EQ(first.symbols_listed, 2u);
+  env_["SHARD"] = "1/2";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT"}));
+  EXPECT_EQ(parse({"--shard", "2/3"}).config.symbols, (std::vector<std::string>{"BTCUSDT", "ETHUSDT"}));
+  // ROT_SECS_OVERRIDES is checked against SYMBOL, not the shard: one setting serves the whole fleet.
+  env_["ROT_SECS_OVERRIDES"] = "ETHUSDT:60";
+  EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT"}));
+}
+
+TEST_F(CommandLineTest, AShardWithoutSymbolsOrOutOfRangeIsAnError) {
+  env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
+  EXPECT_THAT(error_of({"--shard", "0/3"}),
+              HasSubstr("--shard=\"0/3\": shard 0 of 3 gets none of the 2 symbols in SYMBOL"));
+  env_["SHARD"] = "3/3";
+  EXPECT_THAT(error_of({}), HasSubstr("SHARD=\"3/3\": expected i/n with n from 1 to 256"));
+}
+
 TEST_F(CommandLineTest, ValuesOverriddenLaterAreStillValidated) {
   env_["GZIP_LEVEL"] = "99";
   EXPECT_THAT(error_of({"--gzip-level", "5"}), HasSubstr("GZIP_LEVEL=\"99\""));

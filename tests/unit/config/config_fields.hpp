@@ -13,6 +13,9 @@ namespace mc::testing {
 inline std::vector<std::string> config_fields(const Config& c) {
   std::string symbols;
   for (const std::string& s : c.symbols) symbols += s + ",";
+  std::string overrides;
+  for (const SymbolWindow& w : c.rot_secs_overrides.symbols) overrides += w.symbol + ":" + std::to_string(w.secs) + ",";
+  if (c.rot_secs_overrides.default_secs) overrides += "*:" + std::to_string(*c.rot_secs_overrides.default_secs);
   return {
       "raw_bucket=" + c.raw_bucket,
       "local_store_dir=" + c.local_store_dir,
@@ -23,10 +26,12 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "s3_sse=" + c.s3_sse,
       "s3_sse_kms_key_id=" + c.s3_sse_kms_key_id,
       "symbols=" + symbols,
+      "shard=" + std::to_string(c.shard.index) + "/" + std::to_string(c.shard.count),
       "instance_id=" + c.instance_id,
       "local_dir=" + c.local_dir,
       "rot_bytes=" + std::to_string(c.rot_bytes),
       "rot_secs=" + std::to_string(c.rot_secs),
+      "rot_secs_overrides=" + overrides,
       "gzip_level=" + std::to_string(c.gzip_level),
       "fsync_secs=" + std::to_string(c.fsync_secs),
       "spool_max_bytes=" + std::to_string(c.spool_max_bytes),

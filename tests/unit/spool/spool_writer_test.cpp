@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -77,7 +78,7 @@ class SpoolWriterTest : public ::testing::Test {
   std::unique_ptr<SpoolWriter> make() { return make(clock); }
   std::unique_ptr<SpoolWriter> make(const Clock& with_clock, std::size_t max_queued_bytes = kMaxQueuedBytes,
                                     ScriptedGate* gate = nullptr) {
-    SpoolWriterSettings settings{{"raw/", "i-1", 1 << 20, 5}, seconds(1), max_queued_bytes};
+    SpoolWriterSettings settings{{"raw/", "i-1", 1 << 20, 5}, seconds(1), max_queued_bytes, data_rot_secs};
     return std::make_unique<SpoolWriter>(
         layout, routes, settings, with_clock, metrics,
         [this, gate](const PartName& name, const SealJob& job) {
@@ -116,6 +117,7 @@ class SpoolWriterTest : public ::testing::Test {
   RouteTable routes{{"BTCUSDT", "ETHUSDT"}};
   testing::FakeClock clock{kT0};
   testing::WriterTestMetrics metrics;
+  std::map<std::string, std::uint32_t, std::less<>> data_rot_secs;  // ROT_SECS_OVERRIDES; empty: 5 s for all
 
  private:
   std::mutex mutex_;
@@ -352,6 +354,50 @@ TEST_F(SpoolWriterTest, AQuietWindowCreatesNoPart) {
   writer->stop();
   EXPECT_TRUE(closed().empty());
   EXPECT_TRUE(fs::is_empty(layout.open_dir()));
+}
+
+std::vector<std::string> parts_of(const std::vector<ClosedPart>& parts, std::string_view symbol, PartKind kind) {
+  std::vector<std::string> contents;
+  for (const ClosedPart& part : parts) {
+    if (part.name.symbol == symbol && part.name.kind == kind) contents.push_back(part.content);
+  }
+  return contents;
+}
+
+// ROT_SECS_OVERRIDES=ETHUSDT:60 with ROT_SECS=5. kT0 is hh:mm:50, so BTCUSDT's windows end at :55
+// and :00, ETHUSDT's only at :00. The parts' contents show where each writer cut: had ETHUSDT rotated
+// at :55, its :51 and :56 lines would be in two parts. Its quarantine keeps ROT_SECS.
+TEST_F(SpoolWriterTest, EachSymbolRotatesAtTheUtcBoundariesOfItsOwnWindow) {
+  data_rot_secs = {{"ETHUSDT", 60}};
+  auto writer = make();
+  RecordSink& sink = writer->sink();
+  const std::int64_t eth_window_end = (kT0 / (60 * kSecond) + 1) * 60 * kSecond;
+  ASSERT_EQ(eth_window_end, kT0 + 10 * kSecond);
+
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 1, "btc-51")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(1), kT0 + 1, "eth-51")));
+  ASSERT_TRUE(testing::push(sink, record(routes.quarantine_route(1), kT0 + 1, "eth-quarantine")));
+  clock.advance(seconds(5));  // :55, BTCUSDT's and the quarantine's window end
+  ASSERT_EQ(wait_for_closed(2).size(), 2u);
+
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), kT0 + 6 * kSecond, "btc-56")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(1), kT0 + 6 * kSecond, "eth-56")));
+  clock.advance(seconds(5));  // :00, the end of both
+  ASSERT_EQ(wait_for_closed(4).size(), 4u);
+
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(0), eth_window_end + 1, "btc-01")));
+  ASSERT_TRUE(testing::push(sink, record(routes.data_route(1), eth_window_end + 1, "eth-01")));
+  writer->stop();
+  const std::vector<ClosedPart> all = closed();
+
+  EXPECT_EQ(parts_of(all, "BTCUSDT", PartKind::kData),
+            (std::vector<std::string>{line(kT0 + 1, "btc-51"), line(kT0 + 6 * kSecond, "btc-56"),
+                                      line(eth_window_end + 1, "btc-01")}));
+  EXPECT_EQ(parts_of(all, "ETHUSDT", PartKind::kData),
+            (std::vector<std::string>{line(kT0 + 1, "eth-51") + line(kT0 + 6 * kSecond, "eth-56"),
+                                      line(eth_window_end + 1, "eth-01")}));
+  EXPECT_EQ(parts_of(all, "ETHUSDT", PartKind::kQuarantine),
+            (std::vector<std::string>{line(kT0 + 1, "eth-quarantine")}));
 }
 
 }  // namespace
