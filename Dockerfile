@@ -70,10 +70,10 @@ ENTRYPOINT ["/usr/bin/market-collector"]
 ARG VERSION=0.1.0
 ARG REVISION=""
 ARG SOURCE_URL=""
-# packaging/deb/copyright: no license has been granted yet (all rights reserved), hence NONE.
+# Apache-2.0, as LICENSE and packaging/deb/copyright.
 LABEL org.opencontainers.image.title="market-collector" \
       org.opencontainers.image.description="Binance trade streams to S3 as rotated gzip parts with manifests" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.source="${SOURCE_URL}" \
-      org.opencontainers.image.licenses="NONE"
+      org.opencontainers.image.licenses="Apache-2.0"
