@@ -5,6 +5,7 @@ Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest se
 import datetime
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -172,6 +173,18 @@ class SpoolLockTest(unittest.TestCase):
             self.assertEqual(second.returncode, 2, output)
             self.assertIn(f"in use by another market-collector (pid {first.proc.pid})", output)
             self.assertEqual(first.stop(), 0)
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class VersionTest(unittest.TestCase):
+    def test_version_names_the_version_the_commit_and_the_build_type(self):
+        proc = subprocess.run([COLLECTOR, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(SOURCE_DIR, "CMakeLists.txt")) as f:
+            version = re.search(r"project\(market_collector VERSION (\S+)", f.read()).group(1)
+        self.assertRegex(proc.stdout, rf"^market-collector {re.escape(version)} "
+                                      r"\(commit ([0-9a-f]{7,}(-dirty)?|unknown), "
+                                      r"(Debug|Release|RelWithDebInfo|MinSizeRel|none)\)\n$")
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
