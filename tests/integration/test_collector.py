@@ -188,6 +188,23 @@ class VersionTest(unittest.TestCase):
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class UnknownEnvironmentTest(unittest.TestCase):
+    def test_a_misspelt_setting_is_warned_of_and_the_collector_runs_on(self):
+        with tempfile.TemporaryDirectory(prefix="mc-itest-") as tmp, \
+                harness.start_fake_exchange(symbols=SYMBOLS, rate=50) as exchange:
+            collector = Collector(tmp, exchange, RAW_BUCKT="x", ROT_SECS=1).start()
+            self.addCleanup(collector.kill)
+            warning = "unknown environment variable RAW_BUCKT; did you mean RAW_BUCKET?"
+            wait_for(lambda: warning in collector.log_text(), 15, "the warning")
+            # RAW_BUCKT is no bucket: the parts land in the local store.
+            wait_for(lambda: store_reader.read_store(collector.store_dir)[0], 20, "a part in the local store")
+            self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+            lines = [line for line in collector.log_text().splitlines() if warning in line]
+            self.assertEqual(len(lines), 1, collector.log_text()[-3000:])
+            self.assertIn("warn", lines[0])
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
 class ConfigErrorTest(unittest.TestCase):
     def run_with(self, written=None, **env):
         """Runs the collector with env; `written`, when given, receives every file it left behind
