@@ -34,6 +34,8 @@ build_packages=(
 test_packages=(
   # tests/athena (DuckDB) and tests/infra (HCL parser) run on Node.js
   nodejs
+  # integration.doc_examples runs docs/S3_LAYOUT.md's pandas example
+  python3-pandas
   # cpack -G DEB for package.deb
   file dpkg-dev
   # the S3 tests' tools as Debian has them, and the venv for moto (Debian 12 has no python3-moto)

@@ -4,6 +4,7 @@
 #include <exception>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/collector.hpp"
 #include "app/audit_store_setup.hpp"
@@ -14,6 +15,7 @@
 #include "config/command_line.hpp"
 #include "config/config_error.hpp"
 #include "config/config_sources.hpp"
+#include "config/unknown_env.hpp"
 #include "net/http_client.hpp"
 
 namespace {
@@ -64,6 +66,16 @@ int run_audit_command(const mc::Config& config, const mc::AuditOptions& options)
   return report->exit_code();
 }
 
+// A misspelt setting would silently leave its default in force; other software shares the
+// environment, so this warns and goes on.
+void warn_unknown_environment() {
+  const std::vector<std::string> names = mc::process_environment_names();
+  for (const mc::UnknownVariable& variable : mc::find_unknown_variables(names)) {
+    mc::make_logger("config")->warn("unknown environment variable {}; did you mean {}?", variable.name,
+                                    variable.likely_key);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,6 +102,7 @@ int main(int argc, char** argv) {
                            invocation.config.log_level.c_str());
         return mc::kExitConfigError;
       }
+      warn_unknown_environment();
       const mc::HttpRuntime http_runtime;  // S3 reads go through libcurl
       return run_audit_command(invocation.config, invocation.audit);
     }
@@ -102,6 +115,7 @@ int main(int argc, char** argv) {
     (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n", config.log_level.c_str());
     return mc::kExitConfigError;
   }
+  warn_unknown_environment();
   try {
     const mc::HttpRuntime http_runtime;  // before the collector starts any thread
     return mc::Collector(config, mc::process_environment()).run();

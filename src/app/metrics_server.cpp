@@ -11,6 +11,7 @@
 #include <boost/asio.hpp>
 #include <fmt/format.h>
 
+#include "common/build_info.hpp"
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
 
@@ -92,7 +93,14 @@ bool split_address(const std::string& address, std::string& host, std::string& p
 }  // namespace
 
 std::string render_prometheus(const Metrics& metrics) {
+  // Which code this collector runs, as labels (the values are checked to need no escaping at build time).
+  const BuildInfo build = build_info();
   std::string out = fmt::format(
+      "# HELP market_collector_build_info version, git commit and build type of the running binary\n"
+      "# TYPE market_collector_build_info gauge\n"
+      "market_collector_build_info{{version=\"{}\",commit=\"{}\",build_type=\"{}\"}} 1\n",
+      build.version, build.commit, build.build_type);
+  out += fmt::format(
       "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
       "market_collector_spool_bytes {}\n",
       metrics.spool.spool_bytes.load(std::memory_order_relaxed));

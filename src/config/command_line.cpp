@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "common/build_info.hpp"
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
 
@@ -66,6 +67,12 @@ std::string help_text() {
                        key.env, key.yaml, shown_default, without_backticks(key.help));
   }
   return out;
+}
+
+// "market-collector 0.1.0 (commit 1a2b3c4, RelWithDebInfo)": which code runs, for bug reports.
+std::string version_text() {
+  const BuildInfo build = build_info();
+  return fmt::format("{} {} (commit {}, {})\n", kProgram, build.version, build.commit, build.build_type);
 }
 
 // CLI11 messages can span lines; a start-up error is one.
@@ -148,7 +155,7 @@ Invocation parse_run(const Args& args, const Environment& env) {
   const SettingFlags settings(app);
   parse_arguments(app, args);
   if (help) return {Invocation::Command::kHelp, Config{}, help_text()};
-  if (version) return {Invocation::Command::kHelp, Config{}, fmt::format("{} {}\n", kProgram, MC_VERSION)};
+  if (version) return {Invocation::Command::kHelp, Config{}, version_text()};
   return {Invocation::Command::kRun, settings.build(env), ""};
 }
 

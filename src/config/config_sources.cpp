@@ -1,5 +1,7 @@
 #include "config/config_sources.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <set>
 
@@ -66,6 +68,16 @@ Environment process_environment() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
+}
+
+std::vector<std::string> process_environment_names() {
+  std::vector<std::string> names;
+  // Read at start-up only, before any thread exists; POSIX offers no other way to list the variables.
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    names.emplace_back(text.substr(0, text.find('=')));
+  }
+  return names;
 }
 
 void apply_environment(const Environment& env, ConfigBuilder& builder) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config_builder.hpp"
 
@@ -16,6 +17,9 @@ namespace mc {
 using Environment = std::function<std::optional<std::string>(std::string_view name)>;
 
 Environment process_environment();
+
+// The names of every variable in the process environment (to look for misspelt settings).
+std::vector<std::string> process_environment_names();
 
 // Sets every row whose env var is present. Throws ConfigError.
 void apply_environment(const Environment& env, ConfigBuilder& builder);

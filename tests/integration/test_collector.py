@@ -5,6 +5,7 @@ Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest se
 import datetime
 import json
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -209,6 +210,35 @@ class SpoolLockTest(unittest.TestCase):
             self.assertEqual(second.returncode, 2, output)
             self.assertIn(f"in use by another market-collector (pid {first.proc.pid})", output)
             self.assertEqual(first.stop(), 0)
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class VersionTest(unittest.TestCase):
+    def test_version_names_the_version_the_commit_and_the_build_type(self):
+        proc = subprocess.run([COLLECTOR, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(SOURCE_DIR, "CMakeLists.txt")) as f:
+            version = re.search(r"project\(market_collector VERSION (\S+)", f.read()).group(1)
+        self.assertRegex(proc.stdout, rf"^market-collector {re.escape(version)} "
+                                      r"\(commit ([0-9a-f]{7,}(-dirty)?|unknown), "
+                                      r"(Debug|Release|RelWithDebInfo|MinSizeRel|none)\)\n$")
+
+
+@unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
+class UnknownEnvironmentTest(unittest.TestCase):
+    def test_a_misspelt_setting_is_warned_of_and_the_collector_runs_on(self):
+        with tempfile.TemporaryDirectory(prefix="mc-itest-") as tmp, \
+                harness.start_fake_exchange(symbols=SYMBOLS, rate=50) as exchange:
+            collector = Collector(tmp, exchange, RAW_BUCKT="x", ROT_SECS=1).start()
+            self.addCleanup(collector.kill)
+            warning = "unknown environment variable RAW_BUCKT; did you mean RAW_BUCKET?"
+            wait_for(lambda: warning in collector.log_text(), 15, "the warning")
+            # RAW_BUCKT is no bucket: the parts land in the local store.
+            wait_for(lambda: store_reader.read_store(collector.store_dir)[0], 20, "a part in the local store")
+            self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
+            lines = [line for line in collector.log_text().splitlines() if warning in line]
+            self.assertEqual(len(lines), 1, collector.log_text()[-3000:])
+            self.assertIn("warn", lines[0])
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")

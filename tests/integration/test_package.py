@@ -90,6 +90,16 @@ class DebPackageTest(unittest.TestCase):
         # Nothing under /usr/local, and nothing the package should leave to systemd (the state directory).
         self.assertFalse([p for p in self.data if p.startswith(("./usr/local", "./var"))], sorted(self.data))
 
+    def test_the_copyright_file_grants_apache_2_0_in_dep_5(self):
+        copyright = self.data_files["./usr/share/doc/market-collector/copyright"].decode()
+        with open(os.path.join(SOURCE_DIR, "packaging", "deb", "copyright")) as f:
+            self.assertEqual(copyright, f.read())
+        self.assertTrue(copyright.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"))
+        self.assertIn("\nFiles: *\n", copyright)
+        self.assertIn("\nLicense: Apache-2.0\n", copyright)
+        self.assertIn('"/usr/share/common-licenses/Apache-2.0"', copyright)
+        self.assertNotIn("License: none", copyright)
+
     def test_the_etc_files_are_conffiles_and_match_the_sources(self):
         conffiles = self.control_files["./conffiles"].decode().split()
         self.assertEqual(sorted(conffiles), ["/etc/market-collector/collector.env",

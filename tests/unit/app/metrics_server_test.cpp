@@ -19,8 +19,10 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/build_info.hpp"
 #include "common/status.hpp"
 #include "support/fake_clock.hpp"
 
@@ -71,6 +73,16 @@ TEST(RenderPrometheusTest, EveryCounterWithItsValue) {
   EXPECT_NE(text.find("\nmarket_collector_records_dropped_total 7\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE market_collector_spool_bytes gauge\nmarket_collector_spool_bytes 4096\n"), std::string::npos);
   EXPECT_NE(text.find("# TYPE market_collector_uploads_total counter"), std::string::npos);
+}
+
+TEST(RenderPrometheusTest, BuildInfoGaugeNamesVersionCommitAndBuildType) {
+  const BuildInfo build = build_info();
+  const std::string text = render_prometheus(Metrics{});
+  EXPECT_NE(text.find("# TYPE market_collector_build_info gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(fmt::format("\nmarket_collector_build_info{{version=\"{}\",commit=\"{}\",build_type=\"{}\"}} 1\n",
+                                  MC_VERSION, build.commit, MC_TEST_BUILD_TYPE)),
+            std::string::npos)
+      << text;
 }
 
 TEST(RenderPrometheusTest, DropsReconnectsAndStoreErrorsByReasonAndSpoolGauges) {

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <map>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/build_info.hpp"
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
 #include "config/value_parsers.hpp"
@@ -127,10 +129,15 @@ TEST_F(CommandLineTest, HelpListsEveryFlagEnvVarAndDefaultEvenWithBadEnvironment
   EXPECT_EQ(parse({"run", "-h"}).text, invocation.text);
 }
 
-TEST_F(CommandLineTest, VersionPrintsTheVersion) {
+TEST_F(CommandLineTest, VersionPrintsTheVersionCommitAndBuildType) {
   const Invocation invocation = parse({"--version"});
   EXPECT_EQ(invocation.command, Invocation::Command::kHelp);
-  EXPECT_EQ(invocation.text, std::string("market-collector ") + MC_VERSION + "\n");
+  const BuildInfo build = build_info();
+  EXPECT_EQ(build.version, MC_VERSION);
+  EXPECT_EQ(invocation.text, fmt::format("market-collector {} (commit {}, {})\n", MC_VERSION, build.commit,
+                                         build.build_type));
+  // A short hash (with -dirty when the tree had changes), or "unknown" outside git.
+  EXPECT_THAT(std::string(build.commit), ::testing::MatchesRegex("[0-9a-f]{7,}(-dirty)?|unknown"));
 }
 
 TEST_F(CommandLineTest, ConfigTableSubcommandPrintsTheMarkdownTable) {
