@@ -181,13 +181,19 @@ class FeedCompletenessTest(unittest.TestCase):
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         self.assertGreater(self.rest_lines(parts), 0)
         # Detected WS_IDLE_SECS after the last frame, measured on the collector's own clock.
+        self.assert_cut_idle_secs_after_the_last_frame(collector, parts, stalled_at, idle_secs=5)
+
+    def assert_cut_idle_secs_after_the_last_frame(self, collector, parts, silent_from, idle_secs):
+        """The collector's "idle timeout" line came idle_secs (+0.5 s) after the last live trade it
+        stored, and that trade came before silent_from + 1 s. Returns the log line."""
         line = next(l for l in collector.log_text().splitlines() if "idle timeout" in l)
         detected_at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
         last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
                          if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
-        self.assertLess(last_frame, stalled_at + 1.0)
-        self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
-        self.assertLess(detected_at - last_frame, 5.0 + 0.5)
+        self.assertLess(last_frame, silent_from + 1.0)
+        self.assertGreaterEqual(detected_at - last_frame, idle_secs - 0.05)
+        self.assertLess(detected_at - last_frame, idle_secs + 0.5)
+        return line
 
     def test_a_trickle_without_complete_frames_is_cut_within_ws_idle_secs_and_backfilled(self):
         # One byte a second never completes a frame: the watchdog must not take bytes for life.
@@ -203,14 +209,8 @@ class FeedCompletenessTest(unittest.TestCase):
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         self.assertGreater(self.rest_lines(parts), 0)
         # Cut WS_IDLE_SECS after the last complete frame, measured on the collector's own clock.
-        line = next(l for l in collector.log_text().splitlines() if "idle timeout" in l)
+        line = self.assert_cut_idle_secs_after_the_last_frame(collector, parts, trickle_at, idle_secs=5)
         self.assertIn('error="no frame for 5s (idle timeout)"', line)
-        detected_at = datetime.datetime.fromisoformat(line.split()[0].replace("Z", "+00:00")).timestamp()
-        last_frame = max(r["recv_us"] for p in parts if not p.quarantine for r in p.records
-                         if r.get("src") != "rest" and r["recv_us"] < detected_at * 1e6) / 1e6
-        self.assertLess(last_frame, trickle_at + 1.0)
-        self.assertGreaterEqual(detected_at - last_frame, 5.0 - 0.05)
-        self.assertLess(detected_at - last_frame, 5.0 + 0.5)
 
     def test_an_oversize_message_is_quarantined_and_counted_and_the_connection_kept(self):
         exchange = self.exchange()

@@ -1,5 +1,6 @@
 #include "app/spool_monitor.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
@@ -26,10 +27,14 @@ TEST(SpoolMonitorTest, CountsEveryFileButOnlyUnstoredWorkAsFiles) {
   const auto log = make_logger("test");
   SpoolMonitor monitor(layout, 1000, metrics, *log);
 
+  // The oldest unstored file says how long the store has been behind.
+  std::filesystem::last_write_time(layout.sealed_dir() / "b",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::seconds(100));
   monitor.measure();
   EXPECT_EQ(metrics.spool_bytes.load(), 350);
   EXPECT_EQ(metrics.spool_files.load(), 2);
-  EXPECT_GE(metrics.spool_oldest_age_seconds.load(), 0);
+  EXPECT_GE(metrics.spool_oldest_age_seconds.load(), 99);
+  EXPECT_LT(metrics.spool_oldest_age_seconds.load(), 200);
   EXPECT_FALSE(monitor.over_limit());
 }
 
