@@ -54,12 +54,15 @@ Control API:
              "sent":[[first,last],...],"duplicate_left":N,"reorder_left":N,"absent":[[first,last],...]}},
              "clients":N,
              "clients_detail":[...], "paused":bool, "producing":bool, "silenced_secs":S, "trickle_secs":S,
-             "missing_pongs":N, "pong_timeouts":N, "server_shutdowns":N, "injected":{kind:N},
-             "rest_requests_total":N,
+             "producer_paused":bool, "missing_pongs":N, "pong_timeouts":N, "server_shutdowns":N,
+             "drops_total":N, "injected":{kind:N}, "rest_requests_total":N,
              "rest_requests":[{"path":P,"query":{name:value},"time":<epoch s, float>,"status":N}], ...}
              "sent" is the union, per symbol, of the id ranges whose messages were completely
              written to at least one WebSocket client (adjacent ranges merged). "rest_requests" holds
              the last 1000 REST (/api/) requests, oldest first, "time" taken when the request arrived.
+             "producer_paused": paused and the producer has seen it (or it has ended): it makes no
+             trade until a resume, so "next_id" stays (trades already queued may still go out).
+             "drops_total": connections cut by drop, POST or --drop-every, since the start.
   inject    one bad message to every WebSocket client: not_json, truncated (a trade cut in half),
              no_id (a trade without "t"), binary (a binary frame), unknown_event ("e":"mystery"),
              sub_reply ({"result":null,"id":1}) -- these consume no trade id; huge: a real trade with
@@ -963,6 +966,8 @@ class FakeExchange:
         self.missing_pongs = 0
         self.pong_timeouts = 0
         self.server_shutdowns = 0
+        self.drops_total = 0             # connections cut by POST /control/drop or --drop-every
+        self.producer_idle = False       # the producer has seen the pause and makes nothing more
         self.calm = threading.Event()  # POST /control/calm: the --*-every schedules stop
         self.injected: collections.Counter[str] = collections.Counter()
         self.rest_requests_total = 0
@@ -1045,7 +1050,9 @@ class FakeExchange:
                 "silenced_secs": round(max(0.0, self.silence_until - time.monotonic()), 3),
                 "trickle_secs": round(max(0.0, self.trickle_until - time.monotonic()), 3),
                 "missing_pongs": self.missing_pongs, "pong_timeouts": self.pong_timeouts,
-                "server_shutdowns": self.server_shutdowns, "injected": dict(self.injected),
+                "server_shutdowns": self.server_shutdowns, "drops_total": self.drops_total,
+                "producer_paused": (self.paused.is_set() and self.producer_idle) or not self.producing,
+                "injected": dict(self.injected),
                 "rest_requests_total": self.rest_requests_total, "rest_requests": rest_log,
                 "rate": self.args.rate, "tls": self.ssl_ctx is not None,
                 "port": self.port, "uptime_secs": round(time.monotonic() - self.started, 3)}
@@ -1131,11 +1138,12 @@ class FakeExchange:
         try:
             while not self.stopping.is_set():
                 if self.paused.is_set():
-                    was_paused = True
+                    was_paused = self.producer_idle = True
                     self.stopping.wait(0.02)
                     continue
                 if was_paused:  # the schedule restarts: no burst of the paused period's trades
                     was_paused, t0, produced = False, time.monotonic(), 0
+                    self.producer_idle = False
                 if rate > 0:
                     due = int((time.monotonic() - t0) * rate) + 1
                     n = min(due - produced, MAX_BATCH)
@@ -1224,6 +1232,8 @@ class FakeExchange:
         sessions = [s for s in self.all_sessions() if (stream is None or stream in s.streams) and s.request(mode)]
         for s in sessions:
             s.closed_event.wait(2.0)
+        with self.lock:
+            self.drops_total += len(sessions)
         if sessions:
             self.log.info(f"dropped {len(sessions)} connection(s) ({mode})" + (f" carrying {stream}" if stream else ""))
         return len(sessions)

@@ -79,6 +79,67 @@ def metric(port, name):
     return float(match.group(1)) if match else None
 
 
+def last_trade_id(port, symbol):
+    """The id of the newest trade of symbol the collector on port has received (-1 before the first),
+    None while it does not answer."""
+    return metric(port, f'market_collector_symbol_last_trade_id{{symbol="{symbol}"}}')
+
+
+def newest_sent(stats, symbol):
+    """The newest id of symbol the fake exchange wrote to a client, per its stats; None before any."""
+    sent = stats["symbols"][symbol]["sent"]
+    return sent[-1][1] if sent else None
+
+
+def wait_caught_up(exchange, ports, symbols=SYMBOLS, timeout=30):
+    """After exchange.pause(): waits until the exchange's producer has stopped and each collector
+    (metrics on `ports`, one or a list) has received the newest trade sent of every symbol, so
+    nothing owed to it is in flight. Returns the exchange's stats at that point."""
+    ports = [ports] if isinstance(ports, int) else list(ports)
+
+    def caught_up():
+        stats = exchange.stats()
+        if not stats["producer_paused"]:
+            return None
+        for symbol in symbols:
+            newest = newest_sent(stats, symbol)
+            if newest is not None and any(last_trade_id(port, symbol) != newest for port in ports):
+                return None
+        return stats
+    return wait_for(caught_up, timeout, "the collector to receive the last trades sent")
+
+
+def wait_received_after(exchange, port, symbols=SYMBOLS, timeout=15, beyond=None):
+    """Waits until the collector on port has received, for every symbol, a trade newer than
+    beyond[symbol] (default: the exchange's newest id at the call): the feed is live from here on."""
+    if beyond is None:
+        stats = exchange.stats()["symbols"]
+        beyond = {symbol: stats[symbol]["next_id"] - 1 for symbol in symbols}
+    wait_for(lambda: all((last_trade_id(port, s) or -1) > beyond[s] for s in symbols), timeout,
+             f"the collector to receive trades newer than {beyond}")
+
+
+def next_ids(exchange):
+    """The id the fake exchange makes next, per symbol."""
+    return {symbol: v["next_id"] for symbol, v in exchange.stats()["symbols"].items()}
+
+
+def wait_produced(exchange, count, since, timeout=60):
+    """Waits until the exchange has made `count` trades of every symbol since next_ids() gave `since`:
+    a scenario's duration counted in trades (count / rate seconds at the exchange's rate)."""
+    wait_for(lambda: all(next_id - since[s] >= count for s, next_id in next_ids(exchange).items()), timeout,
+             f"{count} trades of every symbol")
+
+
+def unsent_ids(stats, symbols=SYMBOLS):
+    """How many ids lie in the holes of what the exchange sent, over symbols: ids no client got live."""
+    total = 0
+    for symbol in symbols:
+        sent = stats["symbols"][symbol]["sent"]
+        total += sum(b[0] - a[1] - 1 for a, b in zip(sent, sent[1:]))
+    return total
+
+
 def wait_for(predicate, timeout, what):
     """harness.wait_until under the name these tests use."""
     return harness.wait_until(predicate, timeout, what)

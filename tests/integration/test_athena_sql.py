@@ -18,7 +18,8 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, start_instance, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, next_ids, start_instance, wait_caught_up, wait_for,
+                               wait_produced, wait_received_after)
 
 SOURCE_DIR = harness.source_dir()
 ATHENA_DIR = os.path.join(SOURCE_DIR, "tests", "athena")
@@ -27,8 +28,8 @@ QUERY_NAMES = ["trade_copies", "trades_dedup", "daily_completeness", "missing_ra
 NPM_TIMEOUT_SECS = 180
 SQL_TIMEOUT_SECS = 60
 RATE = 100            # trades per second per symbol
-LATE_START_SECS = 2.5  # how long the third instance misses
-RUN_SECS = 2.5         # all three recording
+LATE_START_TRADES = 250  # per symbol, what the third instance misses (2.5 s at RATE)
+RUN_TRADES = 250         # per symbol, all three recording (2.5 s at RATE)
 
 
 def ensure_duckdb():
@@ -78,22 +79,28 @@ class AthenaSqlTest(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
         self.store = os.path.join(self.tmp.name, "store")
 
-    def start_instance(self, exchange, instance_id):
-        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=2)
+    def start_instance(self, exchange, instance_id, metrics_port):
+        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=2,
+                              METRICS_ADDR=f"127.0.0.1:{metrics_port}")
 
     def record(self):
         """Three instances into one store, the third started late; returns the exchange's stats."""
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
-            early = [self.start_instance(exchange, name) for name in ("i-early-a", "i-early-b")]
+            ports = [harness.free_port() for _ in range(3)]
+            early = [self.start_instance(exchange, name, port)
+                     for name, port in zip(("i-early-a", "i-early-b"), ports)]
             wait_for(lambda: exchange.stats()["clients"] >= 2, 15, "two collectors to connect")
+            since = next_ids(exchange)
             exchange.resume()
-            time.sleep(LATE_START_SECS)
-            late = self.start_instance(exchange, "i-late-c")
+            wait_produced(exchange, LATE_START_TRADES, since)
+            late = self.start_instance(exchange, "i-late-c", ports[2])
             wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the late collector to connect")
-            time.sleep(RUN_SECS)
-            # Trades in flight when SIGTERM arrives are not the collectors' to lose: stop producing first.
+            wait_received_after(exchange, ports[2])
+            wait_produced(exchange, RUN_TRADES, next_ids(exchange))
+            # Trades in flight when SIGTERM arrives are not the collectors' to lose: stop producing and
+            # wait until all three have received the last ones sent.
             exchange.pause()
-            time.sleep(0.5)
+            wait_caught_up(exchange, ports)
             for collector in early + [late]:
                 self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
             return exchange.stats()

@@ -18,10 +18,11 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, start_instance, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, next_ids, start_instance, wait_caught_up, wait_for,
+                               wait_produced)
 
 RATE = 100      # trades per second per symbol
-RUN_SECS = 3.0
+RUN_TRADES = 300  # per symbol: three seconds at RATE
 AUDIT_TIMEOUT_SECS = 60
 START_MARGIN_MS = 120_000  # the range starts well before the recording
 # and ends a minute after it: within the audit's grace for heads (2 min), since a range that runs on
@@ -36,17 +37,23 @@ class AuditTest(unittest.TestCase):
         self.addCleanup(self.tmp.cleanup)
         self.store = os.path.join(self.tmp.name, "store")
 
-    def start_instance(self, exchange, instance_id):
-        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=1)
+    def start_instance(self, exchange, instance_id, metrics_port):
+        return start_instance(self, self.tmp.name, exchange, instance_id, self.store, ROT_SECS=1,
+                              METRICS_ADDR=f"127.0.0.1:{metrics_port}")
 
     def record(self):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
-            collectors = [self.start_instance(exchange, name) for name in ("i-audit-a", "i-audit-b")]
+            ports = [harness.free_port() for _ in range(2)]
+            collectors = [self.start_instance(exchange, name, port)
+                          for name, port in zip(("i-audit-a", "i-audit-b"), ports)]
             wait_for(lambda: exchange.stats()["clients"] >= 2, 15, "two collectors to connect")
+            since = next_ids(exchange)
             exchange.resume()
-            time.sleep(RUN_SECS)
+            wait_produced(exchange, RUN_TRADES, since)
+            # Trades in flight when SIGTERM arrives are not the collectors' to lose: stop producing
+            # and wait until both have received the last ones sent.
             exchange.pause()
-            time.sleep(0.5)
+            wait_caught_up(exchange, ports)
             for collector in collectors:
                 self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
             return exchange.stats()

@@ -16,7 +16,8 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, start_instance, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, Collector, next_ids, start_instance, wait_caught_up, wait_for,
+                               wait_produced, wait_received_after)
 
 RATE = 200            # trades per second per symbol
 AUDIT_TIMEOUT_SECS = 120
@@ -53,25 +54,32 @@ class ThreeInstancesAuditTest(unittest.TestCase):
         return proc.returncode, json.loads(proc.stdout)
 
     def run_three_restarting_b(self, end_first_run, **b_env):
-        """Runs i-a, i-b and i-c on one store and one exchange; `end_first_run(b)` ends i-b's first
-        run, a second run continues from its spool; all three then stop cleanly. Returns the
-        exchange's final stats and the wall-clock ms at which i-b's second run started."""
+        """Runs i-a, i-b and i-c on one store and one exchange; `end_first_run(b, exchange)` ends
+        i-b's first run, a second run continues from its spool; all three then stop cleanly. Returns
+        the exchange's final stats and the wall-clock ms at which i-b's second run started."""
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
+            ports = {name: harness.free_port() for name in ("i-a", "i-b", "i-c")}
             env = {"ROT_SECS": 1}
-            a = start_instance(self, self.tmp.name, exchange, "i-a", self.store, **env)
-            b = start_instance(self, self.tmp.name, exchange, "i-b", self.store, **b_env, **env)
-            c = start_instance(self, self.tmp.name, exchange, "i-c", self.store, **env)
+            a, b, c = (start_instance(self, self.tmp.name, exchange, name, self.store,
+                                      METRICS_ADDR=f"127.0.0.1:{ports[name]}", **(b_env if name == "i-b" else {}), **env)
+                       for name in ("i-a", "i-b", "i-c"))
             wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "three collectors to connect")
             exchange.resume()
-            time.sleep(3)
-            end_first_run(b)
+            # Three seconds of trades, counted as such, received by all three.
+            wait_produced(exchange, 3 * RATE, since=next_ids(exchange))
+            for port in ports.values():
+                wait_received_after(exchange, port)
+            end_first_run(b, exchange)
             restarted_ms = int(time.time() * 1000)
-            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store, **b_env, **env).start()
+            b2 = Collector(b.workdir, exchange, INSTANCE_ID="i-b", LOCAL_STORE_DIR=self.store,
+                           METRICS_ADDR=f"127.0.0.1:{ports['i-b']}", **b_env, **env).start()
             self.addCleanup(b2.kill)
             wait_for(lambda: exchange.stats()["clients"] >= 3, 15, "the restarted instance to connect")
-            time.sleep(3)
+            # Three more seconds of trades, the restarted instance receiving them.
+            wait_produced(exchange, 3 * RATE, since=next_ids(exchange))
+            wait_received_after(exchange, ports["i-b"])
             exchange.pause()
-            time.sleep(1.0)
+            wait_caught_up(exchange, list(ports.values()))
             for collector in (a, b2, c):
                 self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
             return exchange.stats(), restarted_ms
@@ -79,9 +87,10 @@ class ThreeInstancesAuditTest(unittest.TestCase):
     def test_union_complete_and_the_killed_instances_hole_named_exactly(self):
         start_ms = int(time.time() * 1000)
 
-        def kill_and_stay_down(b):
+        def kill_and_stay_down(b, exchange):
             b.kill()  # SIGKILL; the second run recovers what this one left in the spool
-            time.sleep(3)
+            # Three seconds down, counted in the trades the exchange makes meanwhile.
+            wait_produced(exchange, 3 * RATE, since=next_ids(exchange))
 
         stats, _ = self.run_three_restarting_b(kill_and_stay_down, BACKFILL_ENABLED="false")
 
@@ -120,7 +129,7 @@ class ThreeInstancesAuditTest(unittest.TestCase):
     def test_a_deleted_first_last_or_middle_part_is_named_by_instance_symbol_and_number(self):
         start_ms = int(time.time() * 1000)
 
-        def stop_cleanly(b):
+        def stop_cleanly(b, _exchange):
             self.assertEqual(b.stop(), 0, b.log_text()[-3000:])
 
         _, restarted_ms = self.run_three_restarting_b(stop_cleanly)

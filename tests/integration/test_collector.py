@@ -8,14 +8,14 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 import unittest
 
 import jsonschema
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, Collector, metric, next_ids, unsent_ids, wait_caught_up,
+                               wait_for, wait_produced, wait_received_after)
 from fake_imds import FakeImds
 
 SOURCE_DIR = os.environ.get("MC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -34,22 +34,38 @@ class EndToEndTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="mc-itest-")
         self.addCleanup(self.tmp.cleanup)
+        self.metrics_port = harness.free_port()
 
-    def run_collector(self, exchange, seconds, during=None, **env):
-        collector = Collector(self.tmp.name, exchange, ROT_BYTES=self.ROT_BYTES, ROT_SECS=self.ROT_SECS, **env)
+    def metric(self, name):
+        return metric(self.metrics_port, name)
+
+    def run_collector(self, exchange, during, settle_backfill=False, **env):
+        """Runs the collector until during(collector) returns; then stops production, waits until what
+        is in flight has arrived (and, with settle_backfill, until every id the exchange never sent it
+        is counted missing and backfilled), and stops it with SIGTERM."""
+        collector = Collector(self.tmp.name, exchange, ROT_BYTES=self.ROT_BYTES, ROT_SECS=self.ROT_SECS,
+                              METRICS_ADDR=f"127.0.0.1:{self.metrics_port}", **env)
         collector.start()
         self.addCleanup(collector.kill)
         wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
-        if during:
-            during(collector)
-        time.sleep(seconds)
+        during(collector)
         # Trades written to the socket after the collector stopped reading are not the collector's
         # to lose: pause production and let what is in flight arrive before SIGTERM.
         exchange.pause()
-        time.sleep(0.5)
+        stats = wait_caught_up(exchange, self.metrics_port)
+        if settle_backfill:
+            unsent = unsent_ids(stats)
+            wait_for(lambda: (self.metric("market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
+                     f"the {unsent} ids never sent to be found missing")
+            wait_for(lambda: self.metric("market_collector_trade_ids_pending") == 0, 30, "the backfill to settle")
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         return collector
+
+    def stored_windows(self, collector):
+        """The ROT_SECS windows of the parts in the store so far, by their keys."""
+        matches = (store_reader.KEY_RE.match(key) for key in store_reader.list_keys(collector.store_dir))
+        return {int(m.group("epoch")) // (self.ROT_SECS * 1000) for m in matches if m and m.group("kind") == "part"}
 
     def check_store(self, collector, exchange_stats, expect_quarantine=0, windows=None):
         """windows: the window in seconds of each symbol's data parts, where not ROT_SECS."""
@@ -108,14 +124,16 @@ class EndToEndTest(unittest.TestCase):
                                          ping_interval=1) as exchange:
             injected = ["not_json", "truncated", "no_id", "binary", "unknown_event"]
 
-            def inject(_collector):
-                time.sleep(1)
+            def inject(collector):
+                wait_received_after(exchange, self.metrics_port)
                 for kind in injected:
                     exchange.inject(kind)
                 # A real trade of 1 MiB, far over ROT_BYTES: stored, and it ends its part.
                 exchange.inject("huge", symbol="BTCUSDT")
+                # Several windows go by: parts of three of them stored (the last is sealed at SIGTERM).
+                wait_for(lambda: len(self.stored_windows(collector)) >= 3, 20, "parts of three windows stored")
 
-            collector = self.run_collector(exchange, seconds=6, during=inject)
+            collector = self.run_collector(exchange, during=inject)
             stats = exchange.stats()
         parts = self.check_store(collector, stats, expect_quarantine=len(injected))
         reasons = sorted(r["reason"] for p in parts if p.quarantine for r in p.records)
@@ -131,7 +149,10 @@ class EndToEndTest(unittest.TestCase):
     def test_each_symbol_rotates_on_its_own_window(self):
         windows = {"BTCUSDT": 1, "ETHUSDT": 5}
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=20) as exchange:
-            collector = self.run_collector(exchange, seconds=11, ROT_SECS_OVERRIDES="BTCUSDT:1,*:5")
+            # 11 s of trades at the exchange's rate: over two ETHUSDT windows, ten BTCUSDT ones.
+            collector = self.run_collector(
+                exchange, during=lambda _c: wait_produced(exchange, 11 * 20, next_ids(exchange)),
+                ROT_SECS_OVERRIDES="BTCUSDT:1,*:5")
             stats = exchange.stats()
         # Every part within one window of its symbol's length (check_store), and each symbol cut at
         # its own boundaries: BTCUSDT's parts one second each, ETHUSDT's holding several seconds.
@@ -152,7 +173,11 @@ class EndToEndTest(unittest.TestCase):
     def test_a_shard_subscribes_to_and_stores_only_its_symbols(self):
         # Rendezvous hashing gives ETHUSDT to shard 0 of 2 and BTCUSDT to shard 1 (tests/unit/config/shard_test.cpp).
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=20) as exchange:
-            collector = self.run_collector(exchange, seconds=3, SHARD="0/2")
+            def receive_its_symbol(_collector):
+                wait_received_after(exchange, self.metrics_port, symbols=["ETHUSDT"])
+                wait_produced(exchange, 40, next_ids(exchange))
+
+            collector = self.run_collector(exchange, during=receive_its_symbol, SHARD="0/2")
             stats = exchange.stats()
         self.assertEqual(stats["symbols"]["BTCUSDT"]["sent"], [], "BTCUSDT was subscribed")
         parts, problems = store_reader.read_store(collector.store_dir)
@@ -165,25 +190,29 @@ class EndToEndTest(unittest.TestCase):
     def test_reconnects_after_the_exchange_drops_the_connection(self):
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=100) as exchange:
             def drop(_collector):
-                time.sleep(1.5)
+                wait_received_after(exchange, self.metrics_port)
                 exchange.drop()
                 wait_for(lambda: exchange.stats()["clients"] >= 1, 10, "a reconnect")
+                wait_received_after(exchange, self.metrics_port)
 
-            # Long enough after the reconnect for the gap's grace (kGapGrace, 3 s) and its backfill.
-            collector = self.run_collector(exchange, seconds=5, during=drop)
+            # Then the gap's grace (kGapGrace, 3 s) and its backfill, waited for by their metrics.
+            collector = self.run_collector(exchange, during=drop, settle_backfill=True)
             stats = exchange.stats()
         self.check_store(collector, stats)
         self.assertGreaterEqual(collector.log_text().count("connected"), 2)
 
     def test_kill_9_then_restart_loses_nothing_that_was_written(self):
         with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=200) as exchange:
-            first = Collector(self.tmp.name, exchange, ROT_BYTES=self.ROT_BYTES, ROT_SECS=self.ROT_SECS).start()
+            first = Collector(self.tmp.name, exchange, ROT_BYTES=self.ROT_BYTES, ROT_SECS=self.ROT_SECS,
+                              METRICS_ADDR=f"127.0.0.1:{self.metrics_port}").start()
             self.addCleanup(first.kill)
             wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
-            time.sleep(3.3)
+            # Killed mid-part, after parts were already sealed: the second run recovers open ones.
+            wait_for(lambda: (self.metric("market_collector_parts_sealed_total") or 0) >= 2, 15, "sealed parts")
+            wait_received_after(exchange, self.metrics_port)
             first.kill()
             self.assertTrue(any("%2F" in f for f in first.spool_files()), "nothing was left open in the spool")
-            second = self.run_collector(exchange, seconds=2)
+            second = self.run_collector(exchange, during=lambda _: wait_received_after(exchange, self.metrics_port))
         parts, problems = store_reader.read_store(second.store_dir)
         self.assertEqual(problems, [])
         for part in parts:

@@ -8,12 +8,11 @@ Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest se
 """
 import collections
 import tempfile
-import time
 import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, Collector, metric, wait_for
+from collector_process import COLLECTOR, Collector, metric, unsent_ids, wait_caught_up, wait_for, wait_received_after
 
 SYMBOLS = ["AAAUSDT", "BBBUSDT", "CCCUSDT", "DDDUSDT", "EEEUSDT", "FFFUSDT", "GGGUSDT"]
 GROUPS = [SYMBOLS[0:3], SYMBOLS[3:5], SYMBOLS[5:7]]
@@ -49,13 +48,15 @@ class ConnectionsTest(unittest.TestCase):
         before = self.clients_by_streams(exchange)
         self.assertEqual(sorted(before), sorted(tuple(streams(g)) for g in GROUPS))
         wait_for(lambda: self.metric("market_collector_ws_connects_total") == 3, 10, "three connects counted")
-        time.sleep(3)
+        wait_received_after(exchange, self.port, SYMBOLS)
 
         dropped = tuple(streams(GROUPS[1]))
         self.assertEqual(exchange.drop(stream="dddusdt@trade")["dropped"], 1)
         wait_for(lambda: len(self.clients_by_streams(exchange)) == 3 and
                  self.clients_by_streams(exchange)[dropped] != before[dropped], 15, "the dropped connection back")
-        time.sleep(3)
+        # Every symbol's trades keep arriving, the dropped ones' on their new connection: the other two
+        # connections lived through the drop and past it.
+        wait_received_after(exchange, self.port, SYMBOLS)
         after = self.clients_by_streams(exchange)
         # The other two are the very connections of the start: neither was reconnected.
         for group in (GROUPS[0], GROUPS[2]):
@@ -67,7 +68,10 @@ class ConnectionsTest(unittest.TestCase):
         # The drop's gaps (trades sent while DDDUSDT and EEEUSDT were disconnected) are backfilled.
         wait_for(lambda: (self.metric("market_collector_trade_id_gaps_total") or 0) >= 2, 10, "the drop's gaps")
         exchange.pause()
-        time.sleep(1.0)
+        stats = wait_caught_up(exchange, self.port, SYMBOLS)
+        unsent = unsent_ids(stats, SYMBOLS)
+        wait_for(lambda: (self.metric("market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
+                 f"the {unsent} ids never sent to be found missing")
         wait_for(lambda: self.metric("market_collector_trade_ids_pending") == 0, 30, "the backfill to settle")
         code = collector.stop()
         log = collector.log_text()

@@ -288,6 +288,7 @@ class FakeExchangeTest(unittest.TestCase):
         self.assertEqual(ex.stats()["clients_detail"][0]["streams"], ["btcusdt@trade"])
         btc.recv(5)   # the other connection still delivers
         self.assertEqual(ex.drop(stream="solusdt@trade")["dropped"], 0)
+        self.assertEqual(ex.stats()["drops_total"], 1)
         self.assertIn("dropped 1 connection(s) (fin) carrying ethusdt@trade", ex.log())
 
     def test_close_sends_going_away_and_completes_the_handshake(self):
@@ -584,28 +585,31 @@ class FakeExchangeTest(unittest.TestCase):
             self.assertGreater(b - a, 0.7)
             self.assertLess(b - a, 1.5)
         harness.wait_until(lambda: ex.stats()["clients"] == 0, 5, "no clients")
+        self.assertEqual(ex.stats()["drops_total"], 3)
         for symbol in both:   # every trade the server wrote completely reached the client (fin drop)
             self.assertEqual(set(received[symbol]), ex.sent_ids(symbol))
         self.assertIn("dropped 1 connection(s) (fin)", ex.log())
 
     def test_pause_and_resume(self):
         ex = self.start(rate=100, start_paused=True)
-        time.sleep(0.3)
+        harness.wait_until(lambda: ex.stats()["producer_paused"], 5, "the producer to see the start paused")
         self.assertEqual(ex.stats()["symbols"]["BTCUSDT"]["next_id"], START_ID)
         ws = self.connect(ex)
         ex.resume()
         self.assertEqual(trade_id(ws.recv(5)), START_ID)
+        harness.wait_until(lambda: not ex.stats()["producer_paused"], 5, "production to resume")
         ex.pause()
-        ws.recv_until_quiet(quiet=0.3)
+        harness.wait_until(lambda: ex.stats()["producer_paused"], 5, "the producer to see the pause")
         frozen = ex.stats()["symbols"]["BTCUSDT"]["next_id"]
-        time.sleep(0.3)
+        ws.recv_until_quiet(quiet=0.3)
         self.assertEqual(ex.stats()["symbols"]["BTCUSDT"]["next_id"], frozen)
 
     # -- stats -------------------------------------------------------------------------------------
 
     def test_stats_sent_ranges_match_what_the_client_received(self):
         ex = self.start(rate=200, symbols=["BTCUSDT", "ETHUSDT"])
-        time.sleep(0.3)   # trades before the client connects are never sent
+        # Trades made before the client connects are never sent to it.
+        harness.wait_until(lambda: ex.stats()["symbols"]["BTCUSDT"]["next_id"] > START_ID, 5, "trades made")
         ws = self.connect(ex, ["BTCUSDT", "ETHUSDT"])
         messages = [ws.recv(5) for _ in range(150)]
         ex.pause()   # what was produced still goes out; then nothing more

@@ -4,9 +4,11 @@ killed, while the exchange's REST history answers 429 first, while it trickles b
 a frame, and around a message over WS_MAX_MESSAGE_BYTES.
 
 Each test runs the fake exchange and one collector on a local store, stops trade production, waits
-for the backfill to settle (metric market_collector_trade_ids_pending 0), stops the collector, and
-reads the store back: per symbol, the ids are exactly first..last of what the exchange produced,
-and none is stored twice.
+until the collector has received the last trades sent, has counted missing every id the exchange
+never sent it and has backfilled them (metric market_collector_trade_ids_pending 0), stops the
+collector, and reads the store back: per symbol, the ids are exactly first..last of what the exchange
+produced, and none is stored twice. The tests wait for what the collector and the exchange report
+(metrics, log lines, the exchange's stats), not for fixed times.
 
 Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest sets both.
 """
@@ -19,9 +21,11 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, Collector, last_trade_id, metric, next_ids, unsent_ids,
+                               wait_caught_up, wait_for, wait_produced, wait_received_after)
 
 RATE = 500  # trades per second per symbol
+DROP_EVERY = 3  # seconds between the exchange's drops (--drop-every)
 
 
 @unittest.skipUnless(COLLECTOR, "MC_COLLECTOR_BIN is not set")
@@ -43,14 +47,25 @@ class FeedCompletenessTest(unittest.TestCase):
         wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
         return collector
 
+    def metric(self, name):
+        return metric(self.metrics_port, name)
+
+    def receiving(self, exchange):
+        """Waits until the collector has received, of every symbol, a trade made after this call."""
+        wait_received_after(exchange, self.metrics_port)
+
     def finish(self, exchange, collector, backfill=True):
-        """Stops production, lets the backfill settle, stops the collector; returns the last id produced
-        per symbol."""
+        """Stops production; waits until the collector has received the last trades sent and, with the
+        backfill, has counted missing (after kGapGrace) at least every id the exchange never sent it and
+        has backfilled or given up all of them; stops the collector; returns the last id produced per
+        symbol."""
         exchange.pause()
-        time.sleep(1.0)
+        stats = wait_caught_up(exchange, self.metrics_port)
         if backfill:
-            wait_for(lambda: metric(self.metrics_port, "market_collector_trade_ids_pending") == 0, 60,
-                     "the backfill to settle")
+            unsent = unsent_ids(stats)
+            wait_for(lambda: (self.metric("market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
+                     f"the {unsent} ids never sent to be found missing")
+            wait_for(lambda: self.metric("market_collector_trade_ids_pending") == 0, 60, "the backfill to settle")
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         stats = exchange.stats()["symbols"]
@@ -80,19 +95,21 @@ class FeedCompletenessTest(unittest.TestCase):
     def rest_lines(self, parts):
         return sum(1 for part in parts if not part.quarantine for r in part.records if r.get("src") == "rest")
 
-    def drops_for(self, exchange, secs):
-        """Lets the exchange's drops go on for `secs`, then calms it. A gap is known once a later id
-        arrives: trades flow on a connection that stays up, so the trades of the last drop are
-        followed by newer ones before production stops."""
-        time.sleep(secs)
+    def drops(self, exchange, count):
+        """Lets the exchange's --drop-every go on until it has cut `count` connections, then calms it.
+        A gap is known once a later id arrives: the collector reconnects and receives trades newer
+        than the last drop's before production stops."""
+        wait_for(lambda: exchange.stats()["drops_total"] >= count, 180, f"{count} drops")
         exchange.post("/control/calm")
         wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the last drop")
-        time.sleep(2)
+        self.receiving(exchange)
 
     def test_drops_every_3_s_for_a_minute_lose_nothing(self):
-        exchange = self.exchange(drop_every=3)
+        exchange = self.exchange(drop_every=DROP_EVERY)
         collector = self.collector(exchange)
-        self.drops_for(exchange, 60)
+        # A minute of it: about nine drops (the collector's reconnect backoff grows, so some of the
+        # exchange's ticks find no connection to cut).
+        self.drops(exchange, 9)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         log = collector.log_text()
         self.assertGreaterEqual(log.count("connection lost"), 5, log[-3000:])
@@ -100,9 +117,9 @@ class FeedCompletenessTest(unittest.TestCase):
 
     def test_rest_trailing_the_stream_by_20_s_with_drops_every_3_s_loses_nothing(self):
         # Each drop leaves a gap whose ids REST serves only 20 s later: empty and short pages meanwhile.
-        exchange = self.exchange(rate=300, drop_every=3, rest_lag=20)
+        exchange = self.exchange(rate=300, drop_every=DROP_EVERY, rest_lag=20)
         collector = self.collector(exchange)
-        self.drops_for(exchange, 15)
+        self.drops(exchange, 4)  # about 15 s of drops
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         log = collector.log_text()
         self.assertGreaterEqual(log.count("connection lost"), 3, log[-3000:])
@@ -115,10 +132,11 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_ids_the_exchange_proves_absent_are_given_up_once_and_named_in_a_manifest(self):
         exchange = self.exchange()
         collector = self.collector(exchange)
-        time.sleep(2)
+        self.receiving(exchange)
         exchange.post("/control/vanish?count=40&symbol=BTCUSDT")
         wait_for(lambda: "TRADE IDS DO NOT EXIST" in collector.log_text(), 20, "the absent ids to be given up")
-        time.sleep(1)
+        wait_for(lambda: self.metric("market_collector_trade_ids_unrecoverable_total"), 10,
+                 "the given-up ids to be counted")
         absent = exchange.stats()["symbols"]["BTCUSDT"]["absent"]
         self.assertEqual(len(absent), 1)
         first, last = absent[0]
@@ -137,7 +155,7 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_given_up_ids_that_arrive_live_after_all_are_stored(self):
         exchange = self.exchange()
         collector = self.collector(exchange)
-        time.sleep(2)
+        self.receiving(exchange)
         exchange.post("/control/vanish?count=25&symbol=ETHUSDT")
         wait_for(lambda: "TRADE IDS DO NOT EXIST" in collector.log_text(), 20, "the absent ids to be given up")
         first, last = exchange.stats()["symbols"]["ETHUSDT"]["absent"][0]
@@ -150,7 +168,10 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_max_age_replacement_alone_leaves_no_gap(self):
         exchange = self.exchange(max_conn_age=5)
         collector = self.collector(exchange, WS_MAX_AGE_SECS=4, BACKFILL_ENABLED="false")
-        time.sleep(20)
+        # Four replacements: the third one's connection then served a whole age period, within which
+        # the server's limit (5 s) would have cut it had the collector failed to replace it in time.
+        wait_for(lambda: collector.log_text().count("switched to the replacement connection") >= 4, 40,
+                 "four max-age replacements")
         parts = self.assert_complete(collector, self.finish(exchange, collector, backfill=False))
         log = collector.log_text()
         self.assertGreaterEqual(log.count("switched to the replacement connection"), 3, log[-3000:])
@@ -161,9 +182,12 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_server_shutdown_mid_stream_leaves_no_gap(self):
         exchange = self.exchange()
         collector = self.collector(exchange, BACKFILL_ENABLED="false")
-        time.sleep(3)
+        self.receiving(exchange)
         exchange.post("/control/server_shutdown?close_after=2")
-        time.sleep(5)
+        # The notified connection is closed by the exchange (close_after) and the replacement serves.
+        wait_for(lambda: exchange.stats()["connections_total"] >= 2 and exchange.stats()["clients"] == 1, 15,
+                 "the notified connection closed and its replacement open")
+        self.receiving(exchange)
         self.assert_complete(collector, self.finish(exchange, collector, backfill=False))
         log = collector.log_text()
         self.assertIn("opening a replacement connection reason=server_shutdown", log)
@@ -173,11 +197,13 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_a_stall_is_detected_within_ws_idle_secs_and_its_trades_backfilled(self):
         exchange = self.exchange()
         collector = self.collector(exchange, WS_IDLE_SECS=5)
-        time.sleep(3)
+        self.receiving(exchange)
         stalled_at = time.time()
         exchange.silence(8)
         wait_for(lambda: "idle timeout" in collector.log_text(), 10, "the stall to be detected")
-        time.sleep(8)
+        wait_for(lambda: exchange.stats()["silenced_secs"] == 0, 15, "the stall to end")
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the stall")
+        self.receiving(exchange)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         self.assertGreater(self.rest_lines(parts), 0)
         # Detected WS_IDLE_SECS after the last frame, measured on the collector's own clock.
@@ -199,13 +225,13 @@ class FeedCompletenessTest(unittest.TestCase):
         # One byte a second never completes a frame: the watchdog must not take bytes for life.
         exchange = self.exchange()
         collector = self.collector(exchange, WS_IDLE_SECS=5)
-        time.sleep(3)
+        self.receiving(exchange)
         trickle_at = time.time()
         exchange.post("/control/trickle?secs=12")
         wait_for(lambda: "idle timeout" in collector.log_text(), 10, "the trickle to be cut")
         wait_for(lambda: exchange.stats()["trickle_secs"] == 0, 15, "the trickle to end")
         wait_for(lambda: exchange.stats()["clients"] >= 1, 40, "a reconnect after the trickle")
-        time.sleep(3)
+        self.receiving(exchange)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         self.assertGreater(self.rest_lines(parts), 0)
         # Cut WS_IDLE_SECS after the last complete frame, measured on the collector's own clock.
@@ -215,14 +241,19 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_an_oversize_message_is_quarantined_and_counted_and_the_connection_kept(self):
         exchange = self.exchange()
         collector = self.collector(exchange, WS_MAX_MESSAGE_BYTES=65536)
-        time.sleep(2)
+        self.receiving(exchange)
         # One routable by its stream, in fragments across the limit; one unroutable, in one frame.
         exchange.post("/control/oversize?bytes=1000000&symbol=BTCUSDT&fragment=40000")
-        time.sleep(1.5)  # the warn line is limited to one a second
+        wait_for(lambda: self.metric("market_collector_ws_messages_oversize_total") == 1, 10,
+                 "the first oversize message to be counted")
+        # The warn line is limited to one a second (a clock the collector keeps): the second message
+        # comes 1.5 s after the first was counted, so both are logged. The wait is the scenario.
+        time.sleep(1.5)
         exchange.post("/control/oversize?bytes=100000")
-        wait_for(lambda: metric(self.metrics_port, "market_collector_ws_messages_oversize_total") == 2, 10,
+        wait_for(lambda: self.metric("market_collector_ws_messages_oversize_total") == 2, 10,
                  "the oversize messages to be counted")
-        time.sleep(2)
+        # Trades sent after both still arrive on the same connection: it was kept, nothing was skipped.
+        self.receiving(exchange)
         self.assertEqual(metric(self.metrics_port, "market_collector_trade_id_gaps_total"), 0)
         self.assertEqual(metric(self.metrics_port, "market_collector_ws_connects_total"), 1)
         parts = self.assert_complete(collector, self.finish(exchange, collector))
@@ -245,13 +276,16 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_ten_seconds_of_downtime_after_kill_9_are_backfilled(self):
         exchange = self.exchange()
         first = self.collector(exchange)
-        time.sleep(3)
+        self.receiving(exchange)
+        wait_for(lambda: self.metric("market_collector_bytes_written_total"), 10, "the first run to write")
         first.kill()
-        time.sleep(10)
+        # Ten seconds of downtime, counted in trades the exchange produces meanwhile.
+        wait_produced(exchange, 10 * RATE, since=next_ids(exchange))
         second = Collector(self.tmp.name, exchange, METRICS_ADDR=f"127.0.0.1:{self.metrics_port}")
         second.start()
         self.addCleanup(second.kill)
-        time.sleep(5)
+        wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the second run to connect")
+        self.receiving(exchange)
         parts = self.assert_complete(second, self.finish(exchange, second))
         self.assertGreaterEqual(self.rest_lines(parts), 10 * RATE * len(SYMBOLS))
         self.assertIn("backfill gap filled", second.log_text())
@@ -259,12 +293,18 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_repeated_and_swapped_ids_and_a_pong_deadline_store_each_id_once(self):
         exchange = self.exchange(ping_interval=1, pong_deadline=2)
         collector = self.collector(exchange, BACKFILL_ENABLED="false")
-        time.sleep(1)
+        self.receiving(exchange)
         exchange.post("/control/duplicate?count=300")
         exchange.post("/control/reorder?count=300")
-        time.sleep(5)
+        wait_for(lambda: all(v["duplicate_left"] == 0 and v["reorder_left"] == 0
+                             for v in exchange.stats()["symbols"].values()), 15, "the repeats and swaps sent")
+        self.receiving(exchange)
+        # Five pings answered in time on the one connection: the pong deadline was live meanwhile.
+        wait_for(lambda: any(c["pongs"] >= 5 for c in exchange.stats()["clients_detail"]), 15, "five pongs")
+        wait_for(lambda: (self.metric("market_collector_trade_ids_duplicate_total") or 0) >= 600, 10,
+                 "the repeats to be written off")
         # Each symbol's 300 repeats were dropped; each swapped pair's late id arrived within the grace,
-        # so no gap was declared.
+        # so no gap was declared: nothing is pending, so none ever will be.
         self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_duplicate_total"), 600)
         self.assertEqual(metric(self.metrics_port, "market_collector_trade_id_gaps_total"), 0)
         self.assertEqual(metric(self.metrics_port, "market_collector_trade_ids_pending"), 0)
@@ -277,10 +317,12 @@ class FeedCompletenessTest(unittest.TestCase):
     def test_a_429_with_retry_after_2_is_waited_out_and_the_gap_still_filled(self):
         exchange = self.exchange()
         collector = self.collector(exchange)
-        time.sleep(2)
+        self.receiving(exchange)
         exchange.post("/control/rest_fail?status=429&count=1&retry_after=2")
+        before_skip = exchange.stats()["symbols"]["BTCUSDT"]["next_id"]
         exchange.skip(200, symbol="BTCUSDT")
-        time.sleep(5)
+        wait_for(lambda: (last_trade_id(self.metrics_port, "BTCUSDT") or -1) > before_skip + 200, 15,
+                 "trades after the skipped ones")
         parts = self.assert_complete(collector, self.finish(exchange, collector))
         requests = [r for r in exchange.stats()["rest_requests"] if r["path"] == "/api/v3/historicalTrades"]
         self.assertGreaterEqual(len(requests), 2, requests)

@@ -22,7 +22,7 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, wait_for
+from collector_process import COLLECTOR, SYMBOLS, Collector, wait_caught_up, wait_for, wait_received_after
 
 ITERATIONS = 30
 RATE = 300                   # trades per second per symbol
@@ -32,7 +32,6 @@ EARLY_KILL_EVERY = 4         # every 4th iteration (on average) is killed during
 EARLY_KILL_SECS = (0.0, 0.3)
 CONNECTED_KILL_SECS = (0.2, 1.5)
 CONNECT_TIMEOUT_SECS = 20    # recovery of a crowded spool comes before the connection
-LAST_RUN_SECS = 2.0
 TRIM_LOG = "torn last line trimmed"
 RESEAL_LOG = "found a part whose seal was interrupted"
 RECOVERY_RE = re.compile(r"spool recovery dir=\S+ to_seal=(\d+) to_upload=(\d+)")
@@ -77,8 +76,8 @@ class KillLoopTest(unittest.TestCase):
         self.rng = random.Random(self.seed)
         log(f"seed={self.seed} (MC_KILL_LOOP_SEED={self.seed} replays the kill schedule)")
 
-    def collector(self, exchange):
-        c = Collector(self.tmp.name, exchange, ROT_BYTES=ROT_BYTES, ROT_SECS=ROT_SECS)
+    def collector(self, exchange, **env):
+        c = Collector(self.tmp.name, exchange, ROT_BYTES=ROT_BYTES, ROT_SECS=ROT_SECS, **env)
         self.addCleanup(c.kill)
         return c
 
@@ -117,13 +116,14 @@ class KillLoopTest(unittest.TestCase):
 
             # The last run: connected, then production paused so nothing is in flight at SIGTERM.
             before = exchange.stats()["connections_total"]
-            last = self.collector(exchange).start()
+            port = harness.free_port()
+            last = self.collector(exchange, METRICS_ADDR=f"127.0.0.1:{port}").start()
             self.wait_connected(exchange, before, last, "the last run")
-            time.sleep(LAST_RUN_SECS)
+            # Killed collectors' sessions are gone; the one left is the last collector's.
+            wait_for(lambda: exchange.stats()["clients"] == 1, 15, "the killed runs' sessions to close")
+            wait_received_after(exchange, port)
             exchange.pause()
-            time.sleep(0.5)
-            # Killed collectors' sessions are gone by now; the newest session is the last collector's.
-            stats = exchange.stats()
+            stats = wait_caught_up(exchange, port)
             sessions = sorted(stats["clients_detail"], key=lambda s: s["id"])
             self.assertTrue(sessions, "the last collector is not connected")
             last_sent = {s: store_reader.expand_ranges(r) for s, r in sessions[-1]["sent"].items()}

@@ -22,7 +22,8 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_for
+from collector_process import (COLLECTOR, SYMBOLS, Collector, metric, next_ids, unsent_ids, wait_caught_up, wait_for,
+                               wait_produced, wait_received_after)
 from fault_proxy import Fault, FaultProxy
 from s3_support import MotoS3
 
@@ -320,7 +321,9 @@ class SigtermUnderLoadTest(OutageTestBase):
         first = Collector(self.tmp.name, exchange, **env).start()
         self.addCleanup(first.kill)
         wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
-        time.sleep(5)
+        # Five seconds of load, counted in trades, received as they come.
+        wait_produced(exchange, 5 * self.RATE, since=next_ids(exchange))
+        wait_received_after(exchange, self.metrics_port)
         # Trades keep coming while it stops.
         stopping_at = time.monotonic()
         code = first.stop(timeout=self.STOP_TIMEOUT_SECS + 10)
@@ -333,9 +336,11 @@ class SigtermUnderLoadTest(OutageTestBase):
         # The same spool and store: the restart's first trades show the stop as a gap, which is backfilled.
         second = Collector(self.tmp.name, exchange, **env).start()
         self.addCleanup(second.kill)
-        time.sleep(4)
+        wait_received_after(exchange, self.metrics_port)
         exchange.pause()
-        time.sleep(1.0)
+        unsent = unsent_ids(wait_caught_up(exchange, self.metrics_port))
+        wait_for(lambda: (metric(self.metrics_port, "market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
+                 f"the {unsent} ids never sent to be found missing")
         wait_for(lambda: metric(self.metrics_port, "market_collector_trade_ids_pending") == 0, 60,
                  "the backfill to settle")
         code = second.stop()

@@ -15,7 +15,7 @@ import urllib.parse
 
 import harness
 import store_reader
-from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_for
+from collector_process import COLLECTOR, SYMBOLS, Collector, metric, wait_caught_up, wait_for, wait_received_after
 from fake_imds import FakeImds
 from fault_proxy import Fault, FaultProxy
 from s3_support import MotoS3
@@ -39,20 +39,29 @@ class S3CollectorTest(unittest.TestCase):
         base = {"ROT_BYTES": ROT_BYTES, "ROT_SECS": ROT_SECS, "AWS_EC2_METADATA_DISABLED": "true",
                 "HOME": self.tmp.name, "STOP_TIMEOUT_SECS": 5}
         base.update(env)
+        base.setdefault("METRICS_ADDR", f"127.0.0.1:{harness.free_port()}")
         workdir = os.path.join(self.tmp.name, "collector")
         os.makedirs(workdir, exist_ok=True)
         collector = Collector(workdir, exchange, **base)
+        collector.metrics_port = int(base["METRICS_ADDR"].rsplit(":", 1)[1])
         collector.log_path = os.path.join(workdir, f"{name}.log")
         collector.start()
         self.addCleanup(collector.kill)
         return collector
 
-    def run_for(self, collector, exchange, seconds):
+    def metric(self, collector, name):
+        return metric(collector.metrics_port, name) or 0
+
+    def run_for(self, collector, exchange, until=None, what="the scenario", timeout=60):
+        """Runs the collector until it receives trades and until() is true; then stops production,
+        waits for what is in flight to arrive, and stops the collector with SIGTERM."""
         wait_for(lambda: exchange.stats()["clients"] >= 1, 15, "the collector to connect")
-        time.sleep(seconds)
+        wait_received_after(exchange, collector.metrics_port)
+        if until is not None:
+            wait_for(until, timeout, what)
         # Trades written after the collector stopped reading are not its to lose.
         exchange.pause()
-        time.sleep(0.5)
+        wait_caught_up(exchange, collector.metrics_port)
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
 
@@ -78,7 +87,8 @@ class S3CollectorTest(unittest.TestCase):
     def test_put_only_user_stores_every_part_and_manifest_encrypted_with_checksums(self):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=300) as exchange:
             collector = self.collector(exchange, **self.moto.collector_env(), INSTANCE_ID="itest-1")
-            self.run_for(collector, exchange, 5)
+            self.run_for(collector, exchange, lambda: self.metric(collector, "market_collector_uploads_total") >= 4,
+                         "four parts stored")
             stats = exchange.stats()
         parts = self.check_complete(stats)
         self.assertGreaterEqual(len(parts), 4)
@@ -99,7 +109,10 @@ class S3CollectorTest(unittest.TestCase):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=200) as exchange:
             wrong = self.collector(exchange, name="wrong", **dict(env, AWS_SECRET_ACCESS_KEY="x" * 40),
                                    INSTANCE_ID="itest-1")
-            self.run_for(wrong, exchange, 4)
+            self.run_for(wrong, exchange,
+                         lambda: (len([f for f in wrong.spool_files() if "/sealed/" in f]) >= 4
+                                  and self.metric(wrong, "market_collector_upload_failures_total") >= 1),
+                         "four parts sealed and an upload refused")
             log = wrong.log_text()
             self.assertIn("SignatureDoesNotMatch", log)
             self.assertIn("fix the secret", log)
@@ -110,7 +123,9 @@ class S3CollectorTest(unittest.TestCase):
 
             exchange.resume()
             right = self.collector(exchange, name="right", **env, INSTANCE_ID="itest-1")
-            self.run_for(right, exchange, 3)
+            left_parts = sum(1 for f in left if f.endswith(".jsonl.gz"))
+            self.run_for(right, exchange, lambda: self.metric(right, "market_collector_uploads_total") >= left_parts,
+                         "the parts the wrong secret left stored")
             stats = exchange.stats()
         self.check_complete(stats)
         self.assertEqual(right.spool_files(), [])
@@ -135,7 +150,7 @@ class S3CollectorTest(unittest.TestCase):
         admin = self.moto.client("s3", self.moto.admin)
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=200) as exchange:
             offline = self.collector(exchange, name="offline", **dict(env, AWS_SECRET_ACCESS_KEY="x" * 40))
-            self.run_for(offline, exchange, 4)
+            self.run_for(offline, exchange, lambda: len(self.sealed_pairs(offline)) >= 2, "two sealed pairs")
             pairs = self.sealed_pairs(offline)
             self.assertGreaterEqual(len(pairs), 2, offline.spool_files())
             (same_key, (same_part, _)), (taken_key, (taken_part, taken_manifest)) = sorted(pairs.items())[:2]
@@ -155,7 +170,7 @@ class S3CollectorTest(unittest.TestCase):
             # The conflict is counted on the Prometheus endpoint; the stop drains what is left.
             wait_for(lambda: metric(port, "market_collector_store_key_conflicts_total") == 1.0, 30,
                      "the taken key to be counted")
-            self.run_for(online, exchange, 1)
+            self.run_for(online, exchange)
 
         log = online.log_text()
         self.assertEqual(self.moto.get_object(same_key), same_bytes)
@@ -185,10 +200,12 @@ class S3CollectorTest(unittest.TestCase):
                "AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.url}
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=100) as exchange:
             collector = self.collector(exchange, **env, INSTANCE_ID="")  # unset: IMDS names the instance
-            self.run_for(collector, exchange, 32)
+            # Each set of credentials expires 15 s after it was minted and is used until 10 s before
+            # that: run through three sets, fetched again and again (about 30 s).
+            self.run_for(collector, exchange, lambda: imds.mints >= 3 and imds.credential_fetches >= 6,
+                         "three sets of credentials")
             stats = exchange.stats()
-        # Each set of credentials expires 15 s after it was minted and is used until 10 s before that:
-        # a 32 s run goes through at least three sets, fetched again and again, and every part arrived.
+        # Every part arrived, whichever set stored it.
         self.assertGreaterEqual(imds.mints, 3, imds.counts())
         self.assertGreaterEqual(imds.credential_fetches, 6, imds.counts())
         self.check_complete(stats, instance=imds.instance_id)
@@ -206,14 +223,16 @@ class S3CollectorTest(unittest.TestCase):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=300) as exchange:
             collector = self.collector(exchange, **self.moto.collector_env(endpoint_url=proxy.url),
                                        INSTANCE_ID="itest-1")
-            self.run_for(collector, exchange, 6)
+            # Every fault of the plan (requests 2..17) has been served.
+            self.run_for(collector, exchange, lambda: len(proxy.records) >= 17, "17 requests served by the proxy")
             # The part refused with a bare 403 waits for an operator (capped retry interval), beyond the
             # stop deadline: it is in the spool, and the next start uploads it first.
             self.assertTrue(collector.spool_files())
             exchange.resume()
             again = self.collector(exchange, name="again", **self.moto.collector_env(endpoint_url=proxy.url),
                                    INSTANCE_ID="itest-1")
-            self.run_for(again, exchange, 2)
+            self.run_for(again, exchange, lambda: self.metric(again, "market_collector_uploads_total") >= 1,
+                         "the held part stored")
             stats = exchange.stats()
         faults = [r.fault for r in proxy.records if r.fault]
         self.assertEqual(sorted(faults), sorted(["slowdown"] * 3 + ["reset"] * 2 + ["internal_error", "delay",
@@ -255,7 +274,8 @@ class S3CollectorTest(unittest.TestCase):
         start_ms = int(time.time() * 1000) - 120_000
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=200) as exchange:
             collector = self.collector(exchange, **self.moto.collector_env(), INSTANCE_ID="itest-1")
-            self.run_for(collector, exchange, 4)
+            self.run_for(collector, exchange, lambda: self.metric(collector, "market_collector_uploads_total") >= 4,
+                         "four parts stored")
             stats = exchange.stats()
         # A minute past the stop: within the audit's 2-minute grace for heads (instance_stopped).
         end_ms = int(time.time() * 1000) + 60_000
