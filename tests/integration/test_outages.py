@@ -97,7 +97,7 @@ class OutageTestBase(unittest.TestCase):
     def stop(self, exchange, collector):
         """Stops production, then the collector (exit 0); returns the exchange's final stats."""
         exchange.pause()
-        time.sleep(1.0)
+        wait_caught_up(exchange, self.metrics_port)
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         return exchange.stats()
@@ -238,7 +238,10 @@ class DiskFullTest(OutageTestBase):
         self.watch(collector, 4)
         self.assertEqual(metric(self.metrics_port, "market_collector_records_dropped_total"), 0)
         before_full = {s: exchange.stats()["symbols"][s]["next_id"] for s in SYMBOLS}
-        time.sleep(1.0)  # ids sent before this point were written while there was room
+        # Ids sent before this point must be written while there is room: received, and a second for
+        # the writer (its queue hands lines on within milliseconds).
+        wait_received_after(exchange, self.metrics_port, beyond={s: before_full[s] - 1 for s in SYMBOLS})
+        time.sleep(1.0)
 
         ballast_bytes = self.grow(ballast, 0)
         full_at = time.monotonic()
@@ -252,21 +255,18 @@ class DiskFullTest(OutageTestBase):
         wait_for(lambda: all(re.search(rf"writes resumed .*symbol={s}", collector.log_text()) for s in SYMBOLS),
                  15, "writes to resume for every symbol")
         resumed_secs = time.monotonic() - freed_at
-        time.sleep(2.0)
+        time.sleep(2.0)  # lines queued while the disk was full may still be dropped in this margin
         dropped_while_full = metric(self.metrics_port, "market_collector_records_dropped_total")
         after_free = {s: exchange.stats()["symbols"][s]["next_id"] for s in SYMBOLS}
         self.watch(collector, 5)
         dropped_total = metric(self.metrics_port, "market_collector_records_dropped_total")
         self.assertEqual(dropped_total, dropped_while_full, "lines dropped after the space was freed")
         exchange.pause()
-        time.sleep(1.0)
+        wait_caught_up(exchange, self.metrics_port)
         settle_started = time.monotonic()
-        pending = None
-        while time.monotonic() - settle_started < 60:
-            pending = metric(self.metrics_port, "market_collector_trade_ids_pending")
-            if pending == 0:
-                break
-            time.sleep(0.2)
+        wait_for(lambda: metric(self.metrics_port, "market_collector_trade_ids_pending") == 0, 60,
+                 "the backfill to fetch the dropped ids")
+        pending = metric(self.metrics_port, "market_collector_trade_ids_pending")
         settle_secs = time.monotonic() - settle_started
         stats = self.stop(exchange, collector)
 

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <thread>
 
 #include "common/file_util.hpp"
 #include "spool/sealer.hpp"
 #include "spool/stored_marks.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "unit/spool/spool_files.hpp"
 
@@ -53,16 +53,21 @@ TEST(PartSequenceTest, SealingTheSamePartAgainKeepsItsNumber) {
 TEST(PartSequenceTest, OneWritersSealsWaitForEachOther) {
   PartSequence sequence;
   std::optional<PartSequence::Lease> first(sequence.lease(part_name(1000)));
+  std::atomic<bool> asking{false};
+  std::atomic<bool> first_released{false};
   std::atomic<bool> second_leased{false};
   std::jthread other([&] {
+    asking = true;
     PartSequence::Lease second = sequence.lease(part_name(6000));
+    // Committed is not enough: the seal holds the writer until its lease is gone.
+    EXPECT_TRUE(first_released.load());
     second_leased = true;
     EXPECT_EQ(second.number().number, 2U);
     second.commit();
   });
   first->commit();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(second_leased.load());  // committed, but the seal still holds the writer
+  ASSERT_TRUE(testing::eventually([&] { return asking.load(); }));
+  first_released = true;
   first.reset();
   other.join();
   EXPECT_TRUE(second_leased.load());
