@@ -34,8 +34,9 @@ build_packages=(
 test_packages=(
   # tests/athena (DuckDB) and tests/infra (HCL parser) run on Node.js
   nodejs
-  # integration.doc_examples runs docs/S3_LAYOUT.md's pandas example
-  python3-pandas
+  # integration.doc_examples runs docs/S3_LAYOUT.md's pandas example, integration.doc_shell the
+  # runbook's curl lines
+  python3-pandas curl
   # cpack -G DEB for package.deb
   file dpkg-dev
   # the S3 tests' tools as Debian has them, and the venv for moto (Debian 12 has no python3-moto)
