@@ -43,6 +43,9 @@ test_packages=(
   awscli python3-boto3 python3-venv
   # integration.container: builds and runs the image (docs/CONTAINER.md) with base images made locally
   podman runc debootstrap
+  # static.monitoring: promtool checks and unit-tests deploy/monitoring's alert rules (Debian ships it in
+  # the prometheus package only)
+  prometheus
 )
 # NodeSource's nodejs bundles npm and conflicts with Debian's npm package.
 if ! command -v npm >/dev/null; then test_packages+=(npm); fi
@@ -73,6 +76,12 @@ else
   # Debian 12 ships Boost 1.74 as the default libboost-dev; 1.81 conflicts with it.
   $sudo apt-get update -qq || true
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Only promtool is wanted. Under systemd the package starts a Prometheus server on :9090; stop it
+  # (in a container or chroot policy-rc.d or the missing systemd already kept it from starting).
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $sudo systemctl disable --now prometheus >/dev/null 2>&1 &&
+      echo "install-deps: stopped and disabled the prometheus service the package started (promtool is what the tests use)"
+  fi
 fi
 
 # Commit subjects of at most 72 characters (scripts/hooks/commit-msg), unless the clone chose hooks

@@ -53,6 +53,11 @@ resource "aws_instance" "collector" {
     region         = var.region
     symbols        = join(",", var.symbols)
     s3_prefix      = local.s3_prefix
+    metrics_addr   = local.metrics_addr
+    collector_name = local.collector_names[count.index]
+    log_group      = aws_cloudwatch_log_group.ec2[0].name
+    namespace      = var.cloudwatch_namespace
+    agent_url      = var.cloudwatch_agent_url
   })
 
   # A new Debian image or a new package_url must not replace (or stop) every collector in one

@@ -37,8 +37,9 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 }
 
 # One collector role whichever the platform: the instances' role on EC2, the tasks' role on ECS,
-# with the same single policy below, and the one principal the bucket policy holds to If-None-Match
-# (s3.tf). Switching the platform changes whom it trusts, nothing it may do.
+# with the same S3 policy below, and the one principal the bucket policy holds to If-None-Match
+# (s3.tf). Switching the platform changes whom it trusts and, on EC2, adds the CloudWatch agent's
+# metrics and log permissions (cloudwatch.tf); nothing else it may do.
 resource "aws_iam_role" "collector" {
   name_prefix        = "market-collector-"
   description        = "market-collector instances or tasks: PutObject and GetObject under raw/ of the archive bucket, nothing else"
@@ -65,7 +66,8 @@ data "aws_iam_policy_document" "collector" {
   }
 }
 
-# Inline, so the role's whole permission set is visible here; attach nothing else to this role.
+# Inline, so the role's whole permission set is visible here and in cloudwatch.tf; attach nothing
+# else to this role.
 resource "aws_iam_role_policy" "collector" {
   name   = "put-raw-objects"
   role   = aws_iam_role.collector.id

@@ -14,7 +14,7 @@ output "platform" {
 }
 
 output "collector_role_arn" {
-  description = "The collectors' role (the instances' or the tasks'): s3:PutObject and s3:GetObject under raw/ only."
+  description = "The collectors' role (the instances' or the tasks'): s3:PutObject and s3:GetObject under raw/ only, and on EC2 the CloudWatch agent's PutMetricData (one namespace) and log writes (one group)."
   value       = aws_iam_role.collector.arn
 }
 
@@ -71,4 +71,20 @@ output "ecs_execution_role_arn" {
 output "spool_file_system_id" {
   description = "EFS file system of the ECS collectors' spools, one directory per service (null on ec2)."
   value       = one(aws_efs_file_system.spool[*].id)
+}
+
+output "ec2_log_group_name" {
+  description = "Log group of the instances' collector logs and the CloudWatch agent's metric events (platform = ec2; null on ecs)."
+  value       = one(aws_cloudwatch_log_group.ec2[*].name)
+}
+
+output "cloudwatch_alarm_names" {
+  description = "The CloudWatch alarms on the collectors (platform = ec2; empty on ecs)."
+  value = concat(
+    [for a in aws_cloudwatch_metric_alarm.no_trades : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.spool_backlog : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.upload_failures : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.unrecoverable_ids : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.no_uploads : a.alarm_name],
+  )
 }

@@ -213,7 +213,7 @@ variable "ecs_assign_public_ip" {
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch Logs keeps the collector tasks' logs (platform = \"ecs\"; on EC2 they go to journald)."
+  description = "Days CloudWatch Logs keeps the collectors' logs (the tasks' on ECS; on EC2 the instances' journald copy, shipped by the CloudWatch agent) and, on EC2, the agent's metric events."
   type        = number
   default     = 30
 
@@ -231,5 +231,60 @@ variable "efs_throughput_mode" {
   validation {
     condition     = contains(["elastic", "bursting"], var.efs_throughput_mode)
     error_message = "efs_throughput_mode must be elastic or bursting."
+  }
+}
+
+variable "cloudwatch_namespace" {
+  description = "CloudWatch namespace of the collectors' metrics (platform = \"ec2\"); the instances may put metrics into this one only."
+  type        = string
+  default     = "MarketCollector"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_./#:-]{1,255}$", var.cloudwatch_namespace)) && !startswith(var.cloudwatch_namespace, "AWS/")
+    error_message = "cloudwatch_namespace must be 1-255 of A-Z a-z 0-9 _ . / # : - and must not start with AWS/."
+  }
+}
+
+variable "cloudwatch_agent_url" {
+  description = "The CloudWatch agent's Debian package the instances install (platform = \"ec2\")."
+  type        = string
+  default     = "https://amazoncloudwatch-agent.s3.amazonaws.com/debian/amd64/latest/amazon-cloudwatch-agent.deb"
+
+  validation {
+    condition     = startswith(var.cloudwatch_agent_url, "https://")
+    error_message = "cloudwatch_agent_url must be an https:// URL."
+  }
+}
+
+variable "alarm_sns_topic_arn" {
+  description = "SNS topic the CloudWatch alarms notify (alarm and OK); null: the alarms only change state."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:", var.alarm_sns_topic_arn))
+    error_message = "alarm_sns_topic_arn must be an SNS topic ARN (arn:aws:sns:...) or null."
+  }
+}
+
+variable "alarm_no_trades_minutes" {
+  description = "Minutes without a trade of a symbol on any collector before its no-trades alarm (platform = \"ec2\")."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.alarm_no_trades_minutes >= 1 && var.alarm_no_trades_minutes <= 1440 && floor(var.alarm_no_trades_minutes) == var.alarm_no_trades_minutes
+    error_message = "alarm_no_trades_minutes must be a whole number of minutes from 1 to 1440."
+  }
+}
+
+variable "alarm_spool_age_minutes" {
+  description = "Age in minutes of the oldest part in a collector's spool before its spool-backlog alarm (platform = \"ec2\")."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.alarm_spool_age_minutes >= 1
+    error_message = "alarm_spool_age_minutes must be at least 1."
   }
 }

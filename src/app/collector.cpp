@@ -225,6 +225,7 @@ int Collector::run() {
   const SpoolLayout layout(config_.local_dir);
   const RouteTable routes(config_.symbols);
   metrics_.feed.add_symbols(config_.symbols);
+  metrics_.ledger.add_symbols(config_.symbols);
 
   // Before anything touches the spool: a second instance on it would seal our open files.
   Result<SpoolLock> lock = SpoolLock::acquire(layout.root());

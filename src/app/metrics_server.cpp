@@ -80,6 +80,31 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_upload_queue_refused_total", "parts the full upload queue refused (offered again as it drains)", &counter_of<&Metrics::upload, &UploadMetrics::upload_queue_refused>},
 };
 
+using Gauge = std::atomic<std::int64_t>;
+
+struct GaugeRow {
+  const char* name;
+  const char* help;
+  const Gauge& (*field)(const Metrics&);
+};
+
+template <auto kModule, auto kField>
+const Gauge& gauge_of(const Metrics& metrics) {
+  return (metrics.*kModule).*kField;
+}
+
+constexpr std::array kGauges{
+    GaugeRow{"market_collector_ws_connections_up", "WebSocket connections open (one per connection group; one more while a group switches connections)", &gauge_of<&Metrics::feed, &FeedMetrics::ws_connections_up>},
+    GaugeRow{"market_collector_spool_bytes", "bytes in the spool (LOCAL_DIR), measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_bytes>},
+    GaugeRow{"market_collector_spool_files", "parts and manifests in the spool's open/ and sealed/, measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_files>},
+    GaugeRow{"market_collector_spool_oldest_age_seconds", "age of the oldest of them (0: none)", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_oldest_age_seconds>},
+    GaugeRow{"market_collector_spool_filesystem_size_bytes", "size of the spool's file system (statvfs), measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_fs_size_bytes>},
+    GaugeRow{"market_collector_spool_filesystem_avail_bytes", "bytes of the spool's file system free to the collector (statvfs f_bavail), measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_fs_avail_bytes>},
+    GaugeRow{"market_collector_last_upload_timestamp_seconds", "Unix time of the last part stored with its manifest (0: none since start)", &gauge_of<&Metrics::upload, &UploadMetrics::last_upload_unix_seconds>},
+    GaugeRow{"market_collector_trade_ids_pending", "missing trade ids not yet backfilled", &gauge_of<&Metrics::ledger, &LedgerMetrics::trade_ids_pending>},
+    GaugeRow{"market_collector_backfill_overdue_gaps", "symbols whose backfill gap is pending longer than BACKFILL_ALARM_SECS (alarm)", &gauge_of<&Metrics::backfill, &BackfillMetrics::backfill_overdue_gaps>},
+};
+
 // Splits "host:port"; the host may be a bracketed IPv6 literal.
 bool split_address(const std::string& address, std::string& host, std::string& port) {
   const std::size_t colon = address.rfind(':');
@@ -100,25 +125,10 @@ std::string render_prometheus(const Metrics& metrics) {
       "# TYPE market_collector_build_info gauge\n"
       "market_collector_build_info{{version=\"{}\",commit=\"{}\",build_type=\"{}\"}} 1\n",
       build.version, build.commit, build.build_type);
-  out += fmt::format(
-      "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
-      "market_collector_spool_bytes {}\n",
-      metrics.spool.spool_bytes.load(std::memory_order_relaxed));
-  out += fmt::format(
-      "# HELP market_collector_spool_files parts and manifests in the spool's open/ and sealed/, measured every 5 s\n"
-      "# TYPE market_collector_spool_files gauge\nmarket_collector_spool_files {}\n"
-      "# HELP market_collector_spool_oldest_age_seconds age of the oldest of them (0: none)\n"
-      "# TYPE market_collector_spool_oldest_age_seconds gauge\nmarket_collector_spool_oldest_age_seconds {}\n",
-      metrics.spool.spool_files.load(std::memory_order_relaxed), metrics.spool.spool_oldest_age_seconds.load(std::memory_order_relaxed));
-  out += fmt::format(
-      "# HELP market_collector_trade_ids_pending missing trade ids not yet backfilled\n"
-      "# TYPE market_collector_trade_ids_pending gauge\nmarket_collector_trade_ids_pending {}\n",
-      metrics.ledger.trade_ids_pending.load(std::memory_order_relaxed));
-  out += fmt::format(
-      "# HELP market_collector_backfill_overdue_gaps symbols whose backfill gap is pending longer than "
-      "BACKFILL_ALARM_SECS (alarm)\n"
-      "# TYPE market_collector_backfill_overdue_gaps gauge\nmarket_collector_backfill_overdue_gaps {}\n",
-      metrics.backfill.backfill_overdue_gaps.load(std::memory_order_relaxed));
+  for (const GaugeRow& row : kGauges) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", row.name, row.help, row.name, row.name,
+                       row.field(metrics).load(std::memory_order_relaxed));
+  }
   for (const CounterRow& row : kCounters) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", row.name, row.help, row.name, row.name,
                        row.field(metrics).load(std::memory_order_relaxed));
@@ -136,6 +146,14 @@ std::string render_prometheus(const Metrics& metrics) {
            kReconnectReasonNames, metrics.feed.reconnects_by_reason);
   labelled("market_collector_store_errors_total", "upload_failures_total by error class", "class", kErrorKindNames,
            metrics.upload.store_errors_by_class);
+  if (!metrics.ledger.gaps_by_symbol.empty()) {
+    out += "# HELP market_collector_symbol_trade_id_gaps_total trade_id_gaps_total per symbol\n"
+           "# TYPE market_collector_symbol_trade_id_gaps_total counter\n";
+    for (const LedgerMetrics::SymbolGaps& symbol : metrics.ledger.gaps_by_symbol) {
+      out += fmt::format("market_collector_symbol_trade_id_gaps_total{{symbol=\"{}\"}} {}\n", symbol.symbol,
+                         symbol.gaps.load(std::memory_order_relaxed));
+    }
+  }
   if (metrics.feed.symbols.empty()) return out;
   // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
   const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {
@@ -159,7 +177,8 @@ std::string render_prometheus(const Metrics& metrics) {
 }
 
 struct MetricsServer::Impl {
-  Impl(const Metrics& m, const HealthMonitor& h, const Clock& c) : metrics(m), health(h), clock(c) {}
+  Impl(const Metrics& m, const HealthMonitor& h, const Clock& c, ProcfsPaths p)
+      : metrics(m), health(h), clock(c), procfs(std::move(p)) {}
 
   struct Connection {
     explicit Connection(tcp::socket s) : socket(std::move(s)) {}
@@ -168,12 +187,38 @@ struct MetricsServer::Impl {
     bool listed = true;  // still in `open`; false once evicted or finished
   };
 
+  // The process_* series, read now; none when procfs cannot be read (said once in the log, so a
+  // scrape every 15 s does not repeat it).
+  std::string process_metrics() {
+    const Result<ProcessStats> stats = read_process_stats(procfs, procfs_units);
+    if (!stats) {
+      if (!procfs_failed) log->warn("process_* metrics left out: {}", stats.status().message());
+      procfs_failed = true;
+      return {};
+    }
+    procfs_failed = false;
+    return render_process_metrics(*stats);
+  }
+
+  // /healthz and /readyz as gauges, so an alert rule can tell "not ready" from "not scraped".
+  std::string health_metrics() const {
+    const auto now = clock.steady_now();
+    return fmt::format(
+        "# HELP market_collector_healthy 1 when /healthz answers 200 (the loops are turning)\n"
+        "# TYPE market_collector_healthy gauge\nmarket_collector_healthy {}\n"
+        "# HELP market_collector_ready 1 when /readyz answers 200 (data flows and the store keeps up)\n"
+        "# TYPE market_collector_ready gauge\nmarket_collector_ready {}\n",
+        health.live(now).ok ? 1 : 0, health.ready(now).ok ? 1 : 0);
+  }
+
   // What a request line asks for: (status line, body).
-  std::pair<std::string, std::string> answer(std::string_view head) const {
+  std::pair<std::string, std::string> answer(std::string_view head) {
     const auto verdict = [](const HealthVerdict& v) {
       return std::pair{std::string(v.ok ? "200 OK" : "503 Service Unavailable"), v.reason + "\n"};
     };
-    if (head.starts_with("GET /metrics ") || head.starts_with("GET / ")) return {"200 OK", render_prometheus(metrics)};
+    if (head.starts_with("GET /metrics ") || head.starts_with("GET / ")) {
+      return {"200 OK", render_prometheus(metrics) + health_metrics() + process_metrics()};
+    }
     if (head.starts_with("GET /healthz ")) return verdict(health.live(clock.steady_now()));
     if (head.starts_with("GET /readyz ")) return verdict(health.ready(clock.steady_now()));
     return {"404 Not Found", "not found\n"};
@@ -256,6 +301,9 @@ struct MetricsServer::Impl {
   const Metrics& metrics;
   const HealthMonitor& health;
   const Clock& clock;
+  const ProcfsPaths procfs;
+  const ProcfsUnits procfs_units = mc::procfs_units();
+  bool procfs_failed = false;  // touched only on the server's thread
   std::shared_ptr<spdlog::logger> log = make_logger("metrics");
   std::atomic<std::uint64_t> accept_backoffs{0};
   asio::io_context io{1};
@@ -264,8 +312,9 @@ struct MetricsServer::Impl {
   std::jthread thread;
 };
 
-MetricsServer::MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock)
-    : impl_(std::make_unique<Impl>(metrics, health, clock)) {}
+MetricsServer::MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock,
+                             ProcfsPaths procfs)
+    : impl_(std::make_unique<Impl>(metrics, health, clock, std::move(procfs))) {}
 
 MetricsServer::~MetricsServer() {
   // Nothing waits for a client: every pending read, write and accept is abandoned with the context.

@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 
 #include "app/metrics.hpp"
+#include "app/process_metrics.hpp"
 #include "common/status.hpp"
 
 namespace mc {
@@ -22,8 +23,9 @@ std::string render_prometheus(const Metrics& metrics);
 
 class MetricsServer {
  public:
-  // health answers /healthz and /readyz at clock.steady_now().
-  MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock);
+  // health answers /healthz and /readyz at clock.steady_now(); /metrics adds the process_* series
+  // read from procfs.
+  MetricsServer(const Metrics& metrics, const HealthMonitor& health, const Clock& clock, ProcfsPaths procfs = {});
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/file_util.hpp"
+
 namespace mc {
 namespace {
 
@@ -45,6 +47,7 @@ void SpoolMonitor::measure() {
   metrics_.spool_oldest_age_seconds.store(
       std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::seconds>(age).count()),
       std::memory_order_relaxed);
+  measure_file_system();
   if (usage.bytes > max_bytes_) {
     log_.error("SPOOL OVER LIMIT: spool_bytes={} spool_max_bytes={} (the store is not keeping up)", usage.bytes,
                max_bytes_);
@@ -53,6 +56,19 @@ void SpoolMonitor::measure() {
     log_.info("spool back under its limit spool_bytes={} spool_max_bytes={}", usage.bytes, max_bytes_);
     over_limit_ = false;
   }
+}
+
+// A failure keeps the last values: a gauge that dropped to 0 would read as a full disk.
+void SpoolMonitor::measure_file_system() {
+  const Result<FileSystemSpace> space = file_system_space(layout_.root());
+  if (!space) {
+    if (!space_unknown_) log_.error("cannot measure the spool's file system: {}", space.status().message());
+    space_unknown_ = true;
+    return;
+  }
+  space_unknown_ = false;
+  metrics_.spool_fs_size_bytes.store(static_cast<std::int64_t>(space->size_bytes), std::memory_order_relaxed);
+  metrics_.spool_fs_avail_bytes.store(static_cast<std::int64_t>(space->available_bytes), std::memory_order_relaxed);
 }
 
 }  // namespace mc

@@ -1,6 +1,5 @@
 #include "app/status_reporter.hpp"
 
-#include <algorithm>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -23,8 +22,7 @@ void StatusReporter::report(bool spool_over_limit) {
       static_cast<void>(systemd_.watchdog());
     }
     // Up to one more than the groups while a connection is being replaced.
-    const std::uint64_t connects = metrics_.feed.ws_connects.load();
-    const std::uint64_t up = connects - std::min(connects, metrics_.feed.ws_disconnects.load());
+    const std::int64_t up = metrics_.feed.ws_connections_up.load();
     static_cast<void>(systemd_.status(fmt::format(
         "connections={}/{} messages={} parts_stored={} spool_bytes={} dropped={} gaps={}", up, feeds_.groups().size(),
         metrics_.feed.ws_messages.load(), metrics_.upload.uploads_ok.load(), metrics_.spool.spool_bytes.load(),

@@ -134,4 +134,11 @@ bool has_free_space(const std::filesystem::path& dir, std::uint64_t min_free_byt
   return ::statvfs(dir.c_str(), &fs) != 0 || static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize >= min_free_bytes;
 }
 
+Result<FileSystemSpace> file_system_space(const std::filesystem::path& path) {
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0) return Status::from_errno(errno, "statvfs " + path.string());
+  return FileSystemSpace{.size_bytes = static_cast<std::uint64_t>(fs.f_blocks) * fs.f_frsize,
+                         .available_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize};
+}
+
 }  // namespace mc

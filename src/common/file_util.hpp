@@ -44,4 +44,12 @@ Status ensure_writable_directory(const std::filesystem::path& dir);
 // it cannot be asked (statvfs fails): then write(2) is left to judge.
 bool has_free_space(const std::filesystem::path& dir, std::uint64_t min_free_bytes);
 
+// The size of the file system holding path and what of it is free to this user (statvfs f_bavail:
+// what the spool's writers can still use, less the blocks reserved for root).
+struct FileSystemSpace {
+  std::uint64_t size_bytes = 0;
+  std::uint64_t available_bytes = 0;
+};
+Result<FileSystemSpace> file_system_space(const std::filesystem::path& path);
+
 }  // namespace mc

@@ -485,6 +485,7 @@ asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connecti
   }
   if (conn->connected) {
     bump(metrics.ws_disconnects);
+    metrics.ws_connections_up.fetch_sub(1, std::memory_order_relaxed);
     handler.on_disconnected(status.message());
   }
   co_return status;
@@ -529,6 +530,7 @@ asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& co
   conn.connected_at = clock.steady_now();
   conn.notify();
   bump(metrics.ws_connects);
+  metrics.ws_connections_up.fetch_add(1, std::memory_order_relaxed);
   log->info("connected url={} conn={} tls={} streams={}", display_url, conn.number, url->tls ? "on" : "off",
             options.streams.size());
   handler.on_connected();

@@ -35,6 +35,9 @@ struct FeedMetrics {
   Counter ws_bytes{0};
   Counter ws_pings{0};
   Counter ws_messages_oversize{0};  // messages over the size limit, quarantined as their first bytes
+  // Connections past their WebSocket handshake and not yet ended: one per group, one more for each
+  // group in the middle of a make-before-break switch.
+  std::atomic<std::int64_t> ws_connections_up{0};
   std::array<Counter, static_cast<std::size_t>(ReconnectReason::kCount)> reconnects_by_reason{};
   // per symbol, in configuration order; filled once (add_symbols) before any thread reads it
   std::deque<SymbolMetrics> symbols;  // a deque: its elements never move, atomics cannot

@@ -203,7 +203,7 @@ IdSet TradeLedger::confirm(std::size_t symbol, IdRange range) {
   if (missing.empty()) return missing;
   entry.suspected.remove(range.first, range.last);
   for (const IdRange& gap : missing.ranges()) entry.notes.add_gap_seen(gap);
-  bump(metrics_.trade_id_gaps);
+  metrics_.count_gap(symbol);
   bump(metrics_.trade_ids_missing, missing.count());
   if (const std::uint64_t events = entry.gap_log.admit(clock_.steady_now())) {
     log_->warn("trade id gap symbol={} missing={}..{} ids={} ranges={} gaps_in_line={} backfill={}", symbols_[symbol],

@@ -22,6 +22,10 @@ struct SpoolMetrics {
   std::atomic<std::int64_t> spool_bytes{0};
   std::atomic<std::int64_t> spool_files{0};               // parts and manifests in open/ and sealed/
   std::atomic<std::int64_t> spool_oldest_age_seconds{0};  // of the oldest of them; 0 when none
+  // The spool's file system (statvfs), measured with the above: the disk-full alarm comes before
+  // the writers run out of room. 0 until the first measurement.
+  std::atomic<std::int64_t> spool_fs_size_bytes{0};
+  std::atomic<std::int64_t> spool_fs_avail_bytes{0};  // free to the collector (f_bavail)
 };
 
 // What the writers count: their own work, and the records they could not write.
@@ -44,6 +48,9 @@ struct UploadMetrics {
   Counter parts_rejected{0};            // sealed pairs the uploader moved to rejected/
   Counter store_key_conflicts{0};       // a different object held a part's or manifest's key: alarm
   Counter upload_queue_refused{0};      // parts the full upload queue refused (offered again as it drains)
+  // When the last part was stored with its manifest (Unix seconds); 0 before the first. Whether the
+  // store takes anything at all, which upload_failures (retries that may yet succeed) cannot say.
+  std::atomic<std::int64_t> last_upload_unix_seconds{0};
 };
 
 }  // namespace mc

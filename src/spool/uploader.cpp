@@ -290,6 +290,7 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
   }
 
   bump(metrics_.uploads_ok);
+  metrics_.last_upload_unix_seconds.store(clock_.system_now_us() / 1'000'000, std::memory_order_relaxed);
   // The mark first: once the files are gone, it is all that keeps a later part from this key.
   if (!part.stored_mark.empty()) {
     const std::lock_guard mark_lock(marks_mutex_);

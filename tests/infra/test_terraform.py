@@ -21,7 +21,7 @@ REPO = HERE.parent.parent
 TF_DIR = Path(os.environ.get("MC_TERRAFORM_DIR", REPO / "infra" / "terraform")).resolve()
 PACKAGE = "@cdktf/hcl2json"
 EXPECTED_FILES = {"providers.tf", "main.tf", "s3.tf", "iam.tf", "network.tf", "ec2.tf", "efs.tf", "ecs.tf",
-                  "variables.tf", "outputs.tf"}
+                  "cloudwatch.tf", "variables.tf", "outputs.tf"}
 ALLOWED_EGRESS_PORTS = {443, 9443}
 NFS_PORT = 2049
 # Blocks that serve both platforms (the archive, the collector role and its policy, the reader policy,
@@ -35,7 +35,17 @@ SHARED_BLOCKS = {("data", "aws_subnet", "first"), ("resource", "aws_security_gro
                  ("data", "aws_iam_policy_document", "collector"),
                  ("data", "aws_iam_policy_document", "collector_assume"),
                  ("data", "aws_iam_policy_document", "reader"), ("data", "aws_iam_policy_document", "raw_bucket")}
-EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile")}
+EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile"),
+                  ("resource", "aws_cloudwatch_metric_alarm")}
+# The CloudWatch agent's log group and permissions: the instances run it, the tasks have awslogs.
+EC2_ONLY_BLOCKS = {("resource", "aws_cloudwatch_log_group", "ec2"), ("resource", "aws_iam_role_policy", "collector_cloudwatch"),
+                   ("data", "aws_iam_policy_document", "collector_cloudwatch")}
+# The collector's default METRICS_ADDR (src/config/config_table.cpp), which the agent scrapes.
+DEFAULT_METRICS_ADDR = "127.0.0.1:9108"
+# What the CloudWatch alarms must watch (docs/RUNBOOK.md, "Alerts"), by the metric each reads.
+ALARM_METRICS = {"market_collector_symbol_trades_total", "market_collector_spool_oldest_age_seconds",
+                 "market_collector_upload_failures_total", "market_collector_trade_ids_unrecoverable_total"}
+METRIC_RENDERERS = [REPO / "src" / "app" / "metrics_server.cpp", REPO / "src" / "app" / "process_metrics.cpp"]
 # The image's contract (infra/terraform/ecs.tf): its user, its spool, its metrics port.
 IMAGE_UID = 10001
 SPOOL_PATH = "/var/lib/market-collector/spool"
@@ -410,15 +420,25 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual((conditions[0]["test"], conditions[0]["variable"]), ("StringEquals", "aws:SourceAccount"))
         self.assertRegex(norm(conditions[0]["values"][0]), r"^\$\{data\.aws_caller_identity\.\w+\[0\]\.account_id\}$")
 
-    def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
+    def collector_policies(self):
+        """{platform or None: body} of the collector role's inline policies: one for both platforms (S3), one
+        more on EC2 (the CloudWatch agent's); nothing attached."""
         role_name, role = self.collector_role()
         for attr in ("managed_policy_arns", "inline_policy"):
-            self.assertNotIn(attr, role, "all of the collector role's permissions are in one aws_iam_role_policy")
+            self.assertNotIn(attr, role, "all of the collector role's permissions are in aws_iam_role_policy blocks")
         attached = self.role_policies(role_name)
-        self.assertEqual(len(attached), 1, "exactly one policy on the collector role, found %s"
-                         % [(t, n) for t, n, _ in attached])
-        self.assertEqual(attached[0][0], "aws_iam_role_policy", "the collector's policy is inline, nothing attached")
-        _, doc = self.policy_doc(attached[0][2]["policy"])
+        self.assertEqual({t for t, _, _ in attached}, {"aws_iam_role_policy"}, "the collector's policies are inline")
+        by_gate = {}
+        for _, name, body in attached:
+            gate = self.gate(body)
+            self.assertNotIn(gate, by_gate, "one policy per platform gate on the collector role, found %s"
+                             % [(t, n) for t, n, _ in attached])
+            by_gate[gate] = body
+        self.assertEqual(set(by_gate), {None, "ec2"}, "the S3 policy for both platforms and the agent's on EC2")
+        return by_gate
+
+    def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
+        _, doc = self.policy_doc(self.collector_policies()[None]["policy"])
         # PutObject to add objects; GetObject only to compare an object whose key a PUT found taken.
         self.assertEqual(sorted(st["actions"][0] for st in doc["statement"]), ["s3:GetObject", "s3:PutObject"])
         for st in doc["statement"]:
@@ -433,7 +453,7 @@ class TerraformStaticTest(unittest.TestCase):
     def test_reader_policy_is_separate(self):
         _, reader = self.only("resource", "aws_iam_policy")
         doc_name, doc = self.policy_doc(reader["policy"])
-        collector_policy = self.role_policies(self.collector_role()[0])[0][2]
+        collector_policy = self.collector_policies()[None]
         self.assertNotEqual(doc_name, self.policy_doc(collector_policy["policy"])[0])
         bucket_arn = "${%s.arn}" % self.bucket_ref()
         grants = {(a, self.resolve(norm(r))) for st in doc["statement"] if st.get("effect", "Allow") == "Allow"
@@ -567,6 +587,136 @@ class TerraformStaticTest(unittest.TestCase):
             check = subprocess.run(["bash", "-n", script.name], capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stderr)
 
+    # --- CloudWatch (EC2) -----------------------------------------------------------------------
+
+    def ecs_log_group(self):
+        """(name, body) of the tasks' log group: the one on ECS."""
+        found = [(n, b) for n, b in self.blocks("resource", "aws_cloudwatch_log_group").items() if self.gate(b) == "ecs"]
+        self.assertEqual(len(found), 1, "one log group for the tasks")
+        return found[0]
+
+    def ec2_log_group(self):
+        groups = self.blocks("resource", "aws_cloudwatch_log_group")
+        self.assertIn("ec2", groups, "the instances' log group is aws_cloudwatch_log_group.ec2")
+        return groups["ec2"]
+
+    def agent_files(self):
+        """(prometheus.yaml, agent JSON config) as user data writes them, and the templatefile() variables."""
+        template, template_vars = self.user_data_template()
+        heredocs = dict(re.findall(r"cat > (\S+) <<'(?:\w+)'\n(.*?)\n[A-Z]+\n", template, re.S))
+        prometheus = heredocs.get("/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml")
+        agent = heredocs.get("/opt/aws/amazon-cloudwatch-agent/etc/market-collector.json")
+        self.assertIsNotNone(prometheus, "user data writes the agent's prometheus.yaml")
+        self.assertIsNotNone(agent, "user data writes the agent's JSON configuration")
+        self.assertIn("amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\\n"
+                      "  -c file:/opt/aws/amazon-cloudwatch-agent/etc/market-collector.json", template)
+        return prometheus, json.loads(agent), template_vars
+
+    def exported_metrics(self):
+        names = set()
+        for source in METRIC_RENDERERS:
+            for literal in re.findall(r'"((?:[^"\\]|\\.)*)"', source.read_text()):
+                names.update(re.findall(r"\b((?:market_collector|process)_[a-z0-9_]*[a-z0-9])\b", literal))
+        return names
+
+    def test_ec2_log_group_with_retention(self):
+        group = self.ec2_log_group()
+        self.assertEqual(norm(group["count"]), "${local.ec2?1:0}")
+        self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
+
+    def test_cloudwatch_policy_is_least_privilege(self):
+        body = self.collector_policies()["ec2"]
+        _, doc = self.policy_doc(body["policy"])
+        self.assertNotIn("source_policy_documents", doc)
+        self.assertNotIn("override_policy_documents", doc)
+        grants = {}
+        for st in doc["statement"]:
+            self.assertEqual(st.get("effect", "Allow"), "Allow")
+            for loosening in ("not_actions", "not_resources", "not_principals", "principals"):
+                self.assertNotIn(loosening, st)
+            for action in st["actions"]:
+                self.assertNotIn("*", action, "no wildcard actions")
+                grants[action] = st
+        self.assertEqual(set(grants), {"cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:PutLogEvents"})
+        # PutMetricData has no resource: the namespace condition is its only scope.
+        metrics = grants["cloudwatch:PutMetricData"]
+        self.assertEqual(metrics["actions"], ["cloudwatch:PutMetricData"])
+        self.assertEqual(metrics["resources"], ["*"])
+        self.assertEqual([(c["test"], c["variable"], c["values"]) for c in metrics.get("condition", [])],
+                         [("StringEquals", "cloudwatch:namespace", ["${var.cloudwatch_namespace}"])])
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            st = grants[action]
+            self.assertNotIn("condition", st)
+            self.assertEqual([norm(r) for r in st["resources"]],
+                             ["${aws_cloudwatch_log_group.ec2[0].arn}", "${aws_cloudwatch_log_group.ec2[0].arn}:*"])
+
+    def test_agent_scrapes_the_collectors_metrics_addr(self):
+        _, template_vars = self.user_data_template()
+        template, _ = self.user_data_template()
+        self.assertEqual(norm(template_vars["metrics_addr"]), "local.metrics_addr")
+        self.assertEqual(self.locals.get("metrics_addr"), DEFAULT_METRICS_ADDR)
+        env = re.search(r"cat > /etc/market-collector/collector\.env <<'(\w+)'\n(.*?)\n\1\n", template, re.S)
+        settings = dict(line.split("=", 1) for line in env.group(2).splitlines())
+        self.assertEqual(settings.get("METRICS_ADDR"), "${metrics_addr}", "the collector serves where the agent scrapes")
+        prometheus, _, _ = self.agent_files()
+        targets = re.findall(r"^\s*- targets: \[(.*)\]$", prometheus, re.M)
+        self.assertEqual(targets, ['"${metrics_addr}"'], "one target: the collector's METRICS_ADDR")
+        self.assertRegex(prometheus, r"(?m)^  - job_name: market-collector$")
+        self.assertRegex(prometheus, r'(?m)^\s+collector: "\$\{collector_name\}"$')
+        self.assertEqual(norm(template_vars["collector_name"]), "local.collector_names[count.index]")
+
+    def test_agent_sends_to_the_log_group_and_namespace(self):
+        _, agent, template_vars = self.agent_files()
+        self.assertEqual(norm(template_vars["log_group"]), "aws_cloudwatch_log_group.ec2[0].name")
+        self.assertEqual(norm(template_vars["namespace"]), "var.cloudwatch_namespace")
+        logs = agent["logs"]["logs_collected"]
+        groups = {f["log_group_name"] for f in logs["files"]["collect_list"]} | {logs["prometheus"]["log_group_name"]}
+        self.assertEqual(groups, {"${log_group}"}, "every log event goes to the one group the role may write")
+        self.assertEqual(agent["metrics"]["namespace"], "${namespace}")
+        self.assertEqual(logs["prometheus"]["emf_processor"]["metric_namespace"], "${namespace}")
+        self.assertNotIn("retention_in_days", json.dumps(agent), "retention is Terraform's (the role may not set it)")
+
+    def test_alarms_for_each_condition(self):
+        alarms = self.blocks("resource", "aws_cloudwatch_metric_alarm")
+        by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()}
+        self.assertTrue(ALARM_METRICS <= set(by_metric), "alarms missing for %s" % (ALARM_METRICS - set(by_metric)))
+        _, agent, _ = self.agent_files()
+        declarations = agent["logs"]["logs_collected"]["prometheus"]["emf_processor"]["metric_declaration"]
+        exported = self.exported_metrics()
+        anchors = {re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", line.lstrip("#").strip().lower()))
+                   for line in (REPO / "docs" / "RUNBOOK.md").read_text().splitlines() if line.startswith("#")}
+        self.assertEqual(norm(self.locals.get("alarm_actions")), "${var.alarm_sns_topic_arn==null?[]:[var.alarm_sns_topic_arn]}")
+        self.assertIsNone(self.variable("alarm_sns_topic_arn")["default"], "SNS is optional")
+        for metric, (name, body) in by_metric.items():
+            with self.subTest(alarm=name):
+                self.assertIn(metric, exported, "the collector exports %s" % metric)
+                self.assertEqual(body["namespace"], "${var.cloudwatch_namespace}")
+                for actions in ("alarm_actions", "ok_actions"):
+                    self.assertEqual(body.get(actions), "${local.alarm_actions}")
+                dims = body["dimensions"]
+                if metric == "market_collector_symbol_trades_total":
+                    self.assertEqual(norm(body["for_each"]), "${local.ec2?toset(var.symbols):toset([])}")
+                    self.assertEqual(dims, {"symbol": "${each.value}"})
+                    self.assertEqual(body["treat_missing_data"], "breaching", "no data is no trades")
+                    self.assertEqual(body["evaluation_periods"], "${var.alarm_no_trades_minutes}")
+                else:
+                    self.assertEqual(norm(body["for_each"]), "${local.ec2?toset(local.collector_names):toset([])}")
+                    self.assertEqual(dims, {"collector": "${each.value}"})
+                # The agent must send the metric with exactly the alarm's dimensions, or the alarm sees nothing.
+                self.assertTrue(any([sorted(dims)] == [sorted(d) for d in decl["dimensions"]]
+                                    and any(re.fullmatch(sel, metric) for sel in decl["metric_selectors"])
+                                    for decl in declarations),
+                                "no metric_declaration sends %s with dimensions %s" % (metric, sorted(dims)))
+                anchor = re.search(r"docs/RUNBOOK\.md#([\w-]+)", body.get("alarm_description", ""))
+                self.assertIsNotNone(anchor, "the description links the runbook")
+                self.assertIn(anchor.group(1), anchors)
+        spool = by_metric["market_collector_spool_oldest_age_seconds"][1]
+        self.assertEqual(norm(spool["threshold"]), "${var.alarm_spool_age_minutes*60}")
+        self.assertEqual(self.locals.get("collector_names"),
+                         '${[for i in range(var.instance_count) : "market-collector-${i + 1}"]}')
+        # The dimension is the instance's Name tag.
+        self.assertEqual(self.collector_instance()["tags"]["Name"], "market-collector-${count.index + 1}")
+
     # --- the platform switch -------------------------------------------------------------------
 
     def test_platform_switch_variable(self):
@@ -587,7 +737,7 @@ class TerraformStaticTest(unittest.TestCase):
                     where = "%s %s.%s" % (kind, rtype, name)
                     if rtype in SHARED_TYPES or (kind, rtype, name) in SHARED_BLOCKS:
                         self.assertIsNone(gate, "%s serves both platforms" % where)
-                    elif (kind, rtype) in EC2_ONLY_TYPES:
+                    elif (kind, rtype) in EC2_ONLY_TYPES or (kind, rtype, name) in EC2_ONLY_BLOCKS:
                         self.assertEqual(gate, "ec2", "%s must have count/for_each 0 unless platform = ec2" % where)
                     else:
                         self.assertEqual(gate, "ecs", "%s must have count/for_each 0 unless platform = ecs" % where)
@@ -649,7 +799,7 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual([(t, self.gate(b)) for t, _, b in attached], [("aws_iam_role_policy", "ecs")],
                          "one inline policy on the execution role, nothing attached")
         _, doc = self.policy_doc(attached[0][2]["policy"])
-        group = self.only("resource", "aws_cloudwatch_log_group")[0]
+        group = self.ecs_log_group()[0]
         grants = {}
         for st in doc["statement"]:
             self.assertEqual(st.get("effect", "Allow"), "Allow")
@@ -716,7 +866,7 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertGreaterEqual(check["startPeriod"], 60, "start-up recovers the spool before /healthz answers 200")
 
     def test_awslogs_with_retention(self):
-        group_name, group = self.only("resource", "aws_cloudwatch_log_group")
+        group_name, group = self.ecs_log_group()
         self.assertEqual(self.gate(group), "ecs")
         self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
         retention = self.variable("log_retention_days")
@@ -857,7 +1007,8 @@ class TerraformStaticTest(unittest.TestCase):
         for name in ("bucket_name", "region", "instance_count", "subnet_ids", "package_url", "symbols",
                      "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days",
                      "platform", "image", "ecs_cluster_arn", "task_cpu", "task_memory", "log_retention_days",
-                     "efs_throughput_mode"):
+                     "efs_throughput_mode", "cloudwatch_namespace", "cloudwatch_agent_url", "alarm_sns_topic_arn",
+                     "alarm_no_trades_minutes", "alarm_spool_age_minutes"):
             validation = self.variable(name).get("validation", [])
             self.assertTrue(validation, "variable %s needs a validation" % name)
             self.assertIn("var.%s" % name, validation[0]["condition"])
@@ -890,6 +1041,8 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertIn("ecs_log_group_name", outputs)
         self.assertIn("ecs_execution_role_arn", outputs)
         self.assertIn("spool_file_system_id", outputs)
+        self.assertEqual(outputs.get("ec2_log_group_name"), "${one(aws_cloudwatch_log_group.ec2[*].name)}")
+        self.assertIn("cloudwatch_alarm_names", outputs)
 
 
 class BrokenCopyTest(unittest.TestCase):
@@ -906,6 +1059,14 @@ class BrokenCopyTest(unittest.TestCase):
         ("ecs.tf", 'transit_encryption = "ENABLED"', 'transit_encryption = "DISABLED"',
          "test_spool_on_encrypted_efs_per_collector"),
         ("ecs.tf", "stopTimeout = 120", "stopTimeout = 150", "test_stop_timeout_covers_the_drain"),
+        ("cloudwatch.tf", '"logs:CreateLogStream", "logs:PutLogEvents"', '"logs:*"',
+         "test_cloudwatch_policy_is_least_privilege"),
+        ("cloudwatch.tf", 'variable = "cloudwatch:namespace"', 'variable = "aws:RequestedRegion"',
+         "test_cloudwatch_policy_is_least_privilege"),
+        ("user_data.sh.tftpl", '- targets: ["${metrics_addr}"]', '- targets: ["127.0.0.1:9100"]',
+         "test_agent_scrapes_the_collectors_metrics_addr"),
+        ("cloudwatch.tf", '"market_collector_trade_ids_unrecoverable_total"', '"market_collector_unrecoverable"',
+         "test_alarms_for_each_condition"),
     ]
 
     def run_tests(self, directory, tests):

@@ -13,8 +13,11 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +28,7 @@
 #include "common/build_info.hpp"
 #include "common/status.hpp"
 #include "support/fake_clock.hpp"
+#include "support/temp_dir.hpp"
 
 namespace mc {
 namespace {
@@ -140,9 +144,66 @@ TEST(RenderPrometheusTest, PerSymbolSeriesCarryTheSymbolLabel) {
   EXPECT_NE(text.find("market_collector_symbol_receive_lag_seconds{symbol=\"BTCUSDT\"} 0.001500\n"), std::string::npos);
 }
 
+TEST(RenderPrometheusTest, ConnectionsDiskUploadTimeAndGapsPerSymbol) {
+  Metrics metrics;
+  metrics.feed.ws_connections_up = 2;
+  metrics.spool.spool_fs_size_bytes = 10'000'000'000;
+  metrics.spool.spool_fs_avail_bytes = 2'500'000'000;
+  metrics.upload.last_upload_unix_seconds = 1'764'950'000;
+  metrics.ledger.add_symbols({"BTCUSDT", "ETHUSDT"});
+  metrics.ledger.count_gap(1);
+  metrics.ledger.count_gap(1);
+  const std::string text = render_prometheus(metrics);
+  EXPECT_NE(text.find("# TYPE market_collector_ws_connections_up gauge\nmarket_collector_ws_connections_up 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nmarket_collector_spool_filesystem_size_bytes 10000000000\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_spool_filesystem_avail_bytes gauge\n"
+                      "market_collector_spool_filesystem_avail_bytes 2500000000\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_last_upload_timestamp_seconds gauge\n"
+                      "market_collector_last_upload_timestamp_seconds 1764950000\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE market_collector_symbol_trade_id_gaps_total counter\n"
+                      "market_collector_symbol_trade_id_gaps_total{symbol=\"BTCUSDT\"} 0\n"
+                      "market_collector_symbol_trade_id_gaps_total{symbol=\"ETHUSDT\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("\nmarket_collector_trade_id_gaps_total 2\n"), std::string::npos);
+}
+
+// Every series has one HELP and one TYPE line, and every name follows Prometheus's conventions:
+// counters end in _total, and no name is exported twice.
+TEST(RenderPrometheusTest, EveryMetricHasOneHelpAndOneTypeLine) {
+  Metrics metrics;
+  metrics.feed.add_symbols({"BTCUSDT"});
+  metrics.ledger.add_symbols({"BTCUSDT"});
+  const std::string text = render_prometheus(metrics);
+  std::set<std::string> typed;
+  std::istringstream lines(text);
+  std::string line;
+  std::string helped;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("# HELP ")) {
+      helped = line.substr(7, line.find(' ', 7) - 7);
+      continue;
+    }
+    if (!line.starts_with("# TYPE ")) continue;
+    std::istringstream words(line.substr(7));
+    std::string name;
+    std::string type;
+    words >> name >> type;
+    EXPECT_EQ(name, helped) << "TYPE without a HELP before it: " << line;
+    EXPECT_TRUE(typed.insert(name).second) << "exported twice: " << name;
+    EXPECT_TRUE(type == "counter" || type == "gauge") << line;
+    EXPECT_EQ(name.ends_with("_total"), type == "counter") << name << " is a " << type;
+  }
+  EXPECT_GT(typed.size(), 40U);
+}
+
 // A metrics server on a free loopback port, with a health monitor on fake time.
 struct ServerUnderTest {
-  ServerUnderTest() : server(std::make_unique<MetricsServer>(metrics, health, clock)) {
+  explicit ServerUnderTest(ProcfsPaths procfs = {})
+      : server(std::make_unique<MetricsServer>(metrics, health, clock, std::move(procfs))) {
     EXPECT_TRUE(server->start("127.0.0.1:0").is_ok());
     EXPECT_NE(server->port(), 0);
   }
@@ -168,6 +229,31 @@ TEST(MetricsServerTest, ServesMetricsOverHttp) {
   EXPECT_TRUE(http_get(s.port(), "/other").starts_with("HTTP/1.1 404"));
 }
 
+TEST(MetricsServerTest, ServesTheProcessMetricsFromProc) {
+  ServerUnderTest s;
+  const std::string response = http_get(s.port(), "/metrics");
+  for (const char* name : {"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                           "process_max_fds", "process_start_time_seconds"}) {
+    EXPECT_NE(response.find(fmt::format("\n# TYPE {} ", name)), std::string::npos) << name;
+    EXPECT_NE(response.find(fmt::format("\n{} ", name)), std::string::npos) << name;
+  }
+}
+
+// A procfs that cannot be read costs the process_* series, not the scrape.
+TEST(MetricsServerTest, AnUnreadableProcfsLeavesOutOnlyTheProcessMetrics) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "self");
+  std::ofstream(dir.path() / "self" / "stat") << "garbled";
+  ServerUnderTest s({.self = dir.path() / "self", .system_stat = dir.path() / "stat"});
+  s.metrics.feed.ws_messages = 7;
+  for (int scrape = 0; scrape < 2; ++scrape) {
+    const std::string response = http_get(s.port(), "/metrics");
+    EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
+    EXPECT_NE(response.find("\nmarket_collector_ws_messages_total 7\n"), std::string::npos);
+    EXPECT_EQ(response.find("process_"), std::string::npos) << response;
+  }
+}
+
 TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
   ServerUnderTest s;
   EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 503 ")) << http_get(s.port(), "/healthz");
@@ -179,13 +265,22 @@ TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
   EXPECT_TRUE(not_ready.starts_with("HTTP/1.1 503 ")) << not_ready;
   EXPECT_NE(not_ready.find("feed: no message received yet"), std::string::npos) << not_ready;
 
+  EXPECT_NE(http_get(s.port(), "/metrics").find("\nmarket_collector_healthy 1\n# HELP market_collector_ready "
+                                                 "1 when /readyz answers 200 (data flows and the store keeps up)\n"
+                                                 "# TYPE market_collector_ready gauge\nmarket_collector_ready 0\n"),
+            std::string::npos);
+
   s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .ws_messages = 3, .uploads_ok = 0});
   EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 200 OK\r\n"));
+  EXPECT_NE(http_get(s.port(), "/metrics").find("\nmarket_collector_ready 1\n"), std::string::npos);
 
   // The main loop stops sampling: the server's clock moves on, both fail.
   s.clock.advance(std::chrono::seconds(16));
   EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 503 "));
   EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 503 "));
+  const std::string metrics = http_get(s.port(), "/metrics");
+  EXPECT_NE(metrics.find("\nmarket_collector_healthy 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nmarket_collector_ready 0\n"), std::string::npos);
 }
 
 TEST(MetricsServerTest, AnIdleClientHoldsNeitherTheServerNorItsShutdown) {

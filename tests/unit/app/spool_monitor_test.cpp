@@ -54,5 +54,36 @@ TEST(SpoolMonitorTest, TheAlarmRisesOverTheLimitAndFallsBackUnderIt) {
   EXPECT_EQ(metrics.spool_files.load(), 0);
 }
 
+TEST(SpoolMonitorTest, MeasuresTheSpoolsFileSystem) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path());
+  SpoolMetrics metrics;
+  const auto log = make_logger("test");
+  SpoolMonitor monitor(layout, 1000, metrics, *log);
+  monitor.measure();
+  const std::filesystem::space_info space = std::filesystem::space(dir.path());
+  EXPECT_EQ(metrics.spool_fs_size_bytes.load(), static_cast<std::int64_t>(space.capacity));
+  EXPECT_GT(metrics.spool_fs_avail_bytes.load(), 0);
+  EXPECT_LE(metrics.spool_fs_avail_bytes.load(), metrics.spool_fs_size_bytes.load());
+}
+
+// A spool that cannot be asked keeps the last numbers: 0 would read as a full disk.
+TEST(SpoolMonitorTest, AFileSystemThatCannotBeMeasuredKeepsTheLastValues) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path() / "spool");
+  std::filesystem::create_directories(layout.root());
+  SpoolMetrics metrics;
+  const auto log = make_logger("test");
+  SpoolMonitor monitor(layout, 1000, metrics, *log);
+  monitor.measure();
+  const std::int64_t size = metrics.spool_fs_size_bytes.load();
+  ASSERT_GT(size, 0);
+  std::filesystem::remove_all(layout.root());
+  monitor.measure();
+  monitor.measure();
+  EXPECT_EQ(metrics.spool_fs_size_bytes.load(), size);
+  EXPECT_GT(metrics.spool_fs_avail_bytes.load(), 0);
+}
+
 }  // namespace
 }  // namespace mc

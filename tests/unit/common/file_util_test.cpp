@@ -66,5 +66,26 @@ TEST_F(ReadFileTest, MissingFileNamesThePath) {
   EXPECT_NE(read.status().message().find("absent"), std::string::npos) << read.status().message();
 }
 
+// The spool's disk gauge: the same numbers the standard library's space() reads from statvfs.
+TEST_F(ReadFileTest, FileSystemSpaceOfATempDirMatchesTheLibrarysView) {
+  const Result<FileSystemSpace> space = file_system_space(dir_);
+  ASSERT_TRUE(space) << space.status().message();
+  const std::filesystem::space_info expected = std::filesystem::space(dir_);
+  EXPECT_EQ(space->size_bytes, expected.capacity);
+  EXPECT_GT(space->size_bytes, 0U);
+  EXPECT_LE(space->available_bytes, space->size_bytes);
+  // Other processes write meanwhile: the free bytes agree to within what they may have written.
+  constexpr std::uint64_t kSlack = 256U << 20U;
+  EXPECT_LT(space->available_bytes > expected.available ? space->available_bytes - expected.available
+                                                         : expected.available - space->available_bytes,
+            kSlack);
+}
+
+TEST_F(ReadFileTest, FileSystemSpaceOfAMissingPathIsAnErrorNamingIt) {
+  const Result<FileSystemSpace> space = file_system_space(dir_ / "absent" / "deeper");
+  ASSERT_FALSE(space);
+  EXPECT_NE(space.status().message().find("absent/deeper"), std::string::npos) << space.status().message();
+}
+
 }  // namespace
 }  // namespace mc

@@ -174,9 +174,11 @@ TEST_F(FeedClientTest, MessagesArriveInOrderWithTheirKindAndReceiveTime) {
   EXPECT_EQ(metrics_.ws_messages.load(), 3U);
   EXPECT_EQ(metrics_.ws_bytes.load(), 7U + 3U + 7U);
   EXPECT_EQ(handler_.connected_at().size(), 1U);
+  EXPECT_EQ(metrics_.ws_connections_up.load(), 1);
   EXPECT_LT(client.stop(), kPromptStop);
   EXPECT_EQ(handler_.disconnect_reasons(), std::vector<std::string>{"stop requested"});
   EXPECT_EQ(metrics_.ws_disconnects.load(), 1U);
+  EXPECT_EQ(metrics_.ws_connections_up.load(), 0);
 }
 
 TEST_F(FeedClientTest, RequestTargetListsEveryStreamAndKeepsTheBasePath) {
@@ -212,6 +214,8 @@ TEST_F(FeedClientTest, ServerCloseFrameMakesTheClientReconnect) {
   EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(server.upgrades(), 3);
   EXPECT_EQ(metrics_.ws_connects.load(), 3U);
+  // The two closed connections ended before their replacements opened.
+  EXPECT_EQ(metrics_.ws_connections_up.load(), 1);
   const auto reasons = handler_.disconnect_reasons();
   ASSERT_EQ(reasons.size(), 2U);
   EXPECT_EQ(reasons[0], "closed by server code=1000 reason=maintenance");

@@ -23,6 +23,8 @@ std::string trade_line(std::string_view symbol, std::int64_t id) {
 
 class TradeLedgerTest : public ::testing::Test {
  protected:
+  TradeLedgerTest() { metrics_.add_symbols(kSymbols); }
+
   std::unique_ptr<TradeLedger> make() {
     auto ledger = std::make_unique<TradeLedger>(kSymbols, layout_.ledger_file(), metrics_, clock_);
     return ledger;
@@ -85,6 +87,23 @@ TEST_F(TradeLedgerTest, JumpsAreGapsRepeatsAreDroppedLateIdsFillTheGap) {
   EXPECT_TRUE(offer(*ledger, 0, 13));  // the backfill's copy
   EXPECT_EQ(metrics_.trade_ids_backfilled.load(), 1U);
   EXPECT_EQ(metrics_.trade_ids_pending.load(), 1);
+}
+
+// The per-symbol split says which stream loses trades; it always adds up to the total.
+TEST_F(TradeLedgerTest, GapsAreCountedForTheirSymbolOnly) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  for (const std::int64_t id : {100, 103, 107}) offer(*ledger, 1, id);
+  for (const std::int64_t id : {10, 11, 12}) offer(*ledger, 0, id);
+  clock_.advance(kGapGrace);
+  ledger->tick();
+  ASSERT_EQ(metrics_.gaps_by_symbol.size(), 2U);
+  EXPECT_EQ(metrics_.gaps_by_symbol[0].symbol, "BTCUSDT");
+  EXPECT_EQ(metrics_.gaps_by_symbol[0].gaps.load(), 0U);
+  EXPECT_EQ(metrics_.gaps_by_symbol[1].symbol, "ETHUSDT");
+  EXPECT_EQ(metrics_.gaps_by_symbol[1].gaps.load(), 2U);
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 2U);
 }
 
 TEST_F(TradeLedgerTest, AJumpFilledWithinTheGraceIsNoGap) {

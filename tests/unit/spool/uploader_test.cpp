@@ -240,6 +240,20 @@ TEST_F(UploaderTest, RetriesWithExponentialDelays) {
   EXPECT_EQ(flaky.stored_counts()[part.name.part_key()], 1);
 }
 
+// The gauge an operator's "nothing stored for N minutes" alert reads: set by a stored pair, on the
+// wall clock, and not by the failed tries before it.
+TEST_F(UploaderTest, TheLastUploadTimeIsTheWallClockOfTheLastStoredPair) {
+  const testing::FixedWallClock wall(1'739'141'040'123'456);
+  const SealedPart part = write_part(1'739'141'034'000, "gz");
+  flaky.fail_next(2);
+  EXPECT_EQ(metrics.last_upload_unix_seconds.load(), 0);
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, wall, metrics);
+  uploader.enqueue(part);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+  EXPECT_EQ(metrics.upload_failures.load(), 2u);
+  EXPECT_EQ(metrics.last_upload_unix_seconds.load(), 1'739'141'040);
+}
+
 TEST(RetryDelay, DoublesFromTheQuickDelayUpToTheCap) {
   const RetryPolicy policy{.quick_tries = 3, .quick_initial = 200ms, .max_delay = 60s, .jitter = 0.0};
   std::vector<milliseconds> delays;
