@@ -267,7 +267,7 @@ class S3CollectorTest(unittest.TestCase):
                "AWS_EC2_METADATA_DISABLED": "true", "SYMBOL": ",".join(SYMBOLS),
                "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
         env.update(creds.env())
-        return subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+        return subprocess.run([COLLECTOR, "audit", "--offline", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
                               env=env, capture_output=True, text=True, timeout=120)
 
     def test_audit_reads_the_bucket_with_the_readers_credentials_and_finds_it_complete(self):
