@@ -59,10 +59,9 @@ Result<IdsAt> ExchangeIds::ids_at(std::string_view symbol, std::int64_t t_ms) {
     if (!later) return later.status();
     if (!later->empty()) return IdsAt{.first_at_or_after = later->front().first_id};
   }
-  return Status::corrupt(fmt::format("exchange: aggTrades symbol={}: no trade within {} h after {} ms although the "
-                                     "newest, id {}, is at {} ms",
-                                     symbol, kMaxQuietHours, t_ms, newest->front().last_id,
-                                     newest->front().time_ms));
+  return Status::corrupt(fmt::format("exchange: aggTrades symbol={}: no trade found at or after {} ms (looked {} h "
+                                     "on) although the newest, id {}, is at {} ms",
+                                     symbol, t_ms, kMaxQuietHours, newest->front().last_id, newest->front().time_ms));
 }
 
 Result<std::optional<IdRange>> ExchangeIds::published(std::string_view symbol, std::int64_t from_ms,

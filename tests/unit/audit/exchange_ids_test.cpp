@@ -106,6 +106,18 @@ TEST_F(ExchangeIdsTest, AQuietHourAfterAnInstantIsSteppedOver) {
   EXPECT_EQ(targets().back(), fmt::format("/api/v3/aggTrades?symbol=BTCUSDT&startTime={}&limit=1", kTo + 3'600'000));
 }
 
+TEST_F(ExchangeIdsTest, ASilenceLongerThanTheAuditStepsOverIsNamed) {
+  std::vector<ScriptedResponse> pages{{.body = "[]"}, {.body = aggregate(9000, 9000, kTo + 100 * 3'600'000LL)}};
+  pages.resize(2 + kMaxQuietHours, {.body = "[]"});
+  answer(pages);
+  Result<IdsAt> at = exchange_.ids_at("BTCUSDT", kTo);
+  ASSERT_FALSE(at);
+  EXPECT_EQ(at.status().kind(), ErrorKind::kCorrupt);
+  EXPECT_THAT(at.status().message(), HasSubstr("no trade found at or after"));
+  EXPECT_THAT(at.status().message(), HasSubstr("the newest, id 9000"));
+  EXPECT_EQ(exchange_.requests(), static_cast<std::uint64_t>(2 + kMaxQuietHours));
+}
+
 TEST_F(ExchangeIdsTest, RateLimitedWaitsRetryAfterThenAsksAgain) {
   answer({{.status = 429, .headers = {{"Retry-After", "7"}}, .body = R"({"code":-1003,"msg":"Too many"})"},
           {.body = aggregate(1000, 1000, kFrom)}});
