@@ -175,9 +175,6 @@ MAX_UNANSWERED_PINGS = 64               # per client, for --pong-deadline
 SHUTDOWN_CLOSE_AFTER_MAX_SECS = 10.0    # --shutdown-every: close_after = min(S/2, this)
 SERVICE_RESTART = 1012
 REST_WEIGHTS = {"/api/v3/historicalTrades": 25, "/api/v3/trades": 25, "/api/v3/ping": 1, "/api/v3/time": 1}
-AGG_TRADES_PATH = "/api/v3/aggTrades"
-AGG_TRADES_WINDOW_MS = 3_600_000        # how far Binance looks from startTime (or back from endTime)
-REST_WEIGHTS[AGG_TRADES_PATH] = 4
 INJECT_KINDS = ("not_json", "truncated", "no_id", "binary", "huge", "unknown_event", "sub_reply")
 BASE_PRICES = {"BTCUSDT": 97000.0, "ETHUSDT": 2700.0, "BNBUSDT": 650.0, "SOLUSDT": 200.0}
 NOT_JSON_TEXT = "not json: <html>502 Bad Gateway</html> {{{"
@@ -186,6 +183,11 @@ HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Fo
                 405: "Method Not Allowed", 418: "I'm a teapot", 426: "Upgrade Required",
                 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
                 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+# aggTrades (the audit's view of the exchange), kept apart from the table above.
+AGG_TRADES_PATH = "/api/v3/aggTrades"
+AGG_TRADES_WINDOW_MS = 3_600_000        # how far Binance looks from startTime (or back from endTime)
+REST_WEIGHTS[AGG_TRADES_PATH] = 4
 
 
 class Log:
