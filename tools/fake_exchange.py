@@ -21,13 +21,13 @@ One TCP port serves everything, plain or TLS (--tls-dir):
   REST                   GET /api/v3/historicalTrades?symbol=S[&fromId=N][&limit=L]  (L 1..1000, 500)
                          GET /api/v3/trades?symbol=S[&limit=L]     (the most recent trades)
                          GET /api/v3/ping -> {}     GET /api/v3/time -> {"serverTime":ms}
-                         GET /api/v3/aggTrades?symbol=S[&fromId=A][&startTime=ms][&endTime=ms][&limit=L]
-        aggTrades: one aggregate per trade, {"a":<id - --start-id>,"p","q","f":<id>,"l":<id>,"T":<ms>,
-        "m","M"}, ascending; by time as Binance: startTime alone looks one hour on, endTime alone one
-        hour back, both at most an hour apart (else -1127); none of the three: the newest L.
         Binance's row shape {"id","price","qty","quoteQty","time","isBuyerMaker","isBestMatch"},
         header X-MBX-USED-WEIGHT-1M, errors {"code":-11xx,"msg":...} with HTTP 400. Only the last
         --history trades per symbol are kept: a fromId older than that starts at the oldest kept.
+        GET /api/v3/aggTrades?symbol=S[&fromId=A][&startTime=ms][&endTime=ms][&limit=L] (weight 4):
+        one aggregate per trade, {"a":<id - --start-id>,"p","q","f":<id>,"l":<id>,"T":<ms>,"m","M"},
+        ascending, from the same kept history; by time as Binance: startTime alone looks one hour on,
+        endTime alone one hour back, both at most an hour apart (else -1127); none: the newest L.
   Control (JSON)         GET  /control/stats
                          POST /control/inject?kind=KIND[&symbol=S]
                          POST /control/drop[?mode=fin|rst][&stream=NAME]
