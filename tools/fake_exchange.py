@@ -24,6 +24,10 @@ One TCP port serves everything, plain or TLS (--tls-dir):
         Binance's row shape {"id","price","qty","quoteQty","time","isBuyerMaker","isBestMatch"},
         header X-MBX-USED-WEIGHT-1M, errors {"code":-11xx,"msg":...} with HTTP 400. Only the last
         --history trades per symbol are kept: a fromId older than that starts at the oldest kept.
+        GET /api/v3/aggTrades?symbol=S[&fromId=A][&startTime=ms][&endTime=ms][&limit=L] (weight 4):
+        one aggregate per trade, {"a":<id - --start-id>,"p","q","f":<id>,"l":<id>,"T":<ms>,"m","M"},
+        ascending, from the same kept history; by time as Binance: startTime alone looks one hour on,
+        endTime alone one hour back, both at most an hour apart (else -1127); none: the newest L.
   Control (JSON)         GET  /control/stats
                          POST /control/inject?kind=KIND[&symbol=S]
                          POST /control/drop[?mode=fin|rst][&stream=NAME]
@@ -179,6 +183,11 @@ HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Fo
                 405: "Method Not Allowed", 418: "I'm a teapot", 426: "Upgrade Required",
                 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
                 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+# aggTrades (the audit's view of the exchange), kept apart from the table above.
+AGG_TRADES_PATH = "/api/v3/aggTrades"
+AGG_TRADES_WINDOW_MS = 3_600_000        # how far Binance looks from startTime (or back from endTime)
+REST_WEIGHTS[AGG_TRADES_PATH] = 4
 
 
 class Log:
@@ -419,6 +428,42 @@ class Symbol:
             rows.append(f'{{"id":{t},"price":"{self.prices[i]}","qty":"{self.qtys[i]}",'
                         f'"quoteQty":"{self.quotes[i]}","time":{e_ms},"isBuyerMaker":{self.makers[i]},'
                         f'"isBestMatch":true}}')
+        return rows
+
+    def agg_rows(self, from_id: int | None, start_ms: int | None, end_ms: int | None, limit: int,
+                 lag_ms: int = 0) -> list[str]:
+        """aggTrades rows, one aggregate per trade: those from aggregate id from_id and/or with a time
+        in [start_ms, end_ms] (all: the newest `limit`), ascending. Absent ids and, with lag_ms, trades
+        made less than lag_ms ago are not served, as in rest_rows."""
+        with self.data_lock:
+            oldest = self.next_id - len(self.times)
+            served_end = self.next_id
+            if lag_ms:
+                cutoff = now_ms() - lag_ms
+                while served_end > oldest and self.times[served_end - 1 - oldest] > cutoff:
+                    served_end -= 1
+            kept = [self.times[i] for i in range(served_end - oldest)]
+            absent = list(self.absent)
+        lo, hi = 0, len(kept)            # indexes into kept: ids oldest + lo .. oldest + hi - 1
+        if start_ms is not None:
+            lo = bisect.bisect_left(kept, start_ms)
+        if end_ms is not None:
+            hi = bisect.bisect_right(kept, end_ms)
+        if from_id is not None:
+            lo = max(lo, from_id + self.first_id - oldest)
+        newest_only = from_id is None and start_ms is None and end_ms is None
+        picked: list[int] = []
+        ids = range(oldest + hi - 1, oldest + lo - 1, -1) if newest_only else range(oldest + lo, oldest + hi)
+        for t in ids:
+            if len(picked) == limit:
+                break
+            if not any(a <= t <= b for a, b in absent):
+                picked.append(t)
+        rows = []
+        for t in sorted(picked):
+            i = t & (PRICE_POOL - 1)
+            rows.append(f'{{"a":{t - self.first_id},"p":"{self.prices[i]}","q":"{self.qtys[i]}","f":{t},"l":{t},'
+                        f'"T":{kept[t - oldest]},"m":{self.makers[i]},"M":true}}')
         return rows
 
 
@@ -1492,6 +1537,8 @@ class FakeExchange:
         sym = self.symbols.get(symbol)
         if sym is None:
             return 400, binance_error(-1121, "Invalid symbol."), extra
+        if path == AGG_TRADES_PATH:
+            return self.agg_trades_answer(sym, q, extra)
         numbers = {}
         for name in ("limit", "fromId") if path.endswith("historicalTrades") else ("limit",):
             value = q.get(name)
@@ -1506,6 +1553,31 @@ class FakeExchange:
             return 400, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
                                              f"'1..{REST_MAX_LIMIT}'."), extra
         rows = sym.rest_rows(numbers.get("fromId"), limit, int(self.args.rest_lag * 1000))
+        return 200, "[" + ",".join(rows) + "]", extra
+
+    def agg_trades_answer(self, sym: Symbol, q: dict, extra: dict):
+        """GET /api/v3/aggTrades for a known symbol: Binance's parameter checks, then agg_rows."""
+        numbers = {}
+        for name in ("fromId", "startTime", "endTime", "limit"):
+            value = q.get(name)
+            if value is None:
+                continue
+            if not re.fullmatch(r"[0-9]{1,20}", value):
+                return 400, binance_error(-1100, f"Illegal characters found in parameter '{name}'; legal range "
+                                                 f"is '^[0-9]{{1,20}}$'."), extra
+            numbers[name] = int(value)
+        limit = numbers.get("limit", REST_DEFAULT_LIMIT)
+        if not 1 <= limit <= REST_MAX_LIMIT:
+            return 400, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
+                                             f"'1..{REST_MAX_LIMIT}'."), extra
+        start, end = numbers.get("startTime"), numbers.get("endTime")
+        if start is not None and end is not None and end - start > AGG_TRADES_WINDOW_MS:
+            return 400, binance_error(-1127, "More than 1 hours between startTime and endTime."), extra
+        if start is not None and end is None:
+            end = start + AGG_TRADES_WINDOW_MS
+        elif end is not None and start is None:
+            start = max(0, end - AGG_TRADES_WINDOW_MS)
+        rows = sym.agg_rows(numbers.get("fromId"), start, end, limit, int(self.args.rest_lag * 1000))
         return 200, "[" + ",".join(rows) + "]", extra
 
     # -- life cycle --------------------------------------------------------------------------------

@@ -7,10 +7,7 @@
 #include <vector>
 
 #include "app/collector.hpp"
-#include "app/audit_store_setup.hpp"
-#include "audit/audit.hpp"
-#include "audit/audit_export.hpp"
-#include "common/clock.hpp"
+#include "app/audit_command.hpp"
 #include "common/log.hpp"
 #include "config/command_line.hpp"
 #include "config/config_error.hpp"
@@ -19,52 +16,6 @@
 #include "net/http_client.hpp"
 
 namespace {
-
-constexpr std::int64_t kDefaultAuditSpanMs = 3'600'000;
-
-// `market-collector audit`: 0 clean, 1 problems found, 2 bad usage (docs/AUDIT.md).
-int run_audit_command(const mc::Config& config, const mc::AuditOptions& options) {
-  const mc::SystemClock clock;
-  mc::Result<mc::AuditStoreSetup> store = mc::make_audit_store(config, mc::process_environment(), clock);
-  if (!store) {
-    (void)std::fprintf(stderr, "config error: %s\n", store.status().message().c_str());
-    return mc::kExitConfigError;
-  }
-  const std::int64_t to_ms = options.to_ms.value_or(clock.system_now_us() / 1000);
-  const std::int64_t from_ms = options.from_ms.value_or(to_ms - kDefaultAuditSpanMs);
-  if (from_ms >= to_ms) {
-    (void)std::fprintf(stderr, "config error: --from must be before --to\n");
-    return mc::kExitConfigError;
-  }
-  std::optional<mc::AuditExporter> exporter;
-  if (options.export_dir) {
-    mc::Result<mc::AuditExporter> opened = mc::AuditExporter::open(*options.export_dir);
-    if (!opened) {
-      (void)std::fprintf(stderr, "config error: %s\n", opened.status().message().c_str());
-      return mc::kExitConfigError;
-    }
-    exporter.emplace(std::move(opened).value());
-  }
-  const mc::Result<mc::AuditReport> report = mc::run_audit(
-      *store->reader, {.prefix = config.s3_prefix, .symbols = config.symbols, .from_ms = from_ms, .to_ms = to_ms,
-              .deep = options.deep, .jobs = options.jobs.value_or(mc::default_audit_jobs())},
-      exporter ? &*exporter : nullptr);
-  if (!report) {
-    (void)std::fprintf(stderr, "audit: %s\n", report.status().message().c_str());
-    return 1;
-  }
-  const std::string text = options.json ? mc::render_json(*report) : mc::render_table(*report);
-  (void)std::fputs(text.c_str(), stdout);
-  if (exporter) {
-    if (const mc::Status exported = exporter->finish(*report); !exported) {
-      (void)std::fprintf(stderr, "audit: %s\n", exported.message().c_str());
-      return 1;
-    }
-    (void)std::fprintf(stderr, "audit: exported %zu files to %s\n", exporter->files().size(),
-                       options.export_dir->c_str());
-  }
-  return report->exit_code();
-}
 
 // A misspelt setting would silently leave its default in force; other software shares the
 // environment, so this warns and goes on.
@@ -103,8 +54,8 @@ int main(int argc, char** argv) {
         return mc::kExitConfigError;
       }
       warn_unknown_environment();
-      const mc::HttpRuntime http_runtime;  // S3 reads go through libcurl
-      return run_audit_command(invocation.config, invocation.audit);
+      const mc::HttpRuntime http_runtime;  // S3 reads and the exchange go through libcurl
+      return mc::run_audit_command(invocation.config, invocation.audit);
     }
     case mc::Invocation::Command::kRun:
       break;

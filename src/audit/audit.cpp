@@ -26,15 +26,38 @@ void count_part(AuditReport& report, const AuditedPart& part, const IdSet& ids, 
   ++instance.parts;
 }
 
-void add_coverage_findings(AuditReport& report, const std::map<std::string, Head>& heads, bool range_has_objects) {
-  for (Finding& finding : coverage_findings(report, heads, range_has_objects)) {
+// Ids of the parts stored in the kArrivalGrace after the range, by symbol (manifests only): the
+// trades of the range's last moments that arrived after it ended.
+Result<std::map<std::string, IdSet>> ids_arrived_after(const StoreReader& store, const AuditRequest& request) {
+  AuditRequest after = request;
+  after.from_ms = request.to_ms;
+  after.to_ms = request.to_ms + kArrivalGrace.count();
+  after.deep = false;
+  Result<ScanResult> scan = scan_store(store, after);
+  if (!scan) return scan.status();
+  std::map<std::string, IdSet> ids;
+  for (const AuditedPart& part : scan->parts) ids[part.symbol].add(part.manifest.ids);
+  return ids;
+}
+
+// The findings of what is absent (coverage.hpp), then the exchange's (exchange_check.hpp).
+Status add_absence_findings(AuditReport& report, const StoreReader& store, const AuditRequest& request,
+                            const std::map<std::string, Head>& heads, bool range_has_objects,
+                            const ExchangeTruth* exchange) {
+  for (Finding& finding : coverage_findings(report, heads, range_has_objects, exchange)) {
     report.findings.push_back(std::move(finding));
   }
+  if (exchange == nullptr) return Status::ok();
+  Result<std::map<std::string, IdSet>> arrived = ids_arrived_after(store, request);
+  if (!arrived) return arrived.status();
+  add_exchange_findings(report, *exchange, *arrived);
+  return Status::ok();
 }
 
 }  // namespace
 
-Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink) {
+Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink,
+                              const ExchangeTruth* exchange) {
   Result<ScanResult> scan = scan_store(store, request);
   if (!scan) return scan.status();
   const bool range_has_objects = !scan->parts.empty() || !scan->findings.empty();
@@ -58,7 +81,9 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
   const std::vector<AuditedPart>& parts = scan->parts;
   if (!request.deep) {
     for (const AuditedPart& part : parts) count_part(report, part, part.manifest.ids, part.manifest.ids.count());
-    add_coverage_findings(report, heads->by_instance, range_has_objects);
+    if (Status s = add_absence_findings(report, store, request, heads->by_instance, range_has_objects, exchange); !s) {
+      return s;
+    }
     return report;
   }
   // Parts are verified on request.jobs threads but counted, and fed to the sink, in scan order.
@@ -73,7 +98,9 @@ Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& requ
         count_part(report, parts[i], check.ids, check.id_count);
         if (sink != nullptr) sink->add_part(parts[i], check);
       });
-  add_coverage_findings(report, heads->by_instance, range_has_objects);
+  if (Status s = add_absence_findings(report, store, request, heads->by_instance, range_has_objects, exchange); !s) {
+    return s;
+  }
   return report;
 }
 

@@ -5,6 +5,7 @@
 #include "audit/audit_deep.hpp"
 #include "audit/audit_report.hpp"
 #include "audit/audit_scan.hpp"
+#include "audit/exchange_check.hpp"
 #include "audit/store_reader.hpp"
 #include "common/status.hpp"
 
@@ -22,7 +23,9 @@ class VerifiedPartSink {
 };
 
 // Fails only when the store cannot be listed; everything wrong with the data is in the report.
-// sink, when given, is fed in deep mode only.
-Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink = nullptr);
+// sink, when given, is fed in deep mode only. exchange, when given (not --offline): what the exchange
+// published per symbol (exchange_ids.hpp), checked against the union's ends (exchange_check.hpp).
+Result<AuditReport> run_audit(const StoreReader& store, const AuditRequest& request, VerifiedPartSink* sink = nullptr,
+                              const ExchangeTruth* exchange = nullptr);
 
 }  // namespace mc

@@ -18,20 +18,35 @@ using Json = nlohmann::ordered_json;
 using report_json::span_id;
 using report_json::ranges;
 
-std::string ranges_text(const IdSet& set) {
-  std::string out;
-  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxTableRanges; ++i) {
-    const IdRange& r = set.ranges()[i];
-    out += r.first == r.last ? fmt::format(" {}", r.first) : fmt::format(" {}-{}", r.first, r.last);
-  }
-  if (set.ranges().size() > kMaxTableRanges) out += fmt::format(" (+{} more)", set.ranges().size() - kMaxTableRanges);
-  return out;
-}
-
 // The ids of the union's span an instance does not hold.
 IdSet instance_missing(const SymbolReport& symbol, const InstanceCoverage& instance) {
   const std::optional<IdRange> span = symbol.ids.span();
   return span ? instance.ids.missing_within(*span) : IdSet{};
+}
+
+// "  exchange: ids 1000-1209 published; 10 missing at the start: 1000-1009; 0 at the end"
+std::string exchange_line(const SymbolReport& symbol) {
+  const PublishedIds& published = *symbol.exchange;
+  if (!published.failure.empty()) return "  exchange: not checked (exchange_unavailable)\n";
+  if (!published.ids) return "  exchange: no trade published in the range\n";
+  const auto count_text = [](const IdSet& set) {
+    return set.empty() ? std::string("0") : fmt::format("{}:{}", set.count(), ranges_text(set));
+  };
+  return fmt::format("  exchange: ids {}-{} published; missing at the start {}, at the end {}\n", published.ids->first,
+                     published.ids->last, count_text(symbol.missing_start), count_text(symbol.missing_end));
+}
+
+// The symbol's "exchange" member: null with --offline.
+Json exchange_json(const SymbolReport& symbol) {
+  if (!symbol.exchange) return nullptr;
+  const PublishedIds& published = *symbol.exchange;
+  if (!published.failure.empty()) return {{"error", published.failure}};
+  return {{"first_id", span_id(published.ids, true)},
+          {"last_id", span_id(published.ids, false)},
+          {"missing_start_count", symbol.missing_start.count()},
+          {"missing_start", ranges(symbol.missing_start)},
+          {"missing_end_count", symbol.missing_end.count()},
+          {"missing_end", ranges(symbol.missing_end)}};
 }
 
 }  // namespace
@@ -46,6 +61,16 @@ std::string utc_text(std::int64_t ms) {
                      hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
 }
 
+std::string ranges_text(const IdSet& set) {
+  std::string out;
+  for (std::size_t i = 0; i < set.ranges().size() && i < kMaxTableRanges; ++i) {
+    const IdRange& r = set.ranges()[i];
+    out += r.first == r.last ? fmt::format(" {}", r.first) : fmt::format(" {}-{}", r.first, r.last);
+  }
+  if (set.ranges().size() > kMaxTableRanges) out += fmt::format(" (+{} more)", set.ranges().size() - kMaxTableRanges);
+  return out;
+}
+
 IdSet SymbolReport::missing() const {
   const std::optional<IdRange> whole = ids.span();
   return whole ? ids.missing_within(*whole).subtract(unrecoverable) : IdSet{};
@@ -57,16 +82,22 @@ double SymbolReport::duplicates_ratio() const {
 }
 
 int AuditReport::exit_code() const {
-  if (!findings.empty()) return 1;
+  bool exchange_unavailable = false;
+  for (const Finding& finding : findings) {
+    if (finding.kind != FindingKind::kExchangeUnavailable) return 1;
+    exchange_unavailable = true;
+  }
   for (const SymbolReport& symbol : symbols) {
     if (!symbol.missing().empty()) return 1;
   }
-  return 0;
+  return exchange_unavailable ? kExitExchangeUnavailable : 0;
 }
 
 std::string render_table(const AuditReport& report) {
-  std::string out = fmt::format("audit ({}) of {} prefix \"{}\" from {} to {}\n\n", report.deep ? "deep" : "shallow",
-                                report.store, report.prefix, utc_text(report.from_ms), utc_text(report.to_ms));
+  std::string out = fmt::format("audit ({}) of {} prefix \"{}\" from {} to {}, exchange {}\n\n",
+                                report.deep ? "deep" : "shallow", report.store, report.prefix,
+                                utc_text(report.from_ms), utc_text(report.to_ms),
+                                report.exchange.empty() ? "not asked (--offline)" : report.exchange);
   out += fmt::format("{:<12} {:>6} {:>14} {:>14} {:>10} {:>10} {:>7}\n", "symbol", "parts", "first_id", "last_id",
                      "ids", "missing", "dup");
   for (const SymbolReport& symbol : report.symbols) {
@@ -76,6 +107,7 @@ std::string render_table(const AuditReport& report) {
                        span ? std::to_string(span->first) : "-", span ? std::to_string(span->last) : "-",
                        symbol.ids.count(), missing.count(), symbol.duplicates_ratio());
     if (!missing.empty()) out += fmt::format("  missing:{}\n", ranges_text(missing));
+    if (symbol.exchange) out += exchange_line(symbol);
     if (!symbol.declared_gaps.empty() || !symbol.unrecoverable.empty()) {
       const IdSet open = symbol.declared_open();
       out += fmt::format("  gaps declared by the collectors: {} ids, {} filled, {} open{}, {} not on the exchange{}\n",
@@ -95,7 +127,14 @@ std::string render_table(const AuditReport& report) {
       out += fmt::format("  {:<16} {}\n  {:<16} {}\n", to_string(finding.kind), finding.key, "", finding.reason);
     }
   }
-  out += report.exit_code() == 0 ? "\nresult: clean\n" : "\nresult: PROBLEMS (exit 1)\n";
+  const int code = report.exit_code();
+  if (code == 0) {
+    out += "\nresult: clean\n";
+  } else if (code == kExitExchangeUnavailable) {
+    out += fmt::format("\nresult: NOT CHECKED: the exchange did not answer (exit {})\n", code);
+  } else {
+    out += "\nresult: PROBLEMS (exit 1)\n";
+  }
   return out;
 }
 
@@ -132,11 +171,13 @@ std::string render_json(const AuditReport& report) {
                        {"declared_gaps_open", ranges(symbol.declared_open())},
                        {"unrecoverable_count", symbol.unrecoverable.count()},
                        {"unrecoverable", ranges(symbol.unrecoverable)},
+                       {"exchange", exchange_json(symbol)},
                        {"instances", std::move(instances)}});
   }
   const Json out = {{"mode", report.deep ? "deep" : "shallow"},
                     {"store", report.store},
                     {"prefix", report.prefix},
+                    {"exchange", report.exchange.empty() ? Json(nullptr) : Json(report.exchange)},
                     {"from", utc_text(report.from_ms)},
                     {"from_ms", report.from_ms},
                     {"to", utc_text(report.to_ms)},

@@ -231,6 +231,9 @@ std::string_view to_string(FindingKind kind) {
     case FindingKind::kEmptyStore: return "empty_store";
     case FindingKind::kNoData: return "no_data";
     case FindingKind::kInstanceStopped: return "instance_stopped";
+    case FindingKind::kMissingStart: return "missing_start";
+    case FindingKind::kMissingEnd: return "missing_end";
+    case FindingKind::kExchangeUnavailable: return "exchange_unavailable";
   }
   return "unknown";
 }

@@ -46,6 +46,9 @@ enum class FindingKind {
   kEmptyStore,      // nothing under the prefix: no part in the range and no head (coverage.hpp)
   kNoData,          // a symbol without a part in the range (coverage.hpp)
   kInstanceStopped, // an instance's heads stop before the range ends (coverage.hpp)
+  kMissingStart,    // ids the exchange published in the range before the union's first (exchange_check.hpp)
+  kMissingEnd,      // ids the exchange published in the range after the union's last (exchange_check.hpp)
+  kExchangeUnavailable,  // the exchange could not say which ids it published (exchange_check.hpp)
 };
 
 // "orphan_part", "orphan_manifest", ... as the JSON report spells it.

@@ -16,6 +16,7 @@
 
 #include "audit/audit_report.hpp"
 #include "audit/audit_scan.hpp"
+#include "audit/exchange_check.hpp"
 #include "keys/head_object.hpp"
 
 namespace mc {
@@ -26,8 +27,11 @@ inline constexpr std::chrono::milliseconds kHeadStaleGrace = 2 * kHeadInterval;
 
 // report: counted (every part of the range in its symbol). heads: the newest head of each instance
 // (part_numbers.hpp). range_has_objects: the scan found any object in the range, paired or not;
-// with no head either, the prefix holds nothing.
+// with no head either, the prefix holds nothing. exchange: the exchange's answers (nullptr with
+// --offline). With them, no_data is not reported for a symbol the exchange published nothing for in
+// the range, and instance_stopped not at all when every symbol was answered: the exchange's ids
+// vouch for the range's end, which is what instance_stopped stands in for.
 std::vector<Finding> coverage_findings(const AuditReport& report, const std::map<std::string, Head>& heads,
-                                       bool range_has_objects);
+                                       bool range_has_objects, const ExchangeTruth* exchange = nullptr);
 
 }  // namespace mc

@@ -59,6 +59,14 @@ Result<std::vector<StoredObject>> S3StoreReader::list(std::string_view prefix) c
   return out;
 }
 
+Result<std::vector<std::string>> S3StoreReader::list_folders(std::string_view prefix) const {
+  const Lease reader(borrow(), [this](std::unique_ptr<S3Reader> r) { give_back(std::move(r)); });
+  Result<std::vector<std::string>> folders = (*reader).list_folders(prefix);
+  if (!folders) return folders.status();
+  std::sort(folders->begin(), folders->end());
+  return folders;
+}
+
 Result<std::string> S3StoreReader::get(std::string_view key) const {
   const Lease reader(borrow(), [this](std::unique_ptr<S3Reader> r) { give_back(std::move(r)); });
   return (*reader).get(key);

@@ -26,6 +26,7 @@ class S3StoreReader final : public StoreReader {
   Result<std::vector<StoredObject>> list(std::string_view prefix) const override;
   Result<std::string> get(std::string_view key) const override;
   std::string describe() const override { return description_; }
+  Result<std::vector<std::string>> list_folders(std::string_view prefix) const override;
 
  private:
   std::unique_ptr<S3Reader> borrow() const;

@@ -49,6 +49,37 @@ Result<std::string> LocalStoreReader::get(std::string_view key) const {
   return read_file(path);
 }
 
+Result<std::vector<std::string>> StoreReader::list_folders(std::string_view prefix) const {
+  Result<std::vector<StoredObject>> objects = list(prefix);
+  if (!objects) return objects.status();
+  std::vector<std::string> folders;
+  for (const StoredObject& object : *objects) {
+    const std::size_t slash = object.key.find('/', prefix.size());
+    if (slash == std::string::npos) continue;
+    std::string folder = object.key.substr(0, slash + 1);
+    if (folders.empty() || folders.back() != folder) folders.push_back(std::move(folder));
+  }
+  return folders;
+}
+
+Result<std::vector<std::string>> LocalStoreReader::list_folders(std::string_view prefix) const {
+  std::vector<std::string> folders;
+  if (!prefix.empty() && prefix.back() != '/') return StoreReader::list_folders(prefix);
+  const std::filesystem::path dir = prefix.empty() ? root_ : root_ / std::filesystem::path(prefix);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return folders;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) return Status::from_errno(ec.value(), fmt::format("listing {}", dir.string()));
+  for (const auto end = std::filesystem::directory_iterator(); it != end; it.increment(ec)) {
+    if (ec) return Status::from_errno(ec.value(), fmt::format("listing {}", dir.string()));
+    const std::string name = it->path().filename().string();
+    if (!it->is_directory(ec) || (prefix.empty() && name == kIncomingDir)) continue;
+    folders.push_back(std::string(prefix) + name + "/");
+  }
+  std::sort(folders.begin(), folders.end());
+  return folders;
+}
+
 std::string LocalStoreReader::describe() const { return "local:" + root_.string(); }
 
 }  // namespace mc

@@ -27,6 +27,10 @@ class StoreReader {
   virtual Result<std::vector<StoredObject>> list(std::string_view prefix) const = 0;
   virtual Result<std::string> get(std::string_view key) const = 0;
   virtual std::string describe() const = 0;
+  // The folders right below prefix (which ends in '/'): each the whole key prefix up to and
+  // including the next '/', sorted. This one derives them from list(prefix); stores override it
+  // with a cheaper way (a directory read, S3's delimiter).
+  virtual Result<std::vector<std::string>> list_folders(std::string_view prefix) const;
 };
 
 // LOCAL_STORE_DIR: keys are paths under the root. The store's private ".incoming/" is never listed.
@@ -40,6 +44,7 @@ class LocalStoreReader final : public StoreReader {
   // audit only asks for keys it has listed, so a vanished object is a finding, not a transient).
   Result<std::string> get(std::string_view key) const override;
   std::string describe() const override;  // "local:<absolute root>"
+  Result<std::vector<std::string>> list_folders(std::string_view prefix) const override;
 
  private:
   std::filesystem::path root_;

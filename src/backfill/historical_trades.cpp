@@ -1,11 +1,11 @@
 #include "backfill/historical_trades.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <utility>
 
 #include <simdjson.h>
 
+#include "backfill/binance_rest.hpp"
 #include "net/http_date.hpp"
 
 namespace mc {
@@ -14,8 +14,6 @@ namespace {
 
 // Binance writes at most 8 decimals and a few integer digits; anything much longer is not a price.
 constexpr std::size_t kMaxDecimalChars = 64;
-// How much of an exchange's error msg goes into a Status message.
-constexpr std::size_t kMaxErrorMsgChars = 200;
 // Bounds how long stop() can wait for a request in flight.
 constexpr std::chrono::milliseconds kRequestTimeout{10'000};
 
@@ -32,39 +30,8 @@ bool is_decimal_string(std::string_view text) {
   return dot == std::string_view::npos || all_digits(text.substr(dot + 1));
 }
 
-bool is_symbol(std::string_view symbol) {
-  return !symbol.empty() && std::all_of(symbol.begin(), symbol.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-  });
-}
-
-template <typename T>
-std::optional<T> parse_unsigned(std::string_view text) {
-  T value{};
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 std::string describe(std::string_view symbol, std::int64_t from_id) {
   return "historicalTrades symbol=" + std::string(symbol) + " fromId=" + std::to_string(from_id);
-}
-
-// The {"code":-1121,"msg":"..."} Binance sends with an error status, when the body is that shape.
-struct ExchangeError {
-  std::int64_t code = 0;
-  std::string msg;
-};
-
-std::optional<ExchangeError> parse_exchange_error(std::string_view body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object object;
-  if (parser.parse(body.data(), body.size()).get(object) != simdjson::SUCCESS) return std::nullopt;
-  ExchangeError error;
-  if (object["code"].get_int64().get(error.code) != simdjson::SUCCESS) return std::nullopt;
-  std::string_view msg;
-  if (object["msg"].get_string().get(msg) == simdjson::SUCCESS) error.msg = std::string(msg.substr(0, kMaxErrorMsgChars));
-  return error;
 }
 
 Status row_error(std::size_t row, std::string_view what) {
@@ -148,7 +115,7 @@ HistoricalTradesClient::HistoricalTradesClient(std::string base_url, std::string
 
 Result<TradesAnswer> HistoricalTradesClient::fetch(std::string_view symbol, std::int64_t from_id, int limit) {
   const std::string what = describe(symbol, from_id);
-  if (!is_symbol(symbol) || from_id < 0 || limit < 1 || limit > kMaxHistoricalTradesLimit) {
+  if (!is_exchange_symbol(symbol) || from_id < 0 || limit < 1 || limit > kMaxHistoricalTradesLimit) {
     return Status::fatal(what + ": invalid request (limit=" + std::to_string(limit) + ")");
   }
   HttpRequest request{.url = base_url_ + "/api/v3/historicalTrades?symbol=" + std::string(symbol) +
@@ -177,8 +144,7 @@ Result<TradesAnswer> HistoricalTradesClient::fetch(std::string_view symbol, std:
     answer.kind = TradesAnswerKind::kNoSuchSymbol;
     return answer;
   }
-  std::string message = what + ": HTTP " + std::to_string(status);
-  if (error) message += " code=" + std::to_string(error->code) + " msg=\"" + error->msg + "\"";
+  std::string message = what + ": HTTP " + std::to_string(status) + describe_exchange_error(response->body);
   if (status >= 500) return Status::retryable(std::move(message));
   return Status::fatal(std::move(message));
 }

@@ -168,10 +168,14 @@ Invocation parse_config_table(const Args& args, const Environment& /*env*/) {
 
 std::string audit_help_text() {
   return fmt::format(
-      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [--jobs N] [SETTINGS]\n\n"
+      "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [--jobs N] [--offline]\n"
+      "                [--symbols-from-store] [SETTINGS]\n\n"
       "Lists the store (LOCAL_STORE_DIR, S3_PREFIX) for each SYMBOL over [from, to), pairs parts with manifests,\n"
       "checks keys and manifests, and reports the trade ids covered by the union of instances and by each one.\n"
-      "Exit code: 0 clean, 1 ids missing or objects corrupt/orphaned, 2 bad usage.\n\n"
+      "Asks the exchange (BINANCE_REST_URL, aggTrades) which ids it published in the range, so that ids\n"
+      "missing before the first stored id or after the last are found too.\n"
+      "Exit code: 0 clean, 1 ids missing or objects corrupt/orphaned, 2 bad usage, 3 the exchange could not\n"
+      "be asked (and nothing else was wrong).\n\n"
       "Options:\n"
       "  --deep      also read every part: sha256, gzip, counts, id and time ranges, the exact id set\n"
       "  --json      print the report as JSON (docs/AUDIT.md)\n"
@@ -181,6 +185,8 @@ std::string audit_help_text() {
       "                DIR/symbol=S/dt=YYYY-MM-DD/HH/MM.jsonl.gz by trade time, and DIR/_export.json;\n"
       "                implies --deep; DIR must be missing or empty (docs/AUDIT.md)\n"
       "  --jobs N    threads reading and checking objects (1-{}); default: cores, at most 4\n"
+      "  --offline   do not ask the exchange: the store alone (no_data, instance_stopped stand in for it)\n"
+      "  --symbols-from-store  audit every symbol folder found under the prefix instead of SYMBOL\n"
       "  Settings: every flag of `{} --help` (--local-store-dir, --s3-prefix, --symbol, --config, ...)\n",
       kProgram, kMaxAuditJobs, kProgram);
 }
@@ -195,6 +201,8 @@ Invocation parse_audit(const Args& args, const Environment& env) {
   app.add_flag("-h,--help", help);
   app.add_flag("--deep", invocation.audit.deep);
   app.add_flag("--json", invocation.audit.json);
+  app.add_flag("--offline", invocation.audit.offline);
+  app.add_flag("--symbols-from-store", invocation.audit.symbols_from_store);
   CLI::Option* from_option = app.add_option("--from", from);
   CLI::Option* to_option = app.add_option("--to", to);
   std::string export_dir;

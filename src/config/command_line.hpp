@@ -20,6 +20,8 @@ struct AuditOptions {
   std::optional<std::int64_t> to_ms;    // --to
   std::optional<std::string> export_dir;  // --export DIR (implies deep)
   std::optional<unsigned> jobs;  // --jobs N, 1..kMaxAuditJobs; default: the audit's (default_audit_jobs)
+  bool offline = false;             // --offline: do not ask the exchange for the range's ids
+  bool symbols_from_store = false;  // --symbols-from-store: every symbol folder under the prefix, not SYMBOL
 };
 
 // The largest --jobs accepted: each audit thread may hold a few parts' lines and one S3 connection.

@@ -66,16 +66,16 @@ Result<HttpResponse> S3Reader::exchange(S3Call call, const std::string& context)
   return Status::retryable(what);
 }
 
-Result<std::vector<ObjectEntry>> S3Reader::list(std::string_view prefix) {
-  const std::string context = "s3 list " + std::string(prefix);
+Status S3Reader::for_each_page(std::string_view prefix, bool folders, const std::string& context,
+                               const std::function<Status(std::string_view body)>& on_page) {
   // The bucket itself: "/<bucket>" path-style, "/" virtual-hosted.
   Result<S3ObjectAddress> address = address_object(options_.location, "");
   if (!address) return address.status().with_context(context);
 
-  std::vector<ObjectEntry> entries;
   std::string token;
   while (true) {
     S3Call call{.method = "GET", .address = *address};
+    if (folders) call.query.emplace_back("delimiter", "/");
     call.query.emplace_back("list-type", "2");
     if (!prefix.empty()) call.query.emplace_back("prefix", std::string(prefix));
     if (!token.empty()) call.query.emplace_back("continuation-token", token);
@@ -86,12 +86,8 @@ Result<std::vector<ObjectEntry>> S3Reader::list(std::string_view prefix) {
     if (body.find("<ListBucketResult") == std::string_view::npos) {
       return Status::retryable(context + ": the answer is not a ListBucketResult");
     }
-    for (std::string_view contents : xml_elements(body, "Contents")) {
-      Result<ObjectEntry> entry = parse_contents(contents);
-      if (!entry) return entry.status().with_context(context);
-      entries.push_back(std::move(*entry));
-    }
-    if (xml_element_text(body, "IsTruncated").value_or("false") != "true") return entries;
+    if (Status page = on_page(body); !page) return page;
+    if (xml_element_text(body, "IsTruncated").value_or("false") != "true") return Status::ok();
     std::string next = xml_element_text(body, "NextContinuationToken").value_or("");
     // A server that hands back the token it was given would keep us here for ever.
     if (next.empty() || next == token) {
@@ -99,6 +95,38 @@ Result<std::vector<ObjectEntry>> S3Reader::list(std::string_view prefix) {
     }
     token = std::move(next);
   }
+}
+
+Result<std::vector<ObjectEntry>> S3Reader::list(std::string_view prefix) {
+  const std::string context = "s3 list " + std::string(prefix);
+  std::vector<ObjectEntry> entries;
+  const Status listed = for_each_page(prefix, /*folders=*/false, context, [&](std::string_view body) {
+    for (std::string_view contents : xml_elements(body, "Contents")) {
+      Result<ObjectEntry> entry = parse_contents(contents);
+      if (!entry) return entry.status().with_context(context);
+      entries.push_back(std::move(*entry));
+    }
+    return Status::ok();
+  });
+  if (!listed) return listed;
+  return entries;
+}
+
+Result<std::vector<std::string>> S3Reader::list_folders(std::string_view prefix) {
+  const std::string context = "s3 list folders " + std::string(prefix);
+  std::vector<std::string> folders;
+  const Status listed = for_each_page(prefix, /*folders=*/true, context, [&](std::string_view body) {
+    for (std::string_view common : xml_elements(body, "CommonPrefixes")) {
+      std::optional<std::string> folder = xml_element_text(common, "Prefix");
+      if (!folder || !folder->starts_with(prefix) || !folder->ends_with('/')) {
+        return Status::retryable(context + ": a CommonPrefixes entry without a Prefix below the one asked");
+      }
+      folders.push_back(std::move(*folder));
+    }
+    return Status::ok();
+  });
+  if (!listed) return listed;
+  return folders;
 }
 
 Result<std::string> S3Reader::get(std::string_view key) {

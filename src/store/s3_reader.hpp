@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,10 @@ class S3Reader {
   // operator must act (permissions, bucket, region), with the fix in the message.
   Result<std::vector<ObjectEntry>> list(std::string_view prefix);
 
+  // The "folders" right below prefix (ListObjectsV2 with delimiter "/": its CommonPrefixes), each
+  // the whole key prefix ending in '/', in S3's key order. Errors as for list().
+  Result<std::vector<std::string>> list_folders(std::string_view prefix);
+
   // The object's body. Errors as for list(); a missing key is kFatal (see the file comment).
   Result<std::string> get(std::string_view key);
 
@@ -58,6 +63,9 @@ class S3Reader {
 
  private:
   Result<HttpResponse> exchange(S3Call call, const std::string& context);
+  // Every page of a listing (with delimiter "/" when folders), each body handed to on_page.
+  Status for_each_page(std::string_view prefix, bool folders, const std::string& context,
+                       const std::function<Status(std::string_view body)>& on_page);
 
   S3ReaderOptions options_;
   std::unique_ptr<HttpClient> client_;

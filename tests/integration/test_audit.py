@@ -1,4 +1,5 @@
-"""`market-collector audit` (docs/AUDIT.md) over a store written by two collectors.
+"""`market-collector audit --offline` (docs/AUDIT.md) over a store written by two collectors: the store
+alone, as before the audit asked the exchange (test_audit_exchange.py covers that).
 
 Two instances (separate spools, one LOCAL_STORE_DIR) record the fake exchange; a deep audit of the
 range finds the union of their ids equal to what the exchange sent and exits 0. Then one part is
@@ -64,8 +65,8 @@ class AuditTest(unittest.TestCase):
 
     def audit(self, from_ms, to_ms, *extra):
         env = self.audit_env()
-        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms),
-                               *extra],
+        proc = subprocess.run([COLLECTOR, "audit", "--offline", "--json", "--deep", "--from", str(from_ms),
+                               "--to", str(to_ms), *extra],
                               env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertIn(proc.returncode, (0, 1), proc.stderr)
         return proc.returncode, json.loads(proc.stdout)
@@ -150,7 +151,8 @@ class AuditTest(unittest.TestCase):
             self.assertEqual(by_symbol[symbol]["missing_count"], 0, symbol)
 
         # a second export into the same directory is refused as a usage error
-        again = subprocess.run([COLLECTOR, "audit", "--from", str(from_ms), "--to", str(to_ms), "--export", out],
+        again = subprocess.run([COLLECTOR, "audit", "--offline", "--from", str(from_ms), "--to", str(to_ms),
+                                "--export", out],
                                env=self.audit_env(), capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertEqual(again.returncode, 2, again.stderr)
         self.assertIn("already holds an export", again.stderr)
@@ -181,7 +183,8 @@ class AuditTest(unittest.TestCase):
 
         # A store root that does not exist, and the table a person reads says why.
         env = dict(self.audit_env(), LOCAL_STORE_DIR=os.path.join(self.tmp.name, "no-such-store"))
-        proc = subprocess.run([COLLECTOR, "audit", "--deep", "--from", str(start_ms), "--to", str(stopped_ms)],
+        proc = subprocess.run([COLLECTOR, "audit", "--offline", "--deep", "--from", str(start_ms), "--to",
+                               str(stopped_ms)],
                               env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
         self.assertIn("empty_store", proc.stdout)

@@ -48,7 +48,7 @@ class ThreeInstancesAuditTest(unittest.TestCase):
     def audit(self, from_ms, to_ms):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
                "SYMBOL": ",".join(SYMBOLS), "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
-        proc = subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+        proc = subprocess.run([COLLECTOR, "audit", "--offline", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
                               env=env, capture_output=True, text=True, timeout=AUDIT_TIMEOUT_SECS)
         self.assertIn(proc.returncode, (0, 1), proc.stderr)
         return proc.returncode, json.loads(proc.stdout)

@@ -261,13 +261,14 @@ class S3CollectorTest(unittest.TestCase):
             collector.stop()
 
 
-    def audit_bucket(self, creds, from_ms, to_ms):
+    def audit_bucket(self, creds, from_ms, to_ms, *extra, symbols=SYMBOLS):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp.name, "RAW_BUCKET": self.moto.bucket,
                "S3_ENDPOINT": self.moto.endpoint_url, "AWS_REGION": self.moto.region,
-               "AWS_EC2_METADATA_DISABLED": "true", "SYMBOL": ",".join(SYMBOLS),
+               "AWS_EC2_METADATA_DISABLED": "true", "SYMBOL": ",".join(symbols),
                "LOCAL_DIR": os.path.join(self.tmp.name, "unused-spool")}
         env.update(creds.env())
-        return subprocess.run([COLLECTOR, "audit", "--json", "--deep", "--from", str(from_ms), "--to", str(to_ms)],
+        return subprocess.run([COLLECTOR, "audit", "--offline", "--json", "--deep", "--from", str(from_ms),
+                               "--to", str(to_ms), *extra],
                               env=env, capture_output=True, text=True, timeout=120)
 
     def test_audit_reads_the_bucket_with_the_readers_credentials_and_finds_it_complete(self):
@@ -289,6 +290,10 @@ class S3CollectorTest(unittest.TestCase):
             self.assertEqual((by_symbol[symbol]["first_id"], by_symbol[symbol]["last_id"]), (min(sent), max(sent)))
             self.assertEqual(by_symbol[symbol]["ids"], len(sent), symbol)
             self.assertEqual(by_symbol[symbol]["missing_count"], 0, symbol)
+        # --symbols-from-store lists the symbol folders (delimiter "/") with the reader's credentials.
+        found = self.audit_bucket(self.moto.reader, start_ms, end_ms, "--symbols-from-store", symbols=["SOLUSDT"])
+        self.assertEqual(found.returncode, 0, found.stdout[-2000:] + found.stderr[-2000:])
+        self.assertEqual(sorted(s["symbol"] for s in json.loads(found.stdout)["symbols"]), sorted(SYMBOLS))
         # The collector's own role can write but neither list nor read: the audit says so and fails.
         denied = self.audit_bucket(self.moto.collector, start_ms, end_ms)
         self.assertEqual(denied.returncode, 1, denied.stdout[-2000:])

@@ -55,6 +55,19 @@ TEST_F(AuditCommandTest, ParsesFlagsRangeAndSettings) {
   EXPECT_FALSE(defaults.audit.to_ms.has_value());
 }
 
+TEST_F(AuditCommandTest, OfflineAndSymbolsFromStoreAreOffByDefault) {
+  const Invocation defaults = parse({});
+  EXPECT_FALSE(defaults.audit.offline);
+  EXPECT_FALSE(defaults.audit.symbols_from_store);
+  const Invocation invocation = parse({"--offline", "--symbols-from-store"});
+  EXPECT_TRUE(invocation.audit.offline);
+  EXPECT_TRUE(invocation.audit.symbols_from_store);
+  const std::string help = parse({"--help"}).text;
+  EXPECT_NE(help.find("--offline"), std::string::npos);
+  EXPECT_NE(help.find("--symbols-from-store"), std::string::npos);
+  EXPECT_NE(help.find("3 the exchange could not"), std::string::npos);
+}
+
 TEST_F(AuditCommandTest, ExportTakesADirectoryAndImpliesDeep) {
   const Invocation invocation = parse({"--export", "/tmp/out"});
   EXPECT_EQ(invocation.audit.export_dir, "/tmp/out");

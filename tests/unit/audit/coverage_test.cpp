@@ -69,5 +69,22 @@ TEST(CoverageTest, AnInstanceWhoseHeadsStopInsideTheRangeStoppedDuringIt) {
   }
 }
 
+TEST(CoverageTest, WithTheExchangesAnswersAStoppedInstanceAndAQuietSymbolAreNotFindings) {
+  const std::map<std::string, Head> heads{{"i-died", head_at("i-died", kFrom + 15 * 3'600'000)}};
+  const AuditReport report = covered({{"BTCUSDT", 5}, {"QUIETUSDT", 0}, {"ETHUSDT", 0}});
+  const ExchangeTruth truth{{"BTCUSDT", {.ids = IdRange{1, 9}}},
+                            {"QUIETUSDT", {}},  // nothing published in the range
+                            {"ETHUSDT", {.ids = IdRange{1, 9}}}};
+  const std::vector<Finding> findings = coverage_findings(report, heads, true, &truth);
+  EXPECT_EQ(keys_of(findings, FindingKind::kNoData), (std::vector<std::string>{"ETHUSDT"}));
+  EXPECT_TRUE(keys_of(findings, FindingKind::kInstanceStopped).empty());
+
+  // A symbol the exchange did not answer for: the instance's stop is all the audit knows of the end.
+  ExchangeTruth partly = truth;
+  partly["ETHUSDT"] = {.failure = "exchange: HTTP 503"};
+  EXPECT_EQ(keys_of(coverage_findings(report, heads, true, &partly), FindingKind::kInstanceStopped),
+            (std::vector<std::string>{"i-died"}));
+}
+
 }  // namespace
 }  // namespace mc

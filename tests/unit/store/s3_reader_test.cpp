@@ -97,6 +97,36 @@ TEST_F(S3ReaderTest, ListFollowsContinuationTokensSentBackEncoded) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+TEST_F(S3ReaderTest, ListFoldersAsksWithADelimiterAndReadsEveryPagesCommonPrefixes) {
+  const std::string folder = "raw/exchange=binance/stream=trade/";
+  const auto common = [&folder](const std::string& name) {
+    return "<CommonPrefixes><Prefix>" + folder + name + "/</Prefix></CommonPrefixes>";
+  };
+  LoopbackHttpServer server([&](const ReceivedRequest& request) {
+    if (request.target.find("continuation-token=") == std::string::npos) {
+      return ScriptedResponse{.body = listing(common("symbol=BTCUSDT") + common("symbol=ETHUSDT"), "t2")};
+    }
+    return ScriptedResponse{.body = listing(common("symbol=SOLUSDT"), "")};
+  });
+  auto reader = reader_for(server);
+  Result<std::vector<std::string>> folders = reader->list_folders(folder);
+  ASSERT_TRUE(folders) << folders.status().message();
+  EXPECT_EQ(*folders, (std::vector<std::string>{folder + "symbol=BTCUSDT/", folder + "symbol=ETHUSDT/",
+                                                folder + "symbol=SOLUSDT/"}));
+  const auto received = server.requests();
+  ASSERT_EQ(received.size(), 2U);
+  EXPECT_EQ(received[0].target,
+            "/bkt?delimiter=%2F&list-type=2&prefix=raw%2Fexchange%3Dbinance%2Fstream%3Dtrade%2F");
+
+  // A CommonPrefixes entry that is not below the prefix asked cannot be a folder of it.
+  LoopbackHttpServer odd([](const ReceivedRequest&) {
+    return ScriptedResponse{.body = listing("<CommonPrefixes><Prefix>elsewhere/</Prefix></CommonPrefixes>", "")};
+  });
+  const Result<std::vector<std::string>> refused = reader_for(odd)->list_folders(folder);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.status().message(), HasSubstr("CommonPrefixes entry without a Prefix below"));
+}
+
 TEST_F(S3ReaderTest, TruncatedListingWithoutANewTokenIsRetryableNotALoop) {
   LoopbackHttpServer server([](const ReceivedRequest&) {
     return ScriptedResponse{.body = listing(contents("raw/x", 1), "same")};
