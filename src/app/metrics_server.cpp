@@ -50,6 +50,10 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &counter_of<&Metrics::feed, &FeedMetrics::ws_bytes>},
     CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &counter_of<&Metrics::feed, &FeedMetrics::ws_pings>},
     CounterRow{"market_collector_ws_messages_oversize_total", "WebSocket messages over WS_MAX_MESSAGE_BYTES, quarantined as their first 4 KiB (the connection stays)", &counter_of<&Metrics::feed, &FeedMetrics::ws_messages_oversize>},
+    CounterRow{"market_collector_symbols_listed_total", "SYMBOL=ALL: new listings subscribed", &counter_of<&Metrics::feed, &FeedMetrics::symbols_listed>},
+    CounterRow{"market_collector_symbols_delisted_total", "SYMBOL=ALL: delisted symbols unsubscribed, their writers ended", &counter_of<&Metrics::feed, &FeedMetrics::symbols_delisted>},
+    CounterRow{"market_collector_symbols_unplaced_total", "SYMBOL=ALL: listings not collected, every connection at 1024 streams (alarm)", &counter_of<&Metrics::feed, &FeedMetrics::symbols_unplaced>},
+    CounterRow{"market_collector_symbol_list_failures_total", "SYMBOL=ALL: reads of exchangeInfo that failed or were refused", &counter_of<&Metrics::feed, &FeedMetrics::symbol_list_failures>},
     CounterRow{"market_collector_records_routed_total", "records queued for a writer", &counter_of<&Metrics::records, &RecordMetrics::records_routed>},
     CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &counter_of<&Metrics::records, &RecordMetrics::records_ignored>},
     CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &counter_of<&Metrics::records, &RecordMetrics::records_quarantined>},
@@ -101,6 +105,10 @@ std::string render_prometheus(const Metrics& metrics) {
       "market_collector_build_info{{version=\"{}\",commit=\"{}\",build_type=\"{}\"}} 1\n",
       build.version, build.commit, build.build_type);
   out += fmt::format(
+      "# HELP market_collector_symbols_followed symbols subscribed now\n# TYPE market_collector_symbols_followed gauge\n"
+      "market_collector_symbols_followed {}\n",
+      metrics.feed.symbols_followed.load(std::memory_order_relaxed));
+  out += fmt::format(
       "# HELP market_collector_spool_bytes bytes in the spool (LOCAL_DIR), measured every 5 s\n# TYPE market_collector_spool_bytes gauge\n"
       "market_collector_spool_bytes {}\n",
       metrics.spool.spool_bytes.load(std::memory_order_relaxed));
@@ -136,13 +144,15 @@ std::string render_prometheus(const Metrics& metrics) {
            kReconnectReasonNames, metrics.feed.reconnects_by_reason);
   labelled("market_collector_store_errors_total", "upload_failures_total by error class", "class", kErrorKindNames,
            metrics.upload.store_errors_by_class);
-  if (metrics.feed.symbols.empty()) return out;
   // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
   const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {
+    std::string lines;
+    metrics.feed.for_each_symbol([&](const SymbolMetrics& symbol) {
+      lines += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
+    });
+    if (lines.empty()) return;
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    for (const SymbolMetrics& symbol : metrics.feed.symbols) {
-      out += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
-    }
+    out += lines;
   };
   per_symbol("market_collector_symbol_trades_total", "counter", "trade messages received, per symbol",
              [](const SymbolMetrics& s) { return s.trades.load(std::memory_order_relaxed); });

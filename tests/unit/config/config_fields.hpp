@@ -26,6 +26,8 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "s3_sse=" + c.s3_sse,
       "s3_sse_kms_key_id=" + c.s3_sse_kms_key_id,
       "symbols=" + symbols,
+      "all_symbols=" + std::to_string(c.all_symbols),
+      "symbols_refresh_secs=" + std::to_string(c.symbols_refresh_secs),
       "shard=" + std::to_string(c.shard.index) + "/" + std::to_string(c.shard.count),
       "instance_id=" + c.instance_id,
       "local_dir=" + c.local_dir,
