@@ -138,6 +138,8 @@ std::string_view RecordRouter::symbol_name(const MessageInfo& info) const {
 void RecordRouter::add_symbol_metrics() {
   for (const std::size_t index : tallied_) {
     SymbolTally& tally = tallies_[index];
+    // Added to the feed metrics after this router was made: looked up (under their lock) until found.
+    if (symbol_metrics_[index] == nullptr) symbol_metrics_[index] = feed_metrics_.symbol(index);
     if (SymbolMetrics* const metrics = symbol_metrics_[index]) {
       SymbolMetrics& symbol = *metrics;
       bump(symbol.trades, tally.trades);

@@ -53,8 +53,8 @@ class RecordRouter final : public FeedHandler {
   void on_read_end() override;
 
   // SYMBOL=ALL, on the connection's thread, before any trade of it can arrive: a new listing, whose
-  // index is the count of symbols so far (every router and the writer number listings alike); its
-  // feed metrics must exist already.
+  // index is the count of symbols so far (every router and the writer number listings alike). Its
+  // feed metrics are added first, or its trades are counted from the first read after they are.
   void add_symbol(const std::string& symbol);
   // The symbol's stream is now stream `position` of this router's connection (FeedClient::add_streams).
   void carry(std::size_t symbol_index, std::size_t position);
@@ -88,7 +88,7 @@ class RecordRouter final : public FeedHandler {
   RecordBatch batch_;             // the current read's records
   std::uint64_t batch_trades_ = 0;  // of which trades; the rest are quarantine records
   std::vector<SymbolTally> tallies_;        // by symbol index, for the current read
-  std::vector<SymbolMetrics*> symbol_metrics_;  // by symbol index; null when not in the feed metrics
+  std::vector<SymbolMetrics*> symbol_metrics_;  // by symbol index; null while not in the feed metrics
   std::vector<std::size_t> tallied_;        // the symbols with a non-empty tally
 };
 

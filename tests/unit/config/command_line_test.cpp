@@ -252,8 +252,9 @@ TEST_F(CommandLineTest, SymbolAllLeavesTheListToTheExchange) {
   EXPECT_TRUE(config.symbols.empty());
   EXPECT_EQ(config.shard.index, 1u);
   EXPECT_EQ(config.symbols_refresh_secs, 5u);
-  EXPECT_EQ(parse({"--symbol", "BTCUSDT"}).config.all_symbols, false);
   env_.erase("ROT_SECS_OVERRIDES");
+  env_.erase("SHARD");
+  EXPECT_EQ(parse({"--symbol", "BTCUSDT"}).config.all_symbols, false);
   EXPECT_EQ(parse({}).config.symbols_refresh_secs, 300u);
   EXPECT_THAT(error_of({"--symbol", "BTCUSDT,ALL"}),
               HasSubstr("--symbol=\"BTCUSDT,ALL\": ALL stands for every symbol and cannot be combined with others"));
