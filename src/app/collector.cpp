@@ -321,13 +321,14 @@ int Collector::run() {
   });
   log->info("feed connections={} streams_per_connection={} streams={}", feeds.groups().size(),
             config_.ws_streams_per_connection, fmt::join(feeds.group_sizes(), ","));
-  // SYMBOL=ALL: listings and delistings from now on. Stops first, before the feeds it subscribes on.
+  // SYMBOL=ALL: listings and delistings from now on. Asked to stop first; joined when this scope
+  // ends, before the stages it changes are destroyed.
   std::unique_ptr<SymbolFollower> follower;
   if (config_.all_symbols) {
     follower = std::make_unique<SymbolFollower>(
         config_, SymbolStages{metrics_.feed, ledger, writer, backfill.get(), feeds}, HttpClientFactory{});
     services.on_stop("symbols", [&follower](auto) {
-      follower->stop();
+      follower->request_stop();
       return true;
     });
   }

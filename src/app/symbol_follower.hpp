@@ -53,7 +53,11 @@ class SymbolFollower {
   SymbolFollower(const SymbolFollower&) = delete;
   SymbolFollower& operator=(const SymbolFollower&) = delete;
 
-  // Ends a refresh in progress (within the HTTP timeout) and joins the thread. Idempotent.
+  // Asks the thread to end, without waiting: a list read in flight cannot be cancelled and must not
+  // eat the shutdown's drain budget. A change it still applies reaches stages that are stopping,
+  // where it is harmless.
+  void request_stop() { thread_.request_stop(); }
+  // request_stop(), then joins the thread (a read in flight ends within its 30 s timeout). Idempotent.
   void stop();
 
  private:
