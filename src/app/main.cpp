@@ -24,6 +24,12 @@ constexpr std::int64_t kDefaultAuditSpanMs = 3'600'000;
 
 // `market-collector audit`: 0 clean, 1 problems found, 2 bad usage (docs/AUDIT.md).
 int run_audit_command(const mc::Config& config, const mc::AuditOptions& options) {
+  if (config.all_symbols) {
+    // The audit reads a store, not the exchange: it must be told which symbols to look for.
+    (void)std::fprintf(stderr, "config error: SYMBOL=ALL: the audit checks the symbols SYMBOL lists; "
+                               "list them (e.g. the symbols in the collectors' start-up lines)\n");
+    return mc::kExitConfigError;
+  }
   const mc::SystemClock clock;
   mc::Result<mc::AuditStoreSetup> store = mc::make_audit_store(config, mc::process_environment(), clock);
   if (!store) {

@@ -10,6 +10,8 @@ Needs MC_COLLECTOR_BIN and MC_SOURCE_DIR (CTest sets both).
 """
 import hashlib
 import os
+import re
+import signal
 import tempfile
 import unittest
 
@@ -124,6 +126,30 @@ class SymbolAllShardsTest(unittest.TestCase):
                 self.assertRegex(log, rf"subscribing conn=1 id=\d+ streams=1 first={NEW_SYMBOL.lower()}@trade")
             if int(name[1]) == 0:
                 self.assertRegex(log, rf"unsubscribing conn=1 id=\d+ streams=1 first={gone.lower()}@trade")
+
+
+    def test_start_waits_for_the_list_and_says_why(self):
+        with harness.start_fake_exchange(symbols=SYMBOLS[:4], rate=RATE) as exchange:
+            # Two failed reads: the collector retries with backoff, an error line each, then starts.
+            exchange.rest_fail(503, count=2)
+            port = harness.free_port()
+            collector = start_instance(self, self.tmp.name, exchange, "w1", self.store, SYMBOL="ALL",
+                                       METRICS_ADDR=f"127.0.0.1:{port}")
+            wait_for(lambda: metric(port, "market_collector_symbols_followed") == 4, 20, "the collector to start")
+            log = collector.log_text()
+            self.assertEqual(len(re.findall(r"SYMBOL=ALL: cannot read the exchange's symbol list, collecting "
+                                            r"nothing until it can; attempt=\d+ retry_in_ms=\d+ error=\".*HTTP 503",
+                                            log)), 2, log[-3000:])
+            self.assertIn("SYMBOL=ALL: the exchange lists 4 TRADING symbols; following 4 (shard 0/1)", log)
+            wait_received_after(exchange, port, symbols=SYMBOLS[:4])
+            self.assertEqual(collector.stop(), 0)
+
+            # While it waits, SIGTERM ends it with 0, without touching the spool.
+            exchange.rest_fail(503, count=1000)
+            waiting = start_instance(self, self.tmp.name, exchange, "w2", self.store, SYMBOL="ALL")
+            wait_for(lambda: "cannot read the exchange's symbol list" in waiting.log_text(), 20, "a failed read")
+            self.assertEqual(waiting.stop(signal.SIGTERM, timeout=10), 0, waiting.log_text()[-3000:])
+            self.assertFalse(os.path.exists(os.path.join(waiting.spool_dir, "open")), waiting.log_text()[-3000:])
 
 
 if __name__ == "__main__":
