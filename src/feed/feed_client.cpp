@@ -142,6 +142,7 @@ struct Connection {
   std::deque<std::string> pongs_out;       // masked pong frames to write
   std::deque<std::string> controls;        // masked SUBSCRIBE / UNSUBSCRIBE frames to write, paced
   ControlPacer pacer;
+  bool reading = true;                     // false once the session's reader has ended
   const char* phase = "resolve";
   std::chrono::nanoseconds budget{};
   SteadyClock::time_point deadline;
@@ -323,6 +324,8 @@ struct FeedClient::Impl {
   asio::awaitable<Status> handshake_ws(Stream& stream, WsFrameReader& frames, const std::string& request_target);
   template <class Stream>
   asio::awaitable<Status> read_messages(Stream& stream, WsFrameReader& frames, Connection& conn);
+  template <class Stream>
+  asio::awaitable<Status> read_until_ended(Stream& stream, WsFrameReader& frames, Connection& conn);
   template <class Stream>
   asio::awaitable<Status> send_messages(Stream& stream, Connection& conn);
   Status handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us, std::string& pongs);
@@ -593,14 +596,22 @@ asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& co
   // One reader and one writer at a time on the stream (TLS allows no more); when either ends, the
   // other is cancelled and awaited before the stream goes away.
   using namespace asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace): operator||
-  auto ended = co_await (read_messages(stream, frames, conn) || send_messages(stream, conn));
+  auto ended = co_await (read_until_ended(stream, frames, conn) || send_messages(stream, conn));
   co_return ended.index() == 0 ? std::get<0>(std::move(ended)) : std::get<1>(std::move(ended));
 }
 
 template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::read_until_ended(Stream& stream, WsFrameReader& frames, Connection& conn) {
+  Status ended = co_await read_messages(stream, frames, conn);
+  conn.reading = false;
+  co_return ended;
+}
+
+template <class Stream>
 asio::awaitable<Status> FeedClient::Impl::send_messages(Stream& stream, Connection& conn) {
-  const asio::cancellation_state cancel = co_await asio::this_coro::cancellation_state;
-  while (cancel.cancelled() == asio::cancellation_type::none) {
+  // Ends once the reader has: operator|| then cancels the wait below, and a wake-up by send() is
+  // told apart by the flag.
+  while (conn.reading) {
     std::string out;
     for (; !conn.pongs_out.empty(); conn.pongs_out.pop_front()) out += conn.pongs_out.front();
     SteadyClock::time_point next = SteadyClock::time_point::max();
