@@ -21,6 +21,8 @@ One TCP port serves everything, plain or TLS (--tls-dir):
   REST                   GET /api/v3/historicalTrades?symbol=S[&fromId=N][&limit=L]  (L 1..1000, 500)
                          GET /api/v3/trades?symbol=S[&limit=L]     (the most recent trades)
                          GET /api/v3/ping -> {}     GET /api/v3/time -> {"serverTime":ms}
+                         GET /api/v3/exchangeInfo   (every symbol with its "status": TRADING, or
+                                                     BREAK once delisted with status=BREAK)
         Binance's row shape {"id","price","qty","quoteQty","time","isBuyerMaker","isBestMatch"},
         header X-MBX-USED-WEIGHT-1M, errors {"code":-11xx,"msg":...} with HTTP 400. Only the last
         --history trades per symbol are kept: a fromId older than that starts at the oldest kept.
@@ -44,6 +46,7 @@ One TCP port serves everything, plain or TLS (--tls-dir):
                          POST /control/server_shutdown[?close_after=0]
                          POST /control/duplicate?count=N[&symbol=S]
                          POST /control/reorder?count=N[&symbol=S]
+                         POST /control/list?symbol=S              POST /control/delist?symbol=S[&status=BREAK]
   Anything else: HTTP 404.
 
 Trades: a producer thread makes --rate trades per second per symbol (0: as fast as the slowest
@@ -71,6 +74,11 @@ Control API:
              no_id (a trade without "t"), binary (a binary frame), unknown_event ("e":"mystery"),
              sub_reply ({"result":null,"id":1}) -- these consume no trade id; huge: a real trade with
              the symbol's next id and a price string padded to 1 MiB, sent to its subscribers.
+  list      a new symbol S (2 to 20 of A-Z 0-9), status TRADING: exchangeInfo lists it, the producer makes its
+             trades (ids from --start-id) for whoever subscribes its stream; {"symbol":S,"listed":true}.
+             A symbol delisted before is listed again (its ids go on).
+  delist    S stops trading: no more trades; exchangeInfo drops it, or with status=BREAK (any status
+             but TRADING) lists it with that status. Its stats stay. {"symbol":S,"status":...}
   drop      closes every WebSocket connection without a close frame; mode=fin (default: shutdown,
              queued bytes still arrive) or rst (SO_LINGER 0: reset, the kernel drops queued bytes).
              stream=NAME (e.g. ethusdt@trade): only the connections subscribed to that stream (a
@@ -174,7 +182,9 @@ REST_LOG_MAX = 1000                     # REST requests kept for /control/stats
 MAX_UNANSWERED_PINGS = 64               # per client, for --pong-deadline
 SHUTDOWN_CLOSE_AFTER_MAX_SECS = 10.0    # --shutdown-every: close_after = min(S/2, this)
 SERVICE_RESTART = 1012
-REST_WEIGHTS = {"/api/v3/historicalTrades": 25, "/api/v3/trades": 25, "/api/v3/ping": 1, "/api/v3/time": 1}
+REST_WEIGHTS = {"/api/v3/historicalTrades": 25, "/api/v3/trades": 25, "/api/v3/ping": 1, "/api/v3/time": 1,
+                "/api/v3/exchangeInfo": 20}
+SYMBOL_NAME = re.compile(r"[A-Z0-9]{2,20}")
 INJECT_KINDS = ("not_json", "truncated", "no_id", "binary", "huge", "unknown_event", "sub_reply")
 BASE_PRICES = {"BTCUSDT": 97000.0, "ETHUSDT": 2700.0, "BNBUSDT": 650.0, "SOLUSDT": 200.0}
 NOT_JSON_TEXT = "not json: <html>502 Bad Gateway</html> {{{"
@@ -330,6 +340,7 @@ class Symbol:
 
     def __init__(self, name: str, args, rng: random.Random):
         self.name = name
+        self.status = "TRADING"             # /control/delist: another status, or None (not listed)
         self.stream = name.lower() + "@trade"
         self.first_id = args.start_id
         self.next_id = args.start_id
@@ -1073,9 +1084,43 @@ class FakeExchange:
         with self.lock:
             return list(self.sessions.values())
 
+    def list_symbol(self, name: str) -> dict:
+        if not SYMBOL_NAME.fullmatch(name):
+            raise ValueError(f"symbol {name!r} is not 2 to 20 of A-Z 0-9")
+        with self.lock:
+            sym = self.symbols.get(name)
+            if sym is None:
+                sym = Symbol(name, self.args, random.Random(f"{self.args.seed}/{name}"))
+                self.symbols[name] = sym
+                self.by_stream[sym.stream] = sym
+                self.sent[name] = RangeSet()
+            sym.status = "TRADING"
+            self._rebuild_subscribers_locked()
+        return {"symbol": name, "listed": True}
+
+    def delist_symbol(self, name: str, status: str | None) -> dict:
+        if status == "TRADING":
+            raise ValueError("a delisted symbol's status is anything but TRADING")
+        with self.lock:
+            sym = self.symbols.get(name)
+            if sym is None:
+                raise KeyError(f"no symbol {name}")
+            sym.status = status
+        return {"symbol": name, "status": status}
+
+    def exchange_info(self) -> dict:
+        with self.lock:
+            listed = [(name, sym.status) for name, sym in self.symbols.items() if sym.status is not None]
+        return {"timezone": "UTC", "serverTime": now_ms(), "rateLimits": [], "exchangeFilters": [],
+                "symbols": [{"symbol": name, "status": status, "baseAsset": name[:-4] or name,
+                             "quoteAsset": name[-4:], "isSpotTradingAllowed": True, "permissions": ["SPOT"]}
+                            for name, status in listed]}
+
     def stats(self) -> dict:
         symbols = {}
-        for name, sym in self.symbols.items():
+        with self.lock:
+            known = list(self.symbols.items())
+        for name, sym in known:
             with sym.data_lock:
                 next_id, kept = sym.next_id, len(sym.times)
                 duplicate_left, reorder_left = sym.duplicate, sym.reorder
@@ -1084,7 +1129,8 @@ class FakeExchange:
                 sent = self.sent[name].as_list()
             symbols[name] = {"next_id": next_id, "first_id": sym.first_id,
                              "history": [next_id - kept, next_id - 1] if kept else None, "sent": sent,
-                             "duplicate_left": duplicate_left, "reorder_left": reorder_left, "absent": absent}
+                             "duplicate_left": duplicate_left, "reorder_left": reorder_left, "absent": absent,
+                             "status": sym.status}
         sessions = self.all_sessions()
         with self.lock:
             rest_log = list(self.rest_log)
@@ -1198,7 +1244,9 @@ class FakeExchange:
                 else:
                     n = BLAST_BATCH
                 made = 0
-                for sym in self.symbols.values():
+                with self.lock:
+                    trading = [sym for sym in self.symbols.values() if sym.status == "TRADING"]
+                for sym in trading:
                     made += self.produce(sym, n)
                 produced += n
                 if made == 0 and args.total:
@@ -1414,6 +1462,10 @@ class FakeExchange:
         try:
             if action == "inject":
                 result = self.inject(q.get("kind", ""), q.get("symbol") or None)
+            elif action == "list":
+                result = self.list_symbol(q.get("symbol", ""))
+            elif action == "delist":
+                result = self.delist_symbol(q.get("symbol", ""), q.get("status") or None)
             elif action == "drop":
                 mode = q.get("mode", "fin")
                 if mode not in ("fin", "rst"):
@@ -1530,6 +1582,8 @@ class FakeExchange:
             return 200, {}, extra
         if path == "/api/v3/time":
             return 200, {"serverTime": now_ms()}, extra
+        if path == "/api/v3/exchangeInfo":
+            return 200, self.exchange_info(), extra
         symbol = q.get("symbol", "")
         if not symbol:
             return 400, binance_error(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, "

@@ -36,6 +36,12 @@ ExchangeTruth ask_exchange_for(const Config& config, const Clock& clock, const s
 }  // namespace
 
 int run_audit_command(const Config& config, const AuditOptions& options) {
+  if (config.all_symbols && !options.symbols_from_store) {
+    // Without a list the audit would look for no symbol and call the store clean.
+    (void)std::fprintf(stderr, "config error: SYMBOL=ALL: the audit checks the symbols SYMBOL lists; list them, "
+                               "or pass --symbols-from-store to audit every symbol stored under the prefix\n");
+    return kExitConfigError;
+  }
   const SystemClock clock;
   Result<AuditStoreSetup> store = make_audit_store(config, process_environment(), clock);
   if (!store) {

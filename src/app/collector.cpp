@@ -23,6 +23,8 @@
 #include "app/metrics_server.hpp"
 #include "app/put_estimate.hpp"
 #include "app/spool_monitor.hpp"
+#include "app/startup_symbols.hpp"
+#include "app/symbol_follower.hpp"
 #include "app/status_reporter.hpp"
 #include "app/systemd_notify.hpp"
 #include "common/clock.hpp"
@@ -223,6 +225,10 @@ int Collector::run() {
   const auto log = make_logger("app");
   const SystemClock clock;
   const SpoolLayout layout(config_.local_dir);
+  if (config_.all_symbols) {
+    const std::unique_ptr<HttpClient> http = make_http_client(HttpClientOptions{.ca_file = config_.tls_ca_file});
+    if (const std::optional<int> exit_code = read_startup_symbols(config_, *http, *log)) return *exit_code;
+  }
   const RouteTable routes(config_.symbols);
   metrics_.feed.add_symbols(config_.symbols);
   metrics_.ledger.add_symbols(config_.symbols);
@@ -316,6 +322,17 @@ int Collector::run() {
   });
   log->info("feed connections={} streams_per_connection={} streams={}", feeds.groups().size(),
             config_.ws_streams_per_connection, fmt::join(feeds.group_sizes(), ","));
+  // SYMBOL=ALL: listings and delistings from now on. Asked to stop first; joined when this scope
+  // ends, before the stages it changes are destroyed.
+  std::unique_ptr<SymbolFollower> follower;
+  if (config_.all_symbols) {
+    follower = std::make_unique<SymbolFollower>(
+        config_, SymbolStages{metrics_.feed, ledger, writer, backfill.get(), feeds}, HttpClientFactory{});
+    services.on_stop("symbols", [&follower](auto) {
+      follower->request_stop();
+      return true;
+    });
+  }
 
   SpoolMonitor spool(layout, config_.spool_max_bytes, metrics_.spool, *log);
   StatusReporter status(SystemdNotifier::from_environment(), feeds, health, metrics_, clock, *log);

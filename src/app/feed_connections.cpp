@@ -7,6 +7,7 @@
 
 #include "common/thread_name.hpp"
 #include "feed/attempt_budget.hpp"
+#include "feed/control_messages.hpp"
 #include "feed/feed_client.hpp"
 #include "feed/record_router.hpp"
 
@@ -68,7 +69,49 @@ FeedConnections::FeedConnections(const Config& config, const RouteTable& routes,
     connections_.push_back(std::make_unique<Connection>(
         config, routes, sink, clock, metrics, feed_options(config, groups_[i], i, groups_.size(), budget), groups_[i],
         "mc-feed-" + std::to_string(i + 1)));
+    carried_.push_back(groups_[i].count);
+    for (std::size_t symbol = groups_[i].first; symbol < groups_[i].first + groups_[i].count; ++symbol) {
+      streams_.push_back(trade_stream(config.symbols[symbol]));
+      carrier_.emplace_back(i);
+    }
   }
+}
+
+bool FeedConnections::add_symbol(std::size_t symbol_index, const std::string& symbol) {
+  if (symbol_index != streams_.size()) return false;  // listings are numbered in order
+  streams_.push_back(trade_stream(symbol));
+  carrier_.emplace_back();
+  // Posted to every connection in the same order, so every router numbers listings alike.
+  for (const auto& connection : connections_) {
+    connection->client.post([&router = connection->router, symbol] { router.add_symbol(symbol); });
+  }
+  return subscribe(symbol_index);
+}
+
+bool FeedConnections::resubscribe(std::size_t symbol_index) {
+  return symbol_index < streams_.size() && !carrier_[symbol_index] && subscribe(symbol_index);
+}
+
+bool FeedConnections::subscribe(std::size_t symbol_index) {
+  const std::optional<std::size_t> chosen = connection_for_listing(carried_, kMaxStreamsPerConnection);
+  if (!chosen) return false;
+  ++carried_[*chosen];
+  carrier_[symbol_index] = chosen;
+  Connection& connection = *connections_[*chosen];
+  connection.client.post([&connection, symbol_index, stream = streams_[symbol_index]] {
+    const std::vector<std::size_t> positions = connection.client.add_streams({stream});
+    connection.router.carry(symbol_index, positions.front());
+  });
+  return true;
+}
+
+void FeedConnections::unsubscribe(std::size_t symbol_index) {
+  if (symbol_index >= streams_.size() || !carrier_[symbol_index]) return;
+  const std::size_t carrier = *carrier_[symbol_index];
+  --carried_[carrier];
+  carrier_[symbol_index].reset();
+  Connection& connection = *connections_[carrier];
+  connection.client.post([&connection, stream = streams_[symbol_index]] { connection.client.remove_streams({stream}); });
 }
 
 FeedConnections::~FeedConnections() = default;

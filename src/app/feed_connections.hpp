@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -50,11 +51,28 @@ class FeedConnections {
   // many were still stopping then (the destructor joins them).
   std::size_t stop(std::chrono::steady_clock::duration grace);
 
+  // SYMBOL=ALL, from one thread (the symbol follower). A new listing, whose index is the count of
+  // symbols so far: every router learns it, and the connection with the fewest streams subscribes it
+  // (connection_for_listing). False when every connection carries 1024 streams (Binance's limit): the
+  // routers know it, nothing subscribes it; the caller counts and logs it.
+  bool add_symbol(std::size_t symbol_index, const std::string& symbol);
+  // Subscribes a known symbol again (a relisting); false as add_symbol.
+  bool resubscribe(std::size_t symbol_index);
+  // Unsubscribes a symbol on the connection that carries it.
+  void unsubscribe(std::size_t symbol_index);
+
  private:
   struct Connection;
 
+  bool subscribe(std::size_t symbol_index);
+
   const std::vector<SymbolGroup> groups_;
   std::vector<std::unique_ptr<Connection>> connections_;  // one per group, same order
+  // The follower's thread only, after construction: by symbol index, its stream and the connection
+  // that carries it; per connection, how many streams it carries.
+  std::vector<std::string> streams_;
+  std::vector<std::optional<std::size_t>> carrier_;
+  std::vector<std::size_t> carried_;
 };
 
 }  // namespace mc

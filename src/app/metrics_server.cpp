@@ -50,6 +50,10 @@ constexpr std::array kCounters{
     CounterRow{"market_collector_ws_bytes_total", "WebSocket payload bytes received", &counter_of<&Metrics::feed, &FeedMetrics::ws_bytes>},
     CounterRow{"market_collector_ws_pings_total", "WebSocket pings received", &counter_of<&Metrics::feed, &FeedMetrics::ws_pings>},
     CounterRow{"market_collector_ws_messages_oversize_total", "WebSocket messages over WS_MAX_MESSAGE_BYTES, quarantined as their first 4 KiB (the connection stays)", &counter_of<&Metrics::feed, &FeedMetrics::ws_messages_oversize>},
+    CounterRow{"market_collector_symbols_listed_total", "SYMBOL=ALL: new listings subscribed", &counter_of<&Metrics::feed, &FeedMetrics::symbols_listed>},
+    CounterRow{"market_collector_symbols_delisted_total", "SYMBOL=ALL: delisted symbols unsubscribed, their writers ended", &counter_of<&Metrics::feed, &FeedMetrics::symbols_delisted>},
+    CounterRow{"market_collector_symbols_unplaced_total", "SYMBOL=ALL: listings not collected, every connection at 1024 streams (alarm)", &counter_of<&Metrics::feed, &FeedMetrics::symbols_unplaced>},
+    CounterRow{"market_collector_symbol_list_failures_total", "SYMBOL=ALL: reads of exchangeInfo that failed or were refused", &counter_of<&Metrics::feed, &FeedMetrics::symbol_list_failures>},
     CounterRow{"market_collector_records_routed_total", "records queued for a writer", &counter_of<&Metrics::records, &RecordMetrics::records_routed>},
     CounterRow{"market_collector_records_ignored_total", "control messages dropped (subscription replies)", &counter_of<&Metrics::records, &RecordMetrics::records_ignored>},
     CounterRow{"market_collector_records_quarantined_total", "malformed messages kept in quarantine", &counter_of<&Metrics::records, &RecordMetrics::records_quarantined>},
@@ -95,6 +99,7 @@ const Gauge& gauge_of(const Metrics& metrics) {
 
 constexpr std::array kGauges{
     GaugeRow{"market_collector_ws_connections_up", "WebSocket connections open (one per connection group; one more while a group switches connections)", &gauge_of<&Metrics::feed, &FeedMetrics::ws_connections_up>},
+    GaugeRow{"market_collector_symbols_followed", "symbols subscribed now", &gauge_of<&Metrics::feed, &FeedMetrics::symbols_followed>},
     GaugeRow{"market_collector_spool_bytes", "bytes in the spool (LOCAL_DIR), measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_bytes>},
     GaugeRow{"market_collector_spool_files", "parts and manifests in the spool's open/ and sealed/, measured every 5 s", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_files>},
     GaugeRow{"market_collector_spool_oldest_age_seconds", "age of the oldest of them (0: none)", &gauge_of<&Metrics::spool, &SpoolMetrics::spool_oldest_age_seconds>},
@@ -146,21 +151,26 @@ std::string render_prometheus(const Metrics& metrics) {
            kReconnectReasonNames, metrics.feed.reconnects_by_reason);
   labelled("market_collector_store_errors_total", "upload_failures_total by error class", "class", kErrorKindNames,
            metrics.upload.store_errors_by_class);
-  if (!metrics.ledger.gaps_by_symbol.empty()) {
-    out += "# HELP market_collector_symbol_trade_id_gaps_total trade_id_gaps_total per symbol\n"
-           "# TYPE market_collector_symbol_trade_id_gaps_total counter\n";
-    for (const LedgerMetrics::SymbolGaps& symbol : metrics.ledger.gaps_by_symbol) {
-      out += fmt::format("market_collector_symbol_trade_id_gaps_total{{symbol=\"{}\"}} {}\n", symbol.symbol,
-                         symbol.gaps.load(std::memory_order_relaxed));
+  {
+    std::string lines;
+    metrics.ledger.for_each_symbol_gaps([&](const LedgerMetrics::SymbolGaps& symbol) {
+      lines += fmt::format("market_collector_symbol_trade_id_gaps_total{{symbol=\"{}\"}} {}\n", symbol.symbol,
+                           symbol.gaps.load(std::memory_order_relaxed));
+    });
+    if (!lines.empty()) {
+      out += "# HELP market_collector_symbol_trade_id_gaps_total trade_id_gaps_total per symbol\n"
+             "# TYPE market_collector_symbol_trade_id_gaps_total counter\n" + lines;
     }
   }
-  if (metrics.feed.symbols.empty()) return out;
   // Symbols are validated upper-case letters and digits: nothing in them needs label escaping.
   const auto per_symbol = [&](const char* name, const char* type, const char* help, const auto& value) {
+    std::string lines;
+    metrics.feed.for_each_symbol([&](const SymbolMetrics& symbol) {
+      lines += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
+    });
+    if (lines.empty()) return;
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    for (const SymbolMetrics& symbol : metrics.feed.symbols) {
-      out += fmt::format("{}{{symbol=\"{}\"}} {}\n", name, symbol.symbol, value(symbol));
-    }
+    out += lines;
   };
   per_symbol("market_collector_symbol_trades_total", "counter", "trade messages received, per symbol",
              [](const SymbolMetrics& s) { return s.trades.load(std::memory_order_relaxed); });

@@ -39,7 +39,8 @@ BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string>
       logger_(make_logger("backfill")),
       budget_(options_.weight_per_minute),
       states_(symbols_.size()),
-      pending_(symbols_.size(), PendingRanges(kMaxPendingRangesPerSymbol)) {
+      pending_(symbols_.size(), PendingRanges(kMaxPendingRangesPerSymbol)),
+      names_(symbols_) {
   thread_ = std::jthread([this](const std::stop_token& stop) {
     name_this_thread("mc-backfill");
     run(stop);
@@ -48,20 +49,31 @@ BackfillWorker::BackfillWorker(BackfillOptions options, std::vector<std::string>
 
 BackfillWorker::~BackfillWorker() { stop(); }
 
+void BackfillWorker::add_symbol(std::string symbol) {
+  std::lock_guard lock(mutex_);
+  names_.push_back(std::move(symbol));
+  pending_.emplace_back(kMaxPendingRangesPerSymbol);
+}
+
+void BackfillWorker::forget(std::size_t symbol_index) {
+  std::lock_guard lock(mutex_);
+  if (symbol_index < pending_.size()) static_cast<void>(pending_[symbol_index].take_all());
+}
+
 void BackfillWorker::request(std::size_t symbol_index, std::int64_t from, std::int64_t to) {
-  if (symbol_index >= symbols_.size() || from > to || to < 0) {
-    logger_->error("backfill request ignored: symbol_index={} from={} to={}", symbol_index, from, to);
-    return;
-  }
   {
     std::lock_guard lock(mutex_);
+    if (symbol_index >= names_.size() || from > to || to < 0) {
+      logger_->error("backfill request ignored: symbol_index={} from={} to={}", symbol_index, from, to);
+      return;
+    }
     const bool joined = pending_[symbol_index].add(std::max<std::int64_t>(from, 0), to);
     ++requests_seen_;
     if (joined) {
       if (const std::uint64_t events = bound_log_.admit(clock_.steady_now())) {
         logger_->warn("backfill pending ranges over the bound: joined the closest ranges symbol={} max_ranges={} "
                       "events={} (ids between them are fetched again)",
-                      symbols_[symbol_index], kMaxPendingRangesPerSymbol, events);
+                      names_[symbol_index], kMaxPendingRangesPerSymbol, events);
       }
     }
   }
@@ -98,6 +110,10 @@ void BackfillWorker::run(const std::stop_token& stop) {
 
 std::optional<std::pair<std::size_t, IdRange>> BackfillWorker::next_job(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
+  while (symbols_.size() < names_.size()) {
+    symbols_.push_back(names_[symbols_.size()]);
+    states_.emplace_back();
+  }
   const auto now = clock_.steady_now();
   std::optional<std::chrono::steady_clock::time_point> earliest;
   for (std::size_t k = 0; k < symbols_.size(); ++k) {
@@ -198,7 +214,7 @@ void BackfillWorker::on_page(std::size_t index, IdRange range, int limit, const 
     batch_.clear();
     const std::size_t line_start = batch_.lines.size();
     append_rest_trade_line(batch_.lines, trade, symbols_[index], recv_us);
-    batch_.commit({.route = routes_.data_route(index), .recv_us = recv_us, .trade_id = trade.id,
+    batch_.commit({.route = RouteTable::data_route(index), .recv_us = recv_us, .trade_id = trade.id,
                    .event_time_ms = trade.time_ms, .facts_as_stored = true},
                   line_start);
     if (!sink_.push(batch_)) {

@@ -95,6 +95,12 @@ class BackfillWorker {
   // Ids asked for and neither pushed nor given up yet.
   std::size_t pending_ids() const;
 
+  // SYMBOL=ALL, any thread: a new listing, whose index is the count of symbols so far.
+  void add_symbol(std::string symbol);
+  // SYMBOL=ALL, any thread: a delisted symbol's pending ids are dropped (the exchange will not serve a
+  // symbol it no longer lists); a page in flight is still written.
+  void forget(std::size_t symbol_index);
+
  private:
   // A gap being filled, for its log line.
   struct Fill {
@@ -131,7 +137,7 @@ class BackfillWorker {
   void settle(std::size_t index, IdRange range, std::int64_t done_to, const std::vector<IdRange>& lost);
 
   const BackfillOptions options_;
-  const std::vector<std::string> symbols_;
+  std::vector<std::string> symbols_;  // worker thread; catches up with names_ in next_job
   const RouteTable& routes_;
   RecordSink& sink_;
   RecordBatch batch_;  // the record being pushed; kept for its buffers
@@ -154,6 +160,7 @@ class BackfillWorker {
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;
   std::vector<PendingRanges> pending_;   // guarded by mutex_
+  std::vector<std::string> names_;       // guarded by mutex_: every symbol, listings included
   std::uint64_t requests_seen_ = 0;      // guarded by mutex_; bumped by request() to wake the worker
   LogLimiter bound_log_{std::chrono::seconds(10)};  // guarded by mutex_
 

@@ -9,11 +9,13 @@ void RecordBatch::commit(RecordMeta meta, std::size_t line_start) {
 
 RouteTable::RouteTable(const std::vector<std::string>& symbols) {
   routes_.reserve(2 * symbols.size() + 1);
-  for (const auto& symbol : symbols) {
-    routes_.push_back({PartKind::kData, "trade", symbol});
-    routes_.push_back({PartKind::kQuarantine, "trade", symbol});
-  }
   routes_.push_back({PartKind::kQuarantine, "unknown", "UNKNOWN"});
+  for (const auto& symbol : symbols) add(symbol);
+}
+
+void RouteTable::add(const std::string& symbol) {
+  routes_.push_back({PartKind::kData, "trade", symbol});
+  routes_.push_back({PartKind::kQuarantine, "trade", symbol});
 }
 
 }  // namespace mc

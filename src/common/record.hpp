@@ -59,22 +59,28 @@ struct RecordBatch {
   }
 };
 
-// The route table for a symbol list: for each symbol i, index 2*i is its trade writer and 2*i+1 its
-// quarantine writer; the last index is the quarantine writer for messages no symbol claims.
+// The route table for a symbol list: index 0 is the quarantine writer for messages no symbol claims;
+// for each symbol i, index 2*i+1 is its trade writer and 2*i+2 its quarantine writer. The numbers
+// depend on the symbol's index only, so a table that grows at run time (SYMBOL=ALL: add) keeps every
+// route it had, and a route number means the same to every copy of the table.
 class RouteTable {
  public:
   explicit RouteTable(const std::vector<std::string>& symbols);
 
+  // Appends the routes of a symbol whose index is the count of symbols so far.
+  void add(const std::string& symbol);
+
   const std::vector<Route>& routes() const { return routes_; }
-  std::uint32_t data_route(std::size_t symbol_index) const { return static_cast<std::uint32_t>(2 * symbol_index); }
-  std::uint32_t quarantine_route(std::size_t symbol_index) const {
-    return static_cast<std::uint32_t>(2 * symbol_index + 1);
+  std::size_t symbols() const { return (routes_.size() - 1) / 2; }
+  static std::uint32_t data_route(std::size_t symbol_index) { return static_cast<std::uint32_t>(2 * symbol_index + 1); }
+  static std::uint32_t quarantine_route(std::size_t symbol_index) {
+    return static_cast<std::uint32_t>(2 * symbol_index + 2);
   }
-  std::uint32_t unroutable_quarantine_route() const { return static_cast<std::uint32_t>(routes_.size() - 1); }
-  // The symbol whose trade writer route is; nullopt for a symbol's quarantine route. The unroutable
-  // quarantine (the last route, 2 × symbols) maps to the index one past the symbols: callers check it.
+  static std::uint32_t unroutable_quarantine_route() { return 0; }
+  // The symbol whose trade writer route is; nullopt for a quarantine route. Callers check the index
+  // against their symbol count.
   static std::optional<std::size_t> data_symbol(std::uint32_t route) {
-    if (route % 2 != 0) return std::nullopt;
+    if (route % 2 == 0) return std::nullopt;
     return route / 2;
   }
 

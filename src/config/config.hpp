@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/log.hpp"
@@ -13,6 +14,9 @@
 #include "config/shard.hpp"
 
 namespace mc {
+
+// SYMBOL's value for every symbol the exchange trades.
+inline constexpr std::string_view kAllSymbols = "ALL";
 
 struct Config {
   // where objects go
@@ -26,8 +30,12 @@ struct Config {
   std::string s3_sse_kms_key_id;          // S3_SSE_KMS_KEY_ID; with aws:kms, empty: the bucket's default key
 
   // what to collect
-  // SYMBOL, upper case, validated; once parsing is finished only the symbols of this SHARD.
+  // SYMBOL, upper case, validated; once parsing is finished only the symbols of this SHARD. Empty
+  // with SYMBOL=ALL until the collector read the exchange's list (exchange_symbols.hpp).
   std::vector<std::string> symbols{"BTCUSDT"};
+  // SYMBOL=ALL: every spot symbol the exchange lists as TRADING, re-read every symbols_refresh_secs.
+  bool all_symbols = false;
+  std::uint32_t symbols_refresh_secs = 300;  // SYMBOLS_REFRESH_SECS
   Shard shard;                            // SHARD; count 1: every symbol
   // How many symbols SYMBOL listed before SHARD kept this shard's; set at the end of parsing.
   std::size_t symbols_listed = 0;

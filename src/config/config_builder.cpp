@@ -96,6 +96,8 @@ Config ConfigBuilder::finish() && {
 }
 
 void ConfigBuilder::keep_shard_symbols() {
+  // SYMBOL=ALL: the collector applies SHARD to the exchange's list once it has read it.
+  if (config_.all_symbols) return;
   config_.symbols_listed = config_.symbols.size();
   Result<std::vector<std::string>> kept = symbols_of_shard(config_.symbols, config_.shard);
   Status status = kept.status();

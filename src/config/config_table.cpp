@@ -1,5 +1,6 @@
 #include "config/config_table.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -16,6 +17,8 @@ namespace {
 
 constexpr std::uint64_t kMiB = std::uint64_t{1024} * 1024;
 constexpr std::uint64_t kGiB = 1024 * kMiB;
+// exchangeInfo costs 20 of the IP's 6000 weight a minute; more often than this would add nothing.
+constexpr std::uint64_t kMinSymbolsRefreshSecs = 5;
 // Binance refuses a connection that asks for more streams.
 constexpr std::uint64_t kMaxStreamsPerConnection = 1024;
 // The record builder's kMaxRecordBytes: a longer message could not be parsed as a trade anyway.
@@ -65,7 +68,12 @@ Status set_rot_secs_overrides(std::string_view text, Config& config) {
 Status set_symbols(std::string_view text, Config& config) {
   Result<std::vector<std::string>> symbols = parse_symbol_list(text);
   if (!symbols) return symbols.status();
-  config.symbols = std::move(symbols).value();
+  const bool all = std::find(symbols->begin(), symbols->end(), kAllSymbols) != symbols->end();
+  if (all && symbols->size() > 1) {
+    return Status::fatal(fmt::format("{} stands for every symbol and cannot be combined with others", kAllSymbols));
+  }
+  config.all_symbols = all;
+  config.symbols = all ? std::vector<std::string>{} : std::move(symbols).value();
   return Status::ok();
 }
 
@@ -107,8 +115,17 @@ const std::array kTable{
     ConfigKey{
         .env = "SYMBOL", .yaml = "symbol", .flag = "--symbol", .type = ValueType::kSymbolList,
         .default_value = "BTCUSDT", .default_note = "",
-        .help = "one symbol or a comma list (upper-cased; each 2 to 20 letters or digits)",
+        .help = "one symbol or a comma list (upper-cased; each 2 to 20 letters or digits); `ALL`: every spot "
+                "symbol `exchangeInfo` at `BINANCE_REST_URL` lists as TRADING, followed as it changes (docs/FLEET.md)",
         .apply = set_symbols},
+    ConfigKey{
+        .env = "SYMBOLS_REFRESH_SECS", .yaml = "symbols_refresh_secs", .flag = "--symbols-refresh-secs",
+        .type = ValueType::kInteger, .default_value = "300", .default_note = "",
+        .help = "with `SYMBOL=ALL`, how often the exchange's symbol list is read again: new listings are "
+                "subscribed, delisted symbols unsubscribed (5 to 86400; each read costs 20 of the 6000 request weight a minute Binance allows an IP)",
+        .apply = [](std::string_view v, Config& c) {
+          return set_unsigned(v, kMinSymbolsRefreshSecs, kSecondsPerDay, c.symbols_refresh_secs);
+        }},
     ConfigKey{
         .env = "SHARD", .yaml = "shard", .flag = "--shard", .type = ValueType::kText,
         .default_value = "", .default_note = "every symbol",
@@ -139,7 +156,10 @@ const std::array kTable{
                 "window of every symbol not listed in place of `ROT_SECS`; each symbol must be in `SYMBOL`; "
                 "quarantine parts keep `ROT_SECS` (docs/FLEET.md)",
         .apply = set_rot_secs_overrides,
-        .check_final = [](const Config& c) { return c.rot_secs_overrides.check_symbols(c.symbols); }},
+        // With SYMBOL=ALL the list is the exchange's and changes: an entry names a symbol that may come.
+        .check_final = [](const Config& c) {
+          return c.all_symbols ? Status::ok() : c.rot_secs_overrides.check_symbols(c.symbols);
+        }},
     ConfigKey{
         .env = "INSTANCE_ID", .yaml = "instance_id", .flag = "--instance-id", .type = ValueType::kText,
         .default_value = "", .default_note = "EC2 instance id via IMDSv2, else host name",

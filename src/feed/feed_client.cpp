@@ -10,6 +10,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +23,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
+#include <deque>
 #include <cstdlib>
 #include <filesystem>
 #include <cstring>
@@ -30,11 +32,14 @@
 #include <random>
 #include <span>
 #include <type_traits>
+#include <unordered_map>
+#include <variant>
 #include <utility>
 
 #include "common/log.hpp"
 #include "feed/attempt_budget.hpp"
 #include "feed/backoff.hpp"
+#include "feed/control_messages.hpp"
 #include "feed/ws_frame_reader.hpp"
 #include "feed/ws_protocol.hpp"
 #include "feed/ws_url.hpp"
@@ -75,14 +80,17 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 // connection for ever.
 struct Connection {
   Connection(const asio::any_io_executor& executor, const Clock& clock_in, std::uint64_t number_in,
-             std::size_t streams, asio::steady_timer& wake_in)
+             std::vector<bool> subscribed_in, std::string target_in, asio::steady_timer& wake_in)
       : clock(clock_in),
         resolver(executor),
         watchdog_timer(executor),
+        send_wake(executor),
         wake(wake_in),
         number(number_in),
-        first_id(streams, -1),
-        last_id(streams, -1) {}
+        target(std::move(target_in)),
+        subscribed(std::move(subscribed_in)),
+        first_id(subscribed.size(), -1),
+        last_id(subscribed.size(), -1) {}
 
   void enter(const char* next_phase, std::chrono::nanoseconds next_budget) {
     phase = next_phase;
@@ -102,7 +110,11 @@ struct Connection {
   void notify() { wake.cancel(); }
 
   void saw_trade(std::size_t stream, std::int64_t id) {
-    if (stream >= first_id.size()) return;
+    // A stream subscribed after the connection opened has a position beyond its first list.
+    if (stream >= first_id.size()) {
+      first_id.resize(stream + 1, -1);
+      last_id.resize(stream + 1, -1);
+    }
     if (first_id[stream] == -1) {
       first_id[stream] = id;
       notify();
@@ -110,12 +122,27 @@ struct Connection {
     last_id[stream] = std::max(last_id[stream], id);
   }
 
+  // Hands frames to the sender (send_messages), which writes them one at a time: pongs at once,
+  // control messages paced (ControlPacer).
+  void send(std::string frame, bool control) {
+    (control ? controls : pongs_out).push_back(std::move(frame));
+    send_wake.cancel();
+  }
+
   const Clock& clock;
   tcp::resolver resolver;
   asio::steady_timer watchdog_timer;
+  asio::steady_timer send_wake;  // the sender sleeps on it; send() wakes it
   asio::steady_timer& wake;
   beast::tcp_stream* transport = nullptr;  // lowest layer of the live stream; null once it is gone
   const std::uint64_t number;              // 1, 2, ... in the order of attempts: names it in logs
+  const std::string target;                // the request target: the streams active when it started
+  // By stream position: what this connection asked for, in its URL or with SUBSCRIBE since.
+  std::vector<bool> subscribed;
+  std::deque<std::string> pongs_out;       // masked pong frames to write
+  std::deque<std::string> controls;        // masked SUBSCRIBE / UNSUBSCRIBE frames to write, paced
+  ControlPacer pacer;
+  bool reading = true;                     // false once the session's reader has ended
   const char* phase = "resolve";
   std::chrono::nanoseconds budget{};
   SteadyClock::time_point deadline;
@@ -131,11 +158,14 @@ struct Connection {
   bool retired = false;             // closed by the client after its replacement took over
 };
 
-// The replacement has delivered, on every stream, an id the old connection delivered too: from there
-// on, whatever the old one would still deliver, the new one delivers as well.
-bool overlapped(const Connection& old_conn, const Connection& new_conn) {
-  for (std::size_t i = 0; i < old_conn.last_id.size(); ++i) {
-    if (new_conn.first_id[i] == -1 || new_conn.first_id[i] > old_conn.last_id[i]) return false;
+// The replacement has delivered, on every active stream, an id the old connection delivered too: from
+// there on, whatever the old one would still deliver, the new one delivers as well.
+bool overlapped(const Connection& old_conn, const Connection& new_conn, const std::vector<bool>& active) {
+  for (std::size_t i = 0; i < active.size(); ++i) {
+    if (!active[i]) continue;
+    const std::int64_t first = i < new_conn.first_id.size() ? new_conn.first_id[i] : -1;
+    const std::int64_t last = i < old_conn.last_id.size() ? old_conn.last_id[i] : -1;
+    if (first == -1 || first > last) return false;
   }
   return true;
 }
@@ -250,11 +280,29 @@ struct FeedClient::Impl {
         attempt_budget(options.attempt_budget ? options.attempt_budget : std::make_shared<AttemptBudget>()),
         rng(std::random_device{}()),
         backoff(options.backoff_initial, options.backoff_max, [this] { return unit(rng); }) {
-    if (url) {
-      target = stream_target(*url, options.streams);
-      display_url = logged_url(url->to_string() + target.substr(url->base_path.size()), options.streams.size());
+    for (const std::string& stream : options.streams) {
+      position_of.emplace(stream, streams.size());
+      streams.push_back(stream);
+      active.push_back(true);
     }
+    describe_streams();
   }
+
+  // The request target of the next connection, and its URL for logs.
+  void describe_streams() {
+    if (!url) return;
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      if (active[i]) names.push_back(streams[i]);
+    }
+    active_count = names.size();
+    target = stream_target(*url, names);
+    display_url = logged_url(url->to_string() + target.substr(url->base_path.size()), names.size());
+  }
+  std::vector<std::size_t> add_streams(const std::vector<std::string>& names);
+  void remove_streams(const std::vector<std::string>& names);
+  // Queues the SUBSCRIBE / UNSUBSCRIBE messages that bring a connected conn to the active streams.
+  void reconcile(Connection& conn);
 
   void run(const std::stop_token& stop);
   void request_stop();
@@ -273,9 +321,13 @@ struct FeedClient::Impl {
   asio::awaitable<Status> connect_tcp(beast::tcp_stream& stream, Connection& conn);
   asio::awaitable<Status> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream, Connection& conn);
   template <class Stream>
-  asio::awaitable<Status> handshake_ws(Stream& stream, WsFrameReader& frames);
+  asio::awaitable<Status> handshake_ws(Stream& stream, WsFrameReader& frames, const std::string& request_target);
   template <class Stream>
   asio::awaitable<Status> read_messages(Stream& stream, WsFrameReader& frames, Connection& conn);
+  template <class Stream>
+  asio::awaitable<Status> read_until_ended(Stream& stream, WsFrameReader& frames, Connection& conn);
+  template <class Stream>
+  asio::awaitable<Status> send_messages(Stream& stream, Connection& conn);
   Status handle_frames(WsFrameReader& frames, Connection& conn, std::int64_t recv_us, std::string& pongs);
   std::string describe_timeout(const Connection& conn) const;
 
@@ -285,6 +337,13 @@ struct FeedClient::Impl {
   FeedMetrics& metrics;
   std::shared_ptr<spdlog::logger> log;
   const Result<WsUrl> url;
+  // Every stream this client was ever asked for, by position (MessageSeen::stream): a position is
+  // never reused, so trade ids seen per position stay meaningful while the set changes.
+  std::vector<std::string> streams;
+  std::vector<bool> active;  // by position: subscribed now
+  std::unordered_map<std::string, std::size_t> position_of;
+  std::size_t active_count = 0;
+  std::uint64_t next_message_id = 1;
   std::string target;
   std::string display_url;
   const std::shared_ptr<AttemptBudget> attempt_budget;  // safe from any thread
@@ -400,7 +459,7 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::start_connection(
     co_await wait_until([] { return false; }, clock.steady_now() + budget_wait);
     if (stopping) break;
   }
-  auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, clock, ++attempts, options.streams.size(), wake);
+  auto conn = std::make_shared<Connection>(co_await asio::this_coro::executor, clock, ++attempts, active, target, wake);
   live.push_back(conn);
   asio::co_spawn(ioc, run_connection(conn), asio::detached);
   co_return conn;
@@ -425,7 +484,7 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::s
               std::chrono::duration_cast<std::chrono::seconds>(clock.steady_now() - conn->connected_at).count());
     const std::shared_ptr<Connection> next = co_await start_connection();
     const auto overlap_deadline = clock.steady_now() + options.connect_timeout + options.overlap_timeout;
-    co_await wait_until([&] { return next->finished || conn->finished || (next->connected && overlapped(*conn, *next)); },
+    co_await wait_until([&] { return next->finished || conn->finished || (next->connected && overlapped(*conn, *next, active)); },
                         overlap_deadline);
     if (stopping) break;
     if (next->finished) {
@@ -436,7 +495,7 @@ asio::awaitable<std::shared_ptr<Connection>> FeedClient::Impl::keep_alive(std::s
       co_await wait_until([&] { return conn->finished; }, clock.steady_now() + delay);
       continue;
     }
-    const bool proven = next->connected && overlapped(*conn, *next);
+    const bool proven = next->connected && overlapped(*conn, *next, active);
     bump(metrics.reconnects_by_reason[static_cast<std::size_t>(
         conn->shutdown_announced ? ReconnectReason::kServerShutdown : ReconnectReason::kMaxAge)]);
     log->info("switched to the replacement connection conn={} from={} overlap={}", next->number, conn->number,
@@ -523,7 +582,7 @@ asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& co
 
   WsFrameReader frames(options.max_message_bytes);
   conn.enter("ws_handshake", options.connect_timeout);
-  if (Status status = co_await handshake_ws(stream, frames); !status) co_return status;
+  if (Status status = co_await handshake_ws(stream, frames, conn.target); !status) co_return status;
   if (stopping) co_return stopped;
 
   conn.connected = true;
@@ -532,9 +591,109 @@ asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& co
   bump(metrics.ws_connects);
   metrics.ws_connections_up.fetch_add(1, std::memory_order_relaxed);
   log->info("connected url={} conn={} tls={} streams={}", display_url, conn.number, url->tls ? "on" : "off",
-            options.streams.size());
+            active_count);
   handler.on_connected();
-  co_return co_await read_messages(stream, frames, conn);
+  // The streams may have changed since this connection's URL was made.
+  reconcile(conn);
+  // One reader and one writer at a time on the stream (TLS allows no more); when either ends, the
+  // other is cancelled and awaited before the stream goes away.
+  using namespace asio::experimental::awaitable_operators;  // NOLINT(google-build-using-namespace): operator||
+  auto ended = co_await (read_until_ended(stream, frames, conn) || send_messages(stream, conn));
+  co_return ended.index() == 0 ? std::get<0>(std::move(ended)) : std::get<1>(std::move(ended));
+}
+
+template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::read_until_ended(Stream& stream, WsFrameReader& frames, Connection& conn) {
+  Status ended = co_await read_messages(stream, frames, conn);
+  conn.reading = false;
+  co_return ended;
+}
+
+template <class Stream>
+asio::awaitable<Status> FeedClient::Impl::send_messages(Stream& stream, Connection& conn) {
+  // Ends once the reader has: operator|| then cancels the wait below, and a wake-up by send() is
+  // told apart by the flag.
+  while (conn.reading) {
+    std::string out;
+    for (; !conn.pongs_out.empty(); conn.pongs_out.pop_front()) out += conn.pongs_out.front();
+    SteadyClock::time_point next = SteadyClock::time_point::max();
+    if (!conn.controls.empty()) {
+      const SteadyClock::time_point now = clock.steady_now();
+      next = conn.pacer.next_at(now);
+      if (next <= now) {
+        out += conn.controls.front();
+        conn.controls.pop_front();
+        conn.pacer.sent(now);
+        next = SteadyClock::time_point::max();
+      }
+    }
+    if (!out.empty()) {
+      if (auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(out), kNoThrow); ec) {
+        conn.abort();  // ends the reader too
+        co_return failed("write", ec);
+      }
+      continue;
+    }
+    arm(conn.send_wake, next, clock);
+    co_await conn.send_wake.async_wait(kNoThrow);
+  }
+  co_return Status::ok();
+}
+
+std::vector<std::size_t> FeedClient::Impl::add_streams(const std::vector<std::string>& names) {
+  std::vector<std::size_t> positions;
+  for (const std::string& name : names) {
+    auto [it, added] = position_of.emplace(name, streams.size());
+    if (added) {
+      streams.push_back(name);
+      active.push_back(true);
+    } else {
+      active[it->second] = true;
+    }
+    positions.push_back(it->second);
+  }
+  describe_streams();
+  for (const auto& conn : live) {
+    if (conn->connected && !conn->finished) reconcile(*conn);
+  }
+  return positions;
+}
+
+void FeedClient::Impl::remove_streams(const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    if (const auto it = position_of.find(name); it != position_of.end()) active[it->second] = false;
+  }
+  describe_streams();
+  for (const auto& conn : live) {
+    if (conn->connected && !conn->finished) reconcile(*conn);
+  }
+}
+
+void FeedClient::Impl::reconcile(Connection& conn) {
+  conn.subscribed.resize(streams.size(), false);
+  std::vector<std::string> subscribe;
+  std::vector<std::string> unsubscribe;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (active[i] == conn.subscribed[i]) continue;
+    (active[i] ? subscribe : unsubscribe).push_back(streams[i]);
+    conn.subscribed[i] = active[i];
+  }
+  const auto queue = [&](StreamMethod method, const std::vector<std::string>& names) {
+    for (ControlMessage& message : control_messages(method, names, next_message_id)) {
+      Result<std::string> frame = masked_text(message.text);
+      if (!frame) {
+        log->error("control message not sent conn={} id={} error=\"{}\"", conn.number, message.id,
+                   frame.status().message());
+        continue;
+      }
+      log->info("{} conn={} id={} streams={} first={}",
+                method == StreamMethod::kSubscribe ? "subscribing" : "unsubscribing", conn.number, message.id,
+                message.streams, names.front());
+      conn.send(std::move(frame).value(), true);
+    }
+  };
+  queue(StreamMethod::kUnsubscribe, unsubscribe);
+  queue(StreamMethod::kSubscribe, subscribe);
 }
 
 asio::awaitable<Status> FeedClient::Impl::connect_tcp(beast::tcp_stream& stream, Connection& conn) {
@@ -587,10 +746,11 @@ asio::awaitable<Status> FeedClient::Impl::handshake_tls(beast::ssl_stream<beast:
 // The opening handshake (RFC 6455 4.1). Frames the server sent right behind its answer may have
 // been read with it: they go to the frame reader, not lost.
 template <class Stream>
-asio::awaitable<Status> FeedClient::Impl::handshake_ws(Stream& stream, WsFrameReader& frames) {
+asio::awaitable<Status> FeedClient::Impl::handshake_ws(Stream& stream, WsFrameReader& frames,
+                                                      const std::string& request_target) {
   Result<std::string> key = make_ws_key();
   if (!key) co_return key.status();
-  http::request<http::empty_body> request{http::verb::get, target, 11};
+  http::request<http::empty_body> request{http::verb::get, request_target, 11};
   request.set(http::field::host, url->host_header());
   request.set(http::field::upgrade, "websocket");
   request.set(http::field::connection, "Upgrade");
@@ -642,12 +802,7 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
     Status handled = handle_frames(frames, conn, recv_us, pongs);
     handler.on_read_end();
     if (!handled) co_return handled;
-    if (!pongs.empty()) {
-      if (auto [ec, bytes] = co_await asio::async_write(stream, asio::buffer(pongs), kNoThrow); ec) {
-        co_return failed("pong", ec);
-      }
-      pongs.clear();
-    }
+    if (!pongs.empty()) conn.send(std::exchange(pongs, {}), false);
     const std::span<char> room = frames.read_buffer();
     auto [ec, bytes] = co_await stream.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
     if (ec) co_return failed("read", ec);
@@ -721,6 +876,16 @@ FeedClient::FeedClient(FeedOptions options, FeedHandler& handler, const Clock& c
 FeedClient::~FeedClient() = default;
 
 void FeedClient::run(const std::stop_token& stop) { impl_->run(stop); }
+
+void FeedClient::post(std::function<void()> task) { boost::asio::post(impl_->ioc, std::move(task)); }
+
+std::vector<std::size_t> FeedClient::add_streams(const std::vector<std::string>& streams) {
+  return impl_->add_streams(streams);
+}
+
+void FeedClient::remove_streams(const std::vector<std::string>& streams) { impl_->remove_streams(streams); }
+
+std::size_t FeedClient::active_streams() const { return impl_->active_count; }
 
 std::chrono::steady_clock::time_point FeedClient::last_heartbeat() const {
   return std::chrono::steady_clock::time_point(

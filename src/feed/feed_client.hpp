@@ -44,7 +44,7 @@ struct FeedOptions {
 
 // What a message means for the connection that carried it.
 struct MessageSeen {
-  std::optional<std::size_t> stream;  // a trade of FeedOptions::streams[*stream] ...
+  std::optional<std::size_t> stream;  // a trade of the stream at this position (FeedOptions::streams, then add_streams) ...
   std::int64_t trade_id = -1;         // ... with this id
   bool server_shutdown = false;       // the exchange announced it will close this connection soon
 };
@@ -75,6 +75,18 @@ class FeedClient {
 
   // Connects, reads and reconnects until stop is requested; returns after the connection closed.
   void run(const std::stop_token& stop);
+
+  // Any thread: runs task on the client's thread, between two reads (queued until run() starts; never
+  // run once run() returned). The stream changes below are made from such a task.
+  void post(std::function<void()> task);
+  // On the client's thread (post): the streams every later connection asks for. The live connection
+  // is sent SUBSCRIBE / UNSUBSCRIBE messages (at most kMaxStreamsPerControlMessage streams each, 4 a
+  // second: control_messages.hpp); one still connecting is, once it is open. add_streams returns
+  // each stream's position, which MessageSeen::stream names (a stream added again keeps its old one).
+  std::vector<std::size_t> add_streams(const std::vector<std::string>& streams);
+  void remove_streams(const std::vector<std::string>& streams);
+  // On the client's thread: how many streams are subscribed now.
+  std::size_t active_streams() const;
 
   // Last time the event loop ran its once-a-second heartbeat (any thread may ask): a loop wedged in
   // a handler stops moving it, whether or not the exchange is reachable.

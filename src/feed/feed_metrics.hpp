@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,12 +40,35 @@ struct FeedMetrics {
   // group in the middle of a make-before-break switch.
   std::atomic<std::int64_t> ws_connections_up{0};
   std::array<Counter, static_cast<std::size_t>(ReconnectReason::kCount)> reconnects_by_reason{};
-  // per symbol, in configuration order; filled once (add_symbols) before any thread reads it
-  std::deque<SymbolMetrics> symbols;  // a deque: its elements never move, atomics cannot
+  // SYMBOL=ALL: how the exchange's list changed what this instance follows.
+  Counter symbols_listed{0};          // new listings subscribed
+  Counter symbols_delisted{0};        // delisted symbols unsubscribed, their writers ended
+  Counter symbols_unplaced{0};        // listings no connection had room for (each at 1024 streams)
+  Counter symbol_list_failures{0};    // reads of exchangeInfo that failed or were refused
+  std::atomic<std::int64_t> symbols_followed{0};  // symbols subscribed now
+
+  // Per symbol, by symbol index (the order of SYMBOL, then of listings). The list only grows, under
+  // the lock (SYMBOL=ALL adds listings at run time); an element never moves (a deque), so a pointer
+  // taken once stays valid and its atomics need no lock.
+  std::deque<SymbolMetrics> symbols;
 
   void add_symbols(const std::vector<std::string>& names) {
+    const std::lock_guard lock(symbols_mutex_);
     for (const std::string& name : names) symbols.emplace_back(name);
   }
+  // Null for an index not added yet.
+  SymbolMetrics* symbol(std::size_t index) {
+    const std::lock_guard lock(symbols_mutex_);
+    return index < symbols.size() ? &symbols[index] : nullptr;
+  }
+  template <typename Visit>
+  void for_each_symbol(const Visit& visit) const {
+    const std::lock_guard lock(symbols_mutex_);
+    for (const SymbolMetrics& symbol : symbols) visit(symbol);
+  }
+
+ private:
+  mutable std::mutex symbols_mutex_;
 };
 
 }  // namespace mc

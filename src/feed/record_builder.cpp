@@ -200,6 +200,11 @@ RecordBuilder::RecordBuilder(std::vector<std::string> symbols)
   // A name listed twice keeps its first index, as the linear search it replaces did.
   for (std::size_t i = 0; i < symbols_.size(); ++i) index_.emplace(symbols_[i], i);
 }
+void RecordBuilder::add_symbol(std::string symbol) {
+  index_.emplace(symbol, symbols_.size());
+  symbols_.push_back(std::move(symbol));
+}
+
 RecordBuilder::~RecordBuilder() = default;
 RecordBuilder::RecordBuilder(RecordBuilder&&) noexcept = default;
 RecordBuilder& RecordBuilder::operator=(RecordBuilder&&) noexcept = default;

@@ -93,6 +93,8 @@ class RecordBuilder {
                              std::string& out) const;
 
   const std::vector<std::string>& symbols() const { return symbols_; }
+  // SYMBOL=ALL: a new listing, whose index is the count of symbols so far. Not for a name already known.
+  void add_symbol(std::string symbol);
 
  private:
   struct Parser;  // the simdjson ondemand parser

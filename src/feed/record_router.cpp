@@ -40,7 +40,7 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
                            SymbolGroup carried)
     : builder_(std::move(symbols)),
       routes_(std::move(routes)),
-      carried_(carried),
+      positions_(builder_.symbols().size()),
       sink_(sink),
       feed_metrics_(feed_metrics),
       record_metrics_(record_metrics),
@@ -50,8 +50,22 @@ RecordRouter::RecordRouter(std::vector<std::string> symbols, RouteTable routes, 
       quarantine_log_(kLogInterval),
       oversize_log_(kLogInterval),
       tallies_(builder_.symbols().size()) {
-  assert(routes_.routes().size() == 2 * builder_.symbols().size() + 1);
-  assert(carried_.first + carried_.count <= builder_.symbols().size());
+  assert(routes_.symbols() == builder_.symbols().size());
+  assert(carried.first + carried.count <= builder_.symbols().size());
+  for (std::size_t i = 0; i < carried.count; ++i) positions_[carried.first + i] = i;
+  for (std::size_t i = 0; i < tallies_.size(); ++i) symbol_metrics_.push_back(feed_metrics_.symbol(i));
+}
+
+void RecordRouter::add_symbol(const std::string& symbol) {
+  builder_.add_symbol(symbol);
+  routes_.add(symbol);
+  positions_.emplace_back();
+  tallies_.emplace_back();
+  symbol_metrics_.push_back(feed_metrics_.symbol(tallies_.size() - 1));
+}
+
+void RecordRouter::carry(std::size_t symbol_index, std::size_t position) {
+  if (symbol_index < positions_.size()) positions_[symbol_index] = position;
 }
 
 MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std::int64_t recv_us) {
@@ -83,8 +97,8 @@ MessageSeen RecordRouter::on_message(std::string_view payload, bool is_text, std
                      .facts_as_stored = info.plain},
                     line_start);
       ++batch_trades_;
-      if (carried_.contains(*info.symbol_index)) {
-        seen = {.stream = *info.symbol_index - carried_.first, .trade_id = info.trade_id};
+      if (const std::optional<std::size_t> position = positions_[*info.symbol_index]) {
+        seen = {.stream = *position, .trade_id = info.trade_id};
       }
       break;
     }
@@ -124,8 +138,10 @@ std::string_view RecordRouter::symbol_name(const MessageInfo& info) const {
 void RecordRouter::add_symbol_metrics() {
   for (const std::size_t index : tallied_) {
     SymbolTally& tally = tallies_[index];
-    if (index < feed_metrics_.symbols.size()) {
-      SymbolMetrics& symbol = feed_metrics_.symbols[index];
+    // Added to the feed metrics after this router was made: looked up (under their lock) until found.
+    if (symbol_metrics_[index] == nullptr) symbol_metrics_[index] = feed_metrics_.symbol(index);
+    if (SymbolMetrics* const metrics = symbol_metrics_[index]) {
+      SymbolMetrics& symbol = *metrics;
       bump(symbol.trades, tally.trades);
       bump(symbol.bytes, tally.bytes);
       symbol.last_trade_id.store(tally.last_trade_id, std::memory_order_relaxed);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,13 @@ class RecordRouter final : public FeedHandler {
   // Hands the read's batch to the sink and adds its trades to the symbols' metrics.
   void on_read_end() override;
 
+  // SYMBOL=ALL, on the connection's thread, before any trade of it can arrive: a new listing, whose
+  // index is the count of symbols so far (every router and the writer number listings alike). Its
+  // feed metrics are added first, or its trades are counted from the first read after they are.
+  void add_symbol(const std::string& symbol);
+  // The symbol's stream is now stream `position` of this router's connection (FeedClient::add_streams).
+  void carry(std::size_t symbol_index, std::size_t position);
+
  private:
   // What the current read's trades add to one symbol's metrics.
   struct SymbolTally {
@@ -67,7 +75,8 @@ class RecordRouter final : public FeedHandler {
 
   RecordBuilder builder_;
   RouteTable routes_;
-  const SymbolGroup carried_;
+  // By symbol index: its stream's position on this connection, when the connection carries it.
+  std::vector<std::optional<std::size_t>> positions_;
   RecordSink& sink_;
   FeedMetrics& feed_metrics_;
   RecordMetrics& record_metrics_;
@@ -79,6 +88,7 @@ class RecordRouter final : public FeedHandler {
   RecordBatch batch_;             // the current read's records
   std::uint64_t batch_trades_ = 0;  // of which trades; the rest are quarantine records
   std::vector<SymbolTally> tallies_;        // by symbol index, for the current read
+  std::vector<SymbolMetrics*> symbol_metrics_;  // by symbol index; null while not in the feed metrics
   std::vector<std::size_t> tallied_;        // the symbols with a non-empty tally
 };
 

@@ -18,4 +18,13 @@ std::vector<SymbolGroup> split_symbols(std::size_t symbols, std::size_t per_conn
   return out;
 }
 
+std::optional<std::size_t> connection_for_listing(const std::vector<std::size_t>& streams, std::size_t limit) {
+  std::optional<std::size_t> best;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (streams[i] >= limit) continue;
+    if (!best || streams[i] < streams[*best]) best = i;
+  }
+  return best;
+}
+
 }  // namespace mc

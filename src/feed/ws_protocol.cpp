@@ -18,6 +18,10 @@ constexpr std::string_view kAcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::size_t kKeyBytes = 16;
 constexpr std::size_t kMaxControlPayload = 125;
 constexpr std::uint8_t kFinPong = 0x8A;
+constexpr std::uint8_t kFinText = 0x81;
+constexpr std::size_t kMax7BitLength = 125;
+constexpr std::uint8_t kLength16 = 126;
+constexpr std::uint8_t kLength64 = 127;
 constexpr std::uint8_t kMaskBit = 0x80;
 constexpr std::size_t kMaxBodyInError = 200;
 constexpr int kSwitchingProtocols = 101;
@@ -86,21 +90,39 @@ Status check_ws_upgrade(const WsUpgradeAnswer& answer, std::string_view key) {
   return Status::ok();
 }
 
-Result<std::string> masked_pong(std::string_view payload) {
-  payload = payload.substr(0, kMaxControlPayload);
+namespace {
+
+Result<std::string> masked_frame(std::uint8_t first_byte, std::string_view payload, const char* what) {
   std::array<unsigned char, 4> mask{};
   if (RAND_bytes(mask.data(), static_cast<int>(mask.size())) != 1) {
-    return Status::retryable("pong: no random bytes for the mask (RAND_bytes failed)");
+    return Status::retryable(fmt::format("{}: no random bytes for the mask (RAND_bytes failed)", what));
   }
   std::string frame;
-  frame.reserve(2 + mask.size() + payload.size());
-  frame += static_cast<char>(kFinPong);
-  frame += static_cast<char>(kMaskBit | payload.size());
+  frame.reserve(2 + 8 + mask.size() + payload.size());
+  frame += static_cast<char>(first_byte);
+  const std::uint64_t length = payload.size();
+  if (length <= kMax7BitLength) {
+    frame += static_cast<char>(kMaskBit | length);
+  } else {
+    const bool short_form = length <= 0xFFFF;
+    frame += static_cast<char>(kMaskBit | (short_form ? kLength16 : kLength64));
+    for (int shift = short_form ? 8 : 56; shift >= 0; shift -= 8) {
+      frame += static_cast<char>((length >> static_cast<unsigned>(shift)) & 0xFFU);
+    }
+  }
   for (const unsigned char m : mask) frame += static_cast<char>(m);
   for (std::size_t i = 0; i < payload.size(); ++i) {
     frame += static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % mask.size()]);
   }
   return frame;
 }
+
+}  // namespace
+
+Result<std::string> masked_pong(std::string_view payload) {
+  return masked_frame(kFinPong, payload.substr(0, kMaxControlPayload), "pong");
+}
+
+Result<std::string> masked_text(std::string_view payload) { return masked_frame(kFinText, payload, "text frame"); }
 
 }  // namespace mc

@@ -33,4 +33,8 @@ Status check_ws_upgrade(const WsUpgradeAnswer& answer, std::string_view key);
 // A pong frame as a client must send it (masked with a random key), echoing a ping's payload.
 Result<std::string> masked_pong(std::string_view payload);
 
+// A text frame as a client must send it (one frame, masked with a random key): for the SUBSCRIBE and
+// UNSUBSCRIBE messages. Any length a 64-bit frame length holds.
+Result<std::string> masked_text(std::string_view payload);
+
 }  // namespace mc

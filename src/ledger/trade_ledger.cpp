@@ -105,16 +105,37 @@ void TradeLedger::start(GapHandler on_gap) {
   for (const auto& [symbol, range] : restored) on_gap_(symbol, range);
 }
 
-std::optional<std::size_t> TradeLedger::symbol_of(const RecordMeta& record) const {
-  const std::optional<std::size_t> symbol = RouteTable::data_symbol(record.route);
-  if (record.trade_id < 0 || !symbol || *symbol >= state_.size()) return std::nullopt;
-  return symbol;
+std::optional<std::size_t> TradeLedger::symbol_of(const RecordMeta& record) {
+  if (record.trade_id < 0) return std::nullopt;
+  return RouteTable::data_symbol(record.route);
+}
+
+void TradeLedger::add_symbol(std::string symbol) {
+  const std::lock_guard lock(mutex_);
+  metrics_.add_symbols({symbol});
+  symbols_.push_back(std::move(symbol));
+  state_.emplace_back();
+  dirty_ = true;
+}
+
+void TradeLedger::retire(std::size_t symbol_index) {
+  const std::lock_guard lock(mutex_);
+  if (symbol_index >= state_.size()) return;
+  Symbol& entry = state_[symbol_index];
+  log_->info("ledger retires a delisted symbol symbol={} last_written={} pending_ids_dropped={}",
+             symbols_[symbol_index], entry.ledger.last_written, entry.ledger.pending.count());
+  entry.ledger = SymbolLedger{};
+  entry.suspected = IdSet{};
+  entry.suspects.clear();
+  update_pending_gauge();
+  dirty_ = true;
 }
 
 bool TradeLedger::admit(const RecordMeta& record) {
   const std::optional<std::size_t> symbol = symbol_of(record);
   if (!symbol) return true;
   const std::lock_guard lock(mutex_);
+  if (*symbol >= state_.size()) return true;
   Symbol& entry = state_[*symbol];
   SymbolLedger& ledger = entry.ledger;
   const std::int64_t id = record.trade_id;
@@ -215,13 +236,14 @@ IdSet TradeLedger::confirm(std::size_t symbol, IdRange range) {
 
 void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
   const std::optional<std::size_t> data_symbol = RouteTable::data_symbol(route);
-  if (!data_symbol || *data_symbol >= state_.size()) return;
+  if (!data_symbol) return;
   const std::size_t symbol = *data_symbol;
   const IdSet lost = scan_trade_ids(simdjson::padded_string(lines));
   if (lost.empty()) return;
   GapHandler on_gap;
   {
     const std::lock_guard lock(mutex_);
+    if (symbol >= state_.size()) return;
     Symbol& entry = state_[symbol];
     for (const IdRange& range : lost.ranges()) {
       entry.ledger.pending.add(range.first, range.last);
@@ -243,14 +265,15 @@ void TradeLedger::unwritten(std::uint32_t route, std::string_view lines) {
 
 PartNotes TradeLedger::take_notes(std::uint32_t route) {
   const std::optional<std::size_t> symbol = RouteTable::data_symbol(route);
-  if (!symbol || *symbol >= state_.size()) return {};
+  if (!symbol) return {};
   const std::lock_guard lock(mutex_);
+  if (*symbol >= state_.size()) return {};
   return std::exchange(state_[*symbol].notes, PartNotes{});
 }
 
 void TradeLedger::give_up(std::size_t symbol_index, IdRange missing) {
-  if (symbol_index >= state_.size()) return;
   const std::lock_guard lock(mutex_);
+  if (symbol_index >= state_.size()) return;
   Symbol& entry = state_[symbol_index];
   // The part of `missing` that is still pending: a late live message may have filled some of it.
   const IdSet given_up = IdSet{missing}.subtract(entry.ledger.pending.missing_within(missing));

@@ -80,6 +80,14 @@ class TradeLedger final : public RecordGate {
 
   SymbolLedger symbol_state(std::size_t symbol_index) const;
 
+  // SYMBOL=ALL, any thread, before the symbol's first record reaches the writer: a new listing, whose
+  // index is the count of symbols so far. It starts with no id written (no gap before its first trade).
+  void add_symbol(std::string symbol);
+  // SYMBOL=ALL, any thread: a delisted symbol. Its pending and suspected ids are dropped (no gap alarm,
+  // no backfill for a symbol the exchange stopped trading) and its last id forgotten, so a trade after
+  // a relisting starts it afresh instead of opening a gap over the ids of the pause.
+  void retire(std::size_t symbol_index);
+
  private:
   struct Suspect {
     IdRange range;
@@ -96,7 +104,8 @@ class TradeLedger final : public RecordGate {
     LogLimiter late_log{std::chrono::seconds(1)};
   };
 
-  std::optional<std::size_t> symbol_of(const RecordMeta& record) const;
+  // The data symbol of a trade's route; the caller checks it against state_ under the lock.
+  static std::optional<std::size_t> symbol_of(const RecordMeta& record);
   void raise_by_open_part(const std::filesystem::path& file);
   // Under the lock: the part of range still missing becomes a gap. Returns it.
   IdSet confirm(std::size_t symbol, IdRange range);
@@ -104,14 +113,14 @@ class TradeLedger final : public RecordGate {
   // Under the lock: a trade at or below last_written that is neither pending nor given up.
   void drop_duplicate(std::size_t symbol, std::int64_t id);
 
-  const std::vector<std::string> symbols_;
+  std::vector<std::string> symbols_;  // guarded by mutex_ (grows with listings)
   const std::filesystem::path state_file_;
   LedgerMetrics& metrics_;
   const Clock& clock_;
   const std::shared_ptr<spdlog::logger> log_;
 
   mutable std::mutex mutex_;
-  std::vector<Symbol> state_;  // index as in symbols_
+  std::deque<Symbol> state_;  // index as in symbols_; a deque, so a listing moves no entry
   GapHandler on_gap_;
   bool dirty_ = false;
   bool save_failed_ = false;  // logs a failing save once until it works again

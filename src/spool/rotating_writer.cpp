@@ -34,6 +34,7 @@ const char* to_string(CloseReason reason) {
     case CloseReason::kSize: return "size";
     case CloseReason::kClockStep: return "clock_step";
     case CloseReason::kShutdown: return "shutdown";
+    case CloseReason::kDelisted: return "delisted";
     case CloseReason::kWriteError: return "write_error";
   }
   return "unknown";

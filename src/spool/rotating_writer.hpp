@@ -41,7 +41,7 @@
 
 namespace mc {
 
-enum class CloseReason { kWindow, kSize, kClockStep, kShutdown, kWriteError };
+enum class CloseReason { kWindow, kSize, kClockStep, kShutdown, kWriteError, kDelisted };
 const char* to_string(CloseReason reason);
 
 // A closed part's file in open/: every line written, not necessarily synced.
@@ -112,6 +112,7 @@ class RotatingWriter {
   Status close(CloseReason reason);
 
   std::optional<PartName> open_part() const;
+  const Route& route() const { return route_; }
   std::optional<std::int64_t> open_window_end_us() const;  // end of the open part's window
 
  private:

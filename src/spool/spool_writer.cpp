@@ -33,24 +33,16 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
       log_(make_logger("spool")),
       gate_(gate),
       on_closed_(std::move(on_closed)),
-      queue_(settings.max_queued_bytes) {
+      queue_(settings.max_queued_bytes),
+      layout_(layout),
+      opener_(opener),
+      rotation_(settings.rotation) {
   std::error_code ec;
   std::filesystem::create_directories(layout.open_dir(), ec);
   if (ec) log_->error("cannot create the open-part directory dir={} error=\"{}\"", layout.open_dir().string(), ec.message());
   writers_.reserve(routes.routes().size());
-  const auto space = std::make_shared<FreeSpaceCheck>(layout.open_dir(), settings.rotation.min_free_bytes, clock);
-  for (std::uint32_t index = 0; index < routes.routes().size(); ++index) {
-    auto collect = [this, index](const PartName& name, ClosedPartFile file, std::optional<PartStats> stats) {
-      closed_.push_back(
-          {name, std::move(file), gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)});
-    };
-    const Route& route = routes.routes()[index];
-    writers_.push_back(std::make_unique<RotatingWriter>(layout, route, rotation_for(settings, route), clock, metrics,
-                                                        std::move(collect), opener, space));
-    if (gate_ != nullptr) {
-      writers_.back()->on_dropped_lines([this, index](std::string_view lines) { gate_->unwritten(index, lines); });
-    }
-  }
+  space_ = std::make_shared<FreeSpaceCheck>(layout.open_dir(), settings.rotation.min_free_bytes, clock);
+  for (const Route& route : routes.routes()) add_writer(route, rotation_for(settings, route));
   thread_ = std::jthread([this] {
     name_this_thread("mc-writer");
     run();
@@ -58,6 +50,58 @@ SpoolWriter::SpoolWriter(const SpoolLayout& layout, const RouteTable& routes, co
 }
 
 SpoolWriter::~SpoolWriter() { stop(); }
+
+void SpoolWriter::add_writer(const Route& route, const RotationSettings& rotation) {
+  const auto index = static_cast<std::uint32_t>(writers_.size());
+  auto collect = [this, index](const PartName& name, ClosedPartFile file, std::optional<PartStats> stats) {
+    closed_.push_back(
+        {name, std::move(file), gate_ != nullptr ? gate_->take_notes(index) : PartNotes{}, std::move(stats)});
+  };
+  writers_.push_back(std::make_unique<RotatingWriter>(layout_, route, rotation, clock_, metrics_, std::move(collect),
+                                                      opener_, space_));
+  if (gate_ != nullptr) {
+    writers_.back()->on_dropped_lines([this, index](std::string_view lines) { gate_->unwritten(index, lines); });
+  }
+}
+
+void SpoolWriter::add_symbol(const std::string& symbol, std::uint32_t data_rot_secs) {
+  RotationSettings data = rotation_;
+  data.rot_secs = data_rot_secs;
+  const std::lock_guard lock(changes_mutex_);
+  added_.push_back({{PartKind::kData, "trade", symbol}, data});
+  added_.push_back({{PartKind::kQuarantine, "trade", symbol}, rotation_});
+  changes_.store(true, std::memory_order_release);
+}
+
+void SpoolWriter::end_symbol(std::size_t symbol_index) {
+  const std::lock_guard lock(changes_mutex_);
+  ended_.push_back(symbol_index);
+  changes_.store(true, std::memory_order_release);
+}
+
+void SpoolWriter::apply_symbol_changes() {
+  if (!changes_.load(std::memory_order_acquire)) return;
+  std::vector<AddedRoute> added;
+  std::vector<std::size_t> ended;
+  {
+    const std::lock_guard lock(changes_mutex_);
+    added.swap(added_);
+    ended.swap(ended_);
+    changes_.store(false, std::memory_order_relaxed);
+  }
+  for (const AddedRoute& route : added) add_writer(route.route, route.rotation);
+  for (const std::size_t symbol : ended) {
+    for (const std::uint32_t route : {RouteTable::data_route(symbol), RouteTable::quarantine_route(symbol)}) {
+      if (route >= writers_.size()) continue;
+      const std::optional<PartName> open = writers_[route]->open_part();
+      static_cast<void>(writers_[route]->close(CloseReason::kDelisted));
+      if (route == RouteTable::data_route(symbol)) {
+        log_->info("writer ended symbol={} reason=delisted last_part={}", writers_[route]->route().symbol,
+                   open ? "sealing" : "none open");
+      }
+    }
+  }
+}
 
 void SpoolWriter::stop() {
   queue_.close();
@@ -75,6 +119,8 @@ void SpoolWriter::run() {
     // may close its window.
     const std::int64_t now_us = clock_.system_now_us();
     more = queue_.pop(batches, real_deadline_after(sleep_time(now_us, next_sync)));
+    // After the pop: a listing's routes were added before any of its records was pushed.
+    apply_symbol_changes();
 
     std::size_t records = 0;
     for (const RecordBatch& batch : batches) {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -95,6 +96,15 @@ class SpoolWriter {
   // each reaching on_closed) and joins the thread. Idempotent.
   void stop();
 
+  // SYMBOL=ALL, any thread: writers for a new listing's routes (RouteTable::add: its trade route with
+  // data_rot_secs as its window, then its quarantine route), in place before the thread writes a record
+  // pushed after this call.
+  void add_symbol(const std::string& symbol, std::uint32_t data_rot_secs);
+  // SYMBOL=ALL, any thread: the symbol was delisted. Its writers close their open parts (reason
+  // "delisted") at the thread's next turn, which go to the sealer as any closed part, and a line
+  // "writer ended" says so. A trade that was still on its way is written all the same, into a new part.
+  void end_symbol(std::size_t symbol_index);
+
  private:
   struct ClosedPart {
     PartName name;
@@ -127,6 +137,22 @@ class SpoolWriter {
   std::vector<ClosedPart> closed_;  // closed since the last hand-off; the writer thread's only
   std::vector<std::unique_ptr<RotatingWriter>> writers_;  // index = route
   std::atomic<std::uint64_t> turns_{0};
+
+  // Run-time changes from other threads, applied by the thread at the start of each turn.
+  struct AddedRoute {
+    Route route;
+    RotationSettings rotation;
+  };
+  void apply_symbol_changes();
+  void add_writer(const Route& route, const RotationSettings& rotation);
+  const SpoolLayout layout_;
+  const FileOpener opener_;
+  std::shared_ptr<FreeSpaceCheck> space_;
+  const RotationSettings rotation_;  // quarantine routes' and the default data window
+  std::mutex changes_mutex_;
+  std::vector<AddedRoute> added_;         // guarded by changes_mutex_
+  std::vector<std::size_t> ended_;        // symbol indexes; guarded by changes_mutex_
+  std::atomic<bool> changes_{false};      // something in added_ or ended_: one load per turn otherwise
 
   std::jthread thread_;  // last: starts after everything it uses exists
 };

@@ -156,6 +156,12 @@ class FakeExchange:
     def inject(self, kind: str, symbol: str | None = None) -> dict:
         return self._control("inject", kind=kind, symbol=symbol)
 
+    def list_symbol(self, symbol: str) -> dict:
+        return self._control("list", symbol=symbol)
+
+    def delist_symbol(self, symbol: str, status: str | None = None) -> dict:
+        return self._control("delist", symbol=symbol, status=status)
+
     def drop(self, mode: str = "fin", stream: str | None = None) -> dict:
         return self._control("drop", mode=mode, stream=stream)
 

@@ -180,6 +180,36 @@ class FakeExchangeTest(unittest.TestCase):
         self.assertEqual(replies[1].json(), {"result": ["btcusdt@trade", "ethusdt@trade"], "id": 6})
         self.assertIn("ETHUSDT", ids_by_symbol(messages))
 
+    def test_exchange_info_lists_and_delists_symbols_mid_run(self):
+        ex = self.start(rate=50, symbols=["BTCUSDT", "ETHUSDT"])
+
+        def listed():
+            resp = ex.get("/api/v3/exchangeInfo")
+            self.assertEqual(resp.status, 200)
+            return {s["symbol"]: s["status"] for s in resp.json()["symbols"]}
+        self.assertEqual(listed(), {"BTCUSDT": "TRADING", "ETHUSDT": "TRADING"})
+        ws = self.connect(ex, ["BTCUSDT"])
+        self.assertEqual(ex.list_symbol("NEWUSDT"), {"symbol": "NEWUSDT", "listed": True})
+        self.assertEqual(listed()["NEWUSDT"], "TRADING")
+        # A new listing trades for whoever subscribes it on a live connection.
+        ws.send_json({"method": "SUBSCRIBE", "params": ["newusdt@trade"], "id": 9})
+        messages = []
+        harness.wait_until(lambda: messages.append(ws.recv(5)) or "NEWUSDT" in ids_by_symbol(
+            [m for m in messages if b'"result"' not in m.data]), 10, "a trade of the new listing")
+        self.assertIn({"result": None, "id": 9}, [m.json() for m in messages if b'"result"' in m.data])
+        # Delisted: BREAK stays listed with that status, no status leaves the list; neither trades.
+        ex.delist_symbol("ETHUSDT", "BREAK")
+        ex.delist_symbol("NEWUSDT")
+        self.assertEqual(listed(), {"BTCUSDT": "TRADING", "ETHUSDT": "BREAK"})
+        frozen = {s: ex.stats()["symbols"][s]["next_id"] for s in ("ETHUSDT", "NEWUSDT")}
+        before = ex.stats()["symbols"]["BTCUSDT"]["next_id"]
+        harness.wait_until(lambda: ex.stats()["symbols"]["BTCUSDT"]["next_id"] > before + 20, 10, "BTCUSDT to go on")
+        self.assertEqual({s: ex.stats()["symbols"][s]["next_id"] for s in frozen}, frozen)
+        self.assertEqual(ex.stats()["symbols"]["NEWUSDT"]["status"], None)
+        for bad in ("/control/list?symbol=bad-name", "/control/delist?symbol=NOSUCHUSDT",
+                    "/control/delist?symbol=BTCUSDT&status=TRADING"):
+            self.assertEqual(ex.post(bad).status, 400, bad)
+
     # -- pings -------------------------------------------------------------------------------------
 
     def test_server_pings_and_counts_missing_pongs(self):

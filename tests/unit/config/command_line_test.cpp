@@ -241,6 +241,27 @@ TEST_F(CommandLineTest, ShardKeepsItsSymbolsInSymbolOrder) {
   EXPECT_EQ(parse({}).config.symbols, (std::vector<std::string>{"BTCUSDT"}));
 }
 
+// SYMBOL=ALL: the list comes from the exchange at start, so parsing keeps none and SHARD waits for it;
+// ROT_SECS_OVERRIDES may name symbols that are not listed yet.
+TEST_F(CommandLineTest, SymbolAllLeavesTheListToTheExchange) {
+  env_["SYMBOL"] = "all";
+  env_["SHARD"] = "1/4";
+  env_["ROT_SECS_OVERRIDES"] = "NOTYETUSDT:60,*:60";
+  const Config config = parse({"--symbols-refresh-secs", "5"}).config;
+  EXPECT_TRUE(config.all_symbols);
+  EXPECT_TRUE(config.symbols.empty());
+  EXPECT_EQ(config.shard.index, 1u);
+  EXPECT_EQ(config.symbols_refresh_secs, 5u);
+  env_.erase("ROT_SECS_OVERRIDES");
+  env_.erase("SHARD");
+  EXPECT_EQ(parse({"--symbol", "BTCUSDT"}).config.all_symbols, false);
+  EXPECT_EQ(parse({}).config.symbols_refresh_secs, 300u);
+  EXPECT_THAT(error_of({"--symbol", "BTCUSDT,ALL"}),
+              HasSubstr("--symbol=\"BTCUSDT,ALL\": ALL stands for every symbol and cannot be combined with others"));
+  EXPECT_THAT(error_of({"--symbols-refresh-secs", "1"}),
+              HasSubstr("--symbols-refresh-secs=\"1\": expected an integer from 5 to 86400"));
+}
+
 TEST_F(CommandLineTest, AShardWithoutSymbolsOrOutOfRangeIsAnError) {
   env_["SYMBOL"] = "BTCUSDT,ETHUSDT";
   EXPECT_THAT(error_of({"--shard", "0/3"}),
@@ -393,6 +414,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"SPOOL_MAX_BYTES", "1GB"}, BadValue{"SYMBOL", ""}, BadValue{"SYMBOL", "BTCUSDT,,ETHUSDT"},
         BadValue{"SYMBOL", "BTCUSDT,"}, BadValue{"SYMBOL", "BTC USDT"}, BadValue{"SYMBOL", "BTCUSDT,btcusdt"},
         BadValue{"SYMBOL", "B"}, BadValue{"SYMBOL", "BTC-USDT"}, BadValue{"SYMBOL", "AAAAAAAAAAAAAAAAAAAAA"},
+        BadValue{"SYMBOL", "ALL,BTCUSDT"}, BadValue{"SYMBOLS_REFRESH_SECS", "4"},
+        BadValue{"SYMBOLS_REFRESH_SECS", "86401"}, BadValue{"SYMBOLS_REFRESH_SECS", "5m"},
         BadValue{"INSTANCE_ID", "a b"}, BadValue{"INSTANCE_ID", "x/y"},
         BadValue{"INSTANCE_ID", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
         BadValue{"BINANCE_WS_URL", "https://stream.binance.com"}, BadValue{"BINANCE_WS_URL", "wss://"},

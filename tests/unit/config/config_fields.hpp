@@ -25,7 +25,9 @@ inline std::vector<std::string> config_fields(const Config& c) {
       "aws_region=" + c.aws_region,
       "s3_sse=" + c.s3_sse,
       "s3_sse_kms_key_id=" + c.s3_sse_kms_key_id,
-      "symbols=" + symbols,
+      // SYMBOL=ALL is one value of SYMBOL's field: the list is the exchange's.
+      "symbols=" + (c.all_symbols ? std::string("ALL") : symbols),
+      "symbols_refresh_secs=" + std::to_string(c.symbols_refresh_secs),
       "shard=" + std::to_string(c.shard.index) + "/" + std::to_string(c.shard.count),
       "instance_id=" + c.instance_id,
       "local_dir=" + c.local_dir,

@@ -34,6 +34,7 @@ const std::map<std::string_view, std::string_view> kSampleValues{
     {"AWS_REGION", "eu-west-1"},
     {"S3_SSE", "aws:kms"},
     {"S3_SSE_KMS_KEY_ID", "alias/collector"},
+    {"SYMBOLS_REFRESH_SECS", "60"},
     {"GZIP_LEVEL", "9"},
     {"WS_IDLE_SECS", "5"},
     {"WS_MAX_AGE_SECS", "3600"},

@@ -321,3 +321,36 @@ TEST(LogLimiterTest, OneLinePerIntervalCarryingTheHeldBackCount) {
 
 }  // namespace
 }  // namespace mc
+
+namespace mc {
+namespace {
+
+// SYMBOL=ALL: a listing's trades, unroutable before the router learns it, go to its own writer after,
+// and once this connection carries its stream they name the stream's position.
+TEST_F(RecordRouterTest, AListingIsRoutedOnceAddedAndCarried) {
+  const std::string listed = trade("newusdt", "NEWUSDT", 3);
+  EXPECT_FALSE(deliver(listed, true, kRecvUs).stream);
+  ASSERT_EQ(sink_.records.size(), 1U);
+  EXPECT_EQ(sink_.records[0].route, RouteTable::unroutable_quarantine_route());
+
+  metrics_.add_symbols({"NEWUSDT"});
+  router_.add_symbol("NEWUSDT");
+  EXPECT_FALSE(deliver(trade("newusdt", "NEWUSDT", 4), true, kRecvUs + 1).stream);
+  ASSERT_EQ(sink_.records.size(), 2U);
+  EXPECT_EQ(sink_.records[1].route, RouteTable::data_route(2));
+  EXPECT_EQ(sink_.records[1].trade_id, 4);
+
+  router_.carry(2, 7);
+  const MessageSeen seen = deliver(trade("newusdt", "NEWUSDT", 5), true, kRecvUs + 2);
+  ASSERT_TRUE(seen.stream);
+  EXPECT_EQ(*seen.stream, 7U);
+  EXPECT_EQ(seen.trade_id, 5);
+  EXPECT_EQ(metrics_.symbols[2].trades.load(), 2U);
+  EXPECT_EQ(metrics_.symbols[2].last_trade_id.load(), 5);
+  // The symbols it started with keep their routes and positions.
+  EXPECT_EQ(*deliver(trade("ethusdt", "ETHUSDT", 6), true, kRecvUs + 3).stream, 1U);
+  EXPECT_EQ(sink_.records.back().route, RouteTable::data_route(1));
+}
+
+}  // namespace
+}  // namespace mc

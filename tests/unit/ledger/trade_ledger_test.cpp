@@ -36,7 +36,7 @@ class TradeLedgerTest : public ::testing::Test {
 
   // What the writer thread does with one record; true when it was written.
   static bool offer(TradeLedger& ledger, std::size_t symbol, std::int64_t id) {
-    const RecordMeta record{.route = static_cast<std::uint32_t>(2 * symbol), .trade_id = id};
+    const RecordMeta record{.route = RouteTable::data_route(symbol), .trade_id = id};
     return ledger.admit(record);
   }
 
@@ -49,6 +49,13 @@ class TradeLedgerTest : public ::testing::Test {
     const std::filesystem::path file = layout_.open_file(name);
     EXPECT_TRUE(write_file_atomic(file, content));
     return file;
+  }
+
+  std::vector<std::pair<std::string, std::uint64_t>> gaps_by_symbol() const {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    metrics_.for_each_symbol_gaps(
+        [&](const LedgerMetrics::SymbolGaps& symbol) { out.emplace_back(symbol.symbol, symbol.gaps.load()); });
+    return out;
   }
 
   testing::TempDir dir_;
@@ -98,11 +105,7 @@ TEST_F(TradeLedgerTest, GapsAreCountedForTheirSymbolOnly) {
   for (const std::int64_t id : {10, 11, 12}) offer(*ledger, 0, id);
   clock_.advance(kGapGrace);
   ledger->tick();
-  ASSERT_EQ(metrics_.gaps_by_symbol.size(), 2U);
-  EXPECT_EQ(metrics_.gaps_by_symbol[0].symbol, "BTCUSDT");
-  EXPECT_EQ(metrics_.gaps_by_symbol[0].gaps.load(), 0U);
-  EXPECT_EQ(metrics_.gaps_by_symbol[1].symbol, "ETHUSDT");
-  EXPECT_EQ(metrics_.gaps_by_symbol[1].gaps.load(), 2U);
+  EXPECT_EQ(gaps_by_symbol(), (std::vector<std::pair<std::string, std::uint64_t>>{{"BTCUSDT", 0}, {"ETHUSDT", 2}}));
   EXPECT_EQ(metrics_.trade_id_gaps.load(), 2U);
 }
 
@@ -116,7 +119,7 @@ TEST_F(TradeLedgerTest, AJumpFilledWithinTheGraceIsNoGap) {
   ledger->tick();
   EXPECT_TRUE(gaps_.empty());
   EXPECT_TRUE(ledger->symbol_state(0).pending.empty());
-  EXPECT_TRUE(ledger->take_notes(0).empty());
+  EXPECT_TRUE(ledger->take_notes(RouteTable::data_route(0)).empty());
   EXPECT_EQ(metrics_.trade_id_gaps.load(), 0U);
   EXPECT_EQ(metrics_.trade_ids_pending.load(), 0);
   EXPECT_EQ(metrics_.trade_ids_duplicate.load(), 1U);
@@ -125,10 +128,54 @@ TEST_F(TradeLedgerTest, AJumpFilledWithinTheGraceIsNoGap) {
 TEST_F(TradeLedgerTest, QuarantineAndUnknownRoutesPassUntouched) {
   auto ledger = make();
   ASSERT_TRUE(ledger->restore({}));
-  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 1, .trade_id = -1}));   // BTCUSDT's quarantine
-  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 4, .trade_id = -1}));   // the unroutable quarantine
-  EXPECT_TRUE(ledger->admit(RecordMeta{.route = 40, .trade_id = 7}));   // no such symbol
-  EXPECT_TRUE(ledger->take_notes(1).empty());
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = RouteTable::quarantine_route(0), .trade_id = -1}));
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = RouteTable::unroutable_quarantine_route(), .trade_id = -1}));
+  EXPECT_TRUE(ledger->admit(RecordMeta{.route = RouteTable::data_route(20), .trade_id = 7}));  // no such symbol
+  EXPECT_TRUE(ledger->take_notes(RouteTable::quarantine_route(0)).empty());
+}
+
+// SYMBOL=ALL: a listing starts with nothing written, so its first trade opens no gap, and it is
+// saved with the rest.
+TEST_F(TradeLedgerTest, AListingStartsCleanAndIsCheckpointed) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  ledger->add_symbol("NEWUSDT");
+  EXPECT_TRUE(offer(*ledger, 2, 500));
+  EXPECT_TRUE(offer(*ledger, 2, 501));
+  EXPECT_FALSE(offer(*ledger, 2, 501));
+  EXPECT_TRUE(offer(*ledger, 2, 505));  // its gaps are counted per symbol from now on
+  clock_.advance(kGapGrace);
+  ledger->tick();
+  EXPECT_EQ(gaps_.size(), 1U);
+  EXPECT_EQ(gaps_by_symbol().back(), (std::pair<std::string, std::uint64_t>{"NEWUSDT", 1}));
+  EXPECT_EQ(ledger->symbol_state(2).last_written, 505);
+  ledger->checkpoint();
+  auto again = std::make_unique<TradeLedger>(std::vector<std::string>{"BTCUSDT", "ETHUSDT", "NEWUSDT"},
+                                             layout_.ledger_file(), metrics_, clock_);
+  ASSERT_TRUE(again->restore({}));
+  EXPECT_EQ(again->symbol_state(2).last_written, 505);
+}
+
+// SYMBOL=ALL: a delisted symbol's suspected and pending ids are dropped, so no gap is alarmed or
+// backfilled, and a relisting starts it afresh.
+TEST_F(TradeLedgerTest, ARetiredSymbolRaisesNoGap) {
+  auto ledger = make();
+  ASSERT_TRUE(ledger->restore({}));
+  start(*ledger);
+  offer(*ledger, 1, 10);
+  offer(*ledger, 1, 20);  // 11..19 suspected
+  ledger->retire(1);
+  clock_.advance(kGapGrace);
+  ledger->tick();
+  EXPECT_TRUE(gaps_.empty());
+  EXPECT_EQ(metrics_.trade_id_gaps.load(), 0U);
+  EXPECT_EQ(metrics_.trade_ids_pending.load(), 0);
+  EXPECT_EQ(ledger->symbol_state(1), SymbolLedger{});
+  EXPECT_TRUE(offer(*ledger, 1, 90));  // relisted: no gap from 20
+  clock_.advance(kGapGrace);
+  ledger->tick();
+  EXPECT_TRUE(gaps_.empty());
 }
 
 TEST_F(TradeLedgerTest, NotesGoToTheNextClosedPartOnce) {
@@ -139,11 +186,11 @@ TEST_F(TradeLedgerTest, NotesGoToTheNextClosedPartOnce) {
   ledger->give_up(1, {2, 3});
   clock_.advance(kGapGrace);
   ledger->tick();
-  const PartNotes notes = ledger->take_notes(2);
+  const PartNotes notes = ledger->take_notes(RouteTable::data_route(1));
   EXPECT_EQ(notes.gaps_seen, (std::vector<IdRange>{{4, 4}, {6, 8}}));
   EXPECT_EQ(notes.unrecoverable, (std::vector<IdRange>{{2, 3}}));
-  EXPECT_TRUE(ledger->take_notes(2).empty());
-  EXPECT_TRUE(ledger->take_notes(0).empty());
+  EXPECT_TRUE(ledger->take_notes(RouteTable::data_route(1)).empty());
+  EXPECT_TRUE(ledger->take_notes(RouteTable::data_route(0)).empty());
   EXPECT_EQ(ledger->symbol_state(1).pending, (IdSet{{4, 4}, {6, 8}}));
   EXPECT_EQ(metrics_.trade_ids_unrecoverable.load(), 2U);
   EXPECT_EQ(metrics_.trade_ids_pending.load(), 4);
@@ -154,10 +201,10 @@ TEST_F(TradeLedgerTest, GivingUpOnIdsAlreadyFilledChangesNothing) {
   ASSERT_TRUE(ledger->restore({}));
   for (const std::int64_t id : {1, 5, 3}) offer(*ledger, 0, id);
   ledger->give_up(0, {2, 4});  // 3 arrived late: only 2 and 4 are given up
-  EXPECT_EQ(ledger->take_notes(0).unrecoverable, (std::vector<IdRange>{{2, 2}, {4, 4}}));
+  EXPECT_EQ(ledger->take_notes(RouteTable::data_route(0)).unrecoverable, (std::vector<IdRange>{{2, 2}, {4, 4}}));
   EXPECT_EQ(metrics_.trade_ids_unrecoverable.load(), 2U);
   ledger->give_up(0, {2, 4});
-  EXPECT_TRUE(ledger->take_notes(0).unrecoverable.empty());
+  EXPECT_TRUE(ledger->take_notes(RouteTable::data_route(0)).unrecoverable.empty());
 }
 
 TEST_F(TradeLedgerTest, GivenUpIdsThatArriveAfterAllAreWrittenNotDroppedAsDuplicates) {
@@ -257,16 +304,16 @@ TEST_F(TradeLedgerTest, LinesAFullDiskDroppedAreMissingAgainAndGoToTheBackfill) 
   ASSERT_TRUE(ledger->restore({}));
   start(*ledger);
   for (const std::int64_t id : {1, 2, 3, 4, 5, 6}) offer(*ledger, 0, id);
-  ledger->unwritten(0, trade_line("BTCUSDT", 3) + trade_line("BTCUSDT", 4) + trade_line("BTCUSDT", 6));
+  ledger->unwritten(RouteTable::data_route(0), trade_line("BTCUSDT", 3) + trade_line("BTCUSDT", 4) + trade_line("BTCUSDT", 6));
   const SymbolLedger state = ledger->symbol_state(0);
   EXPECT_EQ(state.last_written, 6);
   EXPECT_EQ(state.pending, (IdSet{{3, 4}, {6, 6}}));
   EXPECT_EQ(gaps_, (std::vector<std::pair<std::size_t, IdRange>>{{0, {3, 4}}, {0, {6, 6}}}));
-  EXPECT_EQ(ledger->take_notes(0).gaps_seen, (std::vector<IdRange>{{3, 4}, {6, 6}}));
+  EXPECT_EQ(ledger->take_notes(RouteTable::data_route(0)).gaps_seen, (std::vector<IdRange>{{3, 4}, {6, 6}}));
   EXPECT_EQ(metrics_.trade_ids_pending.load(), 3);
   EXPECT_TRUE(offer(*ledger, 0, 4));  // the backfill's copy is written
   EXPECT_FALSE(offer(*ledger, 0, 5));
-  ledger->unwritten(1, trade_line("BTCUSDT", 9));  // a quarantine route: ignored
+  ledger->unwritten(RouteTable::quarantine_route(0), trade_line("BTCUSDT", 9));  // a quarantine route: ignored
   EXPECT_EQ(ledger->symbol_state(0).pending, (IdSet{{3, 3}, {6, 6}}));
 }
 

@@ -52,7 +52,7 @@ class ScriptedGate final : public RecordGate {
   void tick() override {}
   PartNotes take_notes(std::uint32_t route) override {
     PartNotes notes;
-    if (route == 0) notes.add_gap_seen({7, 9});
+    if (route == RouteTable::data_route(0)) notes.add_gap_seen({7, 9});
     return notes;
   }
   void checkpoint() override { checkpoints_.fetch_add(1); }
@@ -159,6 +159,28 @@ TEST_F(SpoolWriterTest, WritesRecordsAndClosesWindowsWhenTheClockPassesTheirEnd)
   ASSERT_EQ(all.size(), 3u);
   EXPECT_EQ(all[2].content, line(kT0 + 6 * kSecond, "btc-3"));
   EXPECT_EQ(metrics.parts_opened.load(), 3u);
+  EXPECT_EQ(metrics.records_dropped.load(), 0u);
+}
+
+// SYMBOL=ALL: a listing's records are written by writers added at run time, with its own window; a
+// delisting closes its open part at once (reason "delisted"), before its window ends.
+TEST_F(SpoolWriterTest, WritersComeWithAListingAndEndWithADelisting) {
+  auto writer = make();
+  writer->add_symbol("NEWUSDT", 60);
+  ASSERT_TRUE(testing::push(writer->sink(), record(RouteTable::data_route(2), kT0 + 1, "new-1")));
+  ASSERT_TRUE(testing::push(writer->sink(), record(RouteTable::quarantine_route(2), kT0 + 2, "new-bad")));
+  ASSERT_TRUE(testing::push(writer->sink(), record(routes.data_route(0), kT0 + 3, "btc")));
+  ASSERT_TRUE(testing::eventually([&] { return metrics.parts_opened.load() == 3; }));
+  clock.advance(seconds(5));  // BTCUSDT's and the quarantine's 5 s windows end, not NEWUSDT's 60 s one
+  ASSERT_EQ(wait_for_closed(2).size(), 2u);
+  EXPECT_EQ(find_symbol(closed(), "BTCUSDT")->content, line(kT0 + 3, "btc"));
+
+  writer->end_symbol(2);  // applied at the thread's next turn, within kMaxWriterSleep
+  const std::vector<ClosedPart> parts = wait_for_closed(3);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[2].name.symbol, "NEWUSDT");
+  EXPECT_EQ(parts[2].name.kind, PartKind::kData);
+  EXPECT_EQ(parts[2].content, line(kT0 + 1, "new-1"));
   EXPECT_EQ(metrics.records_dropped.load(), 0u);
 }
 
