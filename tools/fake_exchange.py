@@ -138,7 +138,6 @@ import argparse
 import base64
 import bisect
 import collections
-import faulthandler
 import fcntl
 import hashlib
 import itertools
@@ -156,6 +155,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -1819,6 +1819,14 @@ def write_ready_file(path: str, port: int) -> None:
     os.replace(tmp, path)
 
 
+def dump_thread_stacks(out) -> None:
+    """Every thread's stack, newest call last, as traceback prints them."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        out.write(f"Thread {names.get(ident, '?')} ({ident:#x}):\n{''.join(traceback.format_stack(frame))}")
+    out.flush()
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     log = Log(args.quiet)
@@ -1834,8 +1842,10 @@ def main(argv=None) -> int:
     # Whichever thread the kernel hands a signal to, its C handler writes to wake_w, so the accept
     # loop wakes and runs the Python handler at once.
     signal.set_wakeup_fd(server.wake_w.fileno(), warn_on_full_buffer=False)
-    # A stop that still hangs can be diagnosed: the test harness sends SIGUSR1 before it kills.
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    # A stop that still hangs can be diagnosed: the test harness sends SIGUSR1 before it kills. The
+    # stacks are read by the Python handler on the accept loop (woken by wake_w): faulthandler's
+    # all-threads dump reads other threads' frames while they run, and crashed the process (-11).
+    signal.signal(signal.SIGUSR1, lambda _signo, _frame: dump_thread_stacks(sys.stderr))
     if args.ready_file:
         write_ready_file(args.ready_file, port)
     sys.stdout.write(f"LISTENING {port}\n")
