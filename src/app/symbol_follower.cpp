@@ -73,7 +73,7 @@ void SymbolFollower::apply(const std::vector<std::string>& wanted) {
   for (const std::string& symbol : changes.listed) list(symbol);
   std::size_t followed = 0;
   for (const bool on : followed_) followed += on ? 1 : 0;
-  stages_.metrics.symbols_followed.store(followed, std::memory_order_relaxed);
+  stages_.metrics.symbols_followed.store(static_cast<std::int64_t>(followed), std::memory_order_relaxed);
   log_->info("symbol list changed listed={} delisted={} followed={} new=[{}] gone=[{}]", changes.listed.size(),
              changes.delisted.size(), followed, fmt::join(changes.listed, ","), fmt::join(changes.delisted, ","));
 }
