@@ -92,28 +92,14 @@ Result<AggTradesAnswer> AggTradesClient::fetch(std::string_view symbol, std::opt
   Result<HttpResponse> response = http_.send(request);
   if (!response) return response.status().with_context(what);
 
-  AggTradesAnswer answer;
-  if (const auto used = response->header("x-mbx-used-weight-1m")) answer.used_weight = parse_unsigned<std::uint32_t>(*used);
-  const long status = response->status;
-  if (status == 200) {
-    Result<std::vector<AggTrade>> trades = parse_agg_trades(response->body, start_time_ms, limit);
-    if (!trades) return trades.status().with_context(what);
-    answer.trades = std::move(trades).value();
-    return answer;
-  }
-  if (status == 429 || status == 418) {
-    answer.kind = status == 429 ? TradesAnswerKind::kRateLimited : TradesAnswerKind::kBanned;
-    answer.retry_after = parse_retry_after(*response);
-    return answer;
-  }
-  const std::optional<ExchangeError> error = parse_exchange_error(response->body);
-  if (status == 400 && error && error->code == -1121) {
-    answer.kind = TradesAnswerKind::kNoSuchSymbol;
-    return answer;
-  }
-  std::string message = what + ": HTTP " + std::to_string(status) + describe_exchange_error(response->body);
-  if (status >= 500) return Status::retryable(std::move(message));
-  return Status::fatal(std::move(message));
+  Result<TradesAnswerHead> head = read_trades_answer_head(*response, what);
+  if (!head) return head.status();
+  AggTradesAnswer answer{.kind = head->kind, .used_weight = head->used_weight, .retry_after = head->retry_after};
+  if (answer.kind != TradesAnswerKind::kPage) return answer;
+  Result<std::vector<AggTrade>> trades = parse_agg_trades(response->body, start_time_ms, limit);
+  if (!trades) return trades.status().with_context(what);
+  answer.trades = std::move(trades).value();
+  return answer;
 }
 
 }  // namespace mc

@@ -108,6 +108,26 @@ std::chrono::seconds parse_retry_after(const HttpResponse& response) {
   return std::max(std::chrono::seconds(0), std::chrono::duration_cast<std::chrono::seconds>(*until - *sent));
 }
 
+Result<TradesAnswerHead> read_trades_answer_head(const HttpResponse& response, const std::string& what) {
+  TradesAnswerHead head;
+  if (const auto used = response.header("x-mbx-used-weight-1m")) head.used_weight = parse_unsigned<std::uint32_t>(*used);
+  const long status = response.status;
+  if (status == 200) return head;
+  if (status == 429 || status == 418) {
+    head.kind = status == 429 ? TradesAnswerKind::kRateLimited : TradesAnswerKind::kBanned;
+    head.retry_after = parse_retry_after(response);
+    return head;
+  }
+  const std::optional<ExchangeError> error = parse_exchange_error(response.body);
+  if (status == 400 && error && error->code == -1121) {
+    head.kind = TradesAnswerKind::kNoSuchSymbol;
+    return head;
+  }
+  std::string message = what + ": HTTP " + std::to_string(status) + describe_exchange_error(response.body);
+  if (status >= 500) return Status::retryable(std::move(message));
+  return Status::fatal(std::move(message));
+}
+
 HistoricalTradesClient::HistoricalTradesClient(std::string base_url, std::string api_key, HttpClient& http)
     : base_url_(std::move(base_url)), api_key_(std::move(api_key)), http_(http) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
@@ -125,28 +145,14 @@ Result<TradesAnswer> HistoricalTradesClient::fetch(std::string_view symbol, std:
   Result<HttpResponse> response = http_.send(request);
   if (!response) return response.status().with_context(what);
 
-  TradesAnswer answer;
-  if (const auto used = response->header("x-mbx-used-weight-1m")) answer.used_weight = parse_unsigned<std::uint32_t>(*used);
-  const long status = response->status;
-  if (status == 200) {
-    Result<std::vector<RestTrade>> trades = parse_historical_trades(response->body, from_id, limit);
-    if (!trades) return trades.status().with_context(what + " limit=" + std::to_string(limit));
-    answer.trades = std::move(trades).value();
-    return answer;
-  }
-  if (status == 429 || status == 418) {
-    answer.kind = status == 429 ? TradesAnswerKind::kRateLimited : TradesAnswerKind::kBanned;
-    answer.retry_after = parse_retry_after(*response);
-    return answer;
-  }
-  const std::optional<ExchangeError> error = parse_exchange_error(response->body);
-  if (status == 400 && error && error->code == -1121) {
-    answer.kind = TradesAnswerKind::kNoSuchSymbol;
-    return answer;
-  }
-  std::string message = what + ": HTTP " + std::to_string(status) + describe_exchange_error(response->body);
-  if (status >= 500) return Status::retryable(std::move(message));
-  return Status::fatal(std::move(message));
+  Result<TradesAnswerHead> head = read_trades_answer_head(*response, what);
+  if (!head) return head.status();
+  TradesAnswer answer{.kind = head->kind, .used_weight = head->used_weight, .retry_after = head->retry_after};
+  if (answer.kind != TradesAnswerKind::kPage) return answer;
+  Result<std::vector<RestTrade>> trades = parse_historical_trades(response->body, from_id, limit);
+  if (!trades) return trades.status().with_context(what + " limit=" + std::to_string(limit));
+  answer.trades = std::move(trades).value();
+  return answer;
 }
 
 }  // namespace mc

@@ -73,4 +73,14 @@ Result<std::vector<RestTrade>> parse_historical_trades(std::string_view body, st
 // Anything else, or no header: kDefaultRetryAfter.
 std::chrono::seconds parse_retry_after(const HttpResponse& response);
 
+// What every Binance trades endpoint (historicalTrades, aggTrades) answers alike: the used weight,
+// and for any status but 200 a rate limit, a ban or an unknown symbol as a kind, or an error naming
+// `what` (retryable for 5xx). kind is kPage for a 200, whose body the caller parses.
+struct TradesAnswerHead {
+  TradesAnswerKind kind = TradesAnswerKind::kPage;
+  std::optional<std::uint32_t> used_weight;
+  std::chrono::seconds retry_after{0};
+};
+Result<TradesAnswerHead> read_trades_answer_head(const HttpResponse& response, const std::string& what);
+
 }  // namespace mc
