@@ -995,6 +995,25 @@ class HttpConnection:
         self.sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
 
+def rest_numbers(q: dict, names) -> tuple[dict, dict | None]:
+    """The numeric query parameters of a trades request, checked as Binance does: ({name: int}, None) with
+    "limit" defaulted, or ({}, the -1100 error body) for the first bad one."""
+    numbers = {}
+    for name in names:
+        value = q.get(name)
+        if value is None:
+            continue
+        if not re.fullmatch(r"[0-9]{1,20}", value):
+            return {}, binance_error(-1100, f"Illegal characters found in parameter '{name}'; legal range "
+                                            f"is '^[0-9]{{1,20}}$'.")
+        numbers[name] = int(value)
+    numbers.setdefault("limit", REST_DEFAULT_LIMIT)
+    if not 1 <= numbers["limit"] <= REST_MAX_LIMIT:
+        return {}, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
+                                        f"'1..{REST_MAX_LIMIT}'.")
+    return numbers, None
+
+
 def binance_error(code: int, msg: str) -> dict:
     return {"code": code, "msg": msg}
 
@@ -1593,37 +1612,19 @@ class FakeExchange:
             return 400, binance_error(-1121, "Invalid symbol."), extra
         if path == AGG_TRADES_PATH:
             return self.agg_trades_answer(sym, q, extra)
-        numbers = {}
-        for name in ("limit", "fromId") if path.endswith("historicalTrades") else ("limit",):
-            value = q.get(name)
-            if value is None:
-                continue
-            if not re.fullmatch(r"[0-9]{1,20}", value):
-                return 400, binance_error(-1100, f"Illegal characters found in parameter '{name}'; legal range "
-                                                 f"is '^[0-9]{{1,20}}$'."), extra
-            numbers[name] = int(value)
-        limit = numbers.get("limit", REST_DEFAULT_LIMIT)
-        if not 1 <= limit <= REST_MAX_LIMIT:
-            return 400, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
-                                             f"'1..{REST_MAX_LIMIT}'."), extra
+        numbers, error = rest_numbers(q, ("limit", "fromId") if path.endswith("historicalTrades") else ("limit",))
+        if error:
+            return 400, error, extra
+        limit = numbers["limit"]
         rows = sym.rest_rows(numbers.get("fromId"), limit, int(self.args.rest_lag * 1000))
         return 200, "[" + ",".join(rows) + "]", extra
 
     def agg_trades_answer(self, sym: Symbol, q: dict, extra: dict):
         """GET /api/v3/aggTrades for a known symbol: Binance's parameter checks, then agg_rows."""
-        numbers = {}
-        for name in ("fromId", "startTime", "endTime", "limit"):
-            value = q.get(name)
-            if value is None:
-                continue
-            if not re.fullmatch(r"[0-9]{1,20}", value):
-                return 400, binance_error(-1100, f"Illegal characters found in parameter '{name}'; legal range "
-                                                 f"is '^[0-9]{{1,20}}$'."), extra
-            numbers[name] = int(value)
-        limit = numbers.get("limit", REST_DEFAULT_LIMIT)
-        if not 1 <= limit <= REST_MAX_LIMIT:
-            return 400, binance_error(-1100, f"Illegal characters found in parameter 'limit'; legal range is "
-                                             f"'1..{REST_MAX_LIMIT}'."), extra
+        numbers, error = rest_numbers(q, ("fromId", "startTime", "endTime", "limit"))
+        if error:
+            return 400, error, extra
+        limit = numbers["limit"]
         start, end = numbers.get("startTime"), numbers.get("endTime")
         if start is not None and end is not None and end - start > AGG_TRADES_WINDOW_MS:
             return 400, binance_error(-1127, "More than 1 hours between startTime and endTime."), extra
