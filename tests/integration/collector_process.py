@@ -109,6 +109,21 @@ def wait_caught_up(exchange, ports, symbols=SYMBOLS, timeout=30):
     return wait_for(caught_up, timeout, "the collector to receive the last trades sent")
 
 
+def pause_and_settle(exchange, port, backfill=True, backfill_timeout=60):
+    """Stops production and waits until the collector on port received every trade sent (wait_caught_up)
+    and, with backfill, counted missing every id the exchange never sent it and backfilled or gave up all
+    of them. Returns the exchange's stats once caught up."""
+    exchange.pause()
+    stats = wait_caught_up(exchange, port)
+    if backfill:
+        unsent = unsent_ids(stats)
+        wait_for(lambda: (metric(port, "market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
+                 f"the {unsent} ids never sent to be found missing")
+        wait_for(lambda: metric(port, "market_collector_trade_ids_pending") == 0, backfill_timeout,
+                 "the backfill to settle")
+    return stats
+
+
 def wait_received_after(exchange, port, symbols=SYMBOLS, timeout=15, beyond=None):
     """Waits until the collector on port has received, for every symbol, a trade newer than
     beyond[symbol] (default: the exchange's newest id at the call): the feed is live from here on."""

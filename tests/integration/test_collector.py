@@ -14,8 +14,8 @@ import jsonschema
 
 import harness
 import store_reader
-from collector_process import (COLLECTOR, SYMBOLS, Collector, metric, next_ids, unsent_ids, wait_caught_up,
-                               wait_for, wait_produced, wait_received_after)
+from collector_process import (COLLECTOR, SYMBOLS, Collector, metric, next_ids, pause_and_settle, wait_for,
+                               wait_produced, wait_received_after)
 from fake_imds import FakeImds
 
 SOURCE_DIR = os.environ.get("MC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -51,13 +51,7 @@ class EndToEndTest(unittest.TestCase):
         during(collector)
         # Trades written to the socket after the collector stopped reading are not the collector's
         # to lose: pause production and let what is in flight arrive before SIGTERM.
-        exchange.pause()
-        stats = wait_caught_up(exchange, self.metrics_port)
-        if settle_backfill:
-            unsent = unsent_ids(stats)
-            wait_for(lambda: (self.metric("market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
-                     f"the {unsent} ids never sent to be found missing")
-            wait_for(lambda: self.metric("market_collector_trade_ids_pending") == 0, 30, "the backfill to settle")
+        pause_and_settle(exchange, self.metrics_port, backfill=settle_backfill, backfill_timeout=30)
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         return collector

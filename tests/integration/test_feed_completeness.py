@@ -21,8 +21,8 @@ import unittest
 
 import harness
 import store_reader
-from collector_process import (COLLECTOR, SYMBOLS, Collector, last_trade_id, metric, next_ids, unsent_ids,
-                               wait_caught_up, wait_for, wait_produced, wait_received_after)
+from collector_process import (COLLECTOR, SYMBOLS, Collector, last_trade_id, metric, next_ids, pause_and_settle,
+                               wait_for, wait_produced, wait_received_after)
 
 RATE = 500  # trades per second per symbol
 DROP_EVERY = 3  # seconds between the exchange's drops (--drop-every)
@@ -59,13 +59,7 @@ class FeedCompletenessTest(unittest.TestCase):
         backfill, has counted missing (after kGapGrace) at least every id the exchange never sent it and
         has backfilled or given up all of them; stops the collector; returns the last id produced per
         symbol."""
-        exchange.pause()
-        stats = wait_caught_up(exchange, self.metrics_port)
-        if backfill:
-            unsent = unsent_ids(stats)
-            wait_for(lambda: (self.metric("market_collector_trade_ids_missing_total") or 0) >= unsent, 30,
-                     f"the {unsent} ids never sent to be found missing")
-            wait_for(lambda: self.metric("market_collector_trade_ids_pending") == 0, 60, "the backfill to settle")
+        pause_and_settle(exchange, self.metrics_port, backfill=backfill)
         code = collector.stop()
         self.assertEqual(code, 0, collector.log_text()[-3000:])
         stats = exchange.stats()["symbols"]
