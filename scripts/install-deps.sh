@@ -35,8 +35,8 @@ test_packages=(
   # tests/athena (DuckDB) and tests/infra (HCL parser) run on Node.js
   nodejs
   # integration.doc_examples runs docs/S3_LAYOUT.md's pandas example, integration.doc_shell the
-  # runbook's curl lines
-  python3-pandas curl
+  # runbook's curl lines, integration.doc_shell_s3 its audit piped through jq
+  python3-pandas curl jq
   # cpack -G DEB for package.deb
   file dpkg-dev
   # the S3 tests' tools as Debian has them, and the venv for moto (Debian 12 has no python3-moto)

@@ -7,9 +7,10 @@ address `127.0.0.1:9108` becomes the running collector's, which is also in `METR
 
 The blocks not marked need what a test here does not have: systemd (`systemctl`, `journalctl`; the unit
 itself is tested by integration.systemd), root and apt (`apt install ./…deb`; package.deb builds it),
-an AWS account (`RAW_BUCKET=my-tick-archive`), podman (integration of docs/CONTAINER.md is
-container.image), or a release build and minutes of benchmark (docs/PERFORMANCE.md's commands are
-the ones `scripts/bench.sh` runs).
+podman (integration of docs/CONTAINER.md is container.image), or a release build and minutes of
+benchmark (docs/PERFORMANCE.md's commands are the ones `scripts/bench.sh` runs). The blocks marked
+`# tested with S3` (README's collector on S3, the runbook's audit and crontab line) need a bucket:
+test_doc_shell_s3 runs them against moto.
 
 Needs MC_COLLECTOR_BIN and MC_SOURCE_DIR (CTest sets both). ~10 s.
 """
