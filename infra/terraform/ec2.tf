@@ -46,18 +46,20 @@ resource "aws_instance" "collector" {
     encrypted   = true
   }
 
+  # metric_declaration: the same list as the ECS agents' (cloudwatch.tf).
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    package_url    = var.package_url
-    package_sha256 = var.package_sha256 == null ? "" : var.package_sha256
-    raw_bucket     = aws_s3_bucket.raw.id
-    region         = var.region
-    symbols        = join(",", var.symbols)
-    s3_prefix      = local.s3_prefix
-    metrics_addr   = local.metrics_addr
-    collector_name = local.collector_names[count.index]
-    log_group      = aws_cloudwatch_log_group.ec2[0].name
-    namespace      = var.cloudwatch_namespace
-    agent_url      = var.cloudwatch_agent_url
+    package_url        = var.package_url
+    package_sha256     = var.package_sha256 == null ? "" : var.package_sha256
+    raw_bucket         = aws_s3_bucket.raw.id
+    region             = var.region
+    symbols            = join(",", var.symbols)
+    s3_prefix          = local.s3_prefix
+    metrics_addr       = local.metrics_addr
+    collector_name     = local.collector_names[count.index]
+    log_group          = aws_cloudwatch_log_group.ec2[0].name
+    namespace          = var.cloudwatch_namespace
+    agent_url          = var.cloudwatch_agent_url
+    metric_declaration = jsonencode(local.agent_metric_declaration)
   })
 
   # A new Debian image or a new package_url must not replace (or stop) every collector in one

@@ -84,6 +84,45 @@ locals {
     }
   }
 
+  # The CloudWatch agent beside the collector in every task (docs/DECISIONS.md, "CloudWatch"): the task's
+  # containers share one network namespace (awsvpc), so it scrapes the collector on the loopback, at
+  # the port of METRICS_ADDR; nothing outside the task connects. Not essential: an agent that stops
+  # leaves the collector running (and its no_uploads alarm, fed by nothing, goes off).
+  ecs_metrics_scrape_addr = "127.0.0.1:9108"
+  ecs_agent_config = templatefile("${path.module}/cloudwatch_agent_ecs.json.tftpl", {
+    region             = var.region
+    log_group          = local.ecs ? aws_cloudwatch_log_group.ecs_metrics[0].name : ""
+    namespace          = var.cloudwatch_namespace
+    metric_declaration = jsonencode(local.agent_metric_declaration)
+  })
+  # Per collector: the agent's documented ECS inputs (its examples fill them from SSM parameters as
+  # secrets; plain values need no SSM permission and change with the task definition). The scrape
+  # configuration labels every series with the collector's name, the alarms' "collector" dimension.
+  ecs_agent_environments = [for name in(local.ecs ? local.collector_names : []) : [
+    { name = "CW_CONFIG_CONTENT", value = local.ecs_agent_config },
+    { name = "PROMETHEUS_CONFIG_CONTENT", value = templatefile("${path.module}/cloudwatch_agent_ecs_prometheus.yaml.tftpl", {
+      metrics_addr   = local.ecs_metrics_scrape_addr
+      collector_name = name
+    }) },
+  ]]
+  cloudwatch_agent_container = {
+    name      = "cloudwatch-agent"
+    image     = var.cloudwatch_agent_image
+    essential = false
+    # A bound of its own: an agent that grows is stopped before it takes the collector's memory.
+    memory = 256
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        "awslogs-group"         = one(aws_cloudwatch_log_group.collector[*].name)
+        "awslogs-region"        = var.region
+        "awslogs-stream-prefix" = "cloudwatch-agent"
+        "mode"                  = "non-blocking"
+        "max-buffer-size"       = "4m"
+      }
+    }
+  }
+
   ecs_cluster_arn = var.ecs_cluster_arn != null ? var.ecs_cluster_arn : one(aws_ecs_cluster.collector[*].arn)
 }
 
@@ -130,9 +169,12 @@ resource "aws_ecs_task_definition" "collector" {
     }
   }
 
-  container_definitions = jsonencode([merge(local.collector_container, {
-    environment = [for name, value in merge(local.collector_env, { INSTANCE_ID = local.ecs_instance_ids[count.index] }) : { name = name, value = value }]
-  })])
+  container_definitions = jsonencode([
+    merge(local.collector_container, {
+      environment = [for name, value in merge(local.collector_env, { INSTANCE_ID = local.ecs_instance_ids[count.index] }) : { name = name, value = value }]
+    }),
+    merge(local.cloudwatch_agent_container, { environment = local.ecs_agent_environments[count.index] }),
+  ])
 
   # A new image registers a new revision; the old one stays registered for the services not yet
   # moved to it (and for a rollback).

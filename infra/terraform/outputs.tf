@@ -14,7 +14,7 @@ output "platform" {
 }
 
 output "collector_role_arn" {
-  description = "The collectors' role (the instances' or the tasks'): s3:PutObject and s3:GetObject under raw/ only, and on EC2 the CloudWatch agent's PutMetricData (one namespace) and log writes (one group)."
+  description = "The collectors' role (the instances' or the tasks'): s3:PutObject and s3:GetObject under raw/ only, and the CloudWatch agent's PutMetricData (one namespace) and log writes (its one group)."
   value       = aws_iam_role.collector.arn
 }
 
@@ -79,7 +79,7 @@ output "ec2_log_group_name" {
 }
 
 output "cloudwatch_alarm_names" {
-  description = "The CloudWatch alarms on the collectors (platform = ec2; empty on ecs)."
+  description = "The CloudWatch alarms on the collectors, the same on both platforms."
   value = concat(
     [for a in aws_cloudwatch_metric_alarm.no_trades : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.spool_backlog : a.alarm_name],
@@ -87,4 +87,9 @@ output "cloudwatch_alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.unrecoverable_ids : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.no_uploads : a.alarm_name],
   )
+}
+
+output "ecs_metrics_log_group_name" {
+  description = "Log group of the ECS tasks' CloudWatch agents: the metric events CloudWatch makes the collectors' metrics of (null on ec2)."
+  value       = one(aws_cloudwatch_log_group.ecs_metrics[*].name)
 }

@@ -213,7 +213,7 @@ variable "ecs_assign_public_ip" {
 }
 
 variable "log_retention_days" {
-  description = "Days CloudWatch Logs keeps the collectors' logs (the tasks' on ECS; on EC2 the instances' journald copy, shipped by the CloudWatch agent) and, on EC2, the agent's metric events."
+  description = "Days CloudWatch Logs keeps the collectors' logs (the tasks' on ECS; on EC2 the instances' journald copy, shipped by the CloudWatch agent) and the agents' metric events."
   type        = number
   default     = 30
 
@@ -235,7 +235,7 @@ variable "efs_throughput_mode" {
 }
 
 variable "cloudwatch_namespace" {
-  description = "CloudWatch namespace of the collectors' metrics (platform = \"ec2\"); the instances may put metrics into this one only."
+  description = "CloudWatch namespace of the collectors' metrics (both platforms); the collectors' CloudWatch agents may put metrics into this one only."
   type        = string
   default     = "MarketCollector"
 
@@ -268,7 +268,7 @@ variable "alarm_sns_topic_arn" {
 }
 
 variable "alarm_no_trades_minutes" {
-  description = "Minutes without a trade of a symbol on any collector before its no-trades alarm (platform = \"ec2\")."
+  description = "Minutes without a trade of a symbol on any collector before its no-trades alarm."
   type        = number
   default     = 15
 
@@ -279,12 +279,23 @@ variable "alarm_no_trades_minutes" {
 }
 
 variable "alarm_spool_age_minutes" {
-  description = "Age in minutes of the oldest part in a collector's spool before its spool-backlog alarm (platform = \"ec2\")."
+  description = "Age in minutes of the oldest part in a collector's spool before its spool-backlog alarm."
   type        = number
   default     = 15
 
   validation {
     condition     = var.alarm_spool_age_minutes >= 1
     error_message = "alarm_spool_age_minutes must be at least 1."
+  }
+}
+
+variable "cloudwatch_agent_image" {
+  description = "Image of the CloudWatch agent sidecar in every collector task (platform = \"ecs\"): a tag or digest, not :latest, so that a replaced task runs the agent it ran before."
+  type        = string
+  default     = "public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300049.1b929"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$", var.cloudwatch_agent_image)) && !endswith(var.cloudwatch_agent_image, ":latest")
+    error_message = "cloudwatch_agent_image must be <registry>/<repository>:<tag> or @sha256:<digest>, not :latest."
   }
 }

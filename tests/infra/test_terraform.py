@@ -29,17 +29,18 @@ NFS_PORT = 2049
 SHARED_TYPES = {"aws_s3_bucket", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_public_access_block",
                 "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
                 "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_object_lock_configuration",
-                "aws_s3_bucket_policy", "aws_iam_policy"}
+                "aws_s3_bucket_policy", "aws_iam_policy", "aws_cloudwatch_metric_alarm"}
 SHARED_BLOCKS = {("data", "aws_subnet", "first"), ("resource", "aws_security_group", "collector"),
                  ("resource", "aws_iam_role", "collector"), ("resource", "aws_iam_role_policy", "collector"),
                  ("data", "aws_iam_policy_document", "collector"),
                  ("data", "aws_iam_policy_document", "collector_assume"),
-                 ("data", "aws_iam_policy_document", "reader"), ("data", "aws_iam_policy_document", "raw_bucket")}
-EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile"),
-                  ("resource", "aws_cloudwatch_metric_alarm")}
-# The CloudWatch agent's log group and permissions: the instances run it, the tasks have awslogs.
-EC2_ONLY_BLOCKS = {("resource", "aws_cloudwatch_log_group", "ec2"), ("resource", "aws_iam_role_policy", "collector_cloudwatch"),
-                   ("data", "aws_iam_policy_document", "collector_cloudwatch")}
+                 ("data", "aws_iam_policy_document", "reader"), ("data", "aws_iam_policy_document", "raw_bucket"),
+                 # The CloudWatch agent's grants: it runs with the collector's role on both platforms.
+                 ("resource", "aws_iam_role_policy", "collector_cloudwatch"),
+                 ("data", "aws_iam_policy_document", "collector_cloudwatch")}
+EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile")}
+# The instances' log group: their agent ships the collector's log and its metric events there.
+EC2_ONLY_BLOCKS = {("resource", "aws_cloudwatch_log_group", "ec2")}
 # The collector's default METRICS_ADDR (src/config/config_table.cpp), which the agent scrapes.
 DEFAULT_METRICS_ADDR = "127.0.0.1:9108"
 # What the CloudWatch alarms must watch (docs/RUNBOOK.md, "Alerts"), by the metric each reads.
@@ -188,15 +189,35 @@ class TerraformStaticTest(unittest.TestCase):
     def task_definition(self):
         return self.only("resource", "aws_ecs_task_definition")
 
-    def container(self):
-        """The task's one container: local.collector_container plus its environment, as name -> value."""
+    def task_containers(self):
+        """The match of the task's two containers: the collector, then the CloudWatch agent."""
         _, task = self.task_definition()
         m = re.fullmatch(r"\$\{jsonencode\(\[merge\(local\.([A-Za-z0-9_]+),\{environment=\[forname,valueinmerge\("
-                         r"local\.([A-Za-z0-9_]+),\{INSTANCE_ID=(.+?)\}\):\{name=name,value=value\}\]\}\)\]\)\}",
+                         r"local\.([A-Za-z0-9_]+),\{INSTANCE_ID=(.+?)\}\):\{name=name,value=value\}\]\}\),"
+                         r"merge\(local\.([A-Za-z0-9_]+),\{environment=local\.([A-Za-z0-9_]+)\[count\.index\]\}\),?\]\)\}",
                          norm(task["container_definitions"]))
         self.assertIsNotNone(m, "container_definitions must be jsonencode([merge(local.<container>, {environment = "
                              "[for name, value in merge(local.<env>, {INSTANCE_ID = ...}) : "
-                             "{name = name, value = value}]})]), got %r" % task["container_definitions"])
+                             "{name = name, value = value}]}), merge(local.<agent>, {environment = "
+                             "local.<agent env>[count.index]})]), got %r" % task["container_definitions"])
+        return m
+
+    def agent_container(self):
+        """The CloudWatch agent's container (an object literal) and the expression of its per-task environments."""
+        m = self.task_containers()
+        agent = self.locals.get(m.group(4))
+        self.assertIsInstance(agent, dict, "local.%s must be an object literal" % m.group(4))
+        self.assertNotIn("environment", agent, "the environment is set per task, from local.%s" % m.group(5))
+        return agent, self.locals.get(m.group(5))
+
+    def ecs_agent_config(self):
+        """(templatefile() variables, parsed JSON) of the ECS agents' configuration, CW_CONFIG_CONTENT."""
+        _, text, variables = self.template_call(self.locals.get("ecs_agent_config"), "local.ecs_agent_config")
+        return variables, self.agent_json(text, variables)
+
+    def container(self):
+        """The collector's container: local.collector_container plus its environment, as name -> value."""
+        m = self.task_containers()
         container, env = self.locals.get(m.group(1)), self.locals.get(m.group(2))
         self.assertIsInstance(container, dict, "local.%s must be an object literal" % m.group(1))
         self.assertIsInstance(env, dict, "local.%s must be a map literal" % m.group(2))
@@ -421,24 +442,22 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertRegex(norm(conditions[0]["values"][0]), r"^\$\{data\.aws_caller_identity\.\w+\[0\]\.account_id\}$")
 
     def collector_policies(self):
-        """{platform or None: body} of the collector role's inline policies: one for both platforms (S3), one
-        more on EC2 (the CloudWatch agent's); nothing attached."""
+        """{"s3" | "agent": body} of the collector role's inline policies, both for both platforms: its own S3
+        grants, and the CloudWatch agent's (the agent runs with the role on EC2 and on ECS); nothing attached."""
         role_name, role = self.collector_role()
         for attr in ("managed_policy_arns", "inline_policy"):
             self.assertNotIn(attr, role, "all of the collector role's permissions are in aws_iam_role_policy blocks")
         attached = self.role_policies(role_name)
         self.assertEqual({t for t, _, _ in attached}, {"aws_iam_role_policy"}, "the collector's policies are inline")
-        by_gate = {}
-        for _, name, body in attached:
-            gate = self.gate(body)
-            self.assertNotIn(gate, by_gate, "one policy per platform gate on the collector role, found %s"
-                             % [(t, n) for t, n, _ in attached])
-            by_gate[gate] = body
-        self.assertEqual(set(by_gate), {None, "ec2"}, "the S3 policy for both platforms and the agent's on EC2")
-        return by_gate
+        self.assertEqual(sorted(n for _, n, _ in attached), ["collector", "collector_cloudwatch"],
+                         "two policies on the collector role: its S3 grants and the CloudWatch agent's")
+        by_job = {{"collector": "s3", "collector_cloudwatch": "agent"}[name]: body for _, name, body in attached}
+        for body in by_job.values():
+            self.assertIsNone(self.gate(body), "the collector role's policies serve both platforms")
+        return by_job
 
     def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
-        _, doc = self.policy_doc(self.collector_policies()[None]["policy"])
+        _, doc = self.policy_doc(self.collector_policies()["s3"]["policy"])
         # PutObject to add objects; GetObject only to compare an object whose key a PUT found taken.
         self.assertEqual(sorted(st["actions"][0] for st in doc["statement"]), ["s3:GetObject", "s3:PutObject"])
         for st in doc["statement"]:
@@ -453,7 +472,7 @@ class TerraformStaticTest(unittest.TestCase):
     def test_reader_policy_is_separate(self):
         _, reader = self.only("resource", "aws_iam_policy")
         doc_name, doc = self.policy_doc(reader["policy"])
-        collector_policy = self.collector_policies()[None]
+        collector_policy = self.collector_policies()["s3"]
         self.assertNotEqual(doc_name, self.policy_doc(collector_policy["policy"])[0])
         bucket_arn = "${%s.arn}" % self.bucket_ref()
         grants = {(a, self.resolve(norm(r))) for st in doc["statement"] if st.get("effect", "Allow") == "Allow"
@@ -587,11 +606,12 @@ class TerraformStaticTest(unittest.TestCase):
             check = subprocess.run(["bash", "-n", script.name], capture_output=True, text=True)
         self.assertEqual(check.returncode, 0, check.stderr)
 
-    # --- CloudWatch (EC2) -----------------------------------------------------------------------
+    # --- CloudWatch ----------------------------------------------------------------------------------
 
     def ecs_log_group(self):
-        """(name, body) of the tasks' log group: the one on ECS."""
-        found = [(n, b) for n, b in self.blocks("resource", "aws_cloudwatch_log_group").items() if self.gate(b) == "ecs"]
+        """(name, body) of the tasks' log group: the ECS group that is not the agents' metric events'."""
+        found = [(n, b) for n, b in self.blocks("resource", "aws_cloudwatch_log_group").items()
+                 if self.gate(b) == "ecs" and n != "ecs_metrics"]
         self.assertEqual(len(found), 1, "one log group for the tasks")
         return found[0]
 
@@ -610,7 +630,37 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertIsNotNone(agent, "user data writes the agent's JSON configuration")
         self.assertIn("amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \\\n"
                       "  -c file:/opt/aws/amazon-cloudwatch-agent/etc/market-collector.json", template)
-        return prometheus, json.loads(agent), template_vars
+        return prometheus, self.agent_json(agent, template_vars), template_vars
+
+    def agent_json(self, text, template_vars):
+        """An agent JSON template parsed, its ${metric_declaration} being local.agent_metric_declaration."""
+        self.assertEqual(norm(template_vars.get("metric_declaration")), "jsonencode(local.agent_metric_declaration)",
+                         "both platforms' agents send the one list of cloudwatch.tf")
+        self.assertEqual(text.count('"metric_declaration": ${metric_declaration}'), 1)
+        declarations = self.locals.get("agent_metric_declaration")
+        self.assertIsInstance(declarations, list, "local.agent_metric_declaration must be a literal list")
+        return json.loads(text.replace("${metric_declaration}", json.dumps(declarations)))
+
+    def prometheus_of(self, agent):
+        """The agent's Prometheus section: logs.metrics_collected.prometheus, where the agent reads it."""
+        self.assertNotIn("prometheus", agent["logs"].get("logs_collected", {}), "the agent ignores it there")
+        return agent["logs"]["metrics_collected"]["prometheus"]
+
+    def template_call(self, expr, what):
+        """(file, {variable: expression}) of `templatefile("${path.module}/<file>", {one key per line})`."""
+        m = re.fullmatch(r'\$\{templatefile\("\$\{path\.module\}/([A-Za-z0-9_.-]+)",\s*\{\n(.*)\n\s*\}\)\}',
+                         expr or "", re.S)
+        self.assertIsNotNone(m, "%s must be templatefile(\"${path.module}/<file>\", {one key per line}), got %r"
+                             % (what, expr))
+        variables = {}
+        for line in m.group(2).splitlines():
+            kv = re.fullmatch(r"\s*([A-Za-z0-9_]+)\s*=(?!=)\s*(.+?)\s*", line)
+            self.assertIsNotNone(kv, "cannot read templatefile() variable line %r" % line)
+            variables[kv.group(1)] = kv.group(2)
+        text = (TF_DIR / m.group(1)).read_text()
+        used = set(re.findall(r"(?<!\$)\$\{([A-Za-z0-9_]+)\}", text))
+        self.assertEqual(used, set(variables), "%s: placeholders and templatefile() variables differ" % m.group(1))
+        return m.group(1), text, variables
 
     def exported_metrics(self):
         names = set()
@@ -625,7 +675,7 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
 
     def test_cloudwatch_policy_is_least_privilege(self):
-        body = self.collector_policies()["ec2"]
+        body = self.collector_policies()["agent"]
         _, doc = self.policy_doc(body["policy"])
         self.assertNotIn("source_policy_documents", doc)
         self.assertNotIn("override_policy_documents", doc)
@@ -648,7 +698,12 @@ class TerraformStaticTest(unittest.TestCase):
             st = grants[action]
             self.assertNotIn("condition", st)
             self.assertEqual([norm(r) for r in st["resources"]],
-                             ["${aws_cloudwatch_log_group.ec2[0].arn}", "${aws_cloudwatch_log_group.ec2[0].arn}:*"])
+                             ["${local.agent_log_group_arn}", "${local.agent_log_group_arn}:*"])
+        # The agent's own group on each platform: the instances' on EC2, the tasks' metric events on ECS.
+        self.assertEqual(norm(self.locals["agent_log_group_arn"]), "${local.ec2?aws_cloudwatch_log_group.ec2[0].arn"
+                         ":aws_cloudwatch_log_group.ecs_metrics[0].arn}")
+        self.assertEqual(norm(self.blocks("resource", "aws_cloudwatch_log_group")["ecs_metrics"]["count"]),
+                         "${local.ecs?1:0}")
 
     def test_agent_scrapes_the_collectors_metrics_addr(self):
         _, template_vars = self.user_data_template()
@@ -670,10 +725,11 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(norm(template_vars["log_group"]), "aws_cloudwatch_log_group.ec2[0].name")
         self.assertEqual(norm(template_vars["namespace"]), "var.cloudwatch_namespace")
         logs = agent["logs"]["logs_collected"]
-        groups = {f["log_group_name"] for f in logs["files"]["collect_list"]} | {logs["prometheus"]["log_group_name"]}
+        prometheus = self.prometheus_of(agent)
+        groups = {f["log_group_name"] for f in logs["files"]["collect_list"]} | {prometheus["log_group_name"]}
         self.assertEqual(groups, {"${log_group}"}, "every log event goes to the one group the role may write")
         self.assertEqual(agent["metrics"]["namespace"], "${namespace}")
-        self.assertEqual(logs["prometheus"]["emf_processor"]["metric_namespace"], "${namespace}")
+        self.assertEqual(prometheus["emf_processor"]["metric_namespace"], "${namespace}")
         self.assertNotIn("retention_in_days", json.dumps(agent), "retention is Terraform's (the role may not set it)")
 
     def test_alarms_for_each_condition(self):
@@ -681,7 +737,10 @@ class TerraformStaticTest(unittest.TestCase):
         by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()}
         self.assertTrue(ALARM_METRICS <= set(by_metric), "alarms missing for %s" % (ALARM_METRICS - set(by_metric)))
         _, agent, _ = self.agent_files()
-        declarations = agent["logs"]["logs_collected"]["prometheus"]["emf_processor"]["metric_declaration"]
+        declarations = self.prometheus_of(agent)["emf_processor"]["metric_declaration"]
+        _, ecs_agent = self.ecs_agent_config()
+        self.assertEqual(self.prometheus_of(ecs_agent)["emf_processor"]["metric_declaration"], declarations,
+                         "the ECS agents send the same series with the same dimensions as the instances'")
         exported = self.exported_metrics()
         anchors = {re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", line.lstrip("#").strip().lower()))
                    for line in (REPO / "docs" / "RUNBOOK.md").read_text().splitlines() if line.startswith("#")}
@@ -695,12 +754,12 @@ class TerraformStaticTest(unittest.TestCase):
                     self.assertEqual(body.get(actions), "${local.alarm_actions}")
                 dims = body["dimensions"]
                 if metric == "market_collector_symbol_trades_total":
-                    self.assertEqual(norm(body["for_each"]), "${local.ec2?toset(var.symbols):toset([])}")
+                    self.assertEqual(norm(body["for_each"]), "${toset(var.symbols)}", "on both platforms")
                     self.assertEqual(dims, {"symbol": "${each.value}"})
                     self.assertEqual(body["treat_missing_data"], "breaching", "no data is no trades")
                     self.assertEqual(body["evaluation_periods"], "${var.alarm_no_trades_minutes}")
                 else:
-                    self.assertEqual(norm(body["for_each"]), "${local.ec2?toset(local.collector_names):toset([])}")
+                    self.assertEqual(norm(body["for_each"]), "${toset(local.collector_names)}", "on both platforms")
                     self.assertEqual(dims, {"collector": "${each.value}"})
                 # The agent must send the metric with exactly the alarm's dimensions, or the alarm sees nothing.
                 self.assertTrue(any([sorted(dims)] == [sorted(d) for d in decl["dimensions"]]
@@ -998,6 +1057,66 @@ class TerraformStaticTest(unittest.TestCase):
                          "${var.ecs_cluster_arn!=null?var.ecs_cluster_arn:one(aws_ecs_cluster.%s[*].arn)}"
                          % cluster_name)
 
+    # --- CloudWatch agent on ECS ------------------------------------------------------------------
+
+    def test_ecs_agent_sidecar_scrapes_the_collector_in_its_task(self):
+        agent, environments = self.agent_container()
+        self.assertEqual(agent["name"], "cloudwatch-agent")
+        self.assertIs(agent["essential"], False, "an agent that stops must not stop the collector")
+        self.assertEqual(agent["image"], "${var.cloudwatch_agent_image}")
+        image = self.variable("cloudwatch_agent_image")
+        self.assertRegex(image["default"], r"^public\.ecr\.aws/cloudwatch-agent/cloudwatch-agent:[0-9][A-Za-z0-9._-]*$",
+                         "a pinned tag of the agent's public image")
+        self.assertIn(":latest", image["validation"][0]["condition"])
+        self.assertIsInstance(agent.get("memory"), int, "the agent has a hard memory bound of its own")
+        self.assertLessEqual(agent["memory"], 512 // 2, "half of the smallest task at most: the rest is the collector's")
+        for absent in ("portMappings", "mountPoints", "secrets", "privileged", "command", "entryPoint"):
+            self.assertNotIn(absent, agent)
+        collector, env = self.container()
+        logs, collector_logs = agent["logConfiguration"], collector["logConfiguration"]
+        self.assertEqual(logs["logDriver"], "awslogs")
+        self.assertEqual(logs["options"]["awslogs-group"], collector_logs["options"]["awslogs-group"],
+                         "the agent's own output goes where the collector's does (the execution role writes it)")
+        self.assertNotEqual(logs["options"]["awslogs-stream-prefix"], collector_logs["options"]["awslogs-stream-prefix"])
+        self.assertEqual(logs["options"].get("mode"), "non-blocking")
+        # One environment per collector: the agent's configuration and a scrape configuration naming the
+        # collector, through the agent's documented ECS variables.
+        m = re.fullmatch(r'\$\{\[fornamein\(local\.ecs\?local\.collector_names:\[\]\):\[\{name="CW_CONFIG_CONTENT",'
+                         r'value=local\.ecs_agent_config\},\{name="PROMETHEUS_CONFIG_CONTENT",value=(templatefile\(.*\))\},?\]\]\}',
+                         norm(environments))
+        self.assertIsNotNone(m, "per collector: CW_CONFIG_CONTENT = local.ecs_agent_config and PROMETHEUS_CONFIG_CONTENT "
+                                "= templatefile(...), got %r" % environments)
+        call = re.search(r'value = (templatefile\(.*?\}\))', environments, re.S).group(1)
+        _, prometheus, variables = self.template_call("${%s}" % call, "PROMETHEUS_CONFIG_CONTENT")
+        self.assertEqual({k: norm(v) for k, v in variables.items()},
+                         {"metrics_addr": "local.ecs_metrics_scrape_addr", "collector_name": "name"})
+        self.assertEqual(re.findall(r"^\s*- targets: \[(.*)\]$", prometheus, re.M), ['"${metrics_addr}"'])
+        self.assertRegex(prometheus, r"(?m)^  - job_name: market-collector$")
+        self.assertRegex(prometheus, r'(?m)^\s+collector: "\$\{collector_name\}"$',
+                         "the series carry the alarms' collector dimension")
+        # The task's containers share the loopback (awsvpc): the agent scrapes the collector's port there.
+        host, port = self.locals["ecs_metrics_scrape_addr"].rsplit(":", 1)
+        self.assertEqual(host, "127.0.0.1")
+        self.assertEqual(int(port), int(env["METRICS_ADDR"].rsplit(":", 1)[1]), "the agent scrapes METRICS_ADDR's port")
+        # Its service's name is the alarms' dimension, as the Name tag is on EC2.
+        self.assertEqual(norm(self.only("resource", "aws_ecs_service")[1]["name"]), "market-collector-${count.index+1}")
+
+    def test_ecs_agent_sends_to_its_log_group_and_namespace(self):
+        variables, agent = self.ecs_agent_config()
+        self.assertEqual({k: norm(v) for k, v in variables.items()},
+                         {"region": "var.region", "namespace": "var.cloudwatch_namespace",
+                          "log_group": 'local.ecs?aws_cloudwatch_log_group.ecs_metrics[0].name:""',
+                          "metric_declaration": "jsonencode(local.agent_metric_declaration)"})
+        prometheus = self.prometheus_of(agent)
+        self.assertEqual(prometheus["prometheus_config_path"], "env:PROMETHEUS_CONFIG_CONTENT")
+        self.assertEqual(prometheus["log_group_name"], "${log_group}", "the one group the task role may write")
+        self.assertEqual(prometheus["emf_processor"]["metric_namespace"], "${namespace}")
+        self.assertEqual(agent["agent"].get("region"), "${region}")
+        self.assertNotIn("metrics", agent, "no host metrics on Fargate: nothing is put outside the EMF events")
+        self.assertNotIn("retention_in_days", json.dumps(agent), "retention is Terraform's (the role may not set it)")
+        group = self.blocks("resource", "aws_cloudwatch_log_group")["ecs_metrics"]
+        self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
+
     # --- variables and outputs -----------------------------------------------------------------
 
     def test_variables_described_typed_validated(self):
@@ -1067,6 +1186,11 @@ class BrokenCopyTest(unittest.TestCase):
          "test_agent_scrapes_the_collectors_metrics_addr"),
         ("cloudwatch.tf", '"market_collector_trade_ids_unrecoverable_total"', '"market_collector_unrecoverable"',
          "test_alarms_for_each_condition"),
+        ("ecs.tf", 'ecs_metrics_scrape_addr = "127.0.0.1:9108"', 'ecs_metrics_scrape_addr = "127.0.0.1:9100"',
+         "test_ecs_agent_sidecar_scrapes_the_collector_in_its_task"),
+        ("ecs.tf", "essential = false", "essential = true", "test_ecs_agent_sidecar_scrapes_the_collector_in_its_task"),
+        ("cloudwatch_agent_ecs.json.tftpl", '"env:PROMETHEUS_CONFIG_CONTENT"', '"/etc/prometheus.yaml"',
+         "test_ecs_agent_sends_to_its_log_group_and_namespace"),
     ]
 
     def run_tests(self, directory, tests):
