@@ -1,5 +1,5 @@
 // Sealing a 2 MiB part: reading it back, the line scan for the manifest, gzip at the configured
-// level, SHA-256.
+// level, SHA-256; and the whole seal (Sealer::seal: files, fsyncs and renames included).
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -7,13 +7,16 @@
 #include <simdjson.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "bench/trade_lines.hpp"
+#include "common/clock.hpp"
 #include "common/file_util.hpp"
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 #include "spool/part_scan.hpp"
+#include "spool/sealer.hpp"
 
 namespace {
 
@@ -86,5 +89,50 @@ void BM_ScanPart(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * part().size()));
 }
 BENCHMARK(BM_ScanPart)->Unit(benchmark::kMillisecond);
+
+// The sealer thread's whole work on one 2 MiB part, as Sealer::seal does it in a spool on the temp
+// directory's disk: arg 1 with the writer's count of the part (what a live seal gets), arg 0 without
+// (start-up recovery: the part is parsed). The open file is written again before each seal, untimed.
+void BM_SealPart(benchmark::State& state) {
+  std::string dir = (std::filesystem::temp_directory_path() / "mc-bench-seal-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  const mc::SpoolLayout layout{std::filesystem::path(dir)};
+  std::filesystem::create_directories(layout.open_dir());
+  std::filesystem::create_directories(layout.sealed_dir());
+  const simdjson::padded_string padded(part());
+  const std::optional<mc::PartStats> counted =
+      state.range(0) == 1 ? std::optional(mc::scan_part(padded, mc::PartKind::kData)) : std::nullopt;
+  const mc::SystemClock clock;
+  mc::Sealer sealer(layout, 6, clock);
+  mc::PartName name{.prefix = "raw/", .kind = mc::PartKind::kData, .stream = "trade", .symbol = "BTCUSDT",
+                    .instance_id = "bench", .epoch_ms = 1'739'141'030'001};
+  for (auto _ : state) {
+    state.PauseTiming();
+    ++name.epoch_ms;
+    const std::filesystem::path open_file = layout.open_file(name);
+    const bool written = mc::write_file_atomic(open_file, part()).is_ok();
+    state.ResumeTiming();
+    if (!written) {
+      state.SkipWithError("cannot write the open part");
+      break;
+    }
+    mc::Result<std::optional<mc::SealedPart>> sealed = sealer.seal(open_file, {}, counted);
+    if (!sealed || !*sealed) {
+      state.SkipWithError("the seal failed");
+      break;
+    }
+    state.PauseTiming();
+    std::filesystem::remove((*sealed)->part_file);
+    std::filesystem::remove((*sealed)->manifest_file);
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * part().size()));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_SealPart)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
 
 }  // namespace
