@@ -1,14 +1,17 @@
 // Sealing a 2 MiB part: reading it back, the line scan for the manifest, gzip at the configured
-// level, SHA-256; and the whole seal (Sealer::seal: files, fsyncs and renames included).
+// level, SHA-256; and the whole seal (Sealer::seal: files, fsyncs and renames included), alone and
+// in groups.
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench/trade_lines.hpp"
 #include "common/clock.hpp"
@@ -134,5 +137,58 @@ void BM_SealPart(benchmark::State& state) {
   std::filesystem::remove_all(dir, ec);
 }
 BENCHMARK(BM_SealPart)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
+
+// A window's end with many quiet symbols: 64 parts of ~20 KB (a symbol at 20 trades/s for 5 s), each
+// of its own writer, sealed one by one (arg 0) or as one group (arg 1: Sealer::seal_group, one syncfs
+// and one fsync each of sealed/ and open/). Process CPU time for all 64; the open files are written
+// again before each round, untimed.
+void BM_SealQuietParts(benchmark::State& state) {
+  constexpr int kParts = 64;
+  constexpr std::size_t kQuietPartBytes = 20'000;
+  std::string dir = (std::filesystem::temp_directory_path() / "mc-bench-seal-group-XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  const mc::SpoolLayout layout{std::filesystem::path(dir)};
+  std::filesystem::create_directories(layout.open_dir());
+  std::filesystem::create_directories(layout.sealed_dir());
+  const std::string content = mc::bench::trade_part(kQuietPartBytes);
+  const std::optional<mc::PartStats> counted = mc::scan_part(simdjson::padded_string(content), mc::PartKind::kData);
+  const mc::SystemClock clock;
+  mc::Sealer sealer(layout, 6, clock);
+  std::int64_t epoch_ms = 1'739'141'030'000;
+  for (auto _ : state) {
+    state.PauseTiming();
+    epoch_ms += 5000;
+    std::vector<mc::SealJob> jobs;
+    for (int i = 0; i < kParts; ++i) {
+      const mc::PartName name{.prefix = "raw/", .kind = mc::PartKind::kData, .stream = "trade",
+                              .symbol = fmt::format("S{:04}USDT", i), .instance_id = "bench", .epoch_ms = epoch_ms};
+      jobs.push_back({.open_file = layout.open_file(name), .stats = counted});
+      if (!mc::write_file_atomic(jobs.back().open_file, content)) state.SkipWithError("cannot write an open part");
+    }
+    state.ResumeTiming();
+    std::size_t sealed = 0;
+    if (state.range(0) == 1) {
+      for (const auto& one : sealer.seal_group(jobs)) sealed += one && *one ? 1 : 0;
+    } else {
+      for (const mc::SealJob& job : jobs) {
+        const auto one = sealer.seal(job.open_file, job.notes, job.stats);
+        sealed += one && *one ? 1 : 0;
+      }
+    }
+    state.PauseTiming();
+    if (sealed != kParts) state.SkipWithError("a seal failed");
+    std::error_code ec;
+    std::filesystem::remove_all(layout.sealed_dir(), ec);
+    std::filesystem::create_directories(layout.sealed_dir());
+    state.ResumeTiming();
+  }
+  state.counters["parts"] = kParts;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_SealQuietParts)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime();
 
 }  // namespace
