@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds (release preset) and runs the end-to-end benchmark: prints the performance
 # targets table of docs/PERFORMANCE.md with what this machine measured.
-#   ./scripts/bench.sh                         every scenario (about 3 minutes)
-#   ./scripts/bench.sh --scenarios throughput  one of throughput,steady,many,startup
+#   ./scripts/bench.sh                         every scenario (about 4 minutes)
+#   ./scripts/bench.sh --scenarios python-ref  any of python-ref,throughput,steady,many,startup
 # Other options: python3 bench/e2e.py --help. Figures also go to build/release/bench-e2e.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."

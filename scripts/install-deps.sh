@@ -24,8 +24,9 @@ compile_packages=(
 build_packages=(
   # version control (compiling does not need it)
   git
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; bench/python_reference.py (the seed-style Python collector bench/e2e.py
+  # compares against) uses websockets
+  libgtest-dev libgmock-dev libbenchmark-dev python3-websockets
   # the fake exchange's certificate, the integration tests (stdlib + jsonschema), static.kubernetes (PyYAML)
   openssl ca-certificates python3 python3-jsonschema python3-yaml
   # static analysis

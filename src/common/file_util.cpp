@@ -51,15 +51,29 @@ std::filesystem::path temp_path_of(const std::filesystem::path& path) {
   return temp;
 }
 
-Status write_synced_file(const std::filesystem::path& path, std::string_view bytes) {
+namespace {
+
+Status write_new_file(const std::filesystem::path& path, std::string_view bytes, bool data_sync) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return Status::from_errno(errno, "create " + path.string());
   Status written = write_all(fd.get(), bytes, path);
   // fdatasync, not fsync: it still flushes the size a reader needs, only not the times.
-  if (written && ::fdatasync(fd.get()) != 0) written = Status::from_errno(errno, "fdatasync " + path.string());
+  if (written && data_sync && ::fdatasync(fd.get()) != 0) {
+    written = Status::from_errno(errno, "fdatasync " + path.string());
+  }
   if (written) written = fd.close(path.string());
   if (!written) ::unlink(path.c_str());
   return written;
+}
+
+}  // namespace
+
+Status write_synced_file(const std::filesystem::path& path, std::string_view bytes) {
+  return write_new_file(path, bytes, /*data_sync=*/true);
+}
+
+Status write_unsynced_file(const std::filesystem::path& path, std::string_view bytes) {
+  return write_new_file(path, bytes, /*data_sync=*/false);
 }
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes) {

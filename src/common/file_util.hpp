@@ -22,6 +22,9 @@ std::filesystem::path temp_path_of(const std::filesystem::path& path);
 // Creates (or truncates) path, writes every byte and fdatasyncs it; removes it on failure. Its name
 // is not durable until its directory is fsynced: meant for a temporary file renamed afterwards.
 Status write_synced_file(const std::filesystem::path& path, std::string_view bytes);
+// The same without the fdatasync: for files that one sync_file_system makes durable, together with
+// others, before any of them is renamed.
+Status write_unsynced_file(const std::filesystem::path& path, std::string_view bytes);
 // Writes bytes to path.tmp, fdatasyncs it, renames it over path and fsyncs the directory.
 Status write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
 // Renames without a directory fsync: for several renames in one directory made durable by one

@@ -12,11 +12,19 @@
 // removes temp files, re-seals any open file, and drops a manifest whose part is missing, so a
 // crash between the renames and the fsync of sealed/ (on a file system that reorders them) only
 // repeats the seal. docs/SPOOL.md says why one directory fsync is enough.
+//
+// Parts sealed together (seal_group: the parts of one window's end, with many symbols) go through
+// the same steps side by side and share the syncs: one syncfs(2) for all their temporary files
+// instead of an fdatasync each, one fsync of sealed/ after all the renames, one fsync of open/
+// after all the unlinks. Each part passes through exactly the states it would alone.
 
+#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/gzip.hpp"
@@ -30,9 +38,18 @@ namespace mc {
 
 using HandOn = std::function<void(const SealedPart&)>;
 
+// From this many temporary files on (two a part), a group's data is made durable by one syncfs(2)
+// of the spool's file system instead of an fdatasync per file: a syncfs also writes whatever else
+// is dirty there, which only pays off for several files.
+inline constexpr std::size_t kGroupSealFiles = 4;
+
 // Seals open parts one after another. It keeps its buffers from part to part (the open file's bytes,
 // the gzip output, libdeflate's tables): a fresh 2 MiB buffer per part costs a page fault per page,
 // which on a VM is more than reading the part. One per sealing thread.
+// The writer whose part numbers an open file takes (PartName::writer_key); for a name that is not
+// an open part's, the path itself, which no other file shares.
+std::string writer_of_open_file(const std::filesystem::path& open_file);
+
 class Sealer {
  public:
   // sequence numbers data parts (part_sequence.hpp); without one their manifests carry no number.
@@ -54,7 +71,19 @@ class Sealer {
                                          const std::optional<PartStats>& counted = std::nullopt,
                                          const HandOn& hand_on = {});
 
+  // Seals several open files together, sharing their syncs (see the top); one result per job, in
+  // order, each as seal() gives it: a part that fails does not hold back the others, except that a
+  // failed fsync of sealed/ fails every part renamed before it (each is sealed again on retry, under
+  // the number it had). At most one job per writer: a writer's parts take their numbers in turns,
+  // so a second one would wait for the first forever; it fails (kFatal) instead.
+  std::vector<Result<std::optional<SealedPart>>> seal_group(std::span<const SealJob> jobs, const HandOn& hand_on = {});
+
  private:
+  struct Prepared;
+  // Reads, counts, compresses, hashes and numbers one part and writes its pair under temporary
+  // names, fdatasynced when data_sync. nullopt when there is nothing to seal.
+  Result<std::optional<Prepared>> prepare(const SealJob& job, std::size_t index, bool data_sync);
+
   SpoolLayout layout_;
   int gzip_level_;
   const Clock& clock_;

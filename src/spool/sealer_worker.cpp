@@ -1,6 +1,8 @@
 #include "spool/sealer_worker.hpp"
 
 #include <algorithm>
+#include <set>
+#include <string>
 
 #include "common/log.hpp"
 #include "common/thread_name.hpp"
@@ -88,8 +90,8 @@ void SealerWorker::run(const std::stop_token& stop) {
       continue;
     }
     const auto now = clock_.steady_now();
-    const auto ready = std::find_if(queue_.begin(), queue_.end(), [&](const Item& item) { return item.not_before <= now; });
-    if (ready == queue_.end()) {
+    std::vector<Item> group = take_group(now);
+    if (group.empty()) {
       const auto next = std::min_element(queue_.begin(), queue_.end(), [](const Item& a, const Item& b) {
                           return a.not_before < b.not_before;
                         })->not_before;
@@ -99,14 +101,13 @@ void SealerWorker::run(const std::stop_token& stop) {
       continue;
     }
 
-    Item item = std::move(*ready);
-    queue_.erase(ready);
-    ++in_flight_;
+    const std::size_t taken = group.size();
+    in_flight_ += taken;
     lock.unlock();
-    std::optional<Item> retry = seal(sealer, std::move(item));
+    std::vector<Item> retries = seal(sealer, std::move(group));
     lock.lock();
-    --in_flight_;
-    if (retry) queue_.push_back(std::move(*retry));
+    in_flight_ -= taken;
+    for (Item& retry : retries) queue_.push_back(std::move(retry));
     if (over_alarm_ && queue_.size() + in_flight_ <= options_.backlog_alarm / 2) {
       over_alarm_ = false;
       log_->info("seal backlog back to {} open files", queue_.size() + in_flight_);
@@ -115,17 +116,41 @@ void SealerWorker::run(const std::stop_token& stop) {
   }
 }
 
-std::optional<SealerWorker::Item> SealerWorker::seal(Sealer& sealer, Item item) {
-  // Handed on from inside the seal: the upload starts while the sealer still removes the open file.
+std::vector<SealerWorker::Item> SealerWorker::take_group(std::chrono::steady_clock::time_point now) {
+  std::vector<Item> group;
+  std::set<std::string> writers;
+  for (auto it = queue_.begin(); it != queue_.end() && group.size() < kMaxSealGroup;) {
+    if (it->not_before <= now && writers.insert(writer_of_open_file(it->job.open_file)).second) {
+      group.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return group;
+}
+
+std::vector<SealerWorker::Item> SealerWorker::seal(Sealer& sealer, std::vector<Item> group) {
+  // Handed on from inside the seal: the upload starts while the sealer still removes the open files.
   const auto hand_on = [this](const SealedPart& part) {
     bump(metrics_.parts_sealed);
     on_sealed_(part);
   };
-  Result<std::optional<SealedPart>> sealed = sealer.seal(item.job.open_file, item.job.notes, item.job.stats, hand_on);
-  if (sealed) return std::nullopt;
+  std::vector<SealJob> jobs;
+  jobs.reserve(group.size());
+  for (Item& item : group) jobs.push_back(std::move(item.job));
+  std::vector<Result<std::optional<SealedPart>>> sealed = sealer.seal_group(jobs, hand_on);
+  std::vector<Item> retries;
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    group[i].job = std::move(jobs[i]);
+    if (sealed[i]) continue;
+    if (std::optional<Item> retry = failed(std::move(group[i]), sealed[i].status())) retries.push_back(std::move(*retry));
+  }
+  return retries;
+}
 
+std::optional<SealerWorker::Item> SealerWorker::failed(Item item, const Status& status) {
   bump(metrics_.seal_failures);
-  const Status& status = sealed.status();
   ++item.failures;
   switch (status.kind()) {
     case ErrorKind::kCorrupt: {

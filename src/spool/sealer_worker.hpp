@@ -1,9 +1,10 @@
 #pragma once
 // The sealer threads: seal the open files the writers (and start-up recovery) hand them and pass
-// each sealed part on (to the uploader). Several threads, because sealing a part waits on four
-// fsyncs (three before the part is handed on): with 1,000 symbols the writers close 200 parts a
-// second, which one thread waiting on the disk cannot follow; concurrent fsyncs also share the
-// filesystem's journal commits. The writers never wait for it: enqueue only takes a lock. The queue
+// each sealed part on (to the uploader). A thread seals every file that is due together, one per
+// writer and at most kMaxSealGroup (Sealer::seal_group), so the parts one window's end closes share
+// their syncs: with 1,000 symbols that is 1,000 parts at once. Several threads, because a seal
+// waits on the disk (three syncs before the parts are handed on, one after), and concurrent syncs
+// share the file system's journal commits. The writers never wait for it: enqueue only takes a lock. The queue
 // takes every file while the worker runs, so none waits for the next start; a queue longer than
 // backlog_alarm means the sealer has been stuck, and says so. What is still queued when the worker
 // stops stays in open/, where the next start finds it.
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/status.hpp"
 #include "spool/spool_metrics.hpp"
 #include "spool/part_notes.hpp"
 #include "spool/spool_layout.hpp"
@@ -44,6 +46,10 @@ class PartSequence;
 // stuck for a long time.
 inline constexpr std::size_t kSealBacklogAlarm = 1024;
 inline constexpr std::size_t kSealerThreads = 2;
+// The most open files one sealer thread seals together, sharing their syncs. Bounds how long the
+// first part of a group waits for the others' gzip before it is handed on: 64 parts of a quiet
+// symbol's window take a few milliseconds, 64 full 2 MiB parts (only ever a backlog) under half a second.
+inline constexpr std::size_t kMaxSealGroup = 64;
 
 struct SealerWorkerOptions {
   int gzip_level = 6;
@@ -94,8 +100,13 @@ class SealerWorker {
   };
 
   void run(const std::stop_token& stop);
-  // Seals one file; returns the item again when it must be retried later.
-  std::optional<Item> seal(Sealer& sealer, Item item);
+  // Takes the queued files due by now, oldest first, at most one per writer and kMaxSealGroup: they
+  // are sealed together (Sealer::seal_group). Called with mutex_ held.
+  std::vector<Item> take_group(std::chrono::steady_clock::time_point now);
+  // Seals a group; returns the items that must be retried later.
+  std::vector<Item> seal(Sealer& sealer, std::vector<Item> group);
+  // Counts and logs a failed seal; returns the item again when it must be retried later.
+  std::optional<Item> failed(Item item, const Status& status);
   std::chrono::milliseconds backoff(int failures) const;
 
   const SpoolLayout layout_;

@@ -6,6 +6,10 @@ Checks docs/SPOOL.md's crash guarantees as a downstream reader sees them: every 
 manifest, no torn line is ever stored, no id is stored twice (a part re-sealed after a kill is not
 stored under a second key), and every hole in an id sequence is explained by one kill.
 
+A second loop does the same with 16 symbols whose parts close only at each 1 s window's end, all at
+once, so the sealer seals them in groups (docs/SPOOL.md, "Parts sealed together") and the kills land
+inside groups: between one part's rename and another's, before a group's open files are unlinked.
+
 MC_KILL_LOOP_SEED=N replays a run; the seed is printed either way.
 Needs MC_COLLECTOR_BIN (the market-collector binary) and MC_SOURCE_DIR; CTest sets both.
 """
@@ -28,6 +32,15 @@ ITERATIONS = 30
 RATE = 300                   # trades per second per symbol
 ROT_BYTES = 32768            # a part every ~0.5 s at RATE: many parts open at each kill
 ROT_SECS = 1
+# The grouped variant: more symbols whose parts close only at the window's end, all at once, so the
+# sealer seals them as groups (docs/SPOOL.md, "Parts sealed together") and kills land inside them.
+GROUP_SYMBOLS = [f"G{i:02d}USDT" for i in range(16)]
+GROUP_ITERATIONS = 12
+GROUP_RATE = 50
+GROUP_ROT_BYTES = 1 << 24
+# Its kills come this long after a window's end: while the writer closes the window's parts and the
+# sealer seals them (milliseconds for 16 quiet parts; the spread covers a busy machine).
+GROUP_KILL_AFTER_WINDOW_END_SECS = (0.0, 0.15)
 EARLY_KILL_EVERY = 4         # every 4th iteration (on average) is killed during start-up
 EARLY_KILL_SECS = (0.0, 0.3)
 CONNECTED_KILL_SECS = (0.2, 1.5)
@@ -77,7 +90,7 @@ class KillLoopTest(unittest.TestCase):
         log(f"seed={self.seed} (MC_KILL_LOOP_SEED={self.seed} replays the kill schedule)")
 
     def collector(self, exchange, **env):
-        c = Collector(self.tmp.name, exchange, ROT_BYTES=ROT_BYTES, ROT_SECS=ROT_SECS, **env)
+        c = Collector(self.tmp.name, exchange, ROT_SECS=ROT_SECS, **env)
         self.addCleanup(c.kill)
         return c
 
@@ -89,20 +102,33 @@ class KillLoopTest(unittest.TestCase):
             self.fail(f"{e}\n{collector.log_text()[-3000:]}")
 
     def test_sigkill_loop_then_sigterm_leaves_a_whole_store(self):
+        self.kill_loop(SYMBOLS, ITERATIONS, RATE, ROT_BYTES)
+
+    def test_sigkill_loop_through_parts_sealed_in_groups_leaves_a_whole_store(self):
+        self.kill_loop(GROUP_SYMBOLS, GROUP_ITERATIONS, GROUP_RATE, GROUP_ROT_BYTES, kill_after_window_end=True)
+
+    def kill_loop(self, symbols, iterations, rate, rot_bytes, kill_after_window_end=False):
+        """kill_after_window_end: a connected run is killed just after a window's end (the first one
+        past the drawn delay) instead of at the delay."""
         started = time.monotonic()
         kills = connected_kills = early_kills = 0
         schedule = []
-        with harness.start_fake_exchange(tls=False, symbols=SYMBOLS, rate=RATE) as exchange:
-            for i in range(ITERATIONS):
+        env = {"SYMBOL": ",".join(symbols), "ROT_BYTES": rot_bytes}
+        with harness.start_fake_exchange(tls=False, symbols=symbols, rate=rate) as exchange:
+            for i in range(iterations):
                 before = exchange.stats()["connections_total"]
                 early = self.rng.randrange(EARLY_KILL_EVERY) == 0
                 delay = self.rng.uniform(*(EARLY_KILL_SECS if early else CONNECTED_KILL_SECS))
-                c = self.collector(exchange).start()
+                c = self.collector(exchange, **env).start()
                 if early:
                     time.sleep(delay)
                 else:
                     self.wait_connected(exchange, before, c, f"iteration {i}")
                     time.sleep(delay)
+                    if kill_after_window_end:
+                        now = time.time()
+                        window_end = (now // ROT_SECS + 1) * ROT_SECS
+                        time.sleep(window_end - now + self.rng.uniform(*GROUP_KILL_AFTER_WINDOW_END_SECS))
                 exited = c.proc.poll()
                 self.assertIsNone(exited, f"iteration {i}: the collector exited {exited} before the kill\n"
                                           f"{c.log_text()[-3000:]}")
@@ -117,13 +143,13 @@ class KillLoopTest(unittest.TestCase):
             # The last run: connected, then production paused so nothing is in flight at SIGTERM.
             before = exchange.stats()["connections_total"]
             port = harness.free_port()
-            last = self.collector(exchange, METRICS_ADDR=f"127.0.0.1:{port}").start()
+            last = self.collector(exchange, METRICS_ADDR=f"127.0.0.1:{port}", **env).start()
             self.wait_connected(exchange, before, last, "the last run")
             # Killed collectors' sessions are gone; the one left is the last collector's.
             wait_for(lambda: exchange.stats()["clients"] == 1, 15, "the killed runs' sessions to close")
-            wait_received_after(exchange, port)
+            wait_received_after(exchange, port, symbols=symbols)
             exchange.pause()
-            stats = wait_caught_up(exchange, port)
+            stats = wait_caught_up(exchange, port, symbols=symbols)
             sessions = sorted(stats["clients_detail"], key=lambda s: s["id"])
             self.assertTrue(sessions, "the last collector is not connected")
             last_sent = {s: store_reader.expand_ranges(r) for s, r in sessions[-1]["sent"].items()}
@@ -150,7 +176,7 @@ class KillLoopTest(unittest.TestCase):
         stored = store_reader.ids_by_symbol(parts)
         sent_any = {s: store_reader.expand_ranges(r["sent"]) for s, r in stats["symbols"].items()}
         hole_counts, lost_at_kills = {}, {}
-        for symbol in SYMBOLS:
+        for symbol in symbols:
             ids = stored.get(symbol, [])
             self.assertTrue(ids, f"{symbol}: nothing stored")
             if len(ids) != len(set(ids)):

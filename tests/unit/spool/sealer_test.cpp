@@ -9,6 +9,7 @@
 #include "common/gzip.hpp"
 #include "common/sha256.hpp"
 #include "spool/part_scan.hpp"
+#include "spool/part_sequence.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/spool/spool_files.hpp"
@@ -230,6 +231,90 @@ TEST_F(SealerTest, ABadLevelIsFatalAndKeepsTheOpenFile) {
   Result<std::optional<SealedPart>> sealed = Sealer(layout, 0, clock).seal(path);
   EXPECT_EQ(sealed.status().kind(), ErrorKind::kFatal);
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+// Parts sealed together (one window's end with many symbols) end as each would alone: its own lines,
+// its own manifest and number, its open file gone, every one handed on once, no temp file left.
+TEST_F(SealerTest, PartsSealedTogetherEndAsEachWouldAlone) {
+  PartSequence sequence;
+  std::vector<SealJob> jobs;
+  std::vector<std::string> lines;
+  for (const char* symbol : {"ETHUSDT", "BTCUSDT", "SOLUSDT"}) {
+    const std::int64_t id = 100 + static_cast<std::int64_t>(jobs.size());
+    lines.push_back(trade_line(1'739'141'034'567'123, 1'739'141'034'560, id));
+    jobs.push_back({.open_file = make_open(part_name(next_epoch_ms_, PartKind::kData, symbol), lines.back())});
+  }
+  jobs.push_back({.open_file = make_open(part_name(next_epoch_ms_, PartKind::kQuarantine),
+                                         testing::quarantine_line(1'739'141'034'567'123))});
+  std::vector<std::filesystem::path> handed_on;
+  const auto hand_on = [&](const SealedPart& part) {
+    handed_on.push_back(part.part_file);
+    EXPECT_TRUE(std::filesystem::exists(part.manifest_file));
+  };
+
+  std::vector<Result<std::optional<SealedPart>>> sealed = Sealer(layout, 6, clock, &sequence).seal_group(jobs, hand_on);
+
+  ASSERT_EQ(sealed.size(), jobs.size());
+  EXPECT_EQ(handed_on.size(), jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    ASSERT_TRUE(sealed[i] && sealed[i].value()) << i << ": " << sealed[i].status().message();
+    const SealedPart& part = *sealed[i].value();
+    EXPECT_EQ(layout.open_file(part.name), jobs[i].open_file) << "results follow the jobs' order";
+    EXPECT_FALSE(std::filesystem::exists(jobs[i].open_file));
+    const nlohmann::json manifest = nlohmann::json::parse(read_text(part.manifest_file));
+    EXPECT_EQ(manifest["payload"]["sha256"], sha256_hex(read_text(part.part_file)).value());
+    if (i < lines.size()) {
+      EXPECT_EQ(gunzip(read_text(part.part_file)).value(), lines[i]);
+      EXPECT_EQ(manifest["payload"]["id_first"], 100 + static_cast<int>(i));
+      EXPECT_EQ(manifest["extra"]["part_number"], 1) << "each writer's first part";
+    } else {
+      EXPECT_FALSE(manifest["extra"].contains("part_number")) << "quarantine parts are not numbered";
+    }
+  }
+  EXPECT_EQ(files_in(layout.sealed_dir()), 2 * jobs.size()) << "pairs only, no temp file";
+  EXPECT_EQ(files_in(layout.open_dir()), 0u);
+}
+
+// One writer's parts take their numbers in turns, so a group holds one part per writer: a second one
+// fails without touching its open file, and sealed after the group it takes the next number.
+TEST_F(SealerTest, ASecondPartOfOneWriterInAGroupFailsAndIsSealedAfterIt) {
+  PartSequence sequence;
+  Sealer sealer(layout, 6, clock, &sequence);
+  const std::vector<SealJob> jobs = {
+      {.open_file = make_open(part_name(next_epoch_ms_), trade_line(1, 1, 1))},
+      {.open_file = make_open(part_name(next_epoch_ms_ + 1), trade_line(2, 2, 2))},
+  };
+  std::vector<Result<std::optional<SealedPart>>> sealed = sealer.seal_group(jobs);
+  ASSERT_TRUE(sealed[0] && sealed[0].value()) << sealed[0].status().message();
+  ASSERT_FALSE(sealed[1]);
+  EXPECT_EQ(sealed[1].status().kind(), ErrorKind::kFatal);
+  EXPECT_TRUE(std::filesystem::exists(jobs[1].open_file));
+
+  Result<std::optional<SealedPart>> second = sealer.seal(jobs[1].open_file);
+  ASSERT_TRUE(second && second.value()) << second.status().message();
+  const nlohmann::json manifest = nlohmann::json::parse(read_text(second.value()->manifest_file));
+  EXPECT_EQ(manifest["extra"]["part_number"], 2);
+  EXPECT_EQ(manifest["extra"]["previous_part_key"], part_name(next_epoch_ms_).part_key());
+}
+
+// A part that cannot be sealed does not hold back the others of its group.
+TEST_F(SealerTest, APartThatFailsInAGroupLeavesTheOthersSealed) {
+  const SealedPart blocked = layout.sealed(part_name(next_epoch_ms_, PartKind::kData, "ETHUSDT"));
+  std::filesystem::create_directories(blocked.part_file / "blocker");  // its rename fails
+  const std::vector<SealJob> jobs = {
+      {.open_file = make_open(part_name(next_epoch_ms_, PartKind::kData, "BTCUSDT"), trade_line(1, 1, 1))},
+      {.open_file = make_open(part_name(next_epoch_ms_, PartKind::kData, "ETHUSDT"), trade_line(2, 2, 2))},
+      {.open_file = layout.open_dir() / "not-a-part-key"},
+  };
+  testing::write_text(jobs[2].open_file, trade_line(3, 3, 3));
+  std::vector<Result<std::optional<SealedPart>>> sealed = Sealer(layout, 6, clock).seal_group(jobs);
+  ASSERT_TRUE(sealed[0] && sealed[0].value()) << sealed[0].status().message();
+  EXPECT_FALSE(std::filesystem::exists(jobs[0].open_file));
+  EXPECT_FALSE(sealed[1]);
+  EXPECT_TRUE(std::filesystem::exists(jobs[1].open_file));
+  EXPECT_FALSE(std::filesystem::exists(blocked.manifest_file));
+  EXPECT_FALSE(std::filesystem::exists(temp_path_of(blocked.manifest_file)));
+  EXPECT_EQ(sealed[2].status().kind(), ErrorKind::kCorrupt);
 }
 
 }  // namespace
