@@ -75,7 +75,7 @@ Result<DuckDbSession> DuckDbSession::open(const std::filesystem::path& library, 
   auto impl = std::make_unique<Impl>();
   impl->library.handle = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (impl->library.handle == nullptr) {
-    const char* why = ::dlerror();
+    const char* why = ::dlerror();  // NOLINT(concurrency-mt-unsafe): ohlcv opens one library, before any thread
     return Status::fatal(fmt::format(
         "cannot load libduckdb ({}): {}; install it with scripts/install-deps.sh (npm package "
         "@duckdb/node-bindings-linux-x64, linux-arm64 on ARM) or set {} to its path",

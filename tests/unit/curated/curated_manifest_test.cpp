@@ -8,7 +8,7 @@ namespace {
 
 constexpr std::int64_t k20250209 = 1739059200000;  // 2025-02-09T00:00:00Z
 
-SymbolDay written(std::string symbol, std::string day, std::int64_t first, std::int64_t last) {
+SymbolDay written(std::string symbol, const std::string& day, std::int64_t first, std::int64_t last) {
   return {.symbol = std::move(symbol),
           .day = day,
           .trades = static_cast<std::uint64_t>(last - first + 1),
