@@ -3,11 +3,12 @@
 -- {{day}} is replaced, before the query runs, by a VARCHAR expression yielding 'YYYY-MM-DD'.
 --
 -- Every price and quantity stays an exact DECIMAL. Factors are widened to DECIMAL(38, 8) before a
--- product: DuckDB keeps the wider factor's precision (18) where Trino adds them. vwap = quote_volume / volume rounded half up to
--- 8 decimals, computed on integers so both engines give the same digits (DuckDB divides DECIMALs
--- into a DOUBLE, Trino into a rounded DECIMAL): with Q = quote_volume * 10^16 and V = volume * 10^8
--- (integers), vwap * 10^8 = floor((2Q + V) / (2V)). The floor is a DOUBLE estimate corrected twice
--- with exact DECIMAL(38,0) remainders, so it is exact wherever the DECIMALs do not overflow.
+-- product: DuckDB keeps the wider factor's precision (18) where Trino adds them.
+-- vwap = quote_volume / volume rounded half up to 8 decimals, computed on integers so that both
+-- engines give the same digits (DuckDB divides DECIMALs into a DOUBLE, Trino into a rounded DECIMAL):
+-- with Q = quote_volume * 10^16 and V = volume * 10^8 (integers), vwap * 10^8 = floor((2Q + V) / (2V)).
+-- The floor is a DOUBLE estimate corrected twice with exact DECIMAL(38,0) remainders, so it is exact
+-- wherever 2Q + V fits 38 digits.
 WITH bars AS (
   SELECT symbol,
          date_trunc('second', trade_time)                                        AS open_time,
@@ -16,10 +17,10 @@ WITH bars AS (
          min(price)                                                              AS low,
          max_by(price, trade_id)                                                 AS close,
          CAST(sum(qty) AS DECIMAL(38, 8))                                        AS volume,
-         sum(CAST(price AS DECIMAL(38, 8)) * CAST(qty AS DECIMAL(38, 8)))                               AS quote_volume,
+         sum(CAST(price AS DECIMAL(38, 8)) * CAST(qty AS DECIMAL(38, 8)))       AS quote_volume,
          count(*)                                                                AS trade_count,
          CAST(sum(CASE WHEN is_buyer_maker THEN CAST(0 AS DECIMAL(18, 8)) ELSE qty END) AS DECIMAL(38, 8))
-                                                                                 AS taker_buy_volume,
+           AS taker_buy_volume,
          CAST(sum(CASE WHEN is_buyer_maker THEN CAST(0 AS DECIMAL(38, 16))
                        ELSE CAST(price AS DECIMAL(38, 8)) * CAST(qty AS DECIMAL(38, 8)) END)
               AS DECIMAL(38, 16))                                                AS taker_buy_quote_volume,
@@ -28,8 +29,8 @@ WITH bars AS (
          -- 2Q + V and 2V of the vwap rule above, as integers
          2 * sum(CAST(CAST(CAST(price AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0))
                  * CAST(CAST(CAST(qty AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0)))
-           + sum(CAST(CAST(CAST(qty AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0)))        AS vwap_num,
-         2 * sum(CAST(CAST(CAST(qty AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0)))        AS vwap_den
+           + sum(CAST(CAST(CAST(qty AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0))) AS vwap_num,
+         2 * sum(CAST(CAST(CAST(qty AS DECIMAL(38, 8)) * 100000000 AS BIGINT) AS DECIMAL(38, 0))) AS vwap_den
   FROM trades_curated
   WHERE dt = CAST({{day}} AS VARCHAR)
   GROUP BY symbol, date_trunc('second', trade_time)
@@ -42,7 +43,7 @@ WITH bars AS (
          q0 + CAST(floor(CAST(vwap_num - q0 * vwap_den AS DOUBLE) / CAST(vwap_den AS DOUBLE)) AS DECIMAL(38, 0))
            AS q1
   FROM estimated AS e
-), exact AS (
+), rounded AS (
   SELECT r.*,
          q1 + CASE WHEN vwap_num - q1 * vwap_den >= vwap_den THEN 1
                    WHEN vwap_num - q1 * vwap_den < 0 THEN -1
@@ -65,5 +66,5 @@ SELECT open_time,
        last_trade_id,
        symbol,
        CAST({{day}} AS VARCHAR) AS dt
-FROM exact
+FROM rounded
 ORDER BY symbol, open_time

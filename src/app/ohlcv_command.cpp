@@ -83,6 +83,11 @@ int run_ohlcv_command(const Config& config, const OhlcvOptions& options, const E
     symbols = std::move(found).value();
   }
 
+  if (symbols.empty()) {
+    return fail(kExitConfigError, "ohlcv: SYMBOL=ALL and no symbol=<SYMBOL>/ folder under " +
+                                      trade_stream_folder(config.s3_prefix) + " in " + store->reader->describe());
+  }
+
   RawLineSpool spool(work / "raw");
   ProgressSink sink(spool);
   (void)std::fprintf(stderr, "ohlcv: reading %s from %s, receive times %s to %s\n", config.s3_prefix.c_str(),
