@@ -7,6 +7,7 @@ others go on. Then three answers must agree, row for row:
       DuckDB over tests/athena/raw_trades.duckdb.sql (the Glue table's stand-in) over the same store;
   (c) bars computed here with Python's decimal from the exchange's own record of what it published
       (its "sent" ranges and its REST history: id, price, qty, time, isBuyerMaker).
+Then --require-complete with a symbol never recorded exits 1, and a missing libduckdb exits 2.
 
 Needs MC_COLLECTOR_BIN, MC_SOURCE_DIR (CTest sets both), node and npm, and libduckdb.so where
 scripts/install-deps.sh puts it (or MC_LIBDUCKDB): without them the test FAILS.
@@ -122,13 +123,34 @@ class OhlcvTest(unittest.TestCase):
             self.assertEqual(collector.stop(), 0, collector.log_text()[-3000:])
         return exchange.stats()
 
-    def ohlcv(self, from_ms, to_ms, *extra):
+    def ohlcv(self, from_ms, to_ms, *extra, out=None, symbols=SYMBOLS, **env_extra):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOCAL_STORE_DIR": self.store,
-               "LOCAL_DIR": os.path.join(self.tmp.name, "ohlcv-spool"), "SYMBOL": ",".join(SYMBOLS)}
+               "LOCAL_DIR": os.path.join(self.tmp.name, "ohlcv-spool"), "SYMBOL": ",".join(symbols)}
         if "MC_LIBDUCKDB" in os.environ:
             env["MC_LIBDUCKDB"] = os.environ["MC_LIBDUCKDB"]
-        return subprocess.run([COLLECTOR, "ohlcv", "--from", str(from_ms), "--to", str(to_ms), "--out", self.out,
-                               *extra], env=env, capture_output=True, text=True, timeout=OHLCV_TIMEOUT_SECS)
+        env.update(env_extra)
+        return subprocess.run([COLLECTOR, "ohlcv", "--from", str(from_ms), "--to", str(to_ms), "--out",
+                               out or self.out, *extra], env=env, capture_output=True, text=True,
+                              timeout=OHLCV_TIMEOUT_SECS)
+
+    def check_incomplete_and_missing_library(self, from_ms, to_ms):
+        """A symbol never recorded makes --require-complete fail, with the day still written for the
+        others; a missing libduckdb is a usage error naming the fix."""
+        out = os.path.join(self.tmp.name, "with-solusdt")
+        proc = self.ohlcv(from_ms, to_ms, "--require-complete", out=out, symbols=SYMBOLS + ["SOLUSDT"])
+        self.assertEqual(proc.returncode, 1, proc.stderr[-3000:])
+        self.assertIn("SOLUSDT: no trade", proc.stderr)
+        with open(os.path.join(out, "_curated.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        self.assertFalse(manifest["complete"])
+        self.assertEqual(sum(d["trades"] for d in manifest["symbols"][0]["days"]), manifest["symbols"][0]["ids"])
+        self.assertEqual(self.ohlcv(from_ms, to_ms, out=out, symbols=SYMBOLS + ["SOLUSDT"]).returncode, 0)
+
+        proc = self.ohlcv(from_ms, to_ms, out=os.path.join(self.tmp.name, "no-lib"),
+                          MC_LIBDUCKDB="/nonexistent/lib.so")
+        self.assertEqual(proc.returncode, 2, proc.stderr[-3000:])
+        self.assertIn("cannot load libduckdb (/nonexistent/lib.so)", proc.stderr)
+        self.assertIn("scripts/install-deps.sh", proc.stderr)
 
     def test_local_parquet_athena_sql_and_the_exchange_agree(self):
         with harness.start_fake_exchange(symbols=SYMBOLS, rate=RATE, start_paused=True) as exchange:
@@ -197,6 +219,8 @@ class OhlcvTest(unittest.TestCase):
         decoded = [{k: (v if k in ("symbol", "dt") else int(v) if k.endswith(("_ms", "_id", "count")) else Decimal(v))
                     for k, v in bar.items() if k != "open_ms"} for bar in local_bars]
         self.assertEqual(decoded, expected)
+
+        self.check_incomplete_and_missing_library(from_ms, to_ms)
 
 
 if __name__ == "__main__":
