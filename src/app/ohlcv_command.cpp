@@ -51,6 +51,22 @@ class ProgressSink final : public VerifiedPartSink {
   std::string symbol_;
 };
 
+// Removes the work directory however the run ends: its raw lines can be gigabytes.
+class WorkDirectory {
+ public:
+  explicit WorkDirectory(std::filesystem::path path) : path_(std::move(path)) {}
+  WorkDirectory(const WorkDirectory&) = delete;
+  WorkDirectory& operator=(const WorkDirectory&) = delete;
+  ~WorkDirectory() {
+    std::error_code ignored;  // a leftover is removed by the next run
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 int fail(int code, const std::string& message) {
   (void)std::fprintf(stderr, "%s\n", message.c_str());
   return code;
@@ -62,15 +78,16 @@ int run_ohlcv_command(const Config& config, const OhlcvOptions& options, const E
   Result<CuratedDays> days = curated_days(options.from_ms, options.to_ms);
   if (!days) return fail(kExitConfigError, "config error: " + days.status().message());
   const std::filesystem::path out = options.out_dir;
-  const std::filesystem::path work = out / kWorkDirName;
   std::error_code error;
-  std::filesystem::remove_all(work, error);  // what a killed run left
-  if (Status made = ensure_writable_directory(work / "raw"); !made) {
+  std::filesystem::remove_all(out / kWorkDirName, error);  // what a killed run left
+  const WorkDirectory work(out / kWorkDirName);
+  if (Status made = ensure_writable_directory(work.path() / "raw"); !made) {
     return fail(kExitConfigError, "config error: --out " + out.string() + ": " + made.message());
   }
   const std::filesystem::path library = env(kLibDuckDbEnv).value_or(default_duckdb_library().string());
+  const unsigned jobs = options.jobs.value_or(default_audit_jobs());
   Result<DuckDbSession> duckdb =
-      DuckDbSession::open(library, {.temp_directory = work / "duckdb", .threads = options.jobs.value_or(default_audit_jobs())});
+      DuckDbSession::open(library, {.temp_directory = work.path() / "duckdb", .threads = jobs});
   if (!duckdb) return fail(kExitConfigError, "config error: " + duckdb.status().message());
 
   const SystemClock clock;
@@ -88,7 +105,7 @@ int run_ohlcv_command(const Config& config, const OhlcvOptions& options, const E
                                       trade_stream_folder(config.s3_prefix) + " in " + store->reader->describe());
   }
 
-  RawLineSpool spool(work / "raw");
+  RawLineSpool spool(work.path() / "raw");
   ProgressSink sink(spool);
   (void)std::fprintf(stderr, "ohlcv: reading %s from %s, receive times %s to %s\n", config.s3_prefix.c_str(),
                      store->reader->describe().c_str(), utc_text(days->read_from_ms).c_str(),
@@ -96,7 +113,7 @@ int run_ohlcv_command(const Config& config, const OhlcvOptions& options, const E
   Result<AuditReport> report =
       run_audit(*store->reader,
                 {.prefix = config.s3_prefix, .symbols = symbols, .from_ms = days->read_from_ms,
-                 .to_ms = days->read_to_ms, .deep = true, .jobs = options.jobs.value_or(default_audit_jobs())},
+                 .to_ms = days->read_to_ms, .deep = true, .jobs = jobs},
                 &sink);
   if (!report) return fail(kExitConfigError, "ohlcv: cannot read the store: " + report.status().message());
   if (Status spooled = spool.finish(); !spooled) return fail(1, "ohlcv: raw lines: " + spooled.message());
@@ -121,7 +138,6 @@ int run_ohlcv_command(const Config& config, const OhlcvOptions& options, const E
   if (Status saved = write_file_atomic(out / kCuratedManifestName, manifest); !saved) {
     return fail(1, "ohlcv: " + saved.message());
   }
-  std::filesystem::remove_all(work, error);
   bool complete = true;
   for (const SymbolCoverage& symbol : coverage) {
     for (const DayCoverage& day : symbol.days) {

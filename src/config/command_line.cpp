@@ -296,7 +296,9 @@ Invocation parse_ohlcv(const Args& args, const Environment& env) {
   parse_arguments(app, args);
   if (help) return {Invocation::Command::kHelp, Config{}, ohlcv_help_text()};
   const auto day = [](CLI::Option* option, const std::string& text) {
-    if (option->count() == 0) throw ConfigError(fmt::format("ohlcv: {} is required (see ohlcv --help)", option->get_name()));
+    if (option->count() == 0) {
+      throw ConfigError(fmt::format("ohlcv: {} is required (see ohlcv --help)", option->get_name()));
+    }
     const std::optional<std::int64_t> ms = parse_day_ms(text);
     if (!ms) {
       throw ConfigError(fmt::format("{}=\"{}\": expected a UTC day like 2025-02-09 (or 2025-02-09T00:00:00Z, or "

@@ -53,7 +53,8 @@ Status RawLineSpool::append(const std::string& symbol, const std::string& day, s
     std::error_code error;
     std::filesystem::create_directories(path.parent_path(), error);
     if (error) return Status::fatal(fmt::format("{}: {}", path.parent_path().string(), error.message()));
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));  // NOLINT(cppcoreguidelines-pro-type-vararg)
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2)'s mode argument
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     if (!fd.valid()) return Status::from_errno(errno, path.string());
     open = open_.emplace(day, std::move(fd)).first;
     files_.emplace(std::make_pair(day, symbol), path);
