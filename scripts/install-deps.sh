@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what market-collector needs on Debian 12: the Debian packages, the npm packages of
-# tests/athena and tests/infra, and a python3 with moto for the S3 integration tests.
+# Installs what market-collector needs on Debian 12: the Debian packages, DuckDB's C API for the
+# `ohlcv` command (npm, third_party/duckdb), the npm packages of tests/athena and tests/infra, and a
+# python3 with moto for the S3 integration tests.
 #   ./scripts/install-deps.sh               everything ./scripts/test.sh needs
 #   ./scripts/install-deps.sh --build-only  what ./scripts/run.sh needs (no Node.js, no moto)
 #   ./scripts/install-deps.sh --compile-only  the toolchain and libraries of the market-collector target
@@ -91,6 +92,26 @@ if [ "${1:-}" != "--compile-only" ] && git rev-parse --is-inside-work-tree >/dev
    [ -z "$(git config --get core.hooksPath 2>/dev/null)" ]; then
   git config core.hooksPath scripts/hooks && echo "install-deps: git hooks from scripts/hooks"
 fi
+
+# `ohlcv` (docs/OHLCV.md): duckdb.h and libduckdb.so from npm, pinned by third_party/duckdb's lockfile.
+# Debian 12 packages no Parquet writer. --ignore-scripts: the duckdb package's own install script would
+# download a Node.js addon; only its header is used. x86-64 only (ARM64 needs
+# @duckdb/node-bindings-linux-arm64 of the same version in the lockfile).
+install_duckdb() {
+  local dir=third_party/duckdb
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"; then return 0; fi
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: npm is missing: market-collector ohlcv needs libduckdb.so from npm (apt-get install npm)" >&2
+    return 0
+  fi
+  echo "install-deps: npm ci in $dir (DuckDB's C API for market-collector ohlcv)"
+  if ! npm ci --prefix "$dir" --ignore-scripts --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null; then
+    echo "install-deps: npm ci in $dir failed: the npm registry (or a proxy in npm's config) must answer" >&2
+    exit 1
+  fi
+  cp "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"
+}
+if [ "${1:-}" != "--compile-only" ]; then install_duckdb; fi
 
 if [ "$with_tests" -eq 0 ]; then exit 0; fi
 

@@ -8,6 +8,7 @@
 
 #include "app/collector.hpp"
 #include "app/audit_command.hpp"
+#include "app/ohlcv_command.hpp"
 #include "common/log.hpp"
 #include "config/command_line.hpp"
 #include "config/config_error.hpp"
@@ -56,6 +57,16 @@ int main(int argc, char** argv) {
       warn_unknown_environment();
       const mc::HttpRuntime http_runtime;  // S3 reads and the exchange go through libcurl
       return mc::run_audit_command(invocation.config, invocation.audit);
+    }
+    case mc::Invocation::Command::kOhlcv: {
+      if (!mc::init_logging(invocation.config.log_level, invocation.config.log_format)) {
+        (void)std::fprintf(stderr, "config error: LOG_LEVEL=\"%s\": unknown level\n",
+                           invocation.config.log_level.c_str());
+        return mc::kExitConfigError;
+      }
+      warn_unknown_environment();
+      const mc::HttpRuntime http_runtime;  // S3 reads go through libcurl
+      return mc::run_ohlcv_command(invocation.config, invocation.ohlcv, mc::process_environment());
     }
     case mc::Invocation::Command::kRun:
       break;

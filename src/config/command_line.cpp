@@ -18,6 +18,7 @@ namespace {
 
 constexpr std::string_view kProgram = "market-collector";
 constexpr std::string_view kDescription = "captures Binance trade streams into an object store";
+constexpr std::int64_t kMsPerDay = 86'400'000;
 
 using Args = std::vector<std::string>;
 
@@ -30,11 +31,13 @@ struct Subcommand {
 Invocation parse_run(const Args& args, const Environment& env);
 Invocation parse_config_table(const Args& args, const Environment& env);
 Invocation parse_audit(const Args& args, const Environment& env);
+Invocation parse_ohlcv(const Args& args, const Environment& env);
 
 // A new subcommand (audit, ...) is one more row and its parse function.
 constexpr std::array kSubcommands{
     Subcommand{"run", "collect the configured streams into the store (the default)", parse_run},
     Subcommand{"audit", "check the store's parts, manifests and id coverage (audit --help)", parse_audit},
+    Subcommand{"ohlcv", "write curated trades and 1-second OHLCV bars as Parquet (ohlcv --help)", parse_ohlcv},
     Subcommand{"config-table", "", parse_config_table},
 };
 
@@ -166,6 +169,17 @@ Invocation parse_config_table(const Args& args, const Environment& /*env*/) {
   return {Invocation::Command::kConfigTable, Config{}, config_markdown_table()};
 }
 
+// --jobs N of audit and ohlcv.
+unsigned parse_jobs(const std::string& jobs) {
+  unsigned n = 0;
+  const auto [end, error] = std::from_chars(jobs.data(), jobs.data() + jobs.size(), n);
+  if (jobs.empty() || error != std::errc{} || end != jobs.data() + jobs.size() || n == 0 || n > kMaxAuditJobs) {
+    throw ConfigError(
+        fmt::format("--jobs=\"{}\": expected a number of threads from 1 to {}", one_line(jobs), kMaxAuditJobs));
+  }
+  return n;
+}
+
 std::string audit_help_text() {
   return fmt::format(
       "Usage: {} audit [--deep] [--json] [--from T] [--to T] [--export DIR] [--jobs N] [--offline]\n"
@@ -217,15 +231,7 @@ Invocation parse_audit(const Args& args, const Environment& env) {
     invocation.audit.export_dir = export_dir;
     invocation.audit.deep = true;  // only parts that verify are exported
   }
-  if (jobs_option->count() != 0) {
-    unsigned n = 0;
-    const auto [end, error] = std::from_chars(jobs.data(), jobs.data() + jobs.size(), n);
-    if (jobs.empty() || error != std::errc{} || end != jobs.data() + jobs.size() || n == 0 || n > kMaxAuditJobs) {
-      throw ConfigError(fmt::format("--jobs=\"{}\": expected a number of threads from 1 to {}", one_line(jobs),
-                                    kMaxAuditJobs));
-    }
-    invocation.audit.jobs = n;
-  }
+  if (jobs_option->count() != 0) invocation.audit.jobs = parse_jobs(jobs);
   const auto instant = [](CLI::Option* option, const std::string& text) -> std::optional<std::int64_t> {
     if (option->count() == 0) return std::nullopt;
     const std::optional<std::int64_t> ms = parse_utc_instant_ms(text);
@@ -241,6 +247,80 @@ Invocation parse_audit(const Args& args, const Environment& env) {
   if (invocation.audit.from_ms && invocation.audit.to_ms && *invocation.audit.from_ms >= *invocation.audit.to_ms) {
     throw ConfigError(fmt::format("--from=\"{}\": must be before --to=\"{}\"", one_line(from), one_line(to)));
   }
+  invocation.config = settings.build(env);
+  return invocation;
+}
+
+std::string ohlcv_help_text() {
+  return fmt::format(
+      "Usage: {} ohlcv --from DAY --to DAY --out DIR [--require-complete] [--jobs N] [SETTINGS]\n\n"
+      "Reads the store (LOCAL_STORE_DIR or RAW_BUCKET, S3_PREFIX) as `audit --deep` does, for each SYMBOL, and\n"
+      "writes the whole UTC days [from, to) as Parquet (docs/OHLCV.md):\n"
+      "  DIR/trades/symbol=S/dt=D/*.parquet    one row per trade id, the copy received first\n"
+      "  DIR/ohlcv_1s/symbol=S/dt=D/*.parquet  1-second bars\n"
+      "  DIR/_curated.json                     the days, the files, the trade ids missing per symbol and day\n"
+      "with sql/curated/*.sql on DuckDB (libduckdb.so from scripts/install-deps.sh, or {}=PATH).\n"
+      "Exit code: 0 written; 1 the raw lines or the output could not be written (or, with --require-complete,\n"
+      "a symbol has a day without trades or with missing ids); 2 bad usage, no libduckdb, or a store that\n"
+      "cannot be reached or listed.\n\n"
+      "Options:\n"
+      "  --from DAY  first day: 2025-02-09, 2025-02-09T00:00:00Z or epoch ms of a UTC midnight\n"
+      "  --to DAY    the day after the last (exclusive)\n"
+      "  --out DIR   where the datasets go (created when missing; partitions already there are replaced)\n"
+      "  --require-complete  exit 1 when any day of any symbol lacks trades or has missing ids\n"
+      "  --jobs N    threads reading and checking parts (1-{}); default: cores, at most 4\n"
+      "  Settings: every flag of `{} --help` (--local-store-dir, --s3-prefix, --symbol, --config, ...)\n",
+      kProgram, "MC_LIBDUCKDB", kMaxAuditJobs, kProgram);
+}
+
+// A day of --from/--to: "2025-02-09" is its midnight; else parse_utc_instant_ms.
+std::optional<std::int64_t> parse_day_ms(const std::string& text) {
+  constexpr std::size_t kDateLength = 10;
+  return parse_utc_instant_ms(text.size() == kDateLength ? text + "T00:00:00Z" : text);
+}
+
+Invocation parse_ohlcv(const Args& args, const Environment& env) {
+  CLI::App app{std::string(kDescription), std::string(kProgram)};
+  app.set_help_flag();
+  bool help = false;
+  Invocation invocation{.command = Invocation::Command::kOhlcv};
+  std::string from;
+  std::string to;
+  std::string jobs;
+  app.add_flag("-h,--help", help);
+  app.add_flag("--require-complete", invocation.ohlcv.require_complete);
+  CLI::Option* from_option = app.add_option("--from", from);
+  CLI::Option* to_option = app.add_option("--to", to);
+  CLI::Option* out_option = app.add_option("--out", invocation.ohlcv.out_dir);
+  CLI::Option* jobs_option = app.add_option("--jobs", jobs);
+  const SettingFlags settings(app);
+  parse_arguments(app, args);
+  if (help) return {Invocation::Command::kHelp, Config{}, ohlcv_help_text()};
+  const auto day = [](CLI::Option* option, const std::string& text) {
+    if (option->count() == 0) {
+      throw ConfigError(fmt::format("ohlcv: {} is required (see ohlcv --help)", option->get_name()));
+    }
+    const std::optional<std::int64_t> ms = parse_day_ms(text);
+    if (!ms) {
+      throw ConfigError(fmt::format("{}=\"{}\": expected a UTC day like 2025-02-09 (or 2025-02-09T00:00:00Z, or "
+                                    "epoch milliseconds)",
+                                    option->get_name(), one_line(text)));
+    }
+    if (*ms % kMsPerDay != 0) {
+      throw ConfigError(fmt::format("{}=\"{}\": must be a UTC midnight: ohlcv writes whole days",
+                                    option->get_name(), one_line(text)));
+    }
+    return *ms;
+  };
+  invocation.ohlcv.from_ms = day(from_option, from);
+  invocation.ohlcv.to_ms = day(to_option, to);
+  if (invocation.ohlcv.from_ms >= invocation.ohlcv.to_ms) {
+    throw ConfigError(fmt::format("--from=\"{}\": must be before --to=\"{}\"", one_line(from), one_line(to)));
+  }
+  if (out_option->count() == 0 || invocation.ohlcv.out_dir.empty()) {
+    throw ConfigError("ohlcv: --out DIR is required (see ohlcv --help)");
+  }
+  if (jobs_option->count() != 0) invocation.ohlcv.jobs = parse_jobs(jobs);
   invocation.config = settings.build(env);
   return invocation;
 }

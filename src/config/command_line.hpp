@@ -24,6 +24,15 @@ struct AuditOptions {
   bool symbols_from_store = false;  // --symbols-from-store: every symbol folder under the prefix, not SYMBOL
 };
 
+// `ohlcv`'s own options (docs/OHLCV.md): whole UTC days [from, to).
+struct OhlcvOptions {
+  std::int64_t from_ms = 0;  // --from: ISO 8601 UTC midnight, a date (2025-02-09) or epoch ms
+  std::int64_t to_ms = 0;    // --to (exclusive)
+  std::string out_dir;       // --out DIR
+  bool require_complete = false;  // --require-complete: exit 1 when a day has missing ids
+  std::optional<unsigned> jobs;   // --jobs N: threads reading parts, as audit's
+};
+
 // The largest --jobs accepted: each audit thread may hold a few parts' lines and one S3 connection.
 inline constexpr unsigned kMaxAuditJobs = 64;
 
@@ -33,11 +42,13 @@ struct Invocation {
     kHelp,         // print `text` (the help or the version) and exit 0
     kConfigTable,  // print `text` (the README's Markdown table) and exit 0
     kAudit,        // audit the store of `config` over `audit`'s range (docs/AUDIT.md)
+    kOhlcv,        // write curated trades and 1 s bars of `ohlcv`'s days (docs/OHLCV.md)
   };
   Command command = Command::kRun;
-  Config config;     // validated; defaults unless command is kRun or kAudit
+  Config config;     // validated; defaults unless command is kRun, kAudit or kOhlcv
   std::string text;  // what to print for kHelp and kConfigTable
   AuditOptions audit;  // for kAudit
+  OhlcvOptions ohlcv;  // for kOhlcv
 };
 
 // argv[0] is the program name; an optional first argument names the subcommand (default: run).

@@ -5,6 +5,9 @@ how a user's shell runs them) in a directory whose `data/store` a collector is w
 collector's directory first on PATH (`market-collector`). The one substitution: the documented metrics
 address `127.0.0.1:9108` becomes the running collector's, which is also in `METRICS_ADDR`.
 
+The `ohlcv` block of docs/OHLCV.md writes today's bars of that store (libduckdb.so from
+install-deps.sh or MC_LIBDUCKDB).
+
 The blocks not marked need what a test here does not have: systemd (`systemctl`, `journalctl`; the unit
 itself is tested by integration.systemd), root and apt (`apt install ./…deb`; package.deb builds it),
 podman (integration of docs/CONTAINER.md is container.image), or a release build and minutes of
@@ -96,6 +99,18 @@ class DocShellExamplesTest(unittest.TestCase):
         for line in lines:
             record = json.loads(line)
             self.assertEqual(record["data"]["e"], "trade")
+
+    def test_ohlcv_doc_writes_todays_bars_from_the_running_collectors_store(self):
+        env = {"MC_LIBDUCKDB": os.environ["MC_LIBDUCKDB"]} if "MC_LIBDUCKDB" in os.environ else {}
+        out = self.run_block(self.only_block("docs/OHLCV.md"), env)
+        day = out.split()[-1]
+        self.assertRegex(day, r"^dt=\d{4}-\d{2}-\d{2}$", out)
+        with open(os.path.join(self.tmp.name, "data", "curated", "_curated.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        btc = manifest["symbols"][0]
+        self.assertEqual(btc["symbol"], "BTCUSDT")
+        self.assertGreater(sum(d["trades"] for d in btc["days"]), 0, manifest)
+        self.assertTrue(any(d["bars"] > 0 for d in btc["days"]), manifest)
 
     def test_runbook_reads_metrics_health_and_readiness(self):
         out = self.run_block(self.only_block("docs/RUNBOOK.md"))
