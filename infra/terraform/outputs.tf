@@ -89,6 +89,21 @@ output "cloudwatch_alarm_names" {
   )
 }
 
+output "athena_database_name" {
+  description = "Glue database of raw_trades, trades_curated and ohlcv_1s."
+  value       = aws_glue_catalog_database.market.name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup to run the archive's queries in (encrypted results under athena-results/, enforced)."
+  value       = aws_athena_workgroup.market.name
+}
+
+output "curated_day_state_machine_arn" {
+  description = "State machine producing yesterday's curated datasets (curated_schedule_enabled; null otherwise)."
+  value       = one(aws_sfn_state_machine.curated_day[*].arn)
+}
+
 output "ecs_metrics_log_group_name" {
   description = "Log group of the ECS tasks' CloudWatch agents: the metric events CloudWatch makes the collectors' metrics of (null on ec2)."
   value       = one(aws_cloudwatch_log_group.ecs_metrics[*].name)
