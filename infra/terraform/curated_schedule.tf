@@ -225,3 +225,22 @@ resource "aws_scheduler_schedule" "curated_day" {
     }
   }
 }
+
+# A failed day is partly written or not at all, and no query of the collectors' metrics would show it.
+resource "aws_cloudwatch_metric_alarm" "curated_day_failed" {
+  count = local.schedule_count
+
+  alarm_name          = "market-collector-curated-day-failed"
+  alarm_description   = "Producing yesterday's trades_curated and ohlcv_1s failed (docs/RUNBOOK.md#curated-day-failed)"
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = aws_sfn_state_machine.curated_day[0].arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}

@@ -86,6 +86,7 @@ output "cloudwatch_alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.upload_failures : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.unrecoverable_ids : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.no_uploads : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.curated_day_failed : a.alarm_name],
   )
 }
 

@@ -48,7 +48,8 @@ SCHEDULE_BLOCKS = {("data", "aws_caller_identity", "curated"), ("data", "aws_iam
                    ("data", "aws_iam_policy_document", "curated_day"), ("data", "aws_iam_policy_document", "curated_scheduler"),
                    ("resource", "aws_iam_role", "curated_day"), ("resource", "aws_iam_role", "curated_scheduler"),
                    ("resource", "aws_iam_role_policy", "curated_day"), ("resource", "aws_iam_role_policy", "curated_scheduler"),
-                   ("resource", "aws_sfn_state_machine", "curated_day"), ("resource", "aws_scheduler_schedule", "curated_day")}
+                   ("resource", "aws_sfn_state_machine", "curated_day"), ("resource", "aws_scheduler_schedule", "curated_day"),
+                   ("resource", "aws_cloudwatch_metric_alarm", "curated_day_failed")}
 EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile")}
 # The instances' log group: their agent ships the collector's log and its metric events there.
 EC2_ONLY_BLOCKS = {("resource", "aws_cloudwatch_log_group", "ec2")}
@@ -777,7 +778,8 @@ class TerraformStaticTest(unittest.TestCase):
 
     def test_alarms_for_each_condition(self):
         alarms = self.blocks("resource", "aws_cloudwatch_metric_alarm")
-        by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()}
+        by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()
+                     if body["namespace"] != "AWS/States"}  # the schedule's, below
         self.assertTrue(ALARM_METRICS <= set(by_metric), "alarms missing for %s" % (ALARM_METRICS - set(by_metric)))
         _, agent, _ = self.agent_files()
         declarations = self.prometheus_of(agent)["emf_processor"]["metric_declaration"]
@@ -1378,6 +1380,22 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(order, CURATED_DAY_STATES)
         self.assertEqual([asl["States"][s]["Parameters"]["QueryString"] for s in order],
                          [queries["trades_curated"], queries["ohlcv_1s"]], "trades_curated first: the bars read it")
+
+    def test_a_failed_day_raises_an_alarm(self):
+        machine = self.only("resource", "aws_sfn_state_machine")[0]
+        alarm = self.blocks("resource", "aws_cloudwatch_metric_alarm")["curated_day_failed"]
+        self.assertEqual((alarm["namespace"], alarm["metric_name"], alarm["statistic"]),
+                         ("AWS/States", "ExecutionsFailed", "Sum"))
+        self.assertEqual(alarm["dimensions"], {"StateMachineArn": "${aws_sfn_state_machine.%s[0].arn}" % machine})
+        self.assertEqual((alarm["comparison_operator"], alarm["threshold"]), ("GreaterThanThreshold", 0))
+        for actions in ("alarm_actions", "ok_actions"):
+            self.assertEqual(alarm[actions], "${local.alarm_actions}")
+        anchor = re.search(r"docs/RUNBOOK\.md#([\w-]+)", alarm["alarm_description"]).group(1)
+        headings = {re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", line.lstrip("#").strip().lower()))
+                    for line in (REPO / "docs" / "RUNBOOK.md").read_text().splitlines() if line.startswith("#")}
+        self.assertIn(anchor, headings, "the description links the runbook")
+        self.assertIn("aws_cloudwatch_metric_alarm.curated_day_failed",
+                      norm(self.cfg["output"]["cloudwatch_alarm_names"][0]["value"]), "listed with the other alarms")
 
     def role_grants(self, role_name, service):
         """{action: [(resources, conditions)]} of a role that service assumes for this account only."""
