@@ -77,6 +77,15 @@ data "aws_iam_policy_document" "curated_day" {
     resources = [aws_athena_workgroup.market.arn]
   }
 
+  # Step Functions' documented policy for this integration also reads the data catalog; the one the
+  # queries use is Glue's, AwsDataCatalog.
+  statement {
+    sid       = "ReadTheDataCatalog"
+    effect    = "Allow"
+    actions   = ["athena:GetDataCatalog"]
+    resources = ["arn:aws:athena:${var.region}:${data.aws_caller_identity.curated[0].account_id}:datacatalog/AwsDataCatalog"]
+  }
+
   statement {
     sid     = "ReadTheTables"
     effect  = "Allow"

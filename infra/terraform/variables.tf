@@ -335,6 +335,17 @@ variable "athena_first_day" {
   }
 }
 
+variable "athena_results_expiration_days" {
+  description = "Delete Athena's query results (athena-results/ of the bucket) this many days after they were written; the tables' data never expires."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.athena_results_expiration_days >= 1 && floor(var.athena_results_expiration_days) == var.athena_results_expiration_days
+    error_message = "athena_results_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "curated_schedule_enabled" {
   description = "Produce yesterday's trades_curated and ohlcv_1s every day at 00:15 UTC (EventBridge Scheduler and a Step Functions state machine with their own roles); false: nothing of it is created, run the named queries by hand."
   type        = bool

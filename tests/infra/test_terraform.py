@@ -351,7 +351,14 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(noncurrent[0]["filter"], [{}])
         for rule in rules:
             self.assertNotIn("transition", rule, "the Glacier transition must be optional (dynamic rule)")
-            self.assertNotIn("expiration", rule, "current objects are never expired")
+        # Current objects are never expired, but Athena's query results.
+        expiring = [r for r in rules if "expiration" in r]
+        self.assertEqual([[self.resolve(f.get("prefix")) for f in r["filter"]] for r in expiring], [["athena-results/"]],
+                         "only the Athena results expire")
+        self.assertEqual(expiring[0]["expiration"], [{"days": "${var.athena_results_expiration_days}"}])
+        self.assertEqual(self.resolve(self.only("resource", "aws_athena_workgroup")[1]["configuration"][0]
+                                      ["result_configuration"][0]["output_location"]),
+                         "s3://${%s.id}/athena-results/" % self.bucket_ref(), "the prefix the workgroup writes to")
 
         dynamic = lifecycle.get("dynamic", {}).get("rule", [])
         self.assertEqual(len(dynamic), 1, "one dynamic rule: the optional Glacier transition")
@@ -1435,6 +1442,9 @@ class TerraformStaticTest(unittest.TestCase):
         workgroup = "${aws_athena_workgroup.%s.arn}" % self.only("resource", "aws_athena_workgroup")[0]
         for action in ("athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"):
             self.assertEqual(grants.pop(action, None), [([workgroup], set())], "%s in the workgroup only" % action)
+        self.assertEqual(grants.pop("athena:GetDataCatalog", None),
+                         [(["arn:aws:athena:${var.region}:${data.aws_caller_identity.curated[0].account_id}:"
+                            "datacatalog/AwsDataCatalog"], set())], "Glue's catalog only")
         catalog = "arn:aws:glue:${var.region}:${data.aws_caller_identity.curated[0].account_id}:"
         database = catalog + "database/${aws_glue_catalog_database.market.name}"
         table = catalog + "table/${aws_glue_catalog_database.market.name}/${aws_glue_catalog_table.%s.name}"
@@ -1469,7 +1479,9 @@ class TerraformStaticTest(unittest.TestCase):
                      "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days",
                      "platform", "image", "ecs_cluster_arn", "task_cpu", "task_memory", "log_retention_days",
                      "efs_throughput_mode", "cloudwatch_namespace", "cloudwatch_agent_url", "alarm_sns_topic_arn",
-                     "alarm_no_trades_minutes", "alarm_spool_age_minutes"):
+                     "alarm_no_trades_minutes", "alarm_spool_age_minutes", "cloudwatch_agent_image", "athena_database",
+                     "athena_workgroup", "athena_symbols", "athena_first_day", "athena_results_expiration_days",
+                     "curated_schedule_enabled"):
             validation = self.variable(name).get("validation", [])
             self.assertTrue(validation, "variable %s needs a validation" % name)
             self.assertIn("var.%s" % name, validation[0]["condition"])
@@ -1543,6 +1555,7 @@ class BrokenCopyTest(unittest.TestCase):
          "test_schedule_roles_are_least_privilege"),
         ("curated_day.asl.json.tftpl", '"StartAt": "TradesCurated"', '"StartAt": "Ohlcv1s"',
          "test_schedule_runs_trades_then_bars_each_to_its_end"),
+        ("s3.tf", "prefix = local.athena_results_prefix", "prefix = local.curated_prefix", "test_lifecycle_rules"),
     ]
 
     def run_tests(self, directory, tests):
