@@ -99,7 +99,7 @@ data "aws_iam_policy_document" "curated_day" {
     ]
   }
 
-  # INSERT INTO registers the partitions it wrote (with projection Athena does not read them).
+  # INSERT INTO may register the partitions it wrote; with projection, queries never read them.
   statement {
     sid     = "AddPartitionsToTheCuratedTables"
     effect  = "Allow"
@@ -209,8 +209,8 @@ resource "aws_iam_role_policy" "curated_scheduler" {
 }
 
 # 00:15 UTC: the collectors have stored yesterday's last parts (5-second windows, uploaded within
-# seconds; a backlog that is older shows in its spool alarm). Runs once per day; a retry only follows a
-# StartExecution that failed, so it never starts a day twice.
+# seconds; a backlog that is older shows in its spool alarm). Runs once per day; the scheduler retries
+# only a StartExecution call that failed, which started nothing.
 resource "aws_scheduler_schedule" "curated_day" {
   count = local.schedule_count
 
