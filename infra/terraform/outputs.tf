@@ -86,7 +86,23 @@ output "cloudwatch_alarm_names" {
     [for a in aws_cloudwatch_metric_alarm.upload_failures : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.unrecoverable_ids : a.alarm_name],
     [for a in aws_cloudwatch_metric_alarm.no_uploads : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.curated_day_failed : a.alarm_name],
   )
+}
+
+output "athena_database_name" {
+  description = "Glue database of raw_trades, trades_curated and ohlcv_1s."
+  value       = aws_glue_catalog_database.market.name
+}
+
+output "athena_workgroup_name" {
+  description = "Athena workgroup to run the archive's queries in (encrypted results under athena-results/, enforced)."
+  value       = aws_athena_workgroup.market.name
+}
+
+output "curated_day_state_machine_arn" {
+  description = "State machine producing yesterday's curated datasets (curated_schedule_enabled; null otherwise)."
+  value       = one(aws_sfn_state_machine.curated_day[*].arn)
 }
 
 output "ecs_metrics_log_group_name" {

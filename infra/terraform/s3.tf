@@ -74,6 +74,21 @@ resource "aws_s3_bucket_lifecycle_configuration" "raw" {
     }
   }
 
+  # Athena's query results (athena.tf): what a query returned, kept for a look, never the archive
+  # (raw/ and curated/ never expire).
+  rule {
+    id     = "expire-athena-results"
+    status = "Enabled"
+
+    filter {
+      prefix = local.athena_results_prefix
+    }
+
+    expiration {
+      days = var.athena_results_expiration_days
+    }
+  }
+
   dynamic "rule" {
     for_each = local.glacier_enabled ? [var.glacier_transition_days] : []
 

@@ -289,6 +289,74 @@ variable "alarm_spool_age_minutes" {
   }
 }
 
+# --- Athena (athena.tf, curated_schedule.tf) -------------------------------------------------------
+
+variable "athena_database" {
+  description = "Glue database of the tables raw_trades, trades_curated and ohlcv_1s (docs/ATHENA.md)."
+  type        = string
+  default     = "market_collector"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,254}$", var.athena_database))
+    error_message = "athena_database must be lower-case letters, digits and underscores, not starting with a digit."
+  }
+}
+
+variable "athena_workgroup" {
+  description = "Athena workgroup for the archive's queries: results under athena-results/ of the bucket, SSE-S3, enforced."
+  type        = string
+  default     = "market-collector"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{1,128}$", var.athena_workgroup))
+    error_message = "athena_workgroup must be 1 to 128 letters, digits, dots, hyphens or underscores."
+  }
+}
+
+variable "athena_symbols" {
+  description = "Symbols the Athena tables project partitions for (projection.symbol.values); null: var.symbols. Set it when the collectors follow SYMBOL=ALL."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.athena_symbols == null || try(length(var.athena_symbols) > 0 && alltrue([for s in var.athena_symbols : can(regex("^[A-Z0-9]{2,20}$", s))]), false)
+    error_message = "athena_symbols must be null or a non-empty list of upper-case symbols, 2 to 20 letters or digits each."
+  }
+}
+
+variable "athena_first_day" {
+  description = "First day (YYYY-MM-DD) the tables project partitions from; days before it are never read."
+  type        = string
+  default     = "2025-01-01"
+
+  validation {
+    condition     = can(regex("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", var.athena_first_day))
+    error_message = "athena_first_day must be a date, YYYY-MM-DD."
+  }
+}
+
+variable "athena_results_expiration_days" {
+  description = "Delete Athena's query results (athena-results/ of the bucket) this many days after they were written; the tables' data never expires."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.athena_results_expiration_days >= 1 && floor(var.athena_results_expiration_days) == var.athena_results_expiration_days
+    error_message = "athena_results_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "curated_schedule_enabled" {
+  description = "Produce yesterday's trades_curated and ohlcv_1s every day at 00:15 UTC (EventBridge Scheduler and a Step Functions state machine with their own roles); false: nothing of it is created, run the named queries by hand."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = var.curated_schedule_enabled != null
+    error_message = "curated_schedule_enabled must be true or false."
+  }
+}
+
 variable "cloudwatch_agent_image" {
   description = "Image of the CloudWatch agent sidecar in every collector task (platform = \"ecs\"): a tag or digest, not :latest, so that a replaced task runs the agent it ran before."
   type        = string

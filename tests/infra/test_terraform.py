@@ -21,7 +21,7 @@ REPO = HERE.parent.parent
 TF_DIR = Path(os.environ.get("MC_TERRAFORM_DIR", REPO / "infra" / "terraform")).resolve()
 PACKAGE = "@cdktf/hcl2json"
 EXPECTED_FILES = {"providers.tf", "main.tf", "s3.tf", "iam.tf", "network.tf", "ec2.tf", "efs.tf", "ecs.tf",
-                  "cloudwatch.tf", "variables.tf", "outputs.tf"}
+                  "cloudwatch.tf", "athena.tf", "curated_schedule.tf", "variables.tf", "outputs.tf"}
 ALLOWED_EGRESS_PORTS = {443, 9443}
 NFS_PORT = 2049
 # Blocks that serve both platforms (the archive, the collector role and its policy, the reader policy,
@@ -29,7 +29,11 @@ NFS_PORT = 2049
 SHARED_TYPES = {"aws_s3_bucket", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_public_access_block",
                 "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
                 "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_object_lock_configuration",
-                "aws_s3_bucket_policy", "aws_iam_policy", "aws_cloudwatch_metric_alarm"}
+                "aws_s3_bucket_policy", "aws_iam_policy", "aws_cloudwatch_metric_alarm",
+                # The archive on Athena and its schedule (athena.tf, curated_schedule.tf) read the bucket,
+                # whichever platform wrote it.
+                "aws_glue_catalog_database", "aws_glue_catalog_table", "aws_athena_workgroup",
+                "aws_athena_named_query", "aws_sfn_state_machine", "aws_scheduler_schedule"}
 SHARED_BLOCKS = {("data", "aws_subnet", "first"), ("resource", "aws_security_group", "collector"),
                  ("resource", "aws_iam_role", "collector"), ("resource", "aws_iam_role_policy", "collector"),
                  ("data", "aws_iam_policy_document", "collector"),
@@ -38,6 +42,14 @@ SHARED_BLOCKS = {("data", "aws_subnet", "first"), ("resource", "aws_security_gro
                  # The CloudWatch agent's grants: it runs with the collector's role on both platforms.
                  ("resource", "aws_iam_role_policy", "collector_cloudwatch"),
                  ("data", "aws_iam_policy_document", "collector_cloudwatch")}
+# The schedule's blocks (curated_schedule.tf): count 1 with curated_schedule_enabled, whatever the platform.
+SCHEDULE_BLOCKS = {("data", "aws_caller_identity", "curated"), ("data", "aws_iam_policy_document", "curated_day_assume"),
+                   ("data", "aws_iam_policy_document", "curated_scheduler_assume"),
+                   ("data", "aws_iam_policy_document", "curated_day"), ("data", "aws_iam_policy_document", "curated_scheduler"),
+                   ("resource", "aws_iam_role", "curated_day"), ("resource", "aws_iam_role", "curated_scheduler"),
+                   ("resource", "aws_iam_role_policy", "curated_day"), ("resource", "aws_iam_role_policy", "curated_scheduler"),
+                   ("resource", "aws_sfn_state_machine", "curated_day"), ("resource", "aws_scheduler_schedule", "curated_day"),
+                   ("resource", "aws_cloudwatch_metric_alarm", "curated_day_failed")}
 EC2_ONLY_TYPES = {("data", "aws_ami"), ("resource", "aws_instance"), ("resource", "aws_iam_instance_profile")}
 # The instances' log group: their agent ships the collector's log and its metric events there.
 EC2_ONLY_BLOCKS = {("resource", "aws_cloudwatch_log_group", "ec2")}
@@ -59,6 +71,25 @@ STOP_MARGIN_S = 2 * 20 + 20
 ECR_PULL_ACTIONS = {"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
                     "ecr:BatchGetImage"}
 GLACIER_CLASSES = {"GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+# The curated datasets' columns, in order, partitions last (the contract with sql/curated/*.sql and
+# docs/OHLCV.md); Hive types as Glue and the DDL of docs/ATHENA.md spell them.
+PARTITIONS = [("symbol", "string"), ("dt", "string")]
+CURATED_COLUMNS = {
+    "trades_curated": [("trade_id", "bigint"), ("price", "decimal(18,8)"), ("qty", "decimal(18,8)"),
+                       ("trade_time", "timestamp"), ("event_time", "timestamp"), ("is_buyer_maker", "boolean"),
+                       ("recv_us", "bigint"), ("src", "string"), ("instance_id", "string")],
+    "ohlcv_1s": [("open_time", "timestamp"), ("open_time_ms", "bigint"), ("open", "decimal(18,8)"),
+                 ("high", "decimal(18,8)"), ("low", "decimal(18,8)"), ("close", "decimal(18,8)"),
+                 ("volume", "decimal(38,8)"), ("quote_volume", "decimal(38,16)"), ("trade_count", "bigint"),
+                 ("taker_buy_volume", "decimal(38,8)"), ("taker_buy_quote_volume", "decimal(38,16)"),
+                 ("vwap", "decimal(18,8)"), ("first_trade_id", "bigint"), ("last_trade_id", "bigint")],
+}
+# Where athena.tf reads the queries from: the module's ../../sql/curated, i.e. the repository's.
+CURATED_SQL = REPO / "sql" / "curated"
+PARQUET = {"input_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+           "output_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+           "serde": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}
+CURATED_DAY_STATES = ["TradesCurated", "Ohlcv1s"]
 NPM_TIMEOUT_S = 240
 NODE_TIMEOUT_S = 60
 
@@ -320,7 +351,14 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(noncurrent[0]["filter"], [{}])
         for rule in rules:
             self.assertNotIn("transition", rule, "the Glacier transition must be optional (dynamic rule)")
-            self.assertNotIn("expiration", rule, "current objects are never expired")
+        # Current objects are never expired, but Athena's query results.
+        expiring = [r for r in rules if "expiration" in r]
+        self.assertEqual([[self.resolve(f.get("prefix")) for f in r["filter"]] for r in expiring], [["athena-results/"]],
+                         "only the Athena results expire")
+        self.assertEqual(expiring[0]["expiration"], [{"days": "${var.athena_results_expiration_days}"}])
+        self.assertEqual(self.resolve(self.only("resource", "aws_athena_workgroup")[1]["configuration"][0]
+                                      ["result_configuration"][0]["output_location"]),
+                         "s3://${%s.id}/athena-results/" % self.bucket_ref(), "the prefix the workgroup writes to")
 
         dynamic = lifecycle.get("dynamic", {}).get("rule", [])
         self.assertEqual(len(dynamic), 1, "one dynamic rule: the optional Glacier transition")
@@ -455,6 +493,19 @@ class TerraformStaticTest(unittest.TestCase):
         for body in by_job.values():
             self.assertIsNone(self.gate(body), "the collector role's policies serve both platforms")
         return by_job
+
+    def test_collector_role_gets_nothing_for_athena_or_the_schedule(self):
+        """The curated datasets and their schedule have roles of their own: the collector's grants stay its S3
+        writes and the agent's metrics and logs."""
+        grants = set()
+        for body in self.collector_policies().values():
+            _, doc = self.policy_doc(body["policy"])
+            grants |= {a for st in doc["statement"] for a in st["actions"]}
+        self.assertEqual(grants, {"s3:PutObject", "s3:GetObject", "cloudwatch:PutMetricData", "logs:CreateLogStream",
+                                  "logs:PutLogEvents"})
+        role_name, _ = self.collector_role()
+        for path in (TF_DIR / "athena.tf", TF_DIR / "curated_schedule.tf"):
+            self.assertNotIn("aws_iam_role.%s" % role_name, path.read_text(), "%s uses the collector role" % path.name)
 
     def test_collector_role_has_exactly_put_and_get_object_on_raw(self):
         _, doc = self.policy_doc(self.collector_policies()["s3"]["policy"])
@@ -734,7 +785,8 @@ class TerraformStaticTest(unittest.TestCase):
 
     def test_alarms_for_each_condition(self):
         alarms = self.blocks("resource", "aws_cloudwatch_metric_alarm")
-        by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()}
+        by_metric = {body["metric_name"]: (name, body) for name, body in alarms.items()
+                     if body["namespace"] != "AWS/States"}  # the schedule's, below
         self.assertTrue(ALARM_METRICS <= set(by_metric), "alarms missing for %s" % (ALARM_METRICS - set(by_metric)))
         _, agent, _ = self.agent_files()
         declarations = self.prometheus_of(agent)["emf_processor"]["metric_declaration"]
@@ -794,7 +846,7 @@ class TerraformStaticTest(unittest.TestCase):
                     body = self.blocks(kind, rtype)[name]
                     gate = self.gate(body)
                     where = "%s %s.%s" % (kind, rtype, name)
-                    if rtype in SHARED_TYPES or (kind, rtype, name) in SHARED_BLOCKS:
+                    if rtype in SHARED_TYPES or (kind, rtype, name) in SHARED_BLOCKS | SCHEDULE_BLOCKS:
                         self.assertIsNone(gate, "%s serves both platforms" % where)
                     elif (kind, rtype) in EC2_ONLY_TYPES or (kind, rtype, name) in EC2_ONLY_BLOCKS:
                         self.assertEqual(gate, "ec2", "%s must have count/for_each 0 unless platform = ec2" % where)
@@ -1117,6 +1169,306 @@ class TerraformStaticTest(unittest.TestCase):
         group = self.blocks("resource", "aws_cloudwatch_log_group")["ecs_metrics"]
         self.assertEqual(group["retention_in_days"], "${var.log_retention_days}")
 
+    # --- Athena: tables, workgroup, day queries (athena.tf) -----------------------------------------
+
+    def glue_table(self, name):
+        tables = self.blocks("resource", "aws_glue_catalog_table")
+        self.assertIn(name, tables, "aws_glue_catalog_table.%s is missing" % name)
+        table = tables[name]
+        self.assertEqual(table["name"], name)
+        self.assertEqual(table["database_name"], "${aws_glue_catalog_database.%s.name}"
+                         % self.only("resource", "aws_glue_catalog_database")[0])
+        self.assertEqual(table["table_type"], "EXTERNAL_TABLE")
+        return table
+
+    @staticmethod
+    def glue_columns(table):
+        return [(c["name"], norm(c["type"])) for c in table["storage_descriptor"][0]["columns"]]
+
+    def doc_tables(self):
+        """{table: ([(column, type)], [(partition, type)], whole DDL)} of docs/ATHENA.md's CREATE EXTERNAL TABLEs."""
+        tables = {}
+        text = (REPO / "docs" / "ATHENA.md").read_text()
+        for name, columns, partitions, rest in re.findall(
+                r"CREATE EXTERNAL TABLE (\w+) \((.*?)\n\)\nPARTITIONED BY \((.*?)\)\n(.*?);", text, re.S):
+            parsed = [tuple(re.split(r"\s+", c.strip(), maxsplit=1)) for c in self.top_level_split(columns)]
+            tables[name] = ([(n, norm(t).lower()) for n, t in parsed],
+                            [tuple(p.strip().split()) for p in partitions.split(",")], rest)
+        return tables
+
+    @staticmethod
+    def top_level_split(columns):
+        """A DDL column list split at the commas outside <...> and (...): a struct's fields and a decimal's
+        precision and scale stay together."""
+        parts, depth, current = [], 0, ""
+        for ch in columns:
+            depth += {"<": 1, "(": 1, ">": -1, ")": -1}.get(ch, 0)
+            if ch == "," and depth == 0:
+                parts.append(current)
+                current = ""
+            else:
+                current += ch
+        return [p for p in parts + [current] if p.strip()]
+
+    def projection(self, table, location_local):
+        """The table's parameters: local.day_projection plus EXTERNAL and the template under location_local."""
+        m = re.fullmatch(r'\$\{merge\(local\.day_projection,\{(.*)\}\)\}', norm(table["parameters"]))
+        self.assertIsNotNone(m, "parameters must be merge(local.day_projection, {...}), got %r" % table["parameters"])
+        self.assertIn('EXTERNAL="TRUE"', m.group(1))
+        self.assertIn('"storage.location.template"="${local.%s}symbol=$${symbol}/dt=$${dt}/"' % location_local,
+                      m.group(1), "one partition per symbol and day, under the table's location")
+        return m.group(1)
+
+    def test_day_projection_as_the_raw_table_in_the_doc(self):
+        projection = self.locals["day_projection"]
+        self.assertEqual(projection["projection.enabled"], "true")
+        self.assertEqual(projection["projection.symbol.type"], "enum")
+        self.assertEqual(norm(projection["projection.symbol.values"]), '${join(",",local.athena_symbols)}')
+        self.assertEqual((projection["projection.dt.type"], projection["projection.dt.format"],
+                          projection["projection.dt.interval"], projection["projection.dt.interval.unit"]),
+                         ("date", "yyyy-MM-dd", "1", "DAYS"))
+        self.assertEqual(projection["projection.dt.range"], "${var.athena_first_day},NOW")
+        doc = self.doc_tables()
+        for name in ("raw_trades", "trades_curated", "ohlcv_1s"):
+            with self.subTest(table=name):
+                self.assertIn(name, doc, "docs/ATHENA.md has no CREATE EXTERNAL TABLE %s" % name)
+                for key, value in projection.items():
+                    if "${" not in value:
+                        self.assertRegex(doc[name][2], r"'%s'\s*=\s*'%s'" % (re.escape(key), re.escape(value)))
+        self.assertEqual(norm(self.locals["athena_symbols"]), "${var.athena_symbols!=null?var.athena_symbols:var.symbols}")
+        self.assert_precondition(self.glue_table("raw_trades"), '${!contains(local.athena_symbols,"ALL")}',
+                                 "an enum projection cannot stand for SYMBOL=ALL")
+
+    def test_raw_trades_table_is_the_docs(self):
+        table = self.glue_table("raw_trades")
+        columns, partitions, ddl = self.doc_tables()["raw_trades"]
+        self.assertEqual(self.glue_columns(table), columns, "Glue's raw_trades is docs/ATHENA.md's")
+        self.assertEqual([(p["name"], p["type"]) for p in table["partition_keys"]], partitions)
+        self.assertEqual(partitions, PARTITIONS)
+        sd = table["storage_descriptor"][0]
+        serde = sd["ser_de_info"][0]
+        self.assertEqual(serde["serialization_library"], "org.openx.data.jsonserde.JsonSerDe")
+        self.assertIn("SERDE '%s'" % serde["serialization_library"], ddl)
+        for key, value in serde["parameters"].items():
+            self.assertRegex(ddl, r"'%s'\s*=\s*'%s'" % (re.escape(key), re.escape(value)))
+        self.assertEqual(len(serde["parameters"]), len(re.findall(r"'(?:mapping\.\w+|case\.insensitive|ignore\.malformed\.json)'",
+                                                                  ddl)), "the same SerDe properties as the doc")
+        self.assertEqual(self.resolve(self.locals["raw_trades_location"]),
+                         "s3://${%s.id}/raw/exchange=binance/stream=trade/" % self.bucket_ref())
+        self.assertEqual(sd["location"], "${local.raw_trades_location}")
+        self.projection(table, "raw_trades_location")
+
+    def test_curated_tables_are_the_contract_in_parquet(self):
+        doc = self.doc_tables()
+        for name, contract in CURATED_COLUMNS.items():
+            with self.subTest(table=name):
+                table = self.glue_table(name)
+                self.assertEqual(self.glue_columns(table), contract, "Glue's %s columns are the contract's" % name)
+                self.assertEqual([(p["name"], p["type"]) for p in table["partition_keys"]], PARTITIONS,
+                                 "partitions last, symbol then dt, as INSERT INTO needs")
+                self.assertEqual(doc[name][0], contract, "docs/ATHENA.md's %s columns are the contract's" % name)
+                self.assertEqual(doc[name][1], PARTITIONS)
+                self.assertIn("STORED AS PARQUET", doc[name][2])
+                sd = table["storage_descriptor"][0]
+                self.assertEqual((sd["input_format"], sd["output_format"], sd["ser_de_info"][0]["serialization_library"]),
+                                 (PARQUET["input_format"], PARQUET["output_format"], PARQUET["serde"]))
+                location_local = {"trades_curated": "trades_curated_location", "ohlcv_1s": "ohlcv_1s_location"}[name]
+                self.assertEqual(sd["location"], "${local.%s}" % location_local)
+                location = self.resolve(self.locals[location_local])
+                self.assertTrue(location.startswith("s3://${%s.id}/curated/" % self.bucket_ref()),
+                                "%s lives under curated/, outside the collectors' raw/: %s" % (name, location))
+                self.assertIn("LOCATION '%s'" % location.replace("${%s.id}" % self.bucket_ref(), "<bucket>"), doc[name][2])
+                self.projection(table, location_local)
+
+    def test_workgroup_enforces_encrypted_results(self):
+        name, workgroup = self.only("resource", "aws_athena_workgroup")
+        config = workgroup["configuration"][0]
+        self.assertIs(config["enforce_workgroup_configuration"], True, "no client may override the result settings")
+        self.assertEqual(config["engine_version"], [{"selected_engine_version": "Athena engine version 3"}])
+        result = config["result_configuration"][0]
+        self.assertIn(result["encryption_configuration"][0]["encryption_option"], ("SSE_S3", "SSE_KMS"))
+        # The bucket policy refuses any PutObject that is not SSE-S3 (s3.tf): results and INSERT INTO files too.
+        self.assertEqual(result["encryption_configuration"][0]["encryption_option"], "SSE_S3")
+        self.assertEqual(self.resolve(result["output_location"]), "s3://${%s.id}/athena-results/" % self.bucket_ref())
+        self.assertNotIn("bytes_scanned_cutoff_per_query", config)
+        self.assertEqual(workgroup.get("force_destroy", False), False)
+        outputs = {n: b[0]["value"] for n, b in self.cfg["output"].items()}
+        self.assertEqual(outputs.get("athena_workgroup_name"), "${aws_athena_workgroup.%s.name}" % name)
+        self.assertEqual(outputs.get("athena_database_name"), "${aws_glue_catalog_database.%s.name}"
+                         % self.only("resource", "aws_glue_catalog_database")[0])
+
+    def curated_queries(self):
+        """{table: (rendered query, SQL file)}: local.curated_day_queries with the files read and {{day}} replaced."""
+        queries = self.locals.get("curated_day_queries")
+        self.assertIsInstance(queries, dict)
+        self.assertEqual(set(queries), set(CURATED_COLUMNS))
+        day = self.locals.get("curated_day")
+        self.assertEqual(day, "date_format(current_date - INTERVAL '1' DAY, '%Y-%m-%d')",
+                         "yesterday, a VARCHAR 'YYYY-MM-DD' (Athena's session time zone is UTC)")
+        rendered = {}
+        for table, expr in queries.items():
+            m = re.fullmatch(r'INSERT INTO (\w+)\n\$\{replace\(trimsuffix\(trimspace\(file\("\$\{path\.module\}/'
+                             r'\.\./\.\./sql/curated/(\w+)\.sql"\)\),";"\),"\{\{day\}\}",local\.curated_day\)\}',
+                             expr.split("\n", 1)[0] + "\n" + norm(expr.split("\n", 1)[1]))
+            self.assertIsNotNone(m, "%s must be INSERT INTO <table> and the SELECT of sql/curated/<table>.sql with "
+                                    "{{day}} replaced, got %r" % (table, expr))
+            self.assertEqual((m.group(1), m.group(2)), (table, table))
+            path = CURATED_SQL / ("%s.sql" % table)
+            self.assertTrue(path.is_file(), "%s is missing: the SELECT that produces a day of %s comes from the "
+                                            "curated definitions (docs/OHLCV.md); without it Terraform cannot plan"
+                                            % (path.relative_to(REPO), table))
+            sql = path.read_text()
+            self.assertIn("{{day}}", sql, "%s has no {{day}} placeholder" % path.name)
+            body = sql.strip()
+            body = body[:-1] if body.endswith(";") else body
+            rendered[table] = ("INSERT INTO %s\n%s" % (table, body.replace("{{day}}", day)), path)
+        return rendered
+
+    def test_day_queries_are_the_sql_files_for_yesterday(self):
+        for table, (query, path) in self.curated_queries().items():
+            with self.subTest(table=table):
+                self.assertNotIn("{{", query, "a placeholder of %s is left" % path.name)
+                self.assertIn(self.locals["curated_day"], query)
+                self.assertRegex(query, r"(?is)^INSERT INTO %s\n(\s*--[^\n]*\n)*\s*(SELECT|WITH)\b" % table,
+                                 "%s holds one SELECT" % path.name)
+                self.assertNotIn(";", re.sub(r"'[^']*'|--[^\n]*", "", query), "one statement")
+        named = self.only("resource", "aws_athena_named_query")[1]
+        self.assertEqual(named["for_each"], "${local.curated_day_queries}")
+        self.assertEqual(named["query"], "${each.value}")
+        self.assertEqual(named["workgroup"], "${aws_athena_workgroup.%s.id}" % self.only("resource", "aws_athena_workgroup")[0])
+        self.assertEqual(named["database"], "${aws_glue_catalog_database.%s.name}"
+                         % self.only("resource", "aws_glue_catalog_database")[0])
+
+    # --- the daily schedule (curated_schedule.tf) ---------------------------------------------------
+
+    def test_schedule_is_off_by_default(self):
+        variable = self.variable("curated_schedule_enabled")
+        self.assertIs(variable["default"], False)
+        self.assertEqual(variable["type"], "${bool}")
+        self.assertEqual(norm(self.locals["schedule_count"]), "${var.curated_schedule_enabled?1:0}")
+        for kind, rtype, name in SCHEDULE_BLOCKS:
+            with self.subTest(block="%s.%s" % (rtype, name)):
+                self.assertEqual(self.blocks(kind, rtype)[name]["count"], "${local.schedule_count}",
+                                 "nothing of the schedule exists unless curated_schedule_enabled")
+        schedule = self.only("resource", "aws_scheduler_schedule")[1]
+        self.assertEqual(schedule["schedule_expression"], "cron(15 0 * * ? *)", "00:15, once a day")
+        self.assertEqual(schedule["schedule_expression_timezone"], "UTC")
+        self.assertEqual(schedule["flexible_time_window"], [{"mode": "OFF"}])
+
+    def test_schedule_runs_trades_then_bars_each_to_its_end(self):
+        name, machine = self.only("resource", "aws_sfn_state_machine")
+        schedule = self.only("resource", "aws_scheduler_schedule")[1]
+        target = schedule["target"][0]
+        self.assertEqual(target["arn"], "${aws_sfn_state_machine.%s[0].arn}" % name)
+        _, text, variables = self.template_call(machine["definition"], "the state machine's definition")
+        self.assertEqual({k: norm(v) for k, v in variables.items()},
+                         {"trades_curated_query": 'jsonencode(local.curated_day_queries["trades_curated"])',
+                          "ohlcv_1s_query": 'jsonencode(local.curated_day_queries["ohlcv_1s"])',
+                          "workgroup": "jsonencode(aws_athena_workgroup.%s.name)" % self.only("resource", "aws_athena_workgroup")[0],
+                          "database": "jsonencode(aws_glue_catalog_database.%s.name)"
+                                      % self.only("resource", "aws_glue_catalog_database")[0]})
+        queries = {table: query for table, (query, _) in self.curated_queries().items()}
+        asl = json.loads(re.sub(r"\$\{(\w+)\}", lambda m: json.dumps({"trades_curated_query": queries["trades_curated"],
+                                                                      "ohlcv_1s_query": queries["ohlcv_1s"]}
+                                                                     .get(m.group(1), m.group(1))), text))
+        order, state = [], asl["StartAt"]
+        while state:
+            order.append(state)
+            step = asl["States"][state]
+            self.assertEqual(step["Type"], "Task")
+            self.assertEqual(step["Resource"], "arn:aws:states:::athena:startQueryExecution.sync",
+                             "each query runs to its end before the next starts")
+            self.assertEqual(step["Parameters"]["WorkGroup"], "workgroup")
+            self.assertEqual(step["Parameters"]["QueryExecutionContext"], {"Database": "database"})
+            self.assertNotIn("Catch", step, "a failed query fails the execution")
+            self.assertNotIn("Retry", step, "a retried INSERT INTO would add the day twice")
+            state = step.get("Next")
+            self.assertIs(step.get("End", False), state is None)
+        self.assertEqual(order, CURATED_DAY_STATES)
+        self.assertEqual([asl["States"][s]["Parameters"]["QueryString"] for s in order],
+                         [queries["trades_curated"], queries["ohlcv_1s"]], "trades_curated first: the bars read it")
+
+    def test_a_failed_day_raises_an_alarm(self):
+        machine = self.only("resource", "aws_sfn_state_machine")[0]
+        alarm = self.blocks("resource", "aws_cloudwatch_metric_alarm")["curated_day_failed"]
+        self.assertEqual((alarm["namespace"], alarm["metric_name"], alarm["statistic"]),
+                         ("AWS/States", "ExecutionsFailed", "Sum"))
+        self.assertEqual(alarm["dimensions"], {"StateMachineArn": "${aws_sfn_state_machine.%s[0].arn}" % machine})
+        self.assertEqual((alarm["comparison_operator"], alarm["threshold"]), ("GreaterThanThreshold", 0))
+        for actions in ("alarm_actions", "ok_actions"):
+            self.assertEqual(alarm[actions], "${local.alarm_actions}")
+        anchor = re.search(r"docs/RUNBOOK\.md#([\w-]+)", alarm["alarm_description"]).group(1)
+        headings = {re.sub(r"\s", "-", re.sub(r"[^\w\s-]", "", line.lstrip("#").strip().lower()))
+                    for line in (REPO / "docs" / "RUNBOOK.md").read_text().splitlines() if line.startswith("#")}
+        self.assertIn(anchor, headings, "the description links the runbook")
+        self.assertIn("aws_cloudwatch_metric_alarm.curated_day_failed",
+                      norm(self.cfg["output"]["cloudwatch_alarm_names"][0]["value"]), "listed with the other alarms")
+
+    def role_grants(self, role_name, service):
+        """{action: [(resources, conditions)]} of a role that service assumes for this account only."""
+        role = self.blocks("resource", "aws_iam_role")[role_name]
+        _, trust = self.policy_doc(role["assume_role_policy"])
+        self.assertEqual(len(trust["statement"]), 1)
+        st = trust["statement"][0]
+        self.assertEqual(st["principals"], [{"type": "Service", "identifiers": [service]}])
+        self.assertEqual([(c["test"], c["variable"]) for c in st["condition"]], [("StringEquals", "aws:SourceAccount")])
+        attached = self.role_policies(role_name)
+        self.assertEqual(len(attached), 1, "one inline policy on %s" % role_name)
+        self.assertNotIn("managed_policy_arns", role)
+        _, doc = self.policy_doc(attached[0][2]["policy"])
+        grants = {}
+        for st in doc["statement"]:
+            self.assertEqual(st.get("effect", "Allow"), "Allow")
+            for loosening in ("not_actions", "not_resources", "principals", "not_principals"):
+                self.assertNotIn(loosening, st)
+            for action in st["actions"]:
+                self.assertNotIn("*", action, "no wildcard actions")
+                for resource in st["resources"]:
+                    self.assertNotRegex(norm(resource), r"(^\*$|:\*$|/\*$)" if not action.startswith("s3:") else r"^\*$",
+                                        "%s on %s: name the resource" % (action, resource))
+                conditions = {(t, v, tuple(self.resolve(x) for x in values)) for t, v, values in self.conditions(st)}
+                grants.setdefault(action, []).append(([self.resolve(norm(r)) for r in st["resources"]], conditions))
+        return grants
+
+    def test_schedule_roles_are_least_privilege(self):
+        machine = self.only("resource", "aws_sfn_state_machine")[0]
+        scheduler = self.role_grants("curated_scheduler", "scheduler.amazonaws.com")
+        self.assertEqual(scheduler, {"states:StartExecution": [(["${aws_sfn_state_machine.%s[0].arn}" % machine], set())]})
+        self.assertEqual(self.only("resource", "aws_scheduler_schedule")[1]["target"][0]["role_arn"],
+                         "${aws_iam_role.curated_scheduler[0].arn}")
+        self.assertEqual(self.blocks("resource", "aws_sfn_state_machine")[machine]["role_arn"],
+                         "${aws_iam_role.curated_day[0].arn}")
+        grants = self.role_grants("curated_day", "states.amazonaws.com")
+        workgroup = "${aws_athena_workgroup.%s.arn}" % self.only("resource", "aws_athena_workgroup")[0]
+        for action in ("athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"):
+            self.assertEqual(grants.pop(action, None), [([workgroup], set())], "%s in the workgroup only" % action)
+        self.assertEqual(grants.pop("athena:GetDataCatalog", None),
+                         [(["arn:aws:athena:${var.region}:${data.aws_caller_identity.curated[0].account_id}:"
+                            "datacatalog/AwsDataCatalog"], set())], "Glue's catalog only")
+        catalog = "arn:aws:glue:${var.region}:${data.aws_caller_identity.curated[0].account_id}:"
+        database = catalog + "database/${aws_glue_catalog_database.market.name}"
+        table = catalog + "table/${aws_glue_catalog_database.market.name}/${aws_glue_catalog_table.%s.name}"
+        curated_tables = [table % t for t in CURATED_COLUMNS]
+        for action in ("glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions",
+                       "glue:BatchGetPartition"):
+            tables = [table % "raw_trades"] + curated_tables
+            self.assertEqual(grants.pop(action, None), [([catalog + "catalog", database] + tables, set())],
+                             "%s on the three tables only" % action)
+        self.assertEqual(grants.pop("glue:BatchCreatePartition", None),
+                         [([catalog + "catalog", database] + curated_tables, set())],
+                         "partitions are added to the curated tables only")
+        bucket = "${%s.arn}" % self.bucket_ref()
+        self.assertEqual(grants.pop("s3:ListBucket", None), [([bucket], {("StringLike", "s3:prefix",
+                                                                    ("raw/*", "curated/*", "athena-results/*"))})])
+        for action in ("s3:GetBucketLocation", "s3:ListBucketMultipartUploads"):
+            self.assertEqual(grants.pop(action, None), [([bucket], set())])
+        self.assertEqual(sorted(r for rs, _ in grants.pop("s3:GetObject", []) for r in rs),
+                         sorted([bucket + "/raw/*", bucket + "/curated/*", bucket + "/athena-results/*"]))
+        for action in ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"):
+            self.assertEqual(grants.pop(action, None), [([bucket + "/curated/*", bucket + "/athena-results/*"], set())],
+                             "%s: the curated datasets and the results, never raw/" % action)
+        self.assertEqual(grants, {}, "nothing else: no deletes, no table changes")
+
     # --- variables and outputs -----------------------------------------------------------------
 
     def test_variables_described_typed_validated(self):
@@ -1127,7 +1479,9 @@ class TerraformStaticTest(unittest.TestCase):
                      "glacier_transition_days", "noncurrent_version_expiration_days", "object_lock_days",
                      "platform", "image", "ecs_cluster_arn", "task_cpu", "task_memory", "log_retention_days",
                      "efs_throughput_mode", "cloudwatch_namespace", "cloudwatch_agent_url", "alarm_sns_topic_arn",
-                     "alarm_no_trades_minutes", "alarm_spool_age_minutes"):
+                     "alarm_no_trades_minutes", "alarm_spool_age_minutes", "cloudwatch_agent_image", "athena_database",
+                     "athena_workgroup", "athena_symbols", "athena_first_day", "athena_results_expiration_days",
+                     "curated_schedule_enabled"):
             validation = self.variable(name).get("validation", [])
             self.assertTrue(validation, "variable %s needs a validation" % name)
             self.assertIn("var.%s" % name, validation[0]["condition"])
@@ -1191,6 +1545,17 @@ class BrokenCopyTest(unittest.TestCase):
         ("ecs.tf", "essential = false", "essential = true", "test_ecs_agent_sidecar_scrapes_the_collector_in_its_task"),
         ("cloudwatch_agent_ecs.json.tftpl", '"env:PROMETHEUS_CONFIG_CONTENT"', '"/etc/prometheus.yaml"',
          "test_ecs_agent_sends_to_its_log_group_and_namespace"),
+        ("athena.tf", "enforce_workgroup_configuration    = true", "enforce_workgroup_configuration    = false",
+         "test_workgroup_enforces_encrypted_results"),
+        ("athena.tf", 'name = "vwap"\n      type = "decimal(18,8)"', 'name = "vwap"\n      type = "double"',
+         "test_curated_tables_are_the_contract_in_parquet"),
+        ("curated_schedule.tf", "schedule_count = var.curated_schedule_enabled ? 1 : 0", "schedule_count = 1",
+         "test_schedule_is_off_by_default"),
+        ("curated_schedule.tf", '["s3:PutObject", "s3:AbortMultipartUpload"', '["s3:PutObject", "s3:DeleteObject"',
+         "test_schedule_roles_are_least_privilege"),
+        ("curated_day.asl.json.tftpl", '"StartAt": "TradesCurated"', '"StartAt": "Ohlcv1s"',
+         "test_schedule_runs_trades_then_bars_each_to_its_end"),
+        ("s3.tf", "prefix = local.athena_results_prefix", "prefix = local.curated_prefix", "test_lifecycle_rules"),
     ]
 
     def run_tests(self, directory, tests):
