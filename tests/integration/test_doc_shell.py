@@ -26,10 +26,17 @@ import unittest
 
 import harness
 from collector_process import COLLECTOR, Collector, wait_for
+from test_athena_sql import ensure_duckdb, run_sql
 
 SOURCE_DIR = harness.source_dir()
 DOCUMENTED_METRICS_ADDR = "127.0.0.1:9108"
 BLOCK_TIMEOUT_SECS = 30
+
+
+def tested_sql_blocks(doc):
+    """The fenced `sql` blocks whose first line is `-- tested` (README's are indented in a list)."""
+    with open(os.path.join(SOURCE_DIR, doc), encoding="utf-8") as f:
+        return [re.sub(r"(?m)^  ", "", block) for block in re.findall(r"```sql\n *-- tested\n(.*?)```", f.read(), re.S)]
 
 
 def tested_shell_blocks(doc):
@@ -111,6 +118,19 @@ class DocShellExamplesTest(unittest.TestCase):
         self.assertEqual(btc["symbol"], "BTCUSDT")
         self.assertGreater(sum(d["trades"] for d in btc["days"]), 0, manifest)
         self.assertTrue(any(d["bars"] > 0 for d in btc["days"]), manifest)
+
+        # README's and OHLCV.md's DuckDB queries read those bars; their example day becomes today's.
+        ensure_duckdb()
+        curated = os.path.join(self.tmp.name, "data", "curated")
+        for doc, example_dir in (("README.md", "DIR"), ("docs/OHLCV.md", "/data/curated")):
+            (query,) = tested_sql_blocks(doc)
+            self.assertIn(f"'{example_dir}/ohlcv_1s/", query, doc)
+            rows = run_sql([query.replace(f"'{example_dir}/", f"'{curated}/").replace("'2025-02-09'", f"'{day[3:]}'")])
+            bars = rows[-1]
+            self.assertGreater(len(bars), 0, doc)
+            times = [bar["open_time"] for bar in bars]
+            self.assertEqual(times, sorted(set(times)), doc)  # ascending, one row a second
+            self.assertLessEqual(float(bars[0]["low"]), float(bars[0]["high"]), (doc, bars[0]))
 
     def test_runbook_reads_metrics_health_and_readiness(self):
         out = self.run_block(self.only_block("docs/RUNBOOK.md"))
