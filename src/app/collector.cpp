@@ -255,7 +255,8 @@ int Collector::run() {
   }
 
   // Not live until the first report, once the feeds have started.
-  HealthMonitor health({.tick_stale = kHealthTickStale, .feed_idle = std::chrono::seconds(config_.ws_idle_secs)});
+  HealthMonitor health({.tick_stale = kHealthTickStale, .feed_idle = std::chrono::seconds(config_.ws_idle_secs)},
+                       metrics_.feed.ws_messages);
   const std::unique_ptr<MetricsServer> metrics_server = start_metrics_server(config_, metrics_, health, clock, *log);
 
   // What earlier runs left is backlog: it goes first, through the same sealer and uploader.

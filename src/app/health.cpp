@@ -13,10 +13,11 @@ long long whole_seconds(std::chrono::steady_clock::duration d) {
 
 void HealthMonitor::observe(const HealthSample& sample) {
   const std::lock_guard lock(mutex_);
-  const std::uint64_t messages_before = last_ ? last_->ws_messages : 0;
+  const std::uint64_t messages = ws_messages_.load(std::memory_order_relaxed);
   const std::uint64_t uploads_before = last_ ? last_->uploads_ok : 0;
-  if (sample.ws_messages > messages_before) feed_moved_ = sample.at;
+  if (messages > sampled_messages_) feed_moved_ = sample.at;
   if (sample.uploads_ok > uploads_before) store_moved_ = sample.at;
+  sampled_messages_ = messages;
   last_ = sample;
 }
 
@@ -37,9 +38,12 @@ HealthVerdict HealthMonitor::live_locked(std::chrono::steady_clock::time_point n
 HealthVerdict HealthMonitor::ready(std::chrono::steady_clock::time_point now) const {
   const std::lock_guard lock(mutex_);
   if (HealthVerdict live = live_locked(now); !live.ok) return live;
-  if (!feed_moved_) return {false, "feed: no message received yet"};
-  if (now - *feed_moved_ > limits_.feed_idle) {
-    return {false, fmt::format("feed: no message for {} s (WS_IDLE_SECS={})", whole_seconds(now - *feed_moved_),
+  // Read under the lock, so never behind sampled_messages_: the counter only grows.
+  const bool moved_since_sample = ws_messages_.load(std::memory_order_relaxed) > sampled_messages_;
+  const std::optional<std::chrono::steady_clock::time_point> feed_moved = moved_since_sample ? now : feed_moved_;
+  if (!feed_moved) return {false, "feed: no message received yet"};
+  if (now - *feed_moved > limits_.feed_idle) {
+    return {false, fmt::format("feed: no message for {} s (WS_IDLE_SECS={})", whole_seconds(now - *feed_moved),
                                whole_seconds(limits_.feed_idle))};
   }
   if (last_->spool_over_limit && (!store_moved_ || now - *store_moved_ > limits_.store_stale)) {

@@ -30,7 +30,6 @@ void StatusReporter::report(bool spool_over_limit) {
   }
   health_.observe({.at = now,
                    .feeds_alive = !wedged,
-                   .ws_messages = metrics_.feed.ws_messages.load(),
                    .uploads_ok = metrics_.upload.uploads_ok.load(),
                    .spool_over_limit = spool_over_limit});
 }

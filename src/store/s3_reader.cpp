@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "net/xml_text.hpp"
@@ -17,8 +18,9 @@ Result<ObjectEntry> parse_contents(std::string_view contents) {
   std::optional<std::string> size = xml_element_text(contents, "Size");
   if (!key || key->empty() || !size) return Status::retryable("listing entry without Key or Size");
   entry.key = std::move(*key);
-  const auto [end, error] = std::from_chars(size->data(), size->data() + size->size(), entry.size);
-  if (error != std::errc() || end != size->data() + size->size()) {
+  const std::string_view digits = *size;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), entry.size);
+  if (error != std::errc() || end != digits.data() + digits.size()) {
     return Status::retryable("listing entry " + entry.key + " has an unreadable Size: " + *size);
   }
   std::string etag = xml_element_text(contents, "ETag").value_or("");
@@ -32,7 +34,7 @@ Result<ObjectEntry> parse_contents(std::string_view contents) {
 
 }  // namespace
 
-S3Reader::S3Reader(S3ReaderOptions options, CredentialsSource& credentials, HttpClientFactory make_client,
+S3Reader::S3Reader(S3ReaderOptions options, CredentialsSource& credentials, const HttpClientFactory& make_client,
                    const Clock& clock)
     : options_(std::move(options)),
       client_(make_client()),

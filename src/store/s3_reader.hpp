@@ -44,7 +44,8 @@ struct S3ReaderOptions {
 // Not thread-safe: it keeps one HTTP client (and its connection); give each thread its own reader.
 class S3Reader {
  public:
-  S3Reader(S3ReaderOptions options, CredentialsSource& credentials, HttpClientFactory make_client, const Clock& clock);
+  S3Reader(S3ReaderOptions options, CredentialsSource& credentials, const HttpClientFactory& make_client,
+           const Clock& clock);
   ~S3Reader();
 
   // Every object whose key starts with prefix, in S3's (UTF-8 binary) key order. kRetryable for

@@ -216,7 +216,8 @@ struct ServerUnderTest {
 
   Metrics metrics;
   testing::FakeClock clock;
-  HealthMonitor health{{.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)}};
+  HealthMonitor health{{.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)},
+                       metrics.feed.ws_messages};
   std::unique_ptr<MetricsServer> server;
 };
 
@@ -259,7 +260,7 @@ TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
   EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 503 ")) << http_get(s.port(), "/healthz");
   EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 503 "));
 
-  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .ws_messages = 0, .uploads_ok = 0});
+  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .uploads_ok = 0});
   EXPECT_TRUE(http_get(s.port(), "/healthz").starts_with("HTTP/1.1 200 OK\r\n"));
   const std::string not_ready = http_get(s.port(), "/readyz");
   EXPECT_TRUE(not_ready.starts_with("HTTP/1.1 503 ")) << not_ready;
@@ -270,7 +271,8 @@ TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
                                                  "# TYPE market_collector_ready gauge\nmarket_collector_ready 0\n"),
             std::string::npos);
 
-  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .ws_messages = 3, .uploads_ok = 0});
+  s.metrics.feed.ws_messages = 3;
+  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .uploads_ok = 0});
   EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 200 OK\r\n"));
   EXPECT_NE(http_get(s.port(), "/metrics").find("\nmarket_collector_ready 1\n"), std::string::npos);
 
@@ -281,6 +283,19 @@ TEST(MetricsServerTest, HealthzAndReadyzAnswerFromTheHealthMonitor) {
   const std::string metrics = http_get(s.port(), "/metrics");
   EXPECT_NE(metrics.find("\nmarket_collector_healthy 0\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nmarket_collector_ready 0\n"), std::string::npos);
+}
+
+// A probe right after start sees the feed's first message, not the main loop's last sample.
+TEST(MetricsServerTest, ReadyzAnswers200AtTheFirstMessageWithoutAWaitForTheNextSample) {
+  ServerUnderTest s;
+  s.health.observe({.at = s.clock.steady_now(), .feeds_alive = true, .uploads_ok = 0});
+  EXPECT_TRUE(http_get(s.port(), "/readyz").starts_with("HTTP/1.1 503 "));
+
+  bump(s.metrics.feed.ws_messages);
+  s.clock.advance(std::chrono::seconds(1));
+  const std::string ready = http_get(s.port(), "/readyz");
+  EXPECT_TRUE(ready.starts_with("HTTP/1.1 200 OK\r\n")) << ready;
+  EXPECT_NE(http_get(s.port(), "/metrics").find("\nmarket_collector_ready 1\n"), std::string::npos);
 }
 
 TEST(MetricsServerTest, AnIdleClientHoldsNeitherTheServerNorItsShutdown) {
@@ -375,7 +390,8 @@ TEST(MetricsServerTest, OutOfDescriptorsPausesAcceptsInsteadOfSpinning) {
 TEST(MetricsServerTest, RefusesABadAddress) {
   Metrics metrics;
   testing::FakeClock clock;
-  const HealthMonitor health({.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)});
+  const HealthMonitor health({.tick_stale = std::chrono::seconds(15), .feed_idle = std::chrono::seconds(60)},
+                             metrics.feed.ws_messages);
   MetricsServer server(metrics, health, clock);
   EXPECT_FALSE(server.start("no-port").is_ok());
   EXPECT_FALSE(server.start("127.0.0.1:notaport").is_ok());
