@@ -1,12 +1,8 @@
 // The `ohlcv` subcommand's command line (src/config/command_line.cpp).
-#include <map>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "config/command_line.hpp"
-#include "config/config_error.hpp"
-#include "support/temp_dir.hpp"
+#include "support/subcommand_line.hpp"
 
 namespace mc {
 namespace {
@@ -15,29 +11,10 @@ using ::testing::HasSubstr;
 
 class OhlcvArgumentsTest : public ::testing::Test {
  protected:
-  Invocation parse(const std::vector<std::string>& args) const {
-    std::vector<const char*> argv{"market-collector", "ohlcv"};
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    const std::map<std::string, std::string> values{{"LOCAL_DIR", (dir_.path() / "spool").string()},
-                                                    {"LOCAL_STORE_DIR", (dir_.path() / "store").string()}};
-    const Environment env = [values](std::string_view name) -> std::optional<std::string> {
-      const auto it = values.find(std::string(name));
-      if (it == values.end()) return std::nullopt;
-      return it->second;
-    };
-    return parse_invocation(static_cast<int>(argv.size()), argv.data(), env);
-  }
-  std::string error_of(const std::vector<std::string>& args) const {
-    try {
-      parse(args);
-    } catch (const ConfigError& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no ConfigError";
-    return "";
-  }
+  Invocation parse(const std::vector<std::string>& args) const { return line_.parse(args); }
+  std::string error_of(const std::vector<std::string>& args) const { return line_.error_of(args); }
 
-  testing::TempDir dir_;
+  testing::SubcommandLine line_{"ohlcv"};
 };
 
 TEST_F(OhlcvArgumentsTest, ParsesDaysOutAndSettings) {
