@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <utility>
 #include <variant>
 
@@ -348,26 +349,28 @@ Result<ScanResult> scan_store(const StoreReader& store, const AuditRequest& requ
 
   // Every folder is listed on request.jobs threads and filed in plan order, which is key order, so the
   // bad keys come out sorted whatever the number of threads. After a failure the folders not yet
-  // started are skipped: the audit fails on the first failing folder of the plan.
+  // started are skipped (nullopt), and a skipped folder is never the reason given: it may precede the
+  // failing one in the plan when threads run ahead. The audit fails on the first folder of the plan
+  // whose listing failed.
   std::vector<ListedSymbol> listed(request.symbols.size());
   std::atomic<bool> failed{false};
   Status failure;
   run_ordered(
       listings.size(), request.jobs,
-      [&store, &listings, &failed](std::size_t i) -> Result<std::vector<StoredObject>> {
-        if (failed.load()) return Status::retryable("not listed after an earlier folder failed");
+      [&store, &listings, &failed](std::size_t i) -> std::optional<Result<std::vector<StoredObject>>> {
+        if (failed.load()) return std::nullopt;
         Result<std::vector<StoredObject>> objects = store.list(listings[i].prefix);
         if (!objects) failed.store(true);
         return objects;
       },
-      [&](std::size_t i, Result<std::vector<StoredObject>> objects) {
-        if (!failure) return;
-        if (!objects) {
-          failure = objects.status().with_context(fmt::format("listing {}", listings[i].prefix));
+      [&](std::size_t i, std::optional<Result<std::vector<StoredObject>>> objects) {
+        if (!failure || !objects) return;
+        if (!*objects) {
+          failure = objects->status().with_context(fmt::format("listing {}", listings[i].prefix));
           return;
         }
         const std::size_t s = listings[i].symbol;
-        file_listing(request, request.symbols[s], symbol_folder(request, s), std::move(objects).value(), listed[s]);
+        file_listing(request, request.symbols[s], symbol_folder(request, s), std::move(*objects).value(), listed[s]);
       });
   if (!failure) return failure;
 
