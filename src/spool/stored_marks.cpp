@@ -33,14 +33,26 @@ std::optional<StoredMark> parse_mark(std::string_view text) {
   return mark;
 }
 
+std::string mark_text(const StoredMark& mark) {
+  std::string text = std::to_string(mark.epoch_ms);
+  if (mark.part_number > 0) text += " " + std::to_string(mark.part_number) + " " + mark.part_key;
+  return text + "\n";
+}
+
 Status write_mark(const std::filesystem::path& mark_file, const StoredMark& mark) {
   std::error_code ec;
   std::filesystem::create_directories(mark_file.parent_path(), ec);
   if (ec) return Status::from_errno(ec.value(), "create directory " + mark_file.parent_path().string());
-  std::string text = std::to_string(mark.epoch_ms);
-  if (mark.part_number > 0) text += " " + std::to_string(mark.part_number) + " " + mark.part_key;
-  return write_file_atomic(mark_file, text + "\n");
+  return write_file_atomic(mark_file, mark_text(mark));
 }
+
+// One mark file and the parts of the group that raise it.
+struct MarkChange {
+  std::filesystem::path file;
+  std::vector<std::size_t> parts;  // indexes into the group
+  std::string text;  // the new mark; empty when the mark stays as it is
+  Status status;
+};
 
 }  // namespace
 
@@ -64,17 +76,67 @@ Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t ep
   return write_mark(mark_file, mark);
 }
 
-Status raise_stored_mark(const SealedPart& part, std::string_view manifest) {
-  const std::optional<StoredMark> current = read_stored_mark_file(part.stored_mark);
-  StoredMark mark = current.value_or(StoredMark{.epoch_ms = part.name.epoch_ms});
-  mark.epoch_ms = std::max(mark.epoch_ms, part.name.epoch_ms);
-  if (const std::optional<PartNumber> numbered = part_number_of_manifest(manifest);
-      numbered && numbered->number > mark.part_number) {
-    mark.part_number = numbered->number;
-    mark.part_key = part.name.part_key();
+std::vector<Status> raise_stored_marks(std::span<const StoredPart> parts) {
+  std::vector<MarkChange> changes;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::filesystem::path& file = parts[i].part->stored_mark;
+    if (file.empty()) continue;
+    auto change = std::ranges::find(changes, file, &MarkChange::file);
+    if (change == changes.end()) change = changes.insert(changes.end(), MarkChange{.file = file});
+    change->parts.push_back(i);
   }
-  if (current && *current == mark) return Status::ok();
-  return write_mark(part.stored_mark, mark);
+  std::size_t writes = 0;
+  for (MarkChange& change : changes) {
+    const std::optional<StoredMark> current = read_stored_mark_file(change.file);
+    StoredMark mark = current.value_or(StoredMark{});
+    for (const std::size_t i : change.parts) {
+      const SealedPart& part = *parts[i].part;
+      mark.epoch_ms = std::max(mark.epoch_ms, part.name.epoch_ms);
+      if (const std::optional<PartNumber> numbered = part_number_of_manifest(parts[i].manifest);
+          numbered && numbered->number > mark.part_number) {
+        mark.part_number = numbered->number;
+        mark.part_key = part.name.part_key();
+      }
+    }
+    if (current && *current == mark) continue;
+    change.text = mark_text(mark);
+    ++writes;
+  }
+  // Every temporary file is durable before any is renamed, so a power loss never leaves a mark whose
+  // name survived and whose text did not: an fdatasync for one, one syncfs for several.
+  const bool sync_together = writes > 1;
+  const auto write = sync_together ? write_unsynced_file : write_synced_file;
+  std::vector<std::filesystem::path> dirs;
+  for (MarkChange& change : changes) {
+    if (change.text.empty()) continue;
+    const std::filesystem::path dir = change.file.parent_path();
+    if (std::ranges::find(dirs, dir) == dirs.end()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      if (ec) {
+        change.status = Status::from_errno(ec.value(), "create directory " + dir.string());
+        continue;
+      }
+      dirs.push_back(dir);
+    }
+    change.status = write(temp_path_of(change.file), change.text);
+  }
+  Status group = sync_together && !dirs.empty() ? sync_file_system(dirs.front()) : Status::ok();
+  for (MarkChange& change : changes) {
+    if (change.text.empty() || !change.status) continue;
+    if (group) change.status = rename_file(temp_path_of(change.file), change.file);
+    if (!group || !change.status) static_cast<void>(remove_file(temp_path_of(change.file)));
+  }
+  for (const std::filesystem::path& dir : dirs) {
+    if (Status synced = fsync_directory(dir); !synced && group) group = synced;
+  }
+  std::vector<Status> out(parts.size(), group);
+  for (const MarkChange& change : changes) {
+    if (!change.status) {
+      for (const std::size_t i : change.parts) out[i] = change.status;
+    }
+  }
+  return out;
 }
 
 std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,
@@ -82,6 +144,8 @@ std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_vi
   std::vector<HeadWriter> out;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(layout.stored_dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    // A crash may leave a mark's temporary file: what it says was never made the mark.
+    if (it->path().filename().string().ends_with(kTempSuffix)) continue;
     const std::optional<StoredMark> mark = read_stored_mark_file(it->path());
     if (!mark || mark->part_number == 0) continue;
     const std::optional<PartName> name = parse_part_key(mark->part_key);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,9 +37,18 @@ std::optional<std::int64_t> read_stored_mark(const std::filesystem::path& mark_f
 
 // Raises the mark's epoch_ms (never lowers it), durably. The caller serialises calls for one file.
 Status raise_stored_mark(const std::filesystem::path& mark_file, std::int64_t epoch_ms);
-// Raises the mark by a part about to leave the spool: its epoch_ms, and the number its manifest
-// (the text the uploader just stored) gives it, when that is above the mark's.
-Status raise_stored_mark(const SealedPart& part, std::string_view manifest);
+// A part about to leave the spool and its manifest's text (as the uploader just stored it).
+struct StoredPart {
+  const SealedPart* part = nullptr;
+  std::string_view manifest;
+};
+// Raises each part's mark by its epoch_ms and the number its manifest gives it, when above the
+// mark's: the parts of one writer together, every mark at most once. All the changed marks are made
+// durable by one flush: each is written to a temporary file, the spool's file system is synced (an
+// fdatasync when only one mark changes), they are renamed into place and stored/ is fsynced once.
+// The result has one status per part, in order: ok once its mark is durable. The caller serialises
+// calls that may touch the same marks.
+std::vector<Status> raise_stored_marks(std::span<const StoredPart> parts);
 
 // The numbered data writers of `instance_id` in the stored marks, sorted: what a head object lists.
 std::vector<HeadWriter> stored_writers(const SpoolLayout& layout, std::string_view prefix,

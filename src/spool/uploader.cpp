@@ -1,6 +1,7 @@
 #include "spool/uploader.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <system_error>
 
 #include "common/file_util.hpp"
@@ -68,12 +69,12 @@ Uploader::Uploader(ObjectStore& store, SpoolLayout spool, UploaderOptions option
       metrics_(metrics),
       policy_(options.retry),
       max_queued_(std::max<std::size_t>(options.max_queued_parts, 1)),
+      threads_(std::max<std::size_t>(options.threads, 1)),
       reseal_(std::move(options.reseal)),
       log_(make_logger("store")),
       rng_(options.retry.seed) {
-  const std::size_t count = std::max<std::size_t>(options.threads, 1);
-  workers_.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
+  workers_.reserve(threads_);
+  for (std::size_t i = 0; i < threads_; ++i) {
     workers_.emplace_back([this, i](const std::stop_token& stop) {
       name_this_thread("mc-store-" + std::to_string(i + 1));
       run(stop);
@@ -187,35 +188,72 @@ void Uploader::run(const std::stop_token& stop) {
       work_cv_.wait_for(lock, stop, wait, [&] { return generation_ != seen; });
       continue;
     }
-    std::ranges::pop_heap(queue_, DueLater{});
-    Entry entry = std::move(queue_.back());
-    queue_.pop_back();
-    ++in_flight_;
+    std::vector<Try> group = take_group();
+    in_flight_ += group.size();
     lock.unlock();
-    const std::string file = entry.part.part_file.string();
-    Failure failure;
-    const Outcome outcome = upload(entry, failure);
+    std::vector<std::string> files;
+    files.reserve(group.size());
+    for (const Try& attempt : group) files.push_back(attempt.entry.part.part_file.string());
+    upload(group);
     lock.lock();
-    --in_flight_;
-    if (outcome == Outcome::kFailed) {
-      reschedule(std::move(entry), failure);
-    } else if (outcome == Outcome::kRekeyed) {
-      known_.erase(file);
-      known_.insert(entry.part.part_file.string());
-      entry.not_before = clock_.steady_now();
-      push(std::move(entry));
-    } else {
-      known_.erase(file);
+    in_flight_ -= group.size();
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      Try& attempt = group[i];
+      const Outcome outcome = attempt.outcome.value_or(Outcome::kUploaded);
+      if (outcome == Outcome::kFailed) {
+        reschedule(std::move(attempt.entry), attempt.failure);
+      } else if (outcome == Outcome::kRekeyed) {
+        known_.erase(files[i]);
+        known_.insert(attempt.entry.part.part_file.string());
+        attempt.entry.not_before = clock_.steady_now();
+        push(std::move(attempt.entry));
+      } else {
+        known_.erase(files[i]);
+      }
     }
     if (refused_in_sealed_ && !listing_ && !stopped_ && queue_.size() <= max_queued_ / 2) take_back_refused(lock);
     if (idle()) idle_cv_.notify_all();
   }
 }
 
-Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
+std::vector<Uploader::Try> Uploader::take_group() {
+  // A thread's share of what is queued: the other threads take the rest, so a window's end is stored
+  // by all of them at once (with S3 each PUT is a round trip, and a group's PUTs run one by one).
+  const std::size_t share = (queue_.size() + threads_ - 1) / threads_;
+  const std::size_t limit = std::clamp<std::size_t>(share, 1, kMaxStoreGroup);
+  const auto now = clock_.steady_now();
+  std::vector<Try> group;
+  while (!queue_.empty() && group.size() < limit && queue_.front().not_before <= now) {
+    std::ranges::pop_heap(queue_, DueLater{});
+    group.push_back(Try{.entry = std::move(queue_.back())});
+    queue_.pop_back();
+  }
+  return group;
+}
+
+void Uploader::upload(std::vector<Try>& group) {
+  // One part alone keeps the store's own flush per object (an fsync of one directory), which costs
+  // less than a sync of the whole file system.
+  const auto durability = group.size() > 1 ? PutRequest::Durability::kAtSync : PutRequest::Durability::kOnReturn;
+  for (Try& attempt : group) put_part(attempt, durability);
+  sync_store(group, true);
+  for (Try& attempt : group) {
+    if (!attempt.outcome) put_manifest(attempt, durability);
+  }
+  sync_store(group, false);
+  raise_marks(group);
+  remove_files(group);
+}
+
+void Uploader::put_part(Try& attempt, PutRequest::Durability durability) {
+  Entry& entry = attempt.entry;
   const SealedPart& part = entry.part;
   const std::string part_key = part.name.part_key();
   const std::string manifest_key = part.name.manifest_key();
+  const auto fail = [&attempt](std::string key, Status status) {
+    attempt.failure = {std::move(key), std::move(status)};
+    attempt.outcome = Outcome::kFailed;
+  };
   // Looked at before the part is read: a seal renames its pair before it removes the open file, so
   // with the open file gone now, the bytes read below are the last the sealer will write there.
   const bool open_file_present = !vanished(spool_.open_file(part.name));
@@ -228,10 +266,10 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
       if (vanished(part.part_file)) {
         log_->warn("part file vanished from the spool, dropped from the upload queue: key={} file={}", part_key,
                    part.part_file.string());
-        return Outcome::kVanished;
+        attempt.outcome = Outcome::kVanished;
+        return;
       }
-      failure = {part_key, part_bytes.status()};
-      return Outcome::kFailed;
+      return fail(part_key, part_bytes.status());
     }
   }
   Result<std::string> manifest_bytes = read_file(part.manifest_file);
@@ -239,81 +277,137 @@ Uploader::Outcome Uploader::upload(Entry& entry, Failure& failure) {
     if (vanished(part.manifest_file)) {
       log_->warn("manifest file vanished from the spool, part dropped from the upload queue: key={} file={}",
                  manifest_key, part.manifest_file.string());
-      return Outcome::kVanished;
+      attempt.outcome = Outcome::kVanished;
+      return;
     }
-    failure = {manifest_key, manifest_bytes.status()};
-    return Outcome::kFailed;
+    return fail(manifest_key, manifest_bytes.status());
   }
+  attempt.manifest = std::move(manifest_bytes).value();
+  if (entry.part_stored) return;  // a later try only needs the manifest: the part is not sent twice
 
-  // The one SHA-256 of each body per try: checked against the manifest, then sent with the PUT.
-  const auto put = [&](const std::string& key, const std::string& body, const std::string& sha256,
-                       const char* content_type, const std::filesystem::path& file) -> bool {
-    Status stored = store_.put(PutRequest{key, body, content_type, sha256, file});
-    if (!stored) {
-      failure = {key, stored.with_context(store_.describe())};
-      return false;
-    }
-    bump(metrics_.bytes_uploaded, body.size());
-    return true;
-  };
-  if (!entry.part_stored) {
-    Result<std::string> sha = sha256_hex(*part_bytes);
-    if (!sha) {
-      failure = {part_key, sha.status()};
-      return Outcome::kFailed;
-    }
-    if (Status vouched = check_vouched(part, *manifest_bytes, *sha); !vouched) {
-      return unvouched(part, vouched, open_file_present, failure);
-    }
-    if (!put(part_key, *part_bytes, *sha, "application/gzip", part.part_file)) {
-      return failure.status.kind() == ErrorKind::kAlreadyExists ? rekey(entry, *manifest_bytes, failure)
-                                                                 : Outcome::kFailed;
-    }
-    // A later try only needs the manifest: the part is not sent twice.
-    entry.part_stored = true;
+  // The one SHA-256 of the part per try: checked against the manifest, then sent with the PUT.
+  Result<std::string> sha = sha256_hex(*part_bytes);
+  if (!sha) return fail(part_key, sha.status());
+  if (Status vouched = check_vouched(part, attempt.manifest, *sha); !vouched) {
+    attempt.outcome = unvouched(part, vouched, open_file_present, attempt.failure);
+    return;
   }
-  Result<std::string> manifest_sha = sha256_hex(*manifest_bytes);
-  if (!manifest_sha) {
-    failure = {manifest_key, manifest_sha.status()};
-    return Outcome::kFailed;
+  Status stored = store_.put(PutRequest{.key = part_key, .body = *part_bytes, .content_type = "application/gzip",
+                                        .sha256_hex = *sha, .source_file = part.part_file, .durability = durability});
+  if (!stored) {
+    attempt.failure = {part_key, stored.with_context(store_.describe())};
+    attempt.outcome =
+        stored.kind() == ErrorKind::kAlreadyExists ? rekey(entry, attempt.manifest, attempt.failure) : Outcome::kFailed;
+    return;
   }
-  if (!put(manifest_key, *manifest_bytes, *manifest_sha, "application/json", part.manifest_file)) {
-    if (failure.status.kind() != ErrorKind::kAlreadyExists) return Outcome::kFailed;
-    // The part under its key is this one (its PUT succeeded), so this part was sealed twice: a crash
-    // after the first seal's pair was stored and before its open file was removed. The manifest there
-    // is the first seal's, for the same bytes (and with the writer's notes, which a second seal by
-    // start-up recovery lacks): it stays, and storing the part again under a new key would only
-    // store its records twice.
-    log_->warn("manifest key already holds a manifest for this part (sealed twice); the stored one is kept: key={} "
-               "error=\"{}\"",
-               manifest_key, failure.status.message());
-  }
+  bump(metrics_.bytes_uploaded, part_bytes->size());
+  attempt.put_now = true;
+}
 
-  bump(metrics_.uploads_ok);
+void Uploader::put_manifest(Try& attempt, PutRequest::Durability durability) {
+  const SealedPart& part = attempt.entry.part;
+  const std::string manifest_key = part.name.manifest_key();
+  Result<std::string> sha = sha256_hex(attempt.manifest);
+  if (!sha) {
+    attempt.failure = {manifest_key, sha.status()};
+    attempt.outcome = Outcome::kFailed;
+    return;
+  }
+  Status stored =
+      store_.put(PutRequest{.key = manifest_key, .body = attempt.manifest, .content_type = "application/json",
+                            .sha256_hex = *sha, .source_file = part.manifest_file, .durability = durability});
+  if (stored) {
+    bump(metrics_.bytes_uploaded, attempt.manifest.size());
+    attempt.put_now = true;
+    return;
+  }
+  if (stored.kind() != ErrorKind::kAlreadyExists) {
+    attempt.failure = {manifest_key, stored.with_context(store_.describe())};
+    attempt.outcome = Outcome::kFailed;
+    return;
+  }
+  // The part under its key is this one (its PUT succeeded), so this part was sealed twice: a crash
+  // after the first seal's pair was stored and before its open file was removed. The manifest there
+  // is the first seal's, for the same bytes (and with the writer's notes, which a second seal by
+  // start-up recovery lacks): it stays, and storing the part again under a new key would only
+  // store its records twice.
+  log_->warn("manifest key already holds a manifest for this part (sealed twice); the stored one is kept: key={} "
+             "error=\"{}\"",
+             manifest_key, stored.message());
+}
+
+void Uploader::sync_store(std::vector<Try>& group, bool parts) {
+  const bool deferred = group.size() > 1 && std::ranges::any_of(group, &Try::put_now);
+  const Status synced = deferred ? store_.sync() : Status::ok();
+  for (Try& attempt : group) {
+    if (!std::exchange(attempt.put_now, false)) continue;
+    if (synced) {
+      // The part is durable in the store: a later try only needs the manifest.
+      if (parts) attempt.entry.part_stored = true;
+      continue;
+    }
+    const SealedPart& part = attempt.entry.part;
+    attempt.failure = {parts ? part.name.part_key() : part.name.manifest_key(), synced};
+    attempt.outcome = Outcome::kFailed;
+  }
+}
+
+void Uploader::raise_marks(std::vector<Try>& group) {
+  std::vector<Try*> stored;
+  std::vector<StoredPart> marks;
+  for (Try& attempt : group) {
+    if (attempt.outcome) continue;
+    bump(metrics_.uploads_ok);
+    stored.push_back(&attempt);
+    marks.push_back({&attempt.entry.part, attempt.manifest});
+  }
+  if (stored.empty()) return;
   metrics_.last_upload_unix_seconds.store(clock_.system_now_us() / 1'000'000, std::memory_order_relaxed);
-  // The mark first: once the files are gone, it is all that keeps a later part from this key.
-  if (!part.stored_mark.empty()) {
+  // The marks first: once the files are gone, they are all that keeps a later part from these keys.
+  std::vector<Status> marked;
+  {
     const std::lock_guard mark_lock(marks_mutex_);
-    if (Status marked = raise_stored_mark(part, *manifest_bytes); !marked) {
-      failure = {part_key, marked.with_context("raise the stored mark")};
-      return Outcome::kFailed;
+    marked = raise_stored_marks(marks);
+  }
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (marked[i]) continue;
+    stored[i]->failure = {stored[i]->entry.part.name.part_key(), marked[i].with_context("raise the stored mark")};
+    stored[i]->outcome = Outcome::kFailed;
+  }
+}
+
+void Uploader::remove_files(std::vector<Try>& group) {
+  // Parts first, made durable before the manifests go: a manifest left without its part means
+  // "already uploaded" to the next start, while a part left alone would be rejected as broken.
+  std::vector<Try*> removed;
+  std::vector<std::filesystem::path> dirs;
+  for (Try& attempt : group) {
+    if (attempt.outcome) continue;
+    const SealedPart& part = attempt.entry.part;
+    if (Status gone = remove_file(part.part_file); !gone) {
+      log_->error("uploaded but could not delete the part file; it will be uploaded again next start: key={} "
+                  "error={} message={}",
+                  part.name.part_key(), to_string(gone.kind()), gone.message());
+      continue;
+    }
+    removed.push_back(&attempt);
+    if (std::ranges::find(dirs, part.part_file.parent_path()) == dirs.end()) dirs.push_back(part.part_file.parent_path());
+  }
+  for (const std::filesystem::path& dir : dirs) {
+    if (Status synced = fsync_directory(dir); !synced) {
+      log_->error("uploaded but could not sync the deletion of part files; they may be uploaded again next start: "
+                  "parts={} error={} message={}",
+                  removed.size(), to_string(synced.kind()), synced.message());
+      return;
     }
   }
-  // Part first, made durable before the manifest goes: a manifest left without its part means
-  // "already uploaded" to the next start, while a part left alone would be rejected as broken.
-  Status removed = remove_file(part.part_file);
-  if (removed) removed = fsync_directory(part.part_file.parent_path());
-  if (!removed) {
-    log_->error("uploaded but could not delete the part file; it will be uploaded again next start: key={} error={} "
-                "message={}",
-                part_key, to_string(removed.kind()), removed.message());
-    return Outcome::kUploaded;
+  for (const Try* attempt : removed) {
+    const SealedPart& part = attempt->entry.part;
+    if (Status gone = remove_file(part.manifest_file); !gone) {
+      log_->error("uploaded but could not delete the manifest file: key={} error={} message={}",
+                  part.name.manifest_key(), to_string(gone.kind()), gone.message());
+    }
   }
-  if (removed = remove_file(part.manifest_file); !removed) {
-    log_->error("uploaded but could not delete the manifest file: key={} error={} message={}", manifest_key,
-                to_string(removed.kind()), removed.message());
-  }
-  return Outcome::kUploaded;
 }
 
 Uploader::Outcome Uploader::unvouched(const SealedPart& part, const Status& why, bool open_file_present,

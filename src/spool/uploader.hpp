@@ -11,6 +11,12 @@
 // manifest key that holds another manifest while the part key holds this part means the part was sealed
 // twice: the stored manifest is kept.
 //
+// Parts due together are stored together (at most kMaxStoreGroup, and no more than the queue's share
+// of one thread, so the threads split a window's parts): every part's PUT, one store sync(), every
+// manifest's PUT, one sync(), the stored marks raised with one flush, the part files deleted with one
+// fsync of sealed/, then the manifest files. Each part passes through the states and order it has
+// when stored alone (docs/SPOOL.md, "Uploading"); what one part's failure stops is that part's way on.
+//
 // Failures are retried forever: a few quick tries with exponential backoff (the seed's "3 retries"),
 // then the same doubling capped at RetryPolicy::max_delay. A part that failed goes back into the
 // queue with a "not before" time, so the parts behind it keep moving. Until both PUTs succeeded the
@@ -24,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
@@ -48,6 +55,9 @@ namespace mc {
 // bound is about memory, not data: a refused part stays in sealed/, and once the queue has drained to
 // half the bound the uploader lists sealed/ and takes back what it refused.
 inline constexpr std::size_t kMaxQueuedParts = 100000;
+// Parts one uploader thread stores together: a window's end of 1,000 symbols is 1,000 parts due at
+// once, and a group shares its flushes.
+inline constexpr std::size_t kMaxStoreGroup = 64;
 
 struct RetryPolicy {
   int quick_tries = 3;  // failures logged one by one; after these, one log line per part per minute
@@ -120,14 +130,31 @@ class Uploader {
     Status status;
     bool store_error = true;  // counted in upload_failures; false while a part waits to be sealed again
   };
+  // One part's try within a group.
+  struct Try {
+    Entry entry;
+    std::optional<Outcome> outcome;  // decided: the part goes no further in this group
+    Failure failure;
+    std::string manifest;  // the manifest file's bytes
+    bool put_now = false;  // an object was put in the step running, not yet synced
+  };
 
   bool enqueue_locked(SealedPart part);
   void push(Entry entry);
   // Under the lock, which it releases while it lists sealed/: queues the pairs refused earlier.
   void take_back_refused(std::unique_lock<std::mutex>& lock);
   void run(const std::stop_token& stop);
-  // Runs without the lock: reads the files, PUTs what is left, deletes the files.
-  Outcome upload(Entry& entry, Failure& failure);
+  // Under the lock: the parts due now that this thread stores together, first due first.
+  std::vector<Try> take_group();
+  // Run without the lock, each step for every part still on its way (docs/SPOOL.md, "Uploading").
+  void upload(std::vector<Try>& group);
+  // Reads the pair and checks it, PUTs the part.
+  void put_part(Try& attempt, PutRequest::Durability durability);
+  void put_manifest(Try& attempt, PutRequest::Durability durability);
+  // The objects put in the step just done become durable, or their parts fail.
+  void sync_store(std::vector<Try>& group, bool parts);
+  void raise_marks(std::vector<Try>& group);
+  void remove_files(std::vector<Try>& group);
   // The part's bytes do not match what its manifest vouches for (`why`).
   Outcome unvouched(const SealedPart& part, const Status& why, bool open_file_present, Failure& failure);
   // A different object holds `failure.key`: moves the pair to a free name.
@@ -144,6 +171,7 @@ class Uploader {
   UploadMetrics& metrics_;
   const RetryPolicy policy_;
   const std::size_t max_queued_;
+  const std::size_t threads_;
   const std::function<void(const std::filesystem::path&)> reseal_;
   std::shared_ptr<spdlog::logger> log_;
 

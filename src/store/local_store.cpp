@@ -26,9 +26,10 @@ constexpr std::string_view kTempTemplate = "-XXXXXX";
 constexpr auto kStaleIncomingAge = std::chrono::hours(1);
 constexpr std::size_t kMaxSegment = NAME_MAX - kTempTemplate.size();
 
-// Creates each missing directory between root and the key's file, fsyncing the parent of every
-// directory it creates so the new entry is durable before the object is renamed into it.
-Status create_key_directories(const fs::path& root, std::string_view key) {
+// Creates each missing directory between root and the key's file. With sync_each, the parent of every
+// directory it creates is fsynced so the new entry is durable before the object is linked into it;
+// without, the caller's later sync of the whole file system covers them.
+Status create_key_directories(const fs::path& root, std::string_view key, bool sync_each) {
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) return Status::from_errno(ec.value(), "create directory " + root.string());
@@ -39,6 +40,7 @@ Status create_key_directories(const fs::path& root, std::string_view key) {
     dir /= key.substr(start, slash - start);
     start = slash + 1;
     if (::mkdir(dir.c_str(), 0755) == 0) {
+      if (!sync_each) continue;
       if (Status synced = fsync_directory(parent); !synced) return synced;
     } else if (errno != EEXIST) {
       return Status::from_errno(errno, "create directory " + dir.string());
@@ -149,7 +151,10 @@ LocalStore::LocalStore(const fs::path& root) {
 Status LocalStore::put(const PutRequest& request) {
   if (Status valid = validate_object_key(request.key); !valid) return valid;
   const std::string context = "put " + request.key;
-  if (Status created = create_key_directories(root_, request.key); !created) return created.with_context(context);
+  const bool sync_now = request.durability == PutRequest::Durability::kOnReturn;
+  if (Status created = create_key_directories(root_, request.key, sync_now); !created) {
+    return created.with_context(context);
+  }
   const fs::path target = path_of(request.key);
   std::optional<Placed> placed;
   if (!request.source_file.empty()) placed = link_source(request.source_file, target);
@@ -158,9 +163,18 @@ Status LocalStore::put(const PutRequest& request) {
     if (!written) return written.status().with_context(context);
     placed = *written;
   }
-  if (*placed == Placed::kNameTaken) return compare_existing(target, request.body).with_context(context);
+  if (*placed == Placed::kNameTaken) {
+    // The object in place may be an earlier try's whose directory was never synced (a crash, or a
+    // sync that failed): it counts as stored only once it is as durable as a new one.
+    if (Status same = compare_existing(target, request.body); !same) return same.with_context(context);
+  }
+  if (!sync_now) return Status::ok();
   return fsync_directory(target.parent_path()).with_context(context);
 }
+
+// syncfs covers the key directories created, the links and, for bodies written in .incoming, their
+// names: everything a deferred put left to a sync, on the one file system that holds the root.
+Status LocalStore::sync() { return sync_file_system(root_).with_context("sync " + describe()); }
 
 std::string LocalStore::describe() const { return "local:" + root_.string(); }
 

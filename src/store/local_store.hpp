@@ -1,10 +1,12 @@
 #pragma once
 // The embedded object store: a directory that mirrors the bucket's keys (LOCAL_STORE_DIR).
 // A put links the part's durable spool file under the key, or writes the body to
-// ".incoming/put-XXXXXX" under the root, fsyncs it and links that; then it fsyncs the directory, so a
-// reader sees either no object or the whole object. link(2) refuses a name that exists: an object is
-// never replaced. An identical one (same bytes) counts as stored, a different one is kAlreadyExists.
-// Directories a put creates are fsynced into their parents, so a stored object survives a power loss.
+// ".incoming/put-XXXXXX" under the root, fsyncs it and links that, so a reader sees either no object
+// or the whole object. link(2) refuses a name that exists: an object is never replaced. An identical
+// one (same bytes) counts as stored, a different one is kAlreadyExists. Then the key's directory is
+// fsynced, and so are the parents of directories the put created, so a stored object survives a power
+// loss; a put with Durability::kAtSync leaves all of that to sync(), one syncfs(2) of the root's file
+// system for every put before it. The root and everything under it are on one file system.
 
 #include <filesystem>
 #include <string>
@@ -33,6 +35,7 @@ class LocalStore final : public ObjectStore {
   // kAlreadyExists when a different object holds the key; kNoSpace on a full disk; kFatal for a bad
   // key, permission denied or a read-only file system; kRetryable otherwise.
   Status put(const PutRequest& request) override;
+  Status sync() override;
   std::string describe() const override;  // "local:<absolute root>"
 
   const std::filesystem::path& root() const { return root_; }

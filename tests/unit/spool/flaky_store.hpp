@@ -1,6 +1,7 @@
 #pragma once
 // A store that fails on command in front of a real one, and records every put it saw: the key, the
-// time, whether it succeeded, and which files were in the spool directory at that moment.
+// time, whether it succeeded, and which files were in the spool directory at that moment; and every
+// put and sync in the order they came.
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +23,7 @@ class FlakyStore final : public ObjectStore {
     bool ok = false;
     std::chrono::steady_clock::time_point at;
     std::vector<std::string> spool_files;  // file names in the watched directory, sorted
+    bool deferred = false;                 // durable only at the next sync
   };
 
   FlakyStore(ObjectStore& inner, std::filesystem::path watched_dir)
@@ -33,10 +35,20 @@ class FlakyStore final : public ObjectStore {
     fail_next_ = n;
     fail_kind_ = kind;
   }
+  // The next put of this key fails as retryable.
+  void fail_key(std::string key) {
+    std::lock_guard lock(mutex_);
+    fail_keys_.push_back(std::move(key));
+  }
   // The next n puts of manifests fail; parts go through.
   void fail_next_manifests(int n) {
     std::lock_guard lock(mutex_);
     fail_manifests_ = n;
+  }
+  // The next n syncs fail as retryable, before the inner store syncs.
+  void fail_next_syncs(int n) {
+    std::lock_guard lock(mutex_);
+    fail_syncs_ = n;
   }
   // While down, every put fails as retryable.
   void set_down(bool down) {
@@ -54,7 +66,8 @@ class FlakyStore final : public ObjectStore {
 
   Status put(const PutRequest& request) override {
     std::unique_lock lock(mutex_);
-    Put record{request.key, false, std::chrono::steady_clock::now(), spool_files()};
+    Put record{request.key, false, std::chrono::steady_clock::now(), spool_files(),
+               request.durability == PutRequest::Durability::kAtSync};
     const bool manifest = request.key.find("/manifest-") != std::string::npos;
     Status status = Status::ok();
     if (down_) {
@@ -62,11 +75,15 @@ class FlakyStore final : public ObjectStore {
     } else if (fail_next_ > 0) {
       --fail_next_;
       status = fail_kind_ == ErrorKind::kFatal ? Status::fatal("injected") : Status::retryable("injected");
+    } else if (const auto failing = std::ranges::find(fail_keys_, request.key); failing != fail_keys_.end()) {
+      fail_keys_.erase(failing);
+      status = Status::retryable("injected failure of this key");
     } else if (manifest && fail_manifests_ > 0) {
       --fail_manifests_;
       status = Status::retryable("injected manifest failure");
     }
     puts_.push_back(record);
+    events_.push_back("put " + request.key);
     const std::size_t index = puts_.size() - 1;
     released_.wait(lock, [this] { return !held_; });
     if (!status) return status;
@@ -76,8 +93,29 @@ class FlakyStore final : public ObjectStore {
     puts_[index].ok = status.is_ok();
     return status;
   }
+  Status sync() override {
+    {
+      std::lock_guard lock(mutex_);
+      ++syncs_;
+      events_.emplace_back("sync");
+      if (fail_syncs_ > 0) {
+        --fail_syncs_;
+        return Status::retryable("injected sync failure");
+      }
+    }
+    return inner_.sync();
+  }
   std::string describe() const override { return "flaky(" + inner_.describe() + ")"; }
 
+  // "put <key>" and "sync", in the order they came.
+  std::vector<std::string> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  int syncs() const {
+    std::lock_guard lock(mutex_);
+    return syncs_;
+  }
   std::vector<Put> puts() const {
     std::lock_guard lock(mutex_);
     return puts_;
@@ -112,9 +150,13 @@ class FlakyStore final : public ObjectStore {
   mutable std::mutex mutex_;
   std::condition_variable released_;
   std::vector<Put> puts_;
+  std::vector<std::string> events_;
   int fail_next_ = 0;
   ErrorKind fail_kind_ = ErrorKind::kRetryable;
   int fail_manifests_ = 0;
+  int fail_syncs_ = 0;
+  std::vector<std::string> fail_keys_;
+  int syncs_ = 0;
   bool down_ = false;
   bool held_ = false;
 };

@@ -87,7 +87,9 @@ TEST_F(PartSequenceRestoreTest, ContinuesFromTheSealedManifestsAndTheStoredMarks
       Result<std::optional<SealedPart>> sealed = sealer.seal(make_open(part_name(epoch)));
       ASSERT_TRUE(sealed && *sealed);
       if (epoch == 11000) continue;
-      ASSERT_TRUE(raise_stored_mark(**sealed, read_text((*sealed)->manifest_file)));
+      const std::string manifest = read_text((*sealed)->manifest_file);
+      const StoredPart stored[] = {{&**sealed, manifest}};
+      ASSERT_TRUE(raise_stored_marks(stored).front());
       ASSERT_TRUE(remove_file((*sealed)->part_file));
       ASSERT_TRUE(remove_file((*sealed)->manifest_file));
     }
@@ -146,6 +148,49 @@ TEST(StoredMarkTest, ReadsTheOldOneNumberFormatAndRefusesDamage) {
   EXPECT_FALSE(read_stored_mark_file(file));
   ASSERT_TRUE(raise_stored_mark(file, 1739141034568));  // a damaged mark is replaced, not trusted
   EXPECT_EQ(read_stored_mark(file), 1739141034568);
+}
+
+TEST(StoredMarkTest, AGroupRaisesEachWritersMarkOnceToItsNewestPart) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path() / "spool");
+  const auto numbered = [](std::uint64_t number) {
+    return R"({"extra":{"part_number":)" + std::to_string(number) + "}}";
+  };
+  const SealedPart btc_1 = layout.sealed(part_name(1000));
+  const SealedPart btc_2 = layout.sealed(part_name(6000));
+  const SealedPart eth_1 = layout.sealed(part_name(1000, PartKind::kData, "ETHUSDT"));
+  ASSERT_NE(btc_1.stored_mark, eth_1.stored_mark);
+  const std::string m1 = numbered(1);
+  const std::string m2 = numbered(2);
+  const std::string m7 = numbered(7);
+  // Newest first: the mark takes the largest of each, not the last.
+  const StoredPart group[] = {{&btc_2, m2}, {&eth_1, m7}, {&btc_1, m1}};
+  const std::vector<Status> raised = raise_stored_marks(group);
+  ASSERT_EQ(raised.size(), 3u);
+  for (const Status& status : raised) EXPECT_TRUE(status) << status.message();
+  EXPECT_EQ(read_stored_mark_file(btc_1.stored_mark),
+            (StoredMark{.epoch_ms = 6000, .part_number = 2, .part_key = btc_2.name.part_key()}));
+  EXPECT_EQ(read_stored_mark_file(eth_1.stored_mark),
+            (StoredMark{.epoch_ms = 1000, .part_number = 7, .part_key = eth_1.name.part_key()}));
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(layout.stored_dir())) {
+    names.push_back(entry.path().filename());
+  }
+  EXPECT_EQ(names.size(), 2u) << "a temporary file was left";
+}
+
+TEST(StoredMarkTest, AMarksTemporaryFileLeftByACrashIsNotAWriter) {
+  testing::TempDir dir;
+  const SpoolLayout layout(dir.path() / "spool");
+  const SealedPart part = layout.sealed(part_name(1000));
+  const std::string manifest = R"({"extra":{"part_number":3}})";
+  const StoredPart group[] = {{&part, manifest}};
+  ASSERT_TRUE(raise_stored_marks(group).front());
+  // What a crash between writing a newer mark and renaming it leaves.
+  ASSERT_TRUE(write_file_atomic(temp_path_of(part.stored_mark), "9000 4 " + part.name.part_key() + "\n"));
+  const std::vector<HeadWriter> writers = stored_writers(layout, "raw/", "i-0abc");
+  ASSERT_EQ(writers.size(), 1u);
+  EXPECT_EQ(writers.front().part_number, 3u);
 }
 
 }  // namespace

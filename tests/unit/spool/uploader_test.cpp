@@ -222,6 +222,106 @@ TEST_F(UploaderTest, DeletesThePartFileBeforeTheManifest) {
   EXPECT_EQ(watch.deleted(), expected);
 }
 
+class UploaderGroupTest : public UploaderTest {
+ protected:
+  // The first part goes alone; the next `count` are due together behind it.
+  std::vector<SealedPart> queue_group(Uploader& uploader, int count) {
+    flaky.hold(true);
+    uploader.enqueue(write_part(1'739'141'030'000, "alone"));
+    EXPECT_TRUE(eventually([&] { return flaky.puts().size() == 1; }));
+    std::vector<SealedPart> group;
+    group.reserve(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      group.push_back(write_part(1'739'141'034'000 + 1000LL * i, "gz-" + std::to_string(i)));
+      uploader.enqueue(group.back());
+    }
+    return group;
+  }
+  // The store's events after the lone part's two puts.
+  std::vector<std::string> group_events() const {
+    std::vector<std::string> events = flaky.events();
+    events.erase(events.begin(), events.begin() + std::min<std::ptrdiff_t>(2, std::ssize(events)));
+    return events;
+  }
+};
+
+TEST_F(UploaderGroupTest, PartsDueTogetherArePutThenSyncedOnceBeforeTheirManifests) {
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  const std::vector<SealedPart> group = queue_group(uploader, 8);
+  DeletionWatch watch(spool.sealed_dir());
+  ASSERT_TRUE(watch.ok());
+  flaky.hold(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  std::vector<std::string> expected;
+  expected.reserve(2 * group.size() + 2);
+  for (const SealedPart& part : group) expected.push_back("put " + part.name.part_key());
+  expected.emplace_back("sync");
+  for (const SealedPart& part : group) expected.push_back("put " + part.name.manifest_key());
+  expected.emplace_back("sync");
+  EXPECT_EQ(group_events(), expected);
+  // A part alone keeps the store's own flush per object; the group's puts wait for the sync.
+  const std::vector<testing::FlakyStore::Put> puts = flaky.puts();
+  ASSERT_EQ(puts.size(), 18u);
+  EXPECT_FALSE(puts[0].deferred);
+  for (std::size_t i = 2; i < puts.size(); ++i) EXPECT_TRUE(puts[i].deferred) << puts[i].key;
+
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    EXPECT_EQ(stored(group[i].name.part_key()), "gz-" + std::to_string(i));
+    EXPECT_EQ(stored(group[i].name.manifest_key()), manifest_of(group[i]));
+  }
+  EXPECT_TRUE(spool_files().empty());
+  EXPECT_EQ(read_stored_mark(group.back().stored_mark), group.back().name.epoch_ms);
+  // Every part file of the group is gone before any of its manifests.
+  const std::vector<std::string> deleted = watch.deleted();
+  ASSERT_EQ(deleted.size(), 2 * group.size() + 2);
+  std::size_t last_part = 0;
+  std::size_t first_manifest = deleted.size();
+  for (std::size_t i = 0; i < deleted.size(); ++i) {
+    for (const SealedPart& part : group) {
+      if (deleted[i] == part.part_file.filename()) last_part = std::max(last_part, i);
+      if (deleted[i] == part.manifest_file.filename()) first_manifest = std::min(first_manifest, i);
+    }
+  }
+  EXPECT_LT(last_part, first_manifest);
+}
+
+TEST_F(UploaderGroupTest, AFailedSyncKeepsTheGroupInTheSpoolAndRetriesEveryPart) {
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  const std::vector<SealedPart> group = queue_group(uploader, 4);
+  flaky.fail_next_syncs(1);
+  flaky.hold(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  const std::vector<std::string> events = group_events();
+  // The failed sync came before any manifest: no manifest was put for a part not known durable.
+  const auto first_sync = std::ranges::find(events, "sync");
+  ASSERT_NE(first_sync, events.end());
+  for (auto it = events.begin(); it != first_sync; ++it) EXPECT_EQ(it->find("/manifest-"), std::string::npos) << *it;
+  EXPECT_EQ(metrics.upload_failures.load(), group.size());
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    EXPECT_EQ(stored(group[i].name.part_key()), "gz-" + std::to_string(i));
+    EXPECT_EQ(stored(group[i].name.manifest_key()), manifest_of(group[i]));
+  }
+  EXPECT_TRUE(spool_files().empty());
+}
+
+TEST_F(UploaderGroupTest, OnePartFailingInAGroupIsRetriedAloneAndTheOthersAreStored) {
+  Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy}, clock, metrics);
+  const std::vector<SealedPart> group = queue_group(uploader, 4);
+  flaky.fail_key(group.front().name.part_key());
+  flaky.hold(false);
+  ASSERT_TRUE(uploader.drain(steady_clock::now() + 5s));
+
+  EXPECT_EQ(metrics.upload_failures.load(), 1u);
+  EXPECT_EQ(metrics.uploads_ok.load(), group.size() + 1);
+  for (const auto& [key, count] : flaky.stored_counts()) EXPECT_EQ(count, 1) << key;
+  EXPECT_TRUE(spool_files().empty());
+  // The failed part came last, alone: its manifest follows the others' sync.
+  const std::vector<std::string> events = group_events();
+  EXPECT_EQ(events.back(), "put " + group.front().name.manifest_key());
+}
+
 TEST_F(UploaderTest, RetriesWithExponentialDelays) {
   const SealedPart part = write_part(1'739'141'034'000, "gz");
   flaky.fail_next(4);
@@ -409,7 +509,7 @@ TEST_F(UploaderTest, PartsTheFullQueueRefusedAreStoredAfterTheOutageWithoutARest
   flaky.set_down(true);
   Uploader uploader(flaky, spool, {.threads = 1, .retry = kFastPolicy, .max_queued_parts = 3}, clock, metrics);
   for (const SealedPart& part : parts) uploader.enqueue(part);
-  EXPECT_GE(uploader.refused(), 8u);  // 3 queued, at most one of them in flight
+  EXPECT_GE(uploader.refused(), 6u);  // 3 queued, and at most as many in flight (one group)
   EXPECT_EQ(metrics.upload_queue_refused.load(), uploader.refused());
   EXPECT_EQ(log.count("upload queue full"), 1u);
   ASSERT_TRUE(eventually([&] { return metrics.upload_failures.load() >= 6; }));

@@ -119,6 +119,30 @@ TEST(LocalStore, APutNeverReplacesAnObjectAndAnIdenticalOneCountsAsStored) {
   }
 }
 
+TEST(LocalStore, APutLeftToTheSyncIsVisibleWholeAtOnceAndTheSyncCoversIt) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "store");
+  PutRequest deferred = request(kKey, "gzip bytes");
+  deferred.durability = PutRequest::Durability::kAtSync;
+  ASSERT_TRUE(store.put(deferred));
+  const Result<std::string> stored = read_file(dir.path() / "store" / kKey);
+  ASSERT_TRUE(stored) << stored.status().message();
+  EXPECT_EQ(*stored, "gzip bytes");
+  EXPECT_TRUE(store.sync());
+  // A retry of the same object, left to a sync again, counts as stored.
+  EXPECT_TRUE(store.put(deferred));
+  EXPECT_EQ(all_files(dir.path() / "store"), std::vector<fs::path>{fs::path(kKey)});
+}
+
+TEST(LocalStore, ASyncThatCannotReachTheRootNamesTheStore) {
+  testing::TempDir dir;
+  LocalStore store(dir.path() / "never-created");
+  const Status synced = store.sync();
+  ASSERT_FALSE(synced);
+  EXPECT_NE(synced.message().find("sync local:" + (dir.path() / "never-created").string()), std::string::npos)
+      << synced.message();
+}
+
 TEST(LocalStore, DescribeNamesTheAbsoluteRoot) {
   testing::TempDir dir;
   const fs::path previous = fs::current_path();
