@@ -27,6 +27,8 @@ steady and many also give, by thread (the collector names them: mc-feed, mc-writ
 mc-store, ...), the share of a core, the wake-ups and the page faults a second, and the write requests and cache
 flushes per second of the disk holding the run's directory (the whole device: anything else writing
 to it counts too). --steady-tick-ms makes the exchange send steady's trades in fewer, larger batches.
+The run's files (spool and local store) live in a directory under TMPDIR, and the table names that
+file system: set TMPDIR to measure on another one (a journaled ext4, as on EC2).
 """
 import argparse
 import ctypes
@@ -193,6 +195,29 @@ def disk_counters(path):
     if len(fields) < 16:
         return None
     return {"writes": fields[4], "flushes": fields[15]}
+
+
+def describe_file_system(path):
+    """The file system the run's files live on, as the figures depend on it: "ext4 without a journal
+    (vda)". ext4 without a journal skips recently deleted inodes at every file creation, which with
+    1,000 symbols is a tenth of the collector's CPU (docs/PERFORMANCE.md); with one, every directory
+    fsync is a journal commit."""
+    dev = os.stat(path).st_dev
+    try:
+        device = os.path.basename(os.readlink(f"/sys/dev/block/{os.major(dev)}:{os.minor(dev)}"))
+    except OSError:
+        device = f"{os.major(dev)}:{os.minor(dev)}"
+    fs_type, mount_point = "unknown", ""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            # mount ID, parent, major:minor, root, mount point, options..., "-", type, source, ...
+            if fields[2] == f"{os.major(dev)}:{os.minor(dev)}" and len(fields[4]) >= len(mount_point):
+                mount_point, fs_type = fields[4], fields[fields.index("-") + 1]
+    if fs_type in ("ext3", "ext4"):
+        journal = os.path.isdir("/proc/fs/jbd2") and any(name.startswith(device + "-") for name in os.listdir("/proc/fs/jbd2"))
+        return f"{fs_type} {'with' if journal else 'without'} a journal ({device})"
+    return f"{fs_type} ({device})"
 
 
 def disk_rates(before, after, seconds):
@@ -665,8 +690,8 @@ def table(results):
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
     loads = ", ".join(f"{name} {result['load_average']['before'][0]:.2f} → {result['load_average']['after'][0]:.2f}"
                       for name, result in results.items() if isinstance(result, dict) and "load_average" in result)
-    lines.append(f"\n{results['date']} on {results['machine']} ({results['cpus']} CPUs); 1-minute load average "
-                 f"before → after each scenario: {loads}")
+    lines.append(f"\n{results['date']} on {results['machine']} ({results['cpus']} CPUs), files on "
+                 f"{results['file_system']}; 1-minute load average before → after each scenario: {loads}")
     if t:
         threads = ", ".join(f"{thread} {r['cpu_seconds']:.2f} s ({r['system_seconds']:.2f} s in the kernel, "
                             f"{r['minor_faults']} page faults)"
@@ -733,6 +758,7 @@ def main():
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": os.uname().nodename,
                "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="mc-bench-") as tmp:
+        results["file_system"] = describe_file_system(tmp)
         for name in scenarios:
             print(f"running {name} ...", file=sys.stderr, flush=True)
             load_before = os.getloadavg()
