@@ -1,36 +1,29 @@
 #include "feed/feed_client.hpp"
 
-// The only translation unit that sees Asio and Beast: one coroutine per connection attempt on one
-// io_context, driven by run() on the caller's thread, after Beast's websocket/client/awaitable and
-// async-ssl examples.
-
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
+// The only translation unit that sees Beast (with tls_socket.cpp, the only ones that see Asio): one
+// coroutine per connection attempt on one io_context, driven by run() on the caller's thread, after
+// Beast's websocket/client/awaitable and async-ssl examples. TLS is TlsSocket's.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/http.hpp>
 #include <atomic>
 #include <deque>
-#include <cstdlib>
-#include <filesystem>
 #include <cstring>
 #include <exception>
-#include <optional>
 #include <random>
 #include <span>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <variant>
@@ -40,6 +33,8 @@
 #include "feed/attempt_budget.hpp"
 #include "feed/backoff.hpp"
 #include "feed/control_messages.hpp"
+#include "feed/tls_context.hpp"
+#include "feed/tls_socket.hpp"
 #include "feed/ws_frame_reader.hpp"
 #include "feed/ws_protocol.hpp"
 #include "feed/ws_url.hpp"
@@ -50,7 +45,6 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -67,7 +61,6 @@ constexpr std::chrono::seconds kStableConnection{60};
 constexpr std::size_t kMaxLoggedUrl = 160;
 
 using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One connection attempt. The session coroutine, its watchdog and the stop request all run on the
 // io_context's only thread, so nothing here needs a lock.
@@ -104,7 +97,9 @@ struct Connection {
   void touch() { deadline = clock.steady_now() + budget; }
   void abort() {
     resolver.cancel();
-    if (transport != nullptr) transport->close();
+    // Closing the socket ends whatever waits on it, in Asio or in TlsSocket.
+    boost::system::error_code ignored;
+    if (transport != nullptr) transport->close(ignored);
   }
   // Tells the supervisor something changed; it re-checks what it waits for.
   void notify() { wake.cancel(); }
@@ -134,7 +129,7 @@ struct Connection {
   asio::steady_timer watchdog_timer;
   asio::steady_timer send_wake;  // the sender sleeps on it; send() wakes it
   asio::steady_timer& wake;
-  beast::tcp_stream* transport = nullptr;  // lowest layer of the live stream; null once it is gone
+  tcp::socket* transport = nullptr;        // the live stream's socket; null once it is gone
   const std::uint64_t number;              // 1, 2, ... in the order of attempts: names it in logs
   const std::string target;                // the request target: the streams active when it started
   // By stream position: what this connection asked for, in its URL or with SUBSCRIBE since.
@@ -203,60 +198,9 @@ asio::awaitable<void> watch(std::shared_ptr<Connection> conn) {
   }
 }
 
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
-}
-
 // Text the server chose goes into a quoted log field: keep it from closing the quotes or breaking the line.
 Status failed(std::string_view phase, const boost::system::error_code& ec) {
   return Status::retryable(std::string(phase) + ": " + ec.message());
-}
-
-// True when dir holds OpenSSL's hash links ("<hash>.0"), which it can read one issuer at a time.
-bool is_hashed_cert_dir(const char* dir) {
-  std::error_code error;
-  for (auto it = std::filesystem::directory_iterator(dir, error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    if (it->path().extension() == ".0") return true;
-  }
-  return false;
-}
-
-// The system's trust anchors. OpenSSL's default paths load the whole bundle file (~140 certificates:
-// about 100 ms of start-up here, before the first frame); the hashed directory of the same
-// certificates is read lazily, the issuer a handshake needs. The default paths stay in use when the
-// environment names a file or directory (SSL_CERT_FILE, SSL_CERT_DIR) or there is no hashed directory.
-Status load_system_trust(ssl::context& context) {
-  const char* dir = X509_get_default_cert_dir();
-  // getenv from several feed threads is safe: nothing in the process calls setenv.
-  const bool environment_chooses =
-      std::getenv(X509_get_default_cert_file_env()) != nullptr ||  // NOLINT(concurrency-mt-unsafe)
-      std::getenv(X509_get_default_cert_dir_env()) != nullptr;     // NOLINT(concurrency-mt-unsafe)
-  if (!environment_chooses && is_hashed_cert_dir(dir)) {
-    if (SSL_CTX_load_verify_dir(context.native_handle(), dir) == 1) return Status::ok();
-  }
-  boost::system::error_code ec;
-  context.set_default_verify_paths(ec);
-  if (ec) return failed("tls: set_default_verify_paths", ec);
-  return Status::ok();
-}
-
-Result<ssl::context> make_tls_context(const std::string& ca_file) {
-  ssl::context context(ssl::context::tls_client);
-  if (SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION) != 1) {
-    return Status::fatal("tls: cannot require TLS 1.2");
-  }
-  boost::system::error_code ec;
-  context.set_verify_mode(ssl::verify_peer, ec);
-  if (ec) return failed("tls: set_verify_mode", ec);
-  if (Status trusted = load_system_trust(context); !trusted) return trusted;
-  if (!ca_file.empty()) {
-    context.load_verify_file(ca_file, ec);
-    if (ec) return Status::fatal("tls: cannot load ca_file=" + ca_file + ": " + ec.message());
-  }
-  return Result<ssl::context>(std::move(context));
 }
 
 // The URL for logs: whole when short, else cut after a stream name and followed by the stream count.
@@ -318,8 +262,8 @@ struct FeedClient::Impl {
   asio::awaitable<Status> attempt_tls(Connection& conn);
   template <class Stream>
   asio::awaitable<Status> session(Stream& stream, Connection& conn);
-  asio::awaitable<Status> connect_tcp(beast::tcp_stream& stream, Connection& conn);
-  asio::awaitable<Status> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream, Connection& conn);
+  asio::awaitable<Status> connect_tcp(tcp::socket& socket, Connection& conn);
+  asio::awaitable<Status> handshake_tls(TlsSocket& stream, Connection& conn);
   template <class Stream>
   asio::awaitable<Status> handshake_ws(Stream& stream, WsFrameReader& frames, const std::string& request_target);
   template <class Stream>
@@ -359,7 +303,7 @@ struct FeedClient::Impl {
   std::uint64_t attempts = 0;
   // Written on the io_context's thread, read by any: steady-clock ticks of the last heartbeat.
   std::atomic<SteadyClock::rep> heartbeat{clock.steady_now().time_since_epoch().count()};
-  std::optional<ssl::context> tls_context;  // built on the first wss attempt, kept once it loads
+  TlsContext tls_context;  // built on the first wss attempt, kept once it loads
   std::vector<std::shared_ptr<Connection>> live;  // every connection not yet finished (two while switching)
   bool stopping = false;
 };
@@ -552,11 +496,11 @@ asio::awaitable<Status> FeedClient::Impl::attempt(const std::shared_ptr<Connecti
 
 asio::awaitable<Status> FeedClient::Impl::attempt_tls(Connection& conn) {
   if (!tls_context) {
-    Result<ssl::context> made = make_tls_context(options.ca_file);
+    Result<TlsContext> made = make_tls_context(options.ca_file);
     if (!made) co_return made.status();
-    tls_context.emplace(std::move(made).value());
+    tls_context = std::move(made).value();
   }
-  TlsStream stream(conn.resolver.get_executor(), *tls_context);
+  TlsSocket stream(conn.resolver.get_executor(), tls_context.get());
   co_return co_await session(stream, conn);
 }
 
@@ -568,14 +512,13 @@ std::string FeedClient::Impl::describe_timeout(const Connection& conn) const {
 
 template <class Stream>
 asio::awaitable<Status> FeedClient::Impl::session(Stream& stream, Connection& conn) {
-  beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
-  conn.transport = &tcp;
+  conn.transport = &stream.socket();
   // A stop request aborts the operation in progress; one that came between two operations (a
   // resolve already completed, a socket not yet open) is seen here, or the next one would run on.
   const Status stopped = Status::retryable("stop requested");
-  if (Status status = co_await connect_tcp(tcp, conn); !status) co_return status;
+  if (Status status = co_await connect_tcp(stream.socket(), conn); !status) co_return status;
   if (stopping) co_return stopped;
-  if constexpr (std::is_same_v<Stream, TlsStream>) {
+  if constexpr (std::is_same_v<Stream, TlsSocket>) {
     if (Status status = co_await handshake_tls(stream, conn); !status) co_return status;
     if (stopping) co_return stopped;
   }
@@ -696,51 +639,20 @@ void FeedClient::Impl::reconcile(Connection& conn) {
   queue(StreamMethod::kSubscribe, subscribe);
 }
 
-asio::awaitable<Status> FeedClient::Impl::connect_tcp(beast::tcp_stream& stream, Connection& conn) {
+asio::awaitable<Status> FeedClient::Impl::connect_tcp(tcp::socket& socket, Connection& conn) {
   // Resolve and connect share one budget.
   auto [resolve_ec, endpoints] =
       co_await conn.resolver.async_resolve(url->host, std::to_string(url->port), kNoThrow);
   if (resolve_ec) co_return failed("resolve", resolve_ec);
   if (stopping) co_return Status::retryable("stop requested");
   conn.phase = "connect";
-  if (auto [ec, endpoint] = co_await stream.async_connect(endpoints, kNoThrow); ec) co_return failed("connect", ec);
+  if (auto [ec, endpoint] = co_await asio::async_connect(socket, endpoints, kNoThrow); ec) co_return failed("connect", ec);
   co_return Status::ok();
 }
 
-asio::awaitable<Status> FeedClient::Impl::handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream,
-                                                        Connection& conn) {
-  // SNI carries host names only; certificates for IP literals are checked against their IP SANs.
-  const bool ip_literal = is_ip_literal(url->host);
-  if (!ip_literal && SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str()) != 1) {
-    co_return Status::retryable("tls_handshake: cannot set SNI host=" + url->host);
-  }
-  // Asio releases the read buffer whenever it is empty, so every TLS record read allocated (and,
-  // with glibc trimming, faulted in) 16 KiB again: one connection keeps its buffers for good instead.
-  SSL_clear_mode(stream.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-  boost::system::error_code ec;
-  stream.set_verify_mode(ssl::verify_peer, ec);
-  if (ec) co_return failed("tls_handshake: set_verify_mode", ec);
-  // host_name_verification leaves the verify result unset on a mismatch; name it for the log line.
-  auto check_host = [check = ssl::host_name_verification(url->host), ip_literal](bool preverified,
-                                                                            ssl::verify_context& ctx) {
-    const bool ok = check(preverified, ctx);
-    if (preverified && !ok) {
-      X509_STORE_CTX_set_error(ctx.native_handle(),
-                               ip_literal ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
-    }
-    return ok;
-  };
-  stream.set_verify_callback(std::move(check_host), ec);
-  if (ec) co_return failed("tls_handshake: set_verify_callback", ec);
-
+asio::awaitable<Status> FeedClient::Impl::handshake_tls(TlsSocket& stream, Connection& conn) {
   conn.enter("tls_handshake", options.connect_timeout);
-  std::tie(ec) = co_await stream.async_handshake(ssl::stream_base::client, kNoThrow);
-  if (!ec) co_return Status::ok();
-  std::string message = "tls_handshake: " + ec.message();
-  if (const long result = SSL_get_verify_result(stream.native_handle()); result != X509_V_OK) {
-    message += std::string(" verify=") + X509_verify_cert_error_string(result);
-  }
-  co_return Status::retryable(std::move(message));
+  co_return co_await stream.handshake(url->host);
 }
 
 // The opening handshake (RFC 6455 4.1). Frames the server sent right behind its answer may have
@@ -792,7 +704,8 @@ asio::awaitable<Status> FeedClient::Impl::handshake_ws(Stream& stream, WsFrameRe
 }
 
 // Whatever the transport has is read at once and every complete frame in it handled before the
-// next read: one system call and one event-loop turn per read, not per message.
+// next read: one event-loop turn per read, not per message. Over TLS a read takes everything the
+// socket holds (TlsSocket::read_available), in plain one system call's worth.
 template <class Stream>
 asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameReader& frames, Connection& conn) {
   conn.enter("read", options.idle_timeout);
@@ -804,7 +717,13 @@ asio::awaitable<Status> FeedClient::Impl::read_messages(Stream& stream, WsFrameR
     if (!handled) co_return handled;
     if (!pongs.empty()) conn.send(std::exchange(pongs, {}), false);
     const std::span<char> room = frames.read_buffer();
-    auto [ec, bytes] = co_await stream.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
+    std::tuple<boost::system::error_code, std::size_t> read;
+    if constexpr (std::is_same_v<Stream, TlsSocket>) {
+      read = co_await stream.read_available(room);
+    } else {
+      read = co_await stream.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
+    }
+    auto [ec, bytes] = read;
     if (ec) co_return failed("read", ec);
     frames.commit(bytes);
     // The messages of one read came in with one system call: they share its receive time.

@@ -11,6 +11,7 @@
 #include "feed/ws_frame_reader.hpp"
 
 #include "fake_ws_server.hpp"
+#include "raw_tls_server.hpp"
 #include "support/eventually.hpp"
 #include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
@@ -449,6 +450,75 @@ TEST_F(FeedClientTlsTest, CertificateForAnotherHostNameFails) {
   EXPECT_TRUE(handler_.messages().empty());
   client.stop();
   EXPECT_TRUE(logged("verify=hostname mismatch"));
+}
+
+TEST_F(FeedClientTlsTest, PingsAreAnsweredOverTls) {
+  FakeWsServer server({{ServerAction::ping(), ServerAction::text("after the ping")}}, server_files(files_->local));
+  FeedOptions options = test_options(wss_url(server, "localhost"));
+  options.ca_file = files_->ca.cert.string();
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(eventually([&] { return server.pongs() == 1 && handler_.messages().size() == 1; }));
+  EXPECT_EQ(metrics_.ws_pings.load(), 1U);
+}
+
+TEST_F(FeedClientTlsTest, RecordsSplitAcrossManyTcpWritesYieldWholeMessages) {
+  // A record of 3 KB, then 40 KB and a short message (three records), in TCP writes of 100 bytes 1 ms apart.
+  const std::string small(3000, 'a');
+  const std::string large(40000, 'b');
+  testing::RawTlsServer server(server_files(files_->local),
+                               {.records = {testing::server_text_frame(small),
+                                            testing::server_text_frame(large) + testing::server_text_frame("last")},
+                                .piece = 100,
+                                .gap = 1ms});
+  FeedOptions options = test_options("wss://localhost:" + std::to_string(server.port()));
+  options.ca_file = files_->ca.cert.string();
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 3; }));
+  EXPECT_EQ(handler_.payloads(), (std::vector<std::string>{small, large, "last"}));
+  EXPECT_TRUE(handler_.disconnect_reasons().empty());
+  EXPECT_EQ(server.upgrades(), 1);
+}
+
+TEST_F(FeedClientTlsTest, APeerThatLeavesInsideARecordEndsTheConnectionWithAClearError) {
+  testing::RawTlsServer server(server_files(files_->local),
+                               {.records = {testing::server_text_frame("whole"),
+                                            testing::server_text_frame(std::string(2000, 'x'))},
+                                .cut = 10});
+  FeedOptions options = test_options("wss://localhost:" + std::to_string(server.port()));
+  options.ca_file = files_->ca.cert.string();
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(eventually([&] { return !handler_.disconnect_reasons().empty(); }));
+  // The record that arrived whole is delivered; the cut one ends the connection.
+  EXPECT_EQ(handler_.payloads().at(0), "whole");
+  EXPECT_EQ(handler_.disconnect_reasons().at(0), "read: unexpected eof while reading (SSL routines)");
+  EXPECT_LT(client.stop(), kPromptStop);
+}
+
+TEST_F(FeedClientTlsTest, TheWatchdogEndsASilentTlsConnectionWaitingToRead) {
+  FakeWsServer server({{ServerAction::text("then silence")}, {ServerAction::text("second")}},
+                      server_files(files_->local));
+  FeedOptions options = test_options(wss_url(server, "localhost"));
+  options.ca_file = files_->ca.cert.string();
+  options.idle_timeout = 1s;
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 2; }, 8s));
+  const auto messages = handler_.messages();
+  const auto connected = handler_.connected_at();
+  ASSERT_EQ(connected.size(), 2U);
+  EXPECT_GE(connected[1] - messages[0].at, 950ms);
+  EXPECT_LT(connected[1] - messages[0].at, 2500ms);
+  EXPECT_EQ(handler_.disconnect_reasons().at(0), "no frame for 1s (idle timeout)");
+}
+
+TEST_F(FeedClientTlsTest, StopReturnsPromptlyWhileATlsConnectionWaitsToRead) {
+  FakeWsServer server({{ServerAction::text("then silence")}}, server_files(files_->local));
+  FeedOptions options = test_options(wss_url(server, "localhost"));
+  options.ca_file = files_->ca.cert.string();
+  options.idle_timeout = 30s;
+  RunningClient client(std::move(options), handler_, clock_, metrics_);
+  ASSERT_TRUE(eventually([&] { return handler_.messages().size() == 1; }));
+  EXPECT_LT(client.stop(), kPromptStop);
+  EXPECT_EQ(handler_.disconnect_reasons(), std::vector<std::string>{"stop requested"});
 }
 
 }  // namespace
