@@ -103,7 +103,9 @@ class DocShellExamplesTest(unittest.TestCase):
         self.assertGreater(manifest["payload"]["record_count"], 0)
         self.assertRegex(manifest["payload"]["sha256"], r"^[0-9a-f]{64}$")
         lines = ("{\"recv_us\"" + lines_text).splitlines()
-        self.assertEqual(len(lines), 3, out)
+        # head -3 of whichever part find lists first: the collector's first part holds fewer than
+        # three trades when it started just before a window's end (seen once, 2026-12-06).
+        self.assertIn(len(lines), (1, 2, 3), out)
         for line in lines:
             record = json.loads(line)
             self.assertEqual(record["data"]["e"], "trade")
