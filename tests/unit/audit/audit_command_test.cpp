@@ -1,7 +1,7 @@
 // The `audit` subcommand's command line (src/config/command_line.cpp).
 #include <gtest/gtest.h>
 
-#include "support/subcommand_line.hpp"
+#include "support/invocation_parser.hpp"
 
 namespace mc {
 namespace {
@@ -11,7 +11,7 @@ class AuditCommandTest : public ::testing::Test {
   Invocation parse(const std::vector<std::string>& args) const { return line_.parse(args); }
   std::string error_of(const std::vector<std::string>& args) const { return line_.error_of(args); }
 
-  testing::SubcommandLine line_{"audit"};
+  testing::InvocationParser line_{"audit"};
 };
 
 TEST_F(AuditCommandTest, ParsesFlagsRangeAndSettings) {

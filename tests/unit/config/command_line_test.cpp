@@ -15,6 +15,7 @@
 #include "config/config_error.hpp"
 #include "config/config_table.hpp"
 #include "config/value_parsers.hpp"
+#include "support/invocation_parser.hpp"
 #include "support/temp_dir.hpp"
 #include "test_ca_pem.hpp"
 
@@ -26,33 +27,13 @@ using ::testing::Not;
 
 class CommandLineTest : public ::testing::Test {
  protected:
-  CommandLineTest() {
-    // Keep the directory checks inside the test's own directory.
-    env_["LOCAL_DIR"] = (dir_.path() / "spool").string();
-    env_["LOCAL_STORE_DIR"] = (dir_.path() / "store").string();
-  }
-
-  Invocation parse(const std::vector<std::string>& args) const {
-    std::vector<const char*> argv{"market-collector"};
-    for (const std::string& arg : args) argv.push_back(arg.c_str());
-    const Environment env = [this](std::string_view name) -> std::optional<std::string> {
-      const auto it = env_.find(std::string(name));
-      if (it == env_.end()) return std::nullopt;
-      return it->second;
-    };
-    return parse_invocation(static_cast<int>(argv.size()), argv.data(), env);
-  }
+  Invocation parse(const std::vector<std::string>& args) const { return line_.parse(args); }
 
   // The message of the ConfigError parse throws; a test failure when it throws none.
   std::string error_of(const std::vector<std::string>& args) const {
-    try {
-      parse(args);
-    } catch (const ConfigError& e) {
-      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << "not one line: " << e.what();
-      return e.what();
-    }
-    ADD_FAILURE() << "no ConfigError";
-    return "";
+    std::string message = line_.error_of(args);
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+    return message;
   }
 
   std::string write_file(const std::string& name, std::string_view text) const {
@@ -61,8 +42,9 @@ class CommandLineTest : public ::testing::Test {
     return path.string();
   }
 
-  testing::TempDir dir_;
-  std::map<std::string, std::string> env_;
+  testing::InvocationParser line_;
+  const testing::TempDir& dir_ = line_.dir();
+  std::map<std::string, std::string>& env_ = line_.env;
 };
 
 TEST_F(CommandLineTest, NoArgumentsRunWithTheDefaults) {

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "support/subcommand_line.hpp"
+#include "support/invocation_parser.hpp"
 
 namespace mc {
 namespace {
@@ -14,7 +14,7 @@ class OhlcvArgumentsTest : public ::testing::Test {
   Invocation parse(const std::vector<std::string>& args) const { return line_.parse(args); }
   std::string error_of(const std::vector<std::string>& args) const { return line_.error_of(args); }
 
-  testing::SubcommandLine line_{"ohlcv"};
+  testing::InvocationParser line_{"ohlcv"};
 };
 
 TEST_F(OhlcvArgumentsTest, ParsesDaysOutAndSettings) {
