@@ -191,24 +191,20 @@ void Uploader::run(const std::stop_token& stop) {
     std::vector<Try> group = take_group();
     in_flight_ += group.size();
     lock.unlock();
-    std::vector<std::string> files;
-    files.reserve(group.size());
-    for (const Try& attempt : group) files.push_back(attempt.entry.part.part_file.string());
     upload(group);
     lock.lock();
     in_flight_ -= group.size();
-    for (std::size_t i = 0; i < group.size(); ++i) {
-      Try& attempt = group[i];
+    for (Try& attempt : group) {
       const Outcome outcome = attempt.outcome.value_or(Outcome::kUploaded);
       if (outcome == Outcome::kFailed) {
         reschedule(std::move(attempt.entry), attempt.failure);
       } else if (outcome == Outcome::kRekeyed) {
-        known_.erase(files[i]);
+        known_.erase(attempt.queued_as);
         known_.insert(attempt.entry.part.part_file.string());
         attempt.entry.not_before = clock_.steady_now();
         push(std::move(attempt.entry));
       } else {
-        known_.erase(files[i]);
+        known_.erase(attempt.queued_as);
       }
     }
     if (refused_in_sealed_ && !listing_ && !stopped_ && queue_.size() <= max_queued_ / 2) take_back_refused(lock);
@@ -225,7 +221,8 @@ std::vector<Uploader::Try> Uploader::take_group() {
   std::vector<Try> group;
   while (!queue_.empty() && group.size() < limit && queue_.front().not_before <= now) {
     std::ranges::pop_heap(queue_, DueLater{});
-    group.push_back(Try{.entry = std::move(queue_.back())});
+    std::string queued_as = queue_.back().part.part_file.string();
+    group.push_back(Try{.entry = std::move(queue_.back()), .queued_as = std::move(queued_as)});
     queue_.pop_back();
   }
   return group;
@@ -236,11 +233,11 @@ void Uploader::upload(std::vector<Try>& group) {
   // less than a sync of the whole file system.
   const auto durability = group.size() > 1 ? PutRequest::Durability::kAtSync : PutRequest::Durability::kOnReturn;
   for (Try& attempt : group) put_part(attempt, durability);
-  sync_store(group, true);
+  sync_store(group, durability, true);
   for (Try& attempt : group) {
     if (!attempt.outcome) put_manifest(attempt, durability);
   }
-  sync_store(group, false);
+  sync_store(group, durability, false);
   raise_marks(group);
   remove_files(group);
 }
@@ -336,8 +333,9 @@ void Uploader::put_manifest(Try& attempt, PutRequest::Durability durability) {
              manifest_key, stored.message());
 }
 
-void Uploader::sync_store(std::vector<Try>& group, bool parts) {
-  const bool deferred = group.size() > 1 && std::ranges::any_of(group, &Try::put_now);
+void Uploader::sync_store(std::vector<Try>& group, PutRequest::Durability durability, bool parts) {
+  const bool deferred =
+      durability == PutRequest::Durability::kAtSync && std::ranges::any_of(group, &Try::put_now);
   const Status synced = deferred ? store_.sync() : Status::ok();
   for (Try& attempt : group) {
     if (!std::exchange(attempt.put_now, false)) continue;
@@ -380,7 +378,6 @@ void Uploader::remove_files(std::vector<Try>& group) {
   // Parts first, made durable before the manifests go: a manifest left without its part means
   // "already uploaded" to the next start, while a part left alone would be rejected as broken.
   std::vector<Try*> removed;
-  std::vector<std::filesystem::path> dirs;
   for (Try& attempt : group) {
     if (attempt.outcome) continue;
     const SealedPart& part = attempt.entry.part;
@@ -391,15 +388,14 @@ void Uploader::remove_files(std::vector<Try>& group) {
       continue;
     }
     removed.push_back(&attempt);
-    if (std::ranges::find(dirs, part.part_file.parent_path()) == dirs.end()) dirs.push_back(part.part_file.parent_path());
   }
-  for (const std::filesystem::path& dir : dirs) {
-    if (Status synced = fsync_directory(dir); !synced) {
-      log_->error("uploaded but could not sync the deletion of part files; they may be uploaded again next start: "
-                  "parts={} error={} message={}",
-                  removed.size(), to_string(synced.kind()), synced.message());
-      return;
-    }
+  if (removed.empty()) return;
+  // Every pair lives in sealed/ (a rekey renames it there): one fsync makes all the unlinks durable.
+  if (Status synced = fsync_directory(spool_.sealed_dir()); !synced) {
+    log_->error("uploaded but could not sync the deletion of part files; they may be uploaded again next start: "
+                "parts={} error={} message={}",
+                removed.size(), to_string(synced.kind()), synced.message());
+    return;
   }
   for (const Try* attempt : removed) {
     const SealedPart& part = attempt->entry.part;

@@ -133,6 +133,7 @@ class Uploader {
   // One part's try within a group.
   struct Try {
     Entry entry;
+    std::string queued_as;  // the part file it is known by (a rekey renames the pair)
     std::optional<Outcome> outcome;  // decided: the part goes no further in this group
     Failure failure;
     std::string manifest;  // the manifest file's bytes
@@ -151,8 +152,8 @@ class Uploader {
   // Reads the pair and checks it, PUTs the part.
   void put_part(Try& attempt, PutRequest::Durability durability);
   void put_manifest(Try& attempt, PutRequest::Durability durability);
-  // The objects put in the step just done become durable, or their parts fail.
-  void sync_store(std::vector<Try>& group, bool parts);
+  // The objects put in the step just done with `durability` become durable, or their parts fail.
+  void sync_store(std::vector<Try>& group, PutRequest::Durability durability, bool parts);
   void raise_marks(std::vector<Try>& group);
   void remove_files(std::vector<Try>& group);
   // The part's bytes do not match what its manifest vouches for (`why`).
