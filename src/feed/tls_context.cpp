@@ -10,17 +10,6 @@
 namespace mc {
 namespace {
 
-// The first reason OpenSSL gives for the errors on this thread's queue ("no such file"; a system
-// error's own entry has none), and the queue cleared for the next call.
-std::string openssl_reason() {
-  const char* reason = nullptr;
-  for (unsigned long code = ERR_get_error(); code != 0 && reason == nullptr; code = ERR_get_error()) {
-    reason = ERR_reason_error_string(code);
-  }
-  ERR_clear_error();
-  return reason != nullptr ? reason : "unknown error";
-}
-
 // True when dir holds OpenSSL's hash links ("<hash>.0"), which it can read one issuer at a time.
 bool is_hashed_cert_dir(const char* dir) {
   std::error_code error;
@@ -51,6 +40,16 @@ Status load_system_trust(SSL_CTX* context) {
 }
 
 }  // namespace
+
+std::string openssl_reason() {
+  const char* reason = nullptr;
+  for (unsigned long code = ERR_get_error(); code != 0 && reason == nullptr; code = ERR_get_error()) {
+    reason = ERR_reason_error_string(code);
+  }
+  ERR_clear_error();
+  return reason != nullptr ? reason : "unknown error";
+}
+
 
 void SslCtxFree::operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
 

@@ -20,4 +20,8 @@ using TlsContext = std::unique_ptr<SSL_CTX, SslCtxFree>;
 // is a fatal error naming it.
 Result<TlsContext> make_tls_context(const std::string& ca_file);
 
+// The first reason OpenSSL gives for the errors on this thread's queue ("no such file"; a system
+// error's own entry has none), and the queue cleared for the next call.
+std::string openssl_reason();
+
 }  // namespace mc

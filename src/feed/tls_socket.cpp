@@ -14,6 +14,8 @@
 #include <climits>
 #include <algorithm>
 
+#include "feed/tls_context.hpp"
+
 namespace mc {
 namespace {
 
@@ -26,14 +28,6 @@ bool is_ip_literal(const std::string& host) {
   error_code ec;
   (void)asio::ip::make_address(host, ec);
   return !ec;
-}
-
-// OpenSSL's reason for the oldest error on this thread's queue (the cause; later ones are context).
-std::string openssl_reason(std::string_view what) {
-  const unsigned long code = ERR_peek_error();
-  ERR_clear_error();
-  return std::string(what) + ": " + (code != 0 ? error_code(static_cast<int>(code), asio::error::get_ssl_category()).message()
-                                               : std::string("unknown error"));
 }
 
 // The handshake's error, and the certificate check's result when that is what failed.
@@ -54,12 +48,14 @@ TlsSocket::TlsSocket(const executor_type& executor, SSL_CTX* context) : socket_(
 asio::awaitable<Status> TlsSocket::handshake(const std::string& host) {
   ERR_clear_error();
   ssl_.reset(SSL_new(context_));
-  if (!ssl_) co_return Status::retryable(openssl_reason("tls_handshake"));
+  if (!ssl_) co_return Status::retryable("tls_handshake: " + openssl_reason());
   error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) co_return Status::retryable("tls_handshake: " + ec.message());
   SSL* ssl = ssl_.get();
-  if (SSL_set_fd(ssl, socket_.native_handle()) != 1) co_return Status::retryable(openssl_reason("tls_handshake"));
+  if (SSL_set_fd(ssl, socket_.native_handle()) != 1) {
+    co_return Status::retryable("tls_handshake: " + openssl_reason());
+  }
   // Partial writes let a write return what the socket took and wait for the rest; the buffer may
   // move between the tries (asio::async_write passes the remainder). Read-ahead takes whatever the
   // socket holds in one recv, not a record's header and body in two.
